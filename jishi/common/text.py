@@ -1,0 +1,22 @@
+"""Small text helpers shared by every app (the full routing pipeline lives in ``routing``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from opencc import OpenCC
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> OpenCC:
+    return OpenCC(config)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional, for names shown in the Traditional UI."""
+    return _converter("s2t").convert(text) if text else ""
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified; search and routing work on Simplified text."""
+    return _converter("t2s").convert(text) if text else ""

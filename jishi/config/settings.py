@@ -1,0 +1,167 @@
+"""Settings, read from the environment (12-factor).
+
+Every knob has a default that works for a local trial on SQLite; production sets
+``DATABASE_URL``, ``JISHI_SECRET_KEY`` and ``JISHI_FIELD_KEYS`` at least.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("JISHI_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("JISHI_DEBUG", False)
+# The development key is only for trials on one machine; production must set its own.
+SECRET_KEY = os.environ.get("JISHI_SECRET_KEY", "jishi-dev-only-secret-key-change-me-in-production")
+ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("JISHI_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "jishi.common",
+    "jishi.orgs",
+    "jishi.workdays",
+    "jishi.cases",
+    "jishi.routing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jishi.config.urls"
+WSGI_APPLICATION = "jishi.config.wsgi.application"
+AUTH_USER_MODEL = "orgs.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict[str, Any]:
+    """Parse ``DATABASE_URL``; SQLite gets WAL, a busy timeout and IMMEDIATE transactions.
+
+    IMMEDIATE makes every ``atomic`` block take SQLite's write lock when it begins, so two
+    writers queue on the busy timeout instead of one failing with "database is locked"
+    half-way through (SQLite has no ``SELECT … FOR UPDATE``).
+    """
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA busy_timeout=20000; PRAGMA cache_size=-65536;"
+            ),
+        }
+        config.setdefault("TEST", {})["NAME"] = os.environ.get("JISHI_SQLITE_TEST_NAME") or None
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'jishi.sqlite3'}")
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "jishi" / "locale"]
+TIME_ZONE = os.environ.get("JISHI_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("JISHI_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("JISHI_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "JISHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JISHI_LOG_LEVEL", "WARNING")},
+}
+
+# --- jishi's own settings ------------------------------------------------------------------
+
+# Fernet keys (urlsafe base64, 32 bytes) for citizen phone and ID numbers; the first encrypts,
+# all decrypt, so keys can be rotated. Unset: a key derived from SECRET_KEY (trials only).
+JISHI_FIELD_KEYS = env_list("JISHI_FIELD_KEYS")
+# Prefix of tracking codes, e.g. "JA" gives JA2611-7Q4K.
+JISHI_CODE_PREFIX = os.environ.get("JISHI_CODE_PREFIX", "JA")
+# Working hours for hour-based limits: "HH:MM-HH:MM" periods separated by commas.
+JISHI_WORKING_HOURS = os.environ.get("JISHI_WORKING_HOURS", "08:30-12:00,14:30-17:30")
+# Attachments: largest accepted file and the image formats accepted.
+JISHI_ATTACHMENT_MAX_BYTES = int(os.environ.get("JISHI_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+JISHI_ATTACHMENT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+# After this many reopenings an unsatisfied callback closes the case as unresolved instead
+# of sending it back again (it still counts as unresolved in every figure).
+JISHI_MAX_REOPENS = int(os.environ.get("JISHI_MAX_REOPENS", 2))

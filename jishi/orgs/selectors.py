@@ -1,0 +1,79 @@
+"""Reads with rules for the unit tree and posts: above all, what a user's posts let them see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from jishi.orgs.models import COUNTY_WIDE_ROLES, Post, Role, Unit, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: everything, or the subtrees of the units they hold posts in.
+
+    ``unit_ids`` holds every unit at or below a unit where the user has a unit-bound post
+    (handler, unit lead); county-wide roles set ``county_wide`` instead.
+    """
+
+    county_wide: bool = False
+    unit_ids: frozenset[int] = frozenset()
+    roles: frozenset[str] = frozenset()
+    posts: tuple[Post, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.county_wide and not self.unit_ids
+
+
+def active_posts(user: User | AnonymousUser) -> list[Post]:
+    if not user.is_authenticated:
+        return []
+    cache = getattr(user, "_jishi_posts", None)
+    if cache is None:
+        cache = list(
+            Post.objects.filter(user=user, active=True, unit__active=True).select_related("unit")
+        )
+        user._jishi_posts = cache  # type: ignore[union-attr]
+    return cache
+
+
+def subtree_ids(units: list[Unit]) -> frozenset[int]:
+    if not units:
+        return frozenset()
+    condition = Q()
+    for unit in units:
+        condition |= Q(path__startswith=unit.path)
+    return frozenset(Unit.objects.filter(condition).values_list("id", flat=True))
+
+
+def scope_of(user: User | AnonymousUser) -> Scope:
+    """The scope of a user, computed once per user object (a request)."""
+    cached = getattr(user, "_jishi_scope", None)
+    if cached is not None:
+        return cached
+    posts = active_posts(user)
+    roles = frozenset(post.role for post in posts)
+    county_wide = bool(user.is_authenticated and user.is_superuser) or bool(
+        roles & COUNTY_WIDE_ROLES
+    )
+    unit_ids = (
+        frozenset()
+        if county_wide
+        else subtree_ids([p.unit for p in posts if p.role in {Role.HANDLER, Role.UNIT_LEAD}])
+    )
+    scope = Scope(county_wide=county_wide, unit_ids=unit_ids, roles=roles, posts=tuple(posts))
+    if user.is_authenticated:
+        user._jishi_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+def units_under(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
+    qs = Unit.objects.filter(path__startswith=unit.path)
+    return qs if include_self else qs.exclude(pk=unit.pk)
+
+
+def county_root() -> Unit | None:
+    return Unit.objects.filter(parent__isnull=True).first()
