@@ -8,6 +8,8 @@ unit, and one person may hold several.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -48,7 +50,11 @@ class Unit(models.Model):
     short_name = models.CharField("简称", max_length=32, blank=True)
     kind = models.CharField("类型", max_length=16, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
@@ -69,7 +75,7 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Traditional is derived, never typed twice; path needs the id, hence two steps.
         self.name_traditional = to_traditional(self.name)
         super().save(*args, **kwargs)
@@ -109,6 +115,9 @@ class UnitChange(models.Model):
         verbose_name = "单位变更记录"
         verbose_name_plural = "单位变更记录"
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.action}"
 
 
 class Role(models.TextChoices):

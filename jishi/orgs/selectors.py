@@ -36,7 +36,7 @@ def active_posts(user: User | AnonymousUser) -> list[Post]:
         cache = list(
             Post.objects.filter(user=user, active=True, unit__active=True).select_related("unit")
         )
-        user._jishi_posts = cache  # type: ignore[union-attr]
+        setattr(user, "_jishi_posts", cache)  # noqa: B010 (a per-request cache on the user)
     return cache
 
 
@@ -66,7 +66,7 @@ def scope_of(user: User | AnonymousUser) -> Scope:
     )
     scope = Scope(county_wide=county_wide, unit_ids=unit_ids, roles=roles, posts=tuple(posts))
     if user.is_authenticated:
-        user._jishi_scope = scope  # type: ignore[union-attr]
+        setattr(user, "_jishi_scope", scope)  # noqa: B010
     return scope
 
 

@@ -1,0 +1,27 @@
+"""Recompute every case's event chain; name the first broken event and exit non-zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from jishi.cases.selectors_ledger import verify_ledger
+
+
+class Command(BaseCommand):
+    help = "校验台账记录链：逐条重算哈希，报告第一处断裂"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--case", help="只校验这个受理编号")
+        parser.add_argument("--all", action="store_true", help="列出所有断裂，而不只是第一处")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = verify_ledger(case_code=options["case"], stop_at_first=not options["all"])
+        for broken in result.breaks:
+            self.stderr.write(f"断裂：{broken}")
+        if result.breaks:
+            raise CommandError(f"台账记录链校验失败：{len(result.breaks)} 处断裂")
+        self.stdout.write(
+            f"台账完好：{result.cases} 个事项，{result.events} 条记录，哈希链全部一致"
+        )

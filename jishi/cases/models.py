@@ -1,0 +1,415 @@
+"""The ledger (台账): cases, their append-only hash-chained events, clocks and attachments.
+
+A ``Case`` row is a *projection*: its state, deadlines and counters are what its events say.
+The events are the record (DESIGN.md rules 1 and 2); ``verify_ledger`` proves they were not
+rewritten, and every figure in a bulletin can be recomputed from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+from jishi.common import crypto
+from jishi.orgs.models import Unit, User
+
+
+class CaseKind(models.TextChoices):
+    REQUEST = "request", "诉求"
+    COMPLAINT = "complaint", "投诉"
+    SUGGESTION = "suggestion", "意见建议"
+    INQUIRY = "inquiry", "咨询"
+    PRAISE = "praise", "表扬"
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "群众门户"
+    WINDOW_QR = "window_qr", "码上监督"
+    FIELD_VISIT = "field_visit", "百名书记访万家"
+    HALL_DESK = "hall_desk", "局长进政务大厅"
+    HOTLINE = "hotline", "热线"
+    SURVEY = "survey", "大调研"
+    INSPECTION = "inspection", "督查"
+    IMPORT = "import", "导入"
+    API = "api", "接口"
+
+
+class State(models.TextChoices):
+    ACCEPTED = "accepted", "待派单"
+    DISPATCHED = "dispatched", "待签收"
+    RETURNED = "returned", "已退单"
+    IN_PROGRESS = "in_progress", "办理中"
+    REPLIED = "replied", "待回访"
+    CLOSED = "closed", "已办结"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+
+
+OPEN_STATES = frozenset(
+    {State.ACCEPTED, State.DISPATCHED, State.RETURNED, State.IN_PROGRESS, State.REPLIED}
+)
+FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
+
+
+class Satisfaction(models.IntegerChoices):
+    """The five national levels of 好差评 / 回访."""
+
+    VERY_SATISFIED = 5, "非常满意"
+    SATISFIED = 4, "满意"
+    BASICALLY_SATISFIED = 3, "基本满意"
+    UNSATISFIED = 2, "不满意"
+    VERY_UNSATISFIED = 1, "非常不满意"
+
+
+class Category(models.Model):
+    """A node of the case category tree; the owning unit is where routing sends it."""
+
+    code = models.CharField("编码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=64)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    owning_unit = models.ForeignKey(
+        Unit,
+        verbose_name="归口单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_categories",
+    )
+    active = models.BooleanField("启用", default=True)
+    sort_order = models.IntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "事项分类"
+        verbose_name_plural = "事项分类"
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LimitUnit(models.TextChoices):
+    WORKDAY = "workday", "工作日"
+    WORKHOUR = "workhour", "工作小时"
+
+
+class TimeLimit(models.Model):
+    """Response and handling limits for a category and/or kind; the most specific row wins
+    (category + kind, then category, then kind, then the county default row with neither)."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name="分类",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="time_limits",
+    )
+    kind = models.CharField("类型", max_length=16, choices=CaseKind.choices, blank=True)
+    response_amount = models.PositiveIntegerField("签收时限", default=1)
+    response_unit = models.CharField(
+        "签收时限单位", max_length=8, choices=LimitUnit.choices, default=LimitUnit.WORKDAY
+    )
+    handling_days = models.PositiveIntegerField("办理时限（工作日）")
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "kind"],
+                name="timelimit_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '全部分类'} · {self.get_kind_display() or '全部类型'}"
+
+
+class EncryptedTextField(models.TextField):
+    """Stores a Fernet token; Python code sees the plain value. Never filter on it: use the
+    ``*_index`` blind index beside it."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
+        return crypto.decrypt(value) if value else ""
+
+    def get_prep_value(self, value: Any) -> str:
+        value = super().get_prep_value(value)
+        return crypto.encrypt(value) if value else ""
+
+
+class Case(models.Model):
+    """One request, complaint, suggestion, inquiry or praise, from intake to closure."""
+
+    code = models.CharField("受理编号", max_length=16, unique=True)
+    kind = models.CharField("类型", max_length=16, choices=CaseKind.choices)
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category,
+        verbose_name="分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    title = models.CharField("标题", max_length=120)
+    text = models.TextField("内容")
+    township = models.ForeignKey(
+        Unit,
+        verbose_name="乡镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    village = models.ForeignKey(
+        Unit,
+        verbose_name="村(社区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    address = models.CharField("地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+
+    anonymous = models.BooleanField("匿名", default=False)
+    citizen_name = models.CharField("群众姓名", max_length=64, blank=True)
+    citizen_phone = EncryptedTextField("联系电话", blank=True)
+    citizen_phone_index = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    citizen_id_number = EncryptedTextField("身份证号", blank=True)
+
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    assisting_units = models.ManyToManyField(
+        Unit, verbose_name="协办单位", blank=True, related_name="assisted_cases"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+    )
+    external_ref = models.CharField("外部编号", max_length=64, blank=True)
+
+    state = models.CharField("状态", max_length=16, choices=State.choices)
+    accepted_at = models.DateTimeField("受理时间")
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    response_due = models.DateTimeField("签收期限", null=True, blank=True)
+    handling_due = models.DateTimeField("办理期限", null=True, blank=True)
+    due_estimated = models.BooleanField("期限为估算", default=False)
+
+    extension_pending = models.BooleanField("延期待审批", default=False)
+    arbitrated = models.BooleanField("已裁定", default=False)
+    supervised = models.BooleanField("督办中", default=False)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    resolved = models.BooleanField("已解决（回访）", null=True, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        "满意度（回访）", choices=Satisfaction.choices, null=True, blank=True
+    )
+
+    version = models.PositiveIntegerField("版本", default=0)
+    last_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "事项"
+        verbose_name_plural = "事项"
+        ordering = ["-accepted_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "handling_due"], name="case_state_due"),
+            models.Index(fields=["lead_unit", "state"], name="case_lead_state"),
+            models.Index(fields=["township", "state"], name="case_township_state"),
+            models.Index(fields=["village", "state"], name="case_village_state"),
+            models.Index(fields=["-accepted_at", "-id"], name="case_accepted"),
+            models.Index(fields=["category", "state"], name="case_category_state"),
+            models.Index(fields=["channel", "accepted_at"], name="case_channel_accepted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="case_satisfaction_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="merged") | Q(merged_into__isnull=False),
+                name="case_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.citizen_phone)
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask_id_number(self.citizen_id_number)
+
+
+class ImmutableQuerySet(models.QuerySet["CaseEvent"]):
+    """Events can be added and read, never changed: bulk update and delete refuse too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableEventError("事项记录只能追加，不能修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError("事项记录只能追加，不能删除")
+
+
+class ImmutableEventError(Exception):
+    pass
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history. ``hash = sha256(prev_hash + canonical JSON)``; the
+    chain is per case, so intake in different cases never waits on one global lock, while
+    ``Case.last_hash`` and ``Case.version`` pin the head so a dropped tail is noticed too."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=64, blank=True)
+    actor_role = models.CharField(max_length=16)
+    actor_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit_name = models.CharField(max_length=100, blank=True)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects: ClassVar[models.Manager[CaseEvent]] = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "事项记录"
+        verbose_name_plural = "事项记录"
+        ordering = ["case_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="caseevent_unique_seq"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="caseevent_kind_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableEventError("事项记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableEventError("事项记录只能追加，不能删除")
+
+
+class ClockKind(models.TextChoices):
+    RESPONSE = "response", "签收时限"
+    HANDLING = "handling", "办理时限"
+    SUPERVISION = "supervision", "督办时限"
+
+
+class CaseClock(models.Model):
+    """An SLA clock: started by one event, stopped by another, with the rule that set it.
+
+    A projection of events (every start and stop is in an event's payload); kept as rows so
+    "what is due soon" is an indexed query rather than a replay.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    started_at = models.DateTimeField()
+    started_seq = models.PositiveIntegerField()
+    limit_amount = models.PositiveIntegerField()
+    limit_unit = models.CharField(max_length=8, choices=LimitUnit.choices)
+    extension_days = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField()
+    estimated = models.BooleanField(default=False)
+    rule = models.CharField(max_length=200)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_seq = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = "时限"
+        verbose_name_plural = "时限"
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}.{ext}"
+
+
+class Attachment(models.Model):
+    """A photo attached to a case, checked to be a real image of an accepted format."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    event_seq = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256"], name="attachment_unique_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,53 @@
+"""Reads with rules: which cases a user may see, and what they may do to one now.
+
+Scoping lives here so a list, a count, a search and an export can never disagree
+(DESIGN.md rule 5). A case outside a user's scope is "not found", never "forbidden", so a
+lookup does not reveal that it exists.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from jishi.cases.models import Case
+from jishi.common.errors import NotFound
+from jishi.orgs.models import User
+from jishi.orgs.selectors import scope_of
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    scope = scope_of(user)
+    if scope.county_wide:
+        return Case.objects.all()
+    if scope.empty:
+        return Case.objects.none()
+    ids = list(scope.unit_ids)
+    assisted = Case.assisting_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=ids)
+    return Case.objects.filter(
+        Q(lead_unit_id__in=ids) | Q(township_id__in=ids) | Q(village_id__in=ids) | Exists(assisted)
+    )
+
+
+def can_see(user: User | AnonymousUser, case: Case) -> bool:
+    scope = scope_of(user)
+    if scope.county_wide:
+        return True
+    if scope.empty:
+        return False
+    ids = scope.unit_ids
+    if case.lead_unit_id in ids or case.township_id in ids or case.village_id in ids:
+        return True
+    return case.assisting_units.filter(pk__in=ids).exists()
+
+
+def case_for(user: User | AnonymousUser, code: str) -> Case:
+    """The case with this tracking code if the user may see it; otherwise ``NotFound``."""
+    case = (
+        Case.objects.select_related("category", "lead_unit", "township", "village")
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if case is None or not can_see(user, case):
+        raise NotFound("事项不存在")
+    return case

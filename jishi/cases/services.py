@@ -1,0 +1,1231 @@
+"""Every write to the ledger. One function per transition of ``workflow.TRANSITIONS``.
+
+Each service: keyword-only arguments, one ``transaction.atomic`` block, the case row locked
+(``select_for_update``; SQLite's IMMEDIATE transactions serialise writers instead), the
+actor's post checked against the workflow table, one event appended to the hash chain, the
+``Case`` projection and clocks updated, side effects sent with ``on_commit``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from jishi.cases.ledger import GENESIS, event_hash
+from jishi.cases.models import (
+    Attachment,
+    Case,
+    CaseClock,
+    CaseEvent,
+    CaseKind,
+    Category,
+    Channel,
+    ClockKind,
+    LimitUnit,
+    Satisfaction,
+    State,
+)
+from jishi.cases.selectors import can_see
+from jishi.cases.timelimits import limits_for
+from jishi.cases.workflow import CITIZEN, SYSTEM, TRANSITIONS, Scope, Transition
+from jishi.common import clock, crypto
+from jishi.common.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, UnitKind, User
+from jishi.orgs.selectors import active_posts
+from jishi.workdays.selectors import get_calendar
+
+# Sent after commit for every event, so notifications and metrics never see a rolled-back one.
+event_recorded = Signal()  # kwargs: case_id, event_id, kind
+
+TITLE_MAX = 120
+TEXT_MAX = 5000
+REASON_MAX = 2000
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """The citizen who raised the case; the view proves it (tracking code + phone digits)."""
+
+    name: str = "群众"
+
+
+@dataclass(frozen=True)
+class System:
+    """jishi itself: the router's auto-dispatch, imports, deadline recomputation."""
+
+    name: str = "系统"
+
+
+Actor = User | Citizen | System
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who an event is attributed to: the person, the post's role and the post's unit."""
+
+    user: User | None
+    role: str
+    unit: Unit | None
+    name: str
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
+    """Pick the actor's post that allows this transition on this case, or refuse."""
+    if isinstance(actor, Citizen):
+        if CITIZEN not in transition.roles:
+            raise PermissionDenied("群众不能执行此操作")
+        return Acting(None, CITIZEN, None, actor.name)
+    if isinstance(actor, System):
+        if SYSTEM not in transition.roles:
+            raise PermissionDenied("系统不能执行此操作")
+        return Acting(None, SYSTEM, None, actor.name)
+    if case is not None and not can_see(actor, case):
+        raise NotFound("事项不存在")
+    posts = active_posts(actor)
+    candidates = [(p.role, p.unit) for p in posts]
+    if actor.is_superuser:
+        candidates.append((Role.ADMIN, None))  # type: ignore[arg-type]
+    for role, unit in candidates:
+        if role not in transition.roles:
+            continue
+        if _scope_allows(transition.scope, role, unit, actor, case):
+            return Acting(actor, role, unit, str(actor))
+    raise PermissionDenied(f"您的岗位不能对此事项执行「{transition.label}」")
+
+
+def _scope_allows(
+    scope: Scope, role: str, unit: Unit | None, user: User, case: Case | None
+) -> bool:
+    county_wide = role in COUNTY_WIDE_ROLES
+    if scope in (Scope.INTAKE, Scope.VISIBLE):
+        return True
+    if scope == Scope.COUNTY:
+        return county_wide
+    if case is None:
+        return False
+    if scope == Scope.INTAKER:
+        return case.created_by_id == user.pk
+    if county_wide:
+        return scope == Scope.LEAD_OR_ASSIST
+    if unit is None:
+        return False
+    lead = case.lead_unit
+    if lead is not None and lead.is_within(unit):
+        return True
+    if scope == Scope.LEAD_OR_ASSIST:
+        return case.assisting_units.filter(path__startswith=unit.path).exists()
+    return False
+
+
+def _lock(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    try:
+        return Case.objects.select_for_update().select_related("lead_unit").get(pk=pk)
+    except Case.DoesNotExist:
+        raise NotFound("事项不存在") from None
+
+
+def _record(
+    case: Case,
+    transition: Transition,
+    acting: Acting,
+    at: datetime,
+    payload: dict[str, Any],
+    *,
+    from_state: str,
+) -> CaseEvent:
+    """Append one event to the case's chain and move the case's head to it."""
+    seq = case.version + 1
+    to_state = transition.leads_to(from_state)
+    prev = case.last_hash or GENESIS
+    digest = event_hash(
+        prev,
+        case_code=case.code,
+        seq=seq,
+        kind=transition.name,
+        actor_id=acting.user.pk if acting.user else None,
+        actor_role=acting.role,
+        actor_unit_id=acting.unit.pk if acting.unit else None,
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        created_at=at,
+    )
+    event = CaseEvent(
+        case=case,
+        seq=seq,
+        kind=transition.name,
+        actor=acting.user,
+        actor_name=acting.name[:64],
+        actor_role=acting.role,
+        actor_unit=acting.unit,
+        actor_unit_name=acting.unit.name if acting.unit else "",
+        from_state=from_state,
+        to_state=to_state,
+        payload=payload,
+        created_at=at,
+        prev_hash=prev,
+        hash=digest,
+    )
+    case.version, case.last_hash, case.state = seq, digest, to_state
+    return event
+
+
+def _transition(
+    *,
+    actor: Actor,
+    case: Case | int,
+    name: str,
+    expected_version: int | None,
+    apply: Callable[[Case, Acting, datetime, int], dict[str, Any]],
+    extra_fields: Sequence[str] = (),
+) -> Case:
+    """The shape every transition shares: lock, check, apply, record, save, notify."""
+    transition = TRANSITIONS[name]
+    with transaction.atomic():
+        locked = _lock(case)
+        # Order matters: an invisible case is "not found" whatever else is wrong; a stale
+        # page is a conflict before it is a wrong state; the state before the post.
+        if isinstance(actor, User) and not can_see(actor, locked):
+            raise NotFound("事项不存在")
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict("该事项已被他人处理，请刷新后再试")
+        if locked.state not in transition.sources:
+            raise InvalidTransition(
+                f"事项当前状态为「{locked.get_state_display()}」，不能{transition.label}"
+            )
+        acting = _resolve(actor, transition, locked)
+        at = clock.now()
+        from_state = locked.state
+        payload = apply(locked, acting, at, locked.version + 1)
+        event = _record(locked, transition, acting, at, payload, from_state=from_state)
+        event.save(force_insert=True)
+        _stop_clocks(locked, transition.stops, at, event.seq, name)
+        fields = ["state", "version", "last_hash", "updated_at", *extra_fields]
+        if transition.stops:
+            fields += ["response_due", "handling_due"]
+        locked.save(update_fields=list(dict.fromkeys(fields)))
+        _after_commit(locked, event)
+    return locked
+
+
+def _after_commit(case: Case, event: CaseEvent) -> None:
+    case_id, event_id, kind = case.pk, event.pk, event.kind
+    transaction.on_commit(
+        lambda: event_recorded.send(sender=Case, case_id=case_id, event_id=event_id, kind=kind)
+    )
+
+
+def _clean_text(value: str, *, field: str, label: str, required: bool, limit: int) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise InvalidInput(f"{label}不能为空", errors={field: [f"请填写{label}"]})
+    if len(value) > limit:
+        raise InvalidInput(
+            f"{label}过长", errors={field: [f"{label}最多 {limit} 字，现有 {len(value)} 字"]}
+        )
+    return value
+
+
+def _new_code(at: datetime) -> str:
+    local = timezone.localtime(at)
+    stem = f"{settings.JISHI_CODE_PREFIX}{local:%y%m}-"
+    for attempt in range(8):
+        # Four characters give 810,000 codes a month; a fifth is added only if a month fills.
+        length = 4 if attempt < 5 else 5
+        code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+        if not Case.objects.filter(code=code).exists():
+            return code
+    raise Conflict("无法生成受理编号，请重试")
+
+
+def _start_clock(
+    case: Case,
+    kind: str,
+    at: datetime,
+    seq: int,
+    *,
+    amount: int,
+    unit: str,
+    rule: str,
+) -> dict[str, Any]:
+    calendar = get_calendar()
+    if unit == LimitUnit.WORKHOUR:
+        deadline = calendar.add_working_hours(at, amount)
+    else:
+        deadline = calendar.add_workdays(at, amount)
+    CaseClock.objects.filter(case=case, kind=kind, stopped_at__isnull=True).update(
+        stopped_at=at, stopped_seq=seq, outcome="replaced"
+    )
+    CaseClock.objects.create(
+        case=case,
+        kind=kind,
+        started_at=at,
+        started_seq=seq,
+        limit_amount=amount,
+        limit_unit=unit,
+        due_at=deadline.due,
+        estimated=deadline.estimated,
+        rule=rule,
+    )
+    if kind == ClockKind.RESPONSE:
+        case.response_due = deadline.due
+    elif kind == ClockKind.HANDLING:
+        case.handling_due = deadline.due
+    case.due_estimated = deadline.estimated or bool(
+        CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
+        .exclude(kind=kind)
+        .exists()
+    )
+    return {"due": deadline.due.isoformat(), "rule": rule, "estimated": deadline.estimated}
+
+
+def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: str) -> None:
+    kinds = list(kinds)
+    if not kinds:
+        return
+    cancelled = why in {"return", "merge"}
+    for running in CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True):
+        running.stopped_at, running.stopped_seq = at, seq
+        running.outcome = "cancelled" if cancelled else ("met" if at <= running.due_at else "late")
+        running.save(update_fields=["stopped_at", "stopped_seq", "outcome"])
+    if ClockKind.RESPONSE in kinds:
+        case.response_due = None
+    if ClockKind.HANDLING in kinds:
+        case.handling_due = None
+
+
+def _clock_outcomes(case: Case, kinds: Iterable[str], at: datetime) -> dict[str, str]:
+    """What stopping these clocks now would say: recorded in the event, so figures such as
+    the on-time rate come from events alone."""
+    out: dict[str, str] = {}
+    for running in CaseClock.objects.filter(
+        case=case, kind__in=list(kinds), stopped_at__isnull=True
+    ):
+        out[running.kind] = "met" if at <= running.due_at else "late"
+    return out
+
+
+def _unit_ref(unit: Unit | None) -> dict[str, Any] | None:
+    return {"id": unit.pk, "name": unit.name} if unit else None
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: its name and its bytes."""
+
+    name: str
+    content: bytes
+
+
+def _check_upload(upload: Upload) -> dict[str, Any]:
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    limit = settings.JISHI_ATTACHMENT_MAX_BYTES
+    if not upload.content:
+        raise InvalidInput("附件为空", errors={"attachments": [f"「{upload.name}」是空文件"]})
+    if len(upload.content) > limit:
+        raise InvalidInput(
+            "附件过大",
+            errors={
+                "attachments": [
+                    f"「{upload.name}」有 {len(upload.content) / 1048576:.1f} MB，"
+                    f"超过 {limit // 1048576} MB 的上限"
+                ]
+            },
+        )
+    try:
+        with Image.open(BytesIO(upload.content)) as image:
+            image.verify()
+            fmt, size = image.format, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidInput(
+            "附件不是图片", errors={"attachments": [f"「{upload.name}」不是可识别的图片文件"]}
+        ) from None
+    if fmt not in settings.JISHI_ATTACHMENT_FORMATS:
+        raise InvalidInput(
+            "图片格式不支持",
+            errors={
+                "attachments": [f"「{upload.name}」是 {fmt} 格式，仅支持 JPEG、PNG、WEBP、GIF"]
+            },
+        )
+    return {"format": fmt, "width": size[0], "height": size[1]}
+
+
+def _store_uploads(
+    case: Case, uploads: Sequence[tuple[Upload, dict[str, Any]]], at: datetime, seq: int
+) -> list[dict[str, Any]]:
+    stored = []
+    for upload, info in uploads:
+        digest = hashlib.sha256(upload.content).hexdigest()
+        if Attachment.objects.filter(case=case, sha256=digest).exists():
+            continue
+        attachment = Attachment(
+            case=case,
+            original_name=upload.name[:200],
+            content_type=f"image/{info['format'].lower()}",
+            size=len(upload.content),
+            sha256=digest,
+            width=info["width"],
+            height=info["height"],
+            event_seq=seq,
+            uploaded_at=at,
+        )
+        attachment.file.save(upload.name, ContentFile(upload.content), save=False)
+        attachment.save()
+        stored.append({"name": attachment.original_name, "sha256": digest, "size": attachment.size})
+    return stored
+
+
+def case_accept(
+    *,
+    actor: Actor,
+    kind: str,
+    channel: str,
+    title: str,
+    text: str,
+    township: Unit | None = None,
+    village: Unit | None = None,
+    address: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    citizen_id_number: str = "",
+    anonymous: bool = False,
+    category: Category | None = None,
+    attachments: Sequence[Upload] = (),
+    external_ref: str = "",
+    resolve_on_the_spot: str | None = None,
+) -> Case:
+    """Register a case (受理) and give it its tracking code. With ``resolve_on_the_spot`` the
+    person who took it also records it solved there and then (边发现边解决)."""
+    errors: dict[str, list[str]] = {}
+    if kind not in CaseKind.values:
+        errors["kind"] = ["请选择事项类型"]
+    if channel not in Channel.values:
+        errors["channel"] = ["渠道无效"]
+    try:
+        title = _clean_text(title, field="title", label="标题", required=True, limit=TITLE_MAX)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    try:
+        text = _clean_text(text, field="text", label="内容", required=True, limit=TEXT_MAX)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+    address = (address or "").strip()[:200]
+    if village is not None:
+        if village.kind != UnitKind.VILLAGE:
+            errors["village"] = ["请选择村(社区)"]
+        elif township is None:
+            township = village.parent
+        elif village.parent_id != township.pk:
+            errors["village"] = [f"{village.name}不属于{township.name}"]
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    phone = crypto.normalize_phone(citizen_phone)
+    if citizen_phone and not (7 <= len(phone) <= 12):
+        errors["citizen_phone"] = ["电话号码应为 7–12 位数字（手机号 11 位）"]
+    id_number = (citizen_id_number or "").strip().upper().translate(crypto._FULLWIDTH)
+    if id_number and not _valid_id_number(id_number):
+        errors["citizen_id_number"] = ["身份证号码无效（18 位，末位可为 X，校验位须正确）"]
+    if anonymous:
+        citizen_name, phone, id_number = "", "", ""
+    for coord, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if value is not None and not (-bound <= value <= bound):
+            errors[coord] = ["坐标超出范围"]
+    checked = []
+    for upload in attachments:
+        try:
+            checked.append((upload, _check_upload(upload)))
+        except InvalidInput as exc:
+            errors.setdefault("attachments", []).extend(exc.errors["attachments"])
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+
+    transition = TRANSITIONS["accept"]
+    acting = _resolve(actor, transition, None)
+    with transaction.atomic():
+        at = clock.now()
+        case = Case(
+            code=_new_code(at),
+            kind=kind,
+            channel=channel,
+            category=category,
+            title=title,
+            text=text,
+            township=township,
+            village=village,
+            address=address,
+            latitude=latitude,
+            longitude=longitude,
+            anonymous=anonymous,
+            citizen_name=(citizen_name or "").strip()[:64],
+            citizen_phone=phone,
+            citizen_phone_index=crypto.blind_index(phone),
+            citizen_id_number=id_number,
+            external_ref=external_ref[:64],
+            accepted_at=at,
+            created_by=acting.user,
+            state="",
+        )
+        payload = {
+            "kind": kind,
+            "channel": channel,
+            "title": title,
+            "text": text,
+            "township": _unit_ref(township),
+            "village": _unit_ref(village),
+            "address": address,
+            "coordinates": [str(latitude), str(longitude)] if latitude is not None else None,
+            "anonymous": anonymous,
+            "has_phone": bool(phone),
+            "has_id_number": bool(id_number),
+            "category": category.code if category else None,
+            "external_ref": external_ref,
+        }
+        event = _record(case, transition, acting, at, payload, from_state="")
+        try:
+            case.save(force_insert=True)
+        except IntegrityError as exc:  # the same code drawn twice at the same instant
+            raise Conflict("受理编号冲突，请重新提交") from exc
+        event.case = case
+        event.save(force_insert=True)
+        _after_commit(case, event)
+        if checked:
+            _attach(case, acting, at, checked)
+    if resolve_on_the_spot is not None:
+        case_resolve_on_the_spot(actor=actor, case=case, resolution=resolve_on_the_spot)
+        case.refresh_from_db()
+    return case
+
+
+def _attach(
+    case: Case, acting: Acting, at: datetime, checked: Sequence[tuple[Upload, dict[str, Any]]]
+) -> None:
+    transition = TRANSITIONS["attach"]
+    seq = case.version + 1
+    stored = _store_uploads(case, checked, at, seq)
+    if not stored:
+        return
+    event = _record(case, transition, acting, at, {"files": stored}, from_state=case.state)
+    event.save(force_insert=True)
+    case.save(update_fields=["version", "last_hash", "state", "updated_at"])
+    _after_commit(case, event)
+
+
+def _valid_id_number(value: str) -> bool:
+    """GB 11643 check digit for 18-digit resident ID numbers."""
+    if (
+        len(value) != 18
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
+        return False
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(value[:17], weights, strict=True))
+    return "10X98765432"[total % 11] == value[17]
+
+
+def case_attach(
+    *, actor: Actor, case: Case | int, files: Sequence[Upload], expected_version: int | None = None
+) -> Case:
+    if not files:
+        raise InvalidInput("请选择文件", errors={"attachments": ["请选择要上传的图片"]})
+    checked = []
+    errors: list[str] = []
+    for upload in files:
+        try:
+            checked.append((upload, _check_upload(upload)))
+        except InvalidInput as exc:
+            errors.extend(exc.errors["attachments"])
+    if errors:
+        raise InvalidInput("附件有误", errors={"attachments": errors})
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        stored = _store_uploads(case, checked, at, seq)
+        if not stored:
+            raise InvalidInput("附件已存在", errors={"attachments": ["这些图片已经上传过"]})
+        return {"files": stored}
+
+    return _transition(
+        actor=actor, case=case, name="attach", expected_version=expected_version, apply=apply
+    )
+
+
+def case_resolve_on_the_spot(
+    *, actor: Actor, case: Case | int, resolution: str, expected_version: int | None = None
+) -> Case:
+    resolution = _clean_text(
+        resolution, field="resolution", label="解决情况", required=True, limit=REASON_MAX
+    )
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.closed_at = at
+        case.lead_unit = case.lead_unit or acting.unit
+        return {"resolution": resolution, "unit": _unit_ref(acting.unit)}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="resolve_on_the_spot",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["closed_at", "lead_unit"],
+    )
+
+
+# --- routing --------------------------------------------------------------------------------
+
+
+def case_classify(
+    *,
+    actor: Actor,
+    case: Case | int,
+    category: Category,
+    expected_version: int | None = None,
+    source: str = "dispatcher",
+    confidence: float | None = None,
+    model_version: str = "",
+) -> Case:
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        previous = case.category.code if case.category else None
+        case.category = category
+        payload: dict[str, Any] = {
+            "category": category.code,
+            "previous": previous,
+            "source": source,
+        }
+        if confidence is not None:
+            payload["confidence"] = f"{confidence:.4f}"
+            payload["model_version"] = model_version
+        return payload
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="classify",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["category"],
+    )
+
+
+def _dispatch_apply(
+    *,
+    lead_unit: Unit,
+    assisting_units: Sequence[Unit],
+    category: Category | None,
+    note: str,
+) -> Callable[[Case, Acting, datetime, int], dict[str, Any]]:
+    if not lead_unit.active:
+        raise InvalidInput("主办单位已停用", errors={"lead_unit": [f"{lead_unit.name}已停用"]})
+    assisting = [u for u in dict.fromkeys(assisting_units) if u.pk != lead_unit.pk]
+    for unit in assisting:
+        if not unit.active:
+            raise InvalidInput("协办单位已停用", errors={"assisting_units": [f"{unit.name}已停用"]})
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if category is not None:
+            case.category = category
+        limits = limits_for(case.category, case.kind)
+        case.lead_unit = lead_unit
+        case.dispatched_at = at
+        case.assisting_units.set(assisting)
+        response = _start_clock(
+            case,
+            ClockKind.RESPONSE,
+            at,
+            seq,
+            amount=limits.response_amount,
+            unit=limits.response_unit,
+            rule=limits.response_rule,
+        )
+        handling = _start_clock(
+            case,
+            ClockKind.HANDLING,
+            at,
+            seq,
+            amount=limits.handling_days,
+            unit=LimitUnit.WORKDAY,
+            rule=limits.handling_rule,
+        )
+        return {
+            "lead_unit": _unit_ref(lead_unit),
+            "assisting_units": [_unit_ref(u) for u in assisting],
+            "category": case.category.code if case.category else None,
+            "note": note,
+            "clocks": {"response": response, "handling": handling},
+        }
+
+    return apply
+
+
+_DISPATCH_FIELDS = [
+    "category",
+    "lead_unit",
+    "dispatched_at",
+    "response_due",
+    "handling_due",
+    "due_estimated",
+]
+
+
+def case_dispatch(
+    *,
+    actor: Actor,
+    case: Case | int,
+    lead_unit: Unit,
+    assisting_units: Sequence[Unit] = (),
+    category: Category | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Send the case to its lead unit (主办) and any assisting units (协办); starts the clocks.
+    Sending it back to the unit that just returned it is an arbitration, not a re-dispatch."""
+    note = _clean_text(note, field="note", label="说明", required=False, limit=REASON_MAX)
+    apply = _dispatch_apply(
+        lead_unit=lead_unit, assisting_units=assisting_units, category=category, note=note
+    )
+
+    def guarded(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if case.state == State.RETURNED and case.lead_unit_id == lead_unit.pk:
+            raise InvalidInput(
+                "不能派回退单单位",
+                errors={
+                    "lead_unit": [f"{lead_unit.name}刚退回此事项；如确属其职责，请使用「裁定」"]
+                },
+            )
+        return apply(case, acting, at, seq)
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="dispatch",
+        expected_version=expected_version,
+        apply=guarded,
+        extra_fields=_DISPATCH_FIELDS,
+    )
+
+
+def case_arbitrate(
+    *,
+    actor: Actor,
+    case: Case | int,
+    lead_unit: Unit,
+    reason: str,
+    assisting_units: Sequence[Unit] = (),
+    expected_version: int | None = None,
+) -> Case:
+    """Rule on a disputed return: the named unit owns the case and may not return it again."""
+    reason = _clean_text(reason, field="reason", label="裁定理由", required=True, limit=REASON_MAX)
+    apply = _dispatch_apply(
+        lead_unit=lead_unit, assisting_units=assisting_units, category=None, note=reason
+    )
+
+    def arbitrate(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.arbitrated = True
+        return {**apply(case, acting, at, seq), "reason": reason}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="arbitrate",
+        expected_version=expected_version,
+        apply=arbitrate,
+        extra_fields=[*_DISPATCH_FIELDS, "arbitrated"],
+    )
+
+
+# --- handling -------------------------------------------------------------------------------
+
+
+def case_acknowledge(
+    *, actor: Actor, case: Case | int, expected_version: int | None = None
+) -> Case:
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.acknowledged_at = at
+        return {"clocks": _clock_outcomes(case, [ClockKind.RESPONSE], at)}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="acknowledge",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["acknowledged_at"],
+    )
+
+
+def case_return(
+    *, actor: Actor, case: Case | int, reason: str, expected_version: int | None = None
+) -> Case:
+    reason = _clean_text(reason, field="reason", label="退单理由", required=True, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if case.arbitrated:
+            raise InvalidTransition("此事项已经裁定，不能再退单")
+        case.return_count += 1
+        case.acknowledged_at = None
+        case.extension_pending = False
+        case.supervised = False
+        return {"reason": reason, "unit": _unit_ref(case.lead_unit)}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="return",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["return_count", "acknowledged_at", "extension_pending", "supervised"],
+    )
+
+
+def case_interim_reply(
+    *, actor: Actor, case: Case | int, text: str, expected_version: int | None = None
+) -> Case:
+    text = _clean_text(text, field="text", label="阶段性答复", required=True, limit=TEXT_MAX)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="interim_reply",
+        expected_version=expected_version,
+        apply=lambda case, acting, at, seq: {"text": text},
+    )
+
+
+def case_reply(
+    *, actor: Actor, case: Case | int, text: str, expected_version: int | None = None
+) -> Case:
+    """The unit's answer to the citizen; stops the handling clock and awaits the callback."""
+    text = _clean_text(text, field="text", label="答复内容", required=True, limit=TEXT_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.replied_at = at
+        case.supervised = False
+        outcomes = _clock_outcomes(case, [ClockKind.HANDLING, ClockKind.SUPERVISION], at)
+        return {"text": text, "clocks": outcomes}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="reply",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["replied_at", "supervised"],
+    )
+
+
+def case_callback(
+    *,
+    actor: Actor,
+    case: Case | int,
+    resolved: bool,
+    satisfaction: int,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Record the citizen's answer (回访). Satisfied (resolved, 基本满意 or better) closes the
+    case; otherwise it is reopened (重办) — unless it has been reopened the maximum number of
+    times, when it closes and counts as unresolved."""
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput("请选择满意度", errors={"satisfaction": ["满意度须为 1–5 的五级评价"]})
+    comment = _clean_text(comment, field="comment", label="意见", required=False, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.resolved, case.satisfaction = resolved, satisfaction
+        return {"resolved": resolved, "satisfaction": satisfaction, "comment": comment}
+
+    with transaction.atomic():
+        case = _transition(
+            actor=actor,
+            case=case,
+            name="callback",
+            expected_version=expected_version,
+            apply=apply,
+            extra_fields=["resolved", "satisfaction"],
+        )
+        satisfied = resolved and satisfaction >= Satisfaction.BASICALLY_SATISFIED
+        if satisfied:
+            return case_close(actor=actor, case=case, reason="回访满意", after_callback=True)
+        if case.reopen_count >= settings.JISHI_MAX_REOPENS:
+            return case_close(
+                actor=actor,
+                case=case,
+                after_callback=True,
+                reason=f"已重办 {case.reopen_count} 次，回访仍不满意，按未解决办结",
+            )
+        return case_reopen(actor=actor, case=case, reason=comment or "回访不满意")
+
+
+def case_reopen(
+    *, actor: Actor, case: Case | int, reason: str, expected_version: int | None = None
+) -> Case:
+    reason = _clean_text(reason, field="reason", label="重办理由", required=True, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if case.lead_unit is None:
+            raise InvalidTransition("此事项没有主办单位，不能重办")
+        case.reopen_count += 1
+        case.closed_at = None
+        case.replied_at = None
+        limits = limits_for(case.category, case.kind)
+        handling = _start_clock(
+            case,
+            ClockKind.HANDLING,
+            at,
+            seq,
+            amount=limits.handling_days,
+            unit=LimitUnit.WORKDAY,
+            rule=f"重办：{limits.handling_rule}",
+        )
+        return {
+            "reason": reason,
+            "reopen_count": case.reopen_count,
+            "clocks": {"handling": handling},
+        }
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="reopen",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["reopen_count", "closed_at", "replied_at", "handling_due", "due_estimated"],
+    )
+
+
+def case_close(
+    *,
+    actor: Actor,
+    case: Case | int,
+    reason: str = "",
+    after_callback: bool = False,
+    expected_version: int | None = None,
+) -> Case:
+    """Close a replied case. Without a callback a reason is required (e.g. 无法联系)."""
+    reason = _clean_text(
+        reason, field="reason", label="办结说明", required=not after_callback, limit=REASON_MAX
+    )
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if not after_callback:
+            case.resolved = None
+        case.closed_at = at
+        return {
+            "reason": reason,
+            "after_callback": after_callback,
+            "resolved": case.resolved,
+            "satisfaction": case.satisfaction if after_callback else None,
+        }
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="close",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["closed_at", "resolved"],
+    )
+
+
+# --- extension, oversight -------------------------------------------------------------------
+
+
+def case_request_extension(
+    *, actor: Actor, case: Case | int, days: int, reason: str, expected_version: int | None = None
+) -> Case:
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidInput("延期天数无效", errors={"days": ["延期须为 1–60 个工作日"]})
+    reason = _clean_text(reason, field="reason", label="延期理由", required=True, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if case.extension_pending:
+            raise InvalidTransition("已有延期申请待审批")
+        case.extension_pending = True
+        return {"days": days, "reason": reason}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="request_extension",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["extension_pending"],
+    )
+
+
+def case_decide_extension(
+    *,
+    actor: Actor,
+    case: Case | int,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Approve (the handling deadline moves by the requested working days) or deny."""
+    note = _clean_text(note, field="note", label="审批意见", required=not approve, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if not case.extension_pending:
+            raise InvalidTransition("没有待审批的延期申请")
+        request = case.events.filter(kind="request_extension").order_by("-seq").first()
+        days = int(request.payload["days"]) if request else 0
+        case.extension_pending = False
+        payload: dict[str, Any] = {"approve": approve, "days": days, "note": note}
+        if approve:
+            running = CaseClock.objects.filter(
+                case=case, kind=ClockKind.HANDLING, stopped_at__isnull=True
+            ).first()
+            if running is None:
+                raise InvalidTransition("办理时限未在计时，无法延期")
+            deadline = get_calendar().add_workdays(running.due_at, days)
+            running.extension_days += days
+            running.due_at, running.estimated = (
+                deadline.due,
+                running.estimated or deadline.estimated,
+            )
+            running.rule = f"{running.rule}；延期 {days} 个工作日"[:200]
+            running.save(update_fields=["extension_days", "due_at", "estimated", "rule"])
+            case.handling_due = deadline.due
+            case.due_estimated = case.due_estimated or deadline.estimated
+            payload["clocks"] = {
+                "handling": {
+                    "due": deadline.due.isoformat(),
+                    "rule": running.rule,
+                    "estimated": running.estimated,
+                }
+            }
+        return payload
+
+    name = "approve_extension" if approve else "deny_extension"
+    return _transition(
+        actor=actor,
+        case=case,
+        name=name,
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["extension_pending", "handling_due", "due_estimated"],
+    )
+
+
+def case_remind(
+    *, actor: Actor, case: Case | int, note: str = "", expected_version: int | None = None
+) -> Case:
+    note = _clean_text(note, field="note", label="催办说明", required=False, limit=REASON_MAX)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="remind",
+        expected_version=expected_version,
+        apply=lambda case, acting, at, seq: {"note": note},
+    )
+
+
+def case_supervise(
+    *, actor: Actor, case: Case | int, days: int, note: str, expected_version: int | None = None
+) -> Case:
+    """A supervision order (督办) with its own deadline in working days."""
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise InvalidInput("督办时限无效", errors={"days": ["督办时限须为 1–60 个工作日"]})
+    note = _clean_text(note, field="note", label="督办要求", required=True, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.supervised = True
+        supervision = _start_clock(
+            case,
+            ClockKind.SUPERVISION,
+            at,
+            seq,
+            amount=days,
+            unit=LimitUnit.WORKDAY,
+            rule=f"督办：{days}个工作日",
+        )
+        return {"note": note, "days": days, "clocks": {"supervision": supervision}}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="supervise",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["supervised", "due_estimated"],
+    )
+
+
+def case_merge(
+    *,
+    actor: Actor,
+    case: Case | int,
+    into: Case,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Fold a duplicate into another open case; its citizen follows the surviving one."""
+    note = _clean_text(note, field="note", label="合并说明", required=False, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        target = Case.objects.get(pk=into.pk)
+        if target.pk == case.pk:
+            raise InvalidInput("不能合并到自身", errors={"into": ["请选择另一个事项"]})
+        if not target.is_open:
+            raise InvalidInput(
+                "目标事项已结束", errors={"into": [f"{target.code} 已结束，不能合并"]}
+            )
+        if target.merged_into_id is not None:
+            raise InvalidInput("目标事项已被合并", errors={"into": [f"{target.code} 已被合并"]})
+        case.merged_into = target
+        case.closed_at = at
+        return {"into": target.code, "note": note}
+
+    case = _transition(
+        actor=actor,
+        case=case,
+        name="merge",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["merged_into", "closed_at"],
+    )
+    return case
+
+
+def case_reject(
+    *, actor: Actor, case: Case | int, reason: str, expected_version: int | None = None
+) -> Case:
+    reason = _clean_text(
+        reason, field="reason", label="不予受理理由", required=True, limit=REASON_MAX
+    )
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        case.closed_at = at
+        return {"reason": reason}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="reject",
+        expected_version=expected_version,
+        apply=apply,
+        extra_fields=["closed_at"],
+    )
+
+
+# --- contact, notes -------------------------------------------------------------------------
+
+REVEALABLE = {"citizen_phone": "联系电话", "citizen_id_number": "身份证号"}
+
+
+def case_reveal_contact(*, actor: Actor, case: Case | int, field: str) -> str:
+    """Show a citizen's phone or ID number in full; every reveal is an event."""
+    if field not in REVEALABLE:
+        raise InvalidInput("字段无效", errors={"field": ["只能查看联系电话或身份证号"]})
+    revealed: dict[str, str] = {}
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        revealed["value"] = getattr(case, field)
+        return {"field": field}
+
+    _transition(actor=actor, case=case, name="reveal_contact", expected_version=None, apply=apply)
+    return revealed["value"]
+
+
+def case_add_note(
+    *, actor: Actor, case: Case | int, text: str, expected_version: int | None = None
+) -> Case:
+    text = _clean_text(text, field="text", label="备注", required=True, limit=REASON_MAX)
+    return _transition(
+        actor=actor,
+        case=case,
+        name="note",
+        expected_version=expected_version,
+        apply=lambda case, acting, at, seq: {"text": text},
+    )
+
+
+# --- deadlines after a calendar change ------------------------------------------------------
+
+
+def deadlines_recompute(*, years: Iterable[int]) -> int:
+    """Recompute running clocks whose deadlines were estimated for years now entered in the
+    calendar; each changed case gets a ``recompute_deadline`` event. Returns cases changed."""
+    years = set(years)
+    calendar = get_calendar()
+    changed = 0
+    case_ids = (
+        CaseClock.objects.filter(stopped_at__isnull=True, estimated=True)
+        .values_list("case_id", flat=True)
+        .distinct()
+    )
+    for case_id in list(case_ids):
+        clocks = list(
+            CaseClock.objects.filter(case_id=case_id, stopped_at__isnull=True, estimated=True)
+        )
+        if not any(
+            {c.started_at.year, c.due_at.year} & years or c.due_at.year >= min(years)
+            for c in clocks
+        ):
+            continue
+
+        def apply(
+            case: Case, acting: Acting, at: datetime, seq: int, clocks: list[CaseClock] = clocks
+        ) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for c in clocks:
+                if c.limit_unit == LimitUnit.WORKHOUR:
+                    deadline = calendar.add_working_hours(c.started_at, c.limit_amount)
+                else:
+                    deadline = calendar.add_workdays(c.started_at, c.limit_amount)
+                    if c.extension_days:
+                        deadline = calendar.add_workdays(deadline.due, c.extension_days)
+                out[c.kind] = {
+                    "from": c.due_at.isoformat(),
+                    "due": deadline.due.isoformat(),
+                    "estimated": deadline.estimated,
+                }
+                c.due_at, c.estimated = deadline.due, deadline.estimated
+                c.save(update_fields=["due_at", "estimated"])
+                if c.kind == ClockKind.RESPONSE:
+                    case.response_due = deadline.due
+                elif c.kind == ClockKind.HANDLING:
+                    case.handling_due = deadline.due
+            case.due_estimated = CaseClock.objects.filter(
+                case=case, stopped_at__isnull=True, estimated=True
+            ).exists()
+            return {"clocks": out, "years": sorted(years)}
+
+        _transition(
+            actor=System(),
+            case=case_id,
+            name="recompute_deadline",
+            expected_version=None,
+            apply=apply,
+            extra_fields=["response_due", "handling_due", "due_estimated"],
+        )
+        changed += 1
+    return changed
