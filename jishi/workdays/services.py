@@ -1,0 +1,209 @@
+"""Every write to the calendar tables.
+
+Each service runs in one transaction, locks the row it changes, returns early when nothing
+changes, leaves a ``CalendarChange`` and, when the working status of some date (or whether
+a year is known) really changed, sends ``calendar_changed`` once the transaction commits,
+so that the cases app recomputes open deadlines in those years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+
+from django.db import transaction
+
+from jishi.common.errors import InvalidInput
+from jishi.orgs.models import User
+from jishi.workdays.calendar import chinese_calendar_covers, default_is_workday
+from jishi.workdays.models import CalendarChange, CalendarYear, HolidayOverride
+from jishi.workdays.selectors import invalidate_calendar
+from jishi.workdays.signals import calendar_changed
+
+logger = logging.getLogger(__name__)
+
+_NAME_MAX = HolidayOverride._meta.get_field("name").max_length or 32
+_NOTE_MAX = HolidayOverride._meta.get_field("note").max_length or 200
+
+
+def _send_calendar_changed(sender: type, years: set[int]) -> None:
+    # Receivers must see the committed rows, whatever order on-commit hooks run in.
+    invalidate_calendar()
+    # The change is committed whatever a receiver does; a failing receiver is logged
+    # rather than turning a saved change into an error page.
+    for receiver, result in calendar_changed.send_robust(sender=sender, years=years):
+        if isinstance(result, Exception):
+            logger.error(
+                "calendar_changed receiver %r failed for years %s",
+                receiver,
+                sorted(years),
+                exc_info=result,
+            )
+
+
+def _announce(sender: type, years: set[int]) -> None:
+    transaction.on_commit(partial(_send_calendar_changed, sender, set(years)))
+
+
+def _override_snapshot(row: HolidayOverride | None) -> dict[str, object]:
+    if row is None:
+        return {}
+    return {"is_workday": row.is_workday, "name": row.name, "note": row.note}
+
+
+def validate_override(*, date: object, name: str, note: str) -> dict[str, list[str]]:
+    """Field errors for an override, in Chinese; shared with the admin form."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        errors["date"] = ["请填写日期"]
+    if not name.strip():
+        errors["name"] = ["请填写名称，如“春节”或“调休上班”"]
+    elif len(name.strip()) > _NAME_MAX:
+        errors["name"] = [f"名称不能超过 {_NAME_MAX} 个字"]
+    if len(note.strip()) > _NOTE_MAX:
+        errors["note"] = [f"备注不能超过 {_NOTE_MAX} 个字"]
+    return errors
+
+
+@transaction.atomic
+def override_set(
+    *,
+    actor: User | None,
+    date: dt.date,
+    is_workday: bool,
+    name: str,
+    note: str = "",
+) -> HolidayOverride:
+    """Make ``date`` a working day or a day off, whatever the package says.
+
+    Renaming or re-noting an entry is recorded but announces nothing: only a change in the
+    date's effective working status sends ``calendar_changed``.
+    """
+    errors = validate_override(date=date, name=name, note=note)
+    if errors:
+        raise InvalidInput("节假日调整信息有误", errors=errors)
+    name, note, is_workday = name.strip(), note.strip(), bool(is_workday)
+    row = HolidayOverride.objects.select_for_update().filter(date=date).first()
+    before = _override_snapshot(row)
+    was_workday = row.is_workday if row is not None else default_is_workday(date)
+    if row is None:
+        row = HolidayOverride(
+            date=date,
+            is_workday=is_workday,
+            name=name,
+            note=note,
+            created_by=actor,
+            updated_by=actor,
+        )
+        row.save()
+    else:
+        if (row.is_workday, row.name, row.note) == (is_workday, name, note):
+            return row
+        row.is_workday, row.name, row.note, row.updated_by = is_workday, name, note, actor
+        row.save(update_fields=["is_workday", "name", "note", "updated_by", "updated_at"])
+    CalendarChange.objects.create(
+        actor=actor,
+        action=CalendarChange.Action.OVERRIDE_SET,
+        year=date.year,
+        date=date,
+        before=before,
+        after=_override_snapshot(row),
+    )
+    if was_workday != is_workday:
+        _announce(HolidayOverride, {date.year})
+    return row
+
+
+@transaction.atomic
+def override_remove(*, actor: User | None, date: dt.date) -> bool:
+    """Drop the county's entry for ``date``, so the package (or Monday–Friday) decides again.
+
+    Returns whether there was an entry to remove.
+    """
+    row = HolidayOverride.objects.select_for_update().filter(date=date).first()
+    if row is None:
+        return False
+    before = _override_snapshot(row)
+    row.delete()
+    CalendarChange.objects.create(
+        actor=actor,
+        action=CalendarChange.Action.OVERRIDE_REMOVE,
+        year=date.year,
+        date=date,
+        before=before,
+        after={},
+    )
+    if before["is_workday"] != default_is_workday(date):
+        _announce(HolidayOverride, {date.year})
+    return True
+
+
+def validate_year_complete(*, year: int, complete: bool) -> dict[str, list[str]]:
+    """Field errors for marking ``year`` complete; shared with the admin form.
+
+    Every real year has weekday holidays (春节 at least), so a year outside the package's
+    range with no entries at all is almost certainly ticked by mistake: ticking it would
+    silently turn Monday–Friday guesses into "official" deadlines.
+    """
+    errors: dict[str, list[str]] = {}
+    if not 1900 <= year <= 2200:
+        errors["year"] = ["年份应在 1900–2200 之间"]
+    elif (
+        complete
+        and not chinese_calendar_covers(year)
+        and not HolidayOverride.objects.filter(date__year=year, is_workday=False).exists()
+    ):
+        errors["complete"] = [
+            f"{year}年还没有录入任何放假日期，不能标记为已完整录入；"
+            "请先按国务院办公厅的放假通知录入节假日和调休上班日"
+        ]
+    return errors
+
+
+@transaction.atomic
+def calendar_year_mark_complete(
+    *,
+    actor: User | None,
+    year: int,
+    complete: bool,
+    note: str | None = None,
+) -> CalendarYear:
+    """Record that ``year``'s official schedule is (or is no longer) fully entered.
+
+    ``note=None`` leaves the note as it is. A year without a row gets one even when it is
+    left incomplete (it records that someone is entering that year); only ticking or
+    unticking ``complete`` announces a change.
+    """
+    errors = validate_year_complete(year=year, complete=complete)
+    if errors:
+        raise InvalidInput("日历年份信息有误", errors=errors)
+    complete = bool(complete)
+    row = CalendarYear.objects.select_for_update().filter(year=year).first()
+    new_note = None if note is None else note.strip()
+    if row is None:
+        before: dict[str, object] = {}
+        row = CalendarYear(year=year, complete=complete, note=new_note or "", updated_by=actor)
+        row.save()
+        was_complete = False
+    else:
+        if row.complete == complete and (new_note is None or new_note == row.note):
+            return row
+        before = {"complete": row.complete, "note": row.note}
+        was_complete = row.complete
+        row.complete = complete
+        if new_note is not None:
+            row.note = new_note
+        row.updated_by = actor
+        row.save(update_fields=["complete", "note", "updated_by", "updated_at"])
+    CalendarChange.objects.create(
+        actor=actor,
+        action=CalendarChange.Action.YEAR_COMPLETE,
+        year=year,
+        before=before,
+        after={"complete": row.complete, "note": row.note},
+    )
+    # For years the package covers the flag changes nothing: they are known either way.
+    if was_complete != complete and not chinese_calendar_covers(year):
+        _announce(CalendarYear, {year})
+    return row
