@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,15 @@ class CasesConfig(AppConfig):
     name = "jishi.cases"
     label = "cases"
     verbose_name = "工作台账"
+
+    def ready(self) -> None:
+        from jishi.workdays.signals import calendar_changed
+
+        calendar_changed.connect(_recompute_deadlines, dispatch_uid="cases-recompute-deadlines")
+
+
+def _recompute_deadlines(sender: Any, years: set[int], **kwargs: Any) -> None:
+    # Sent on commit of the calendar change, so the new calendar is what we count with.
+    from jishi.cases.services import deadlines_recompute
+
+    deadlines_recompute(years=years)

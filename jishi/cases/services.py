@@ -8,6 +8,7 @@ actor's post checked against the workflow table, one event appended to the hash 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -141,7 +142,7 @@ def _scope_allows(
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     try:
-        return Case.objects.select_for_update().select_related("lead_unit").get(pk=pk)
+        return Case.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=pk)
     except Case.DoesNotExist:
         raise NotFound("事项不存在") from None
 
@@ -1171,24 +1172,35 @@ def case_add_note(
 # --- deadlines after a calendar change ------------------------------------------------------
 
 
+def _recomputed(calendar: Any, running: CaseClock) -> Any:
+    if running.limit_unit == LimitUnit.WORKHOUR:
+        return calendar.add_working_hours(running.started_at, running.limit_amount)
+    deadline = calendar.add_workdays(running.started_at, running.limit_amount)
+    if running.extension_days:
+        extended = calendar.add_workdays(deadline.due, running.extension_days)
+        deadline = dataclasses.replace(extended, estimated=deadline.estimated or extended.estimated)
+    return deadline
+
+
 def deadlines_recompute(*, years: Iterable[int]) -> int:
-    """Recompute running clocks whose deadlines were estimated for years now entered in the
-    calendar; each changed case gets a ``recompute_deadline`` event. Returns cases changed."""
+    """After the calendar of ``years`` changed (a year's schedule entered, a holiday
+    corrected), recompute every running clock whose span touches those years. Each case
+    whose deadline actually moves (or stops being estimated) gets a ``recompute_deadline``
+    event, so the change is on the record. Returns the number of cases changed."""
     years = set(years)
+    if not years:
+        return 0
     calendar = get_calendar()
+    touched: dict[int, list[CaseClock]] = {}
+    for running in CaseClock.objects.filter(stopped_at__isnull=True).order_by("case_id", "id"):
+        span = set(range(running.started_at.year, running.due_at.year + 2))
+        if span & years:
+            touched.setdefault(running.case_id, []).append(running)
     changed = 0
-    case_ids = (
-        CaseClock.objects.filter(stopped_at__isnull=True, estimated=True)
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
-    for case_id in list(case_ids):
-        clocks = list(
-            CaseClock.objects.filter(case_id=case_id, stopped_at__isnull=True, estimated=True)
-        )
-        if not any(
-            {c.started_at.year, c.due_at.year} & years or c.due_at.year >= min(years)
-            for c in clocks
+    for case_id, clocks in touched.items():
+        fresh = {c.pk: _recomputed(calendar, c) for c in clocks}
+        if all(
+            fresh[c.pk].due == c.due_at and fresh[c.pk].estimated == c.estimated for c in clocks
         ):
             continue
 
@@ -1197,12 +1209,7 @@ def deadlines_recompute(*, years: Iterable[int]) -> int:
         ) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for c in clocks:
-                if c.limit_unit == LimitUnit.WORKHOUR:
-                    deadline = calendar.add_working_hours(c.started_at, c.limit_amount)
-                else:
-                    deadline = calendar.add_workdays(c.started_at, c.limit_amount)
-                    if c.extension_days:
-                        deadline = calendar.add_workdays(deadline.due, c.extension_days)
+                deadline = fresh[c.pk]
                 out[c.kind] = {
                     "from": c.due_at.isoformat(),
                     "due": deadline.due.isoformat(),

@@ -7,3 +7,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 JISHI_FIELD_KEYS = ["amlzaGktdGVzdC1maWVsZC1rZXktMzItYnl0ZXMhISE="]
+
+# SQLite tests use a file (one per xdist worker; pytest-django adds the suffix), not the
+# shared-cache in-memory database: shared cache takes table locks that ignore the busy
+# timeout, so concurrent connections (live server, race tests) would fail where a real
+# deployment would queue.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")  # noqa: F405

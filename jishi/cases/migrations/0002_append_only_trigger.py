@@ -11,8 +11,9 @@ from django.db import migrations
 PG_UP = """
 CREATE OR REPLACE FUNCTION jishi_caseevent_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'cases_caseevent is append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'cases_caseevent is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER caseevent_append_only

@@ -1,0 +1,94 @@
+"""The append-only, hash-chained ledger: guards, triggers and the verifier."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from jishi.cases.models import CaseEvent, ImmutableEventError
+from jishi.cases.selectors_ledger import verify_ledger
+from jishi.cases.tests import builders
+from jishi.testing.fixtures import County
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed_case(county: County, dispatcher, township_handler):  # type: ignore[no-untyped-def]
+    builders.accepted(county)  # a second, untouched case: the verifier must walk past it
+    return builders.closed(county, dispatcher, township_handler)
+
+
+def test_clean_ledger_verifies(closed_case, capsys) -> None:
+    call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "台账完好" in out and "2 个事项" in out
+
+
+def test_model_guards_refuse_changes(closed_case) -> None:
+    event = CaseEvent.objects.filter(case=closed_case).first()
+    assert event is not None
+    event.payload = {"text": "改过了"}
+    with pytest.raises(ImmutableEventError):
+        event.save()
+    with pytest.raises(ImmutableEventError):
+        event.delete()
+    with pytest.raises(ImmutableEventError):
+        CaseEvent.objects.filter(case=closed_case).update(kind="x")
+    with pytest.raises(ImmutableEventError):
+        CaseEvent.objects.filter(case=closed_case).delete()
+
+
+def test_database_trigger_refuses_raw_update(closed_case) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_caseevent SET kind = 'x' WHERE case_id = %s", [closed_case.pk])
+
+
+def _tamper(sql: str, params: list[object]) -> None:
+    """What an attacker with the database password does: switch the trigger off, edit."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # triggers off
+            cursor.execute(sql, params)
+            cursor.execute("SET session_replication_role = DEFAULT")
+        else:
+            cursor.execute("DROP TRIGGER caseevent_append_only")
+            cursor.execute(sql, params)
+
+
+def test_verify_names_the_changed_event(closed_case, capsys) -> None:
+    target = CaseEvent.objects.get(case=closed_case, kind="reply")
+    bad_payload = '{"text": "从未修复", "clocks": {"handling": "met"}}'
+    _tamper("UPDATE cases_caseevent SET payload = %s WHERE id = %s", [bad_payload, target.pk])
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    err = capsys.readouterr().err
+    assert closed_case.code in err and f"id={target.pk}" in err and "内容被改动" in err
+
+
+def test_verify_notices_a_deleted_tail(closed_case) -> None:
+    last = CaseEvent.objects.filter(case=closed_case).order_by("-seq").first()
+    assert last is not None
+    _tamper("DELETE FROM cases_caseevent WHERE id = %s", [last.pk])
+    result = verify_ledger()
+    assert len(result.breaks) == 1
+    assert result.breaks[0].case_code == closed_case.code
+    assert "链尾不符" in result.breaks[0].problem
+
+
+def test_verify_notices_a_deleted_middle_event(closed_case) -> None:
+    middle = CaseEvent.objects.get(case=closed_case, seq=2)
+    _tamper("DELETE FROM cases_caseevent WHERE id = %s", [middle.pk])
+    broken = verify_ledger().breaks[0]
+    assert broken.seq == 3 and "序号不连续" in broken.problem
+
+
+def test_chain_links_each_event_to_the_previous(closed_case) -> None:
+    events = list(CaseEvent.objects.filter(case=closed_case).order_by("seq"))
+    assert events[0].prev_hash == "0" * 64
+    for earlier, later in zip(events, events[1:], strict=False):
+        assert later.prev_hash == earlier.hash
+    closed_case.refresh_from_db()
+    assert closed_case.last_hash == events[-1].hash and closed_case.version == len(events)

@@ -1,0 +1,79 @@
+"""Scoping: each persona sees exactly its cases, and a case outside scope is not found."""
+
+from __future__ import annotations
+
+import pytest
+
+from jishi.cases import services
+from jishi.cases.selectors import case_for, cases_visible_to
+from jishi.cases.tests import builders
+from jishi.common.errors import NotFound
+from jishi.testing.fixtures import County
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger(county: County, dispatcher):  # type: ignore[no-untyped-def]
+    """Four cases: one per township, one led by a department, one assisted by it."""
+    in_chengguan = builders.accepted(county, title="城关镇的事")
+    in_shiqiao = builders.accepted(
+        county, title="石桥镇的事", township=county.shiqiao, village=county.shiqiao_village
+    )
+    led_by_housing = services.case_dispatch(
+        actor=dispatcher,
+        case=builders.accepted(county, title="住建局主办", township=None, village=None),
+        lead_unit=county.housing,
+    )
+    assisted_by_housing = services.case_dispatch(
+        actor=dispatcher,
+        case=builders.accepted(
+            county, title="交通局主办、住建局协办", township=county.shiqiao, village=None
+        ),
+        lead_unit=county.transport,
+        assisting_units=[county.housing],
+    )
+    return {
+        "chengguan": in_chengguan,
+        "shiqiao": in_shiqiao,
+        "housing": led_by_housing,
+        "assisted": assisted_by_housing,
+    }
+
+
+def titles(user) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(cases_visible_to(user).values_list("title", flat=True))
+
+
+def test_township_handler_sees_its_township(ledger, township_handler) -> None:
+    assert titles(township_handler) == {"城关镇的事"}
+
+
+def test_department_handler_sees_lead_and_assisting(ledger, dept_handler) -> None:
+    assert titles(dept_handler) == {"住建局主办", "交通局主办、住建局协办"}
+    assert cases_visible_to(dept_handler).count() == 2  # no duplicate rows from the join
+
+
+def test_county_lead_sees_everything(ledger, county_lead) -> None:
+    assert len(titles(county_lead)) == 4
+
+
+def test_other_township_sees_its_own_only(ledger, other_township_handler) -> None:
+    assert titles(other_township_handler) == {"石桥镇的事", "交通局主办、住建局协办"}
+
+
+def test_village_handler_sees_its_village(ledger, village_handler) -> None:
+    assert titles(village_handler) == {"城关镇的事"}
+
+
+def test_stranger_sees_nothing(ledger, stranger) -> None:
+    assert titles(stranger) == set()
+
+
+def test_lookup_outside_scope_is_not_found(ledger, other_township_handler) -> None:
+    with pytest.raises(NotFound) as outside:
+        case_for(other_township_handler, ledger["chengguan"].code)
+    with pytest.raises(NotFound) as missing:
+        case_for(other_township_handler, "JA0000-XXXX")
+    assert str(outside.value) == str(missing.value)  # same answer: no existence leak
+    assert case_for(other_township_handler, ledger["shiqiao"].code.lower()) == ledger["shiqiao"]
