@@ -1205,7 +1205,12 @@ def deadlines_recompute(*, years: Iterable[int]) -> int:
             continue
 
         def apply(
-            case: Case, acting: Acting, at: datetime, seq: int, clocks: list[CaseClock] = clocks
+            case: Case,
+            acting: Acting,
+            at: datetime,
+            seq: int,
+            clocks: list[CaseClock] = clocks,
+            fresh: dict[int, Any] = fresh,
         ) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for c in clocks:

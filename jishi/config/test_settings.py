@@ -1,5 +1,7 @@
 """Test settings: the production settings with a fast hasher and an in-memory outbox."""
 
+import tempfile
+
 from jishi.config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,4 +15,8 @@ JISHI_FIELD_KEYS = ["amlzaGktdGVzdC1maWVsZC1rZXktMzItYnl0ZXMhISE="]
 # timeout, so concurrent connections (live server, race tests) would fail where a real
 # deployment would queue.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / "test.sqlite3")  # noqa: F405
+    # One file per process, so parallel test runs on one machine never share a database.
+    DATABASES["default"]["TEST"]["NAME"] = os.path.join(  # noqa: F405
+        tempfile.gettempdir(),
+        f"jishi-test-{os.getpid()}.sqlite3",  # noqa: F405
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def closed_case(county: County, dispatcher, township_handler):  # type: ignore[no-untyped-def]
+def closed_case(county: County, dispatcher, township_handler):
     builders.accepted(county)  # a second, untouched case: the verifier must walk past it
     return builders.closed(county, dispatcher, township_handler)
 
@@ -46,7 +49,7 @@ def test_database_trigger_refuses_raw_update(closed_case) -> None:
         cursor.execute("UPDATE cases_caseevent SET kind = 'x' WHERE case_id = %s", [closed_case.pk])
 
 
-def _tamper(sql: str, params: list[object]) -> None:
+def _tamper(sql: str, params: list[Any]) -> None:
     """What an attacker with the database password does: switch the trigger off, edit."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -88,7 +91,7 @@ def test_verify_notices_a_deleted_middle_event(closed_case) -> None:
 def test_chain_links_each_event_to_the_previous(closed_case) -> None:
     events = list(CaseEvent.objects.filter(case=closed_case).order_by("seq"))
     assert events[0].prev_hash == "0" * 64
-    for earlier, later in zip(events, events[1:], strict=False):
+    for earlier, later in itertools.pairwise(events):
         assert later.prev_hash == earlier.hash
     closed_case.refresh_from_db()
     assert closed_case.last_hash == events[-1].hash and closed_case.version == len(events)

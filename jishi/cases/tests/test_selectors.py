@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ledger(county: County, dispatcher):  # type: ignore[no-untyped-def]
+def ledger(county: County, dispatcher):
     """Four cases: one per township, one led by a department, one assisted by it."""
     in_chengguan = builders.accepted(county, title="城关镇的事")
     in_shiqiao = builders.accepted(
@@ -41,7 +41,7 @@ def ledger(county: County, dispatcher):  # type: ignore[no-untyped-def]
     }
 
 
-def titles(user) -> set[str]:  # type: ignore[no-untyped-def]
+def titles(user) -> set[str]:
     return set(cases_visible_to(user).values_list("title", flat=True))
 
 
