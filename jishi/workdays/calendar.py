@@ -233,8 +233,8 @@ class Calendar:
     covers it or it is in ``known_years``; any other year falls back to Monday–Friday
     (plus whatever single overrides exist) and makes deadlines that touch it *estimated*.
 
-    Instances are safe to share between threads: the only mutable state is a per-year
-    cache that is filled idempotently.
+    Instances are safe to share between threads: the only mutable state is caches that are
+    filled idempotently with complete values.
     """
 
     def __init__(
@@ -289,9 +289,12 @@ class Calendar:
         if cached is not None:
             return cached
         by_package = chinese_calendar_covers(year)
+        known = by_package or year in self.known_years
+        base = _KNOWN if known else 0
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         workdays = []
+        flags = {}
         for ordinal in range(first, last + 1):
             d = date.fromordinal(ordinal)
             working = self._overrides.get(d)
@@ -299,13 +302,11 @@ class Calendar:
                 working = _package_is_workday(d) if by_package else d.weekday() < 5
             if working:
                 workdays.append(ordinal)
-        known = by_package or year in self.known_years
+            flags[ordinal] = (base | _WORKDAY) if working else base
         built = _Year(workdays, known)
-        base = _KNOWN if known else 0
-        for ordinal in range(first, last + 1):
-            self._days[ordinal] = base
-        for ordinal in workdays:
-            self._days[ordinal] = base | _WORKDAY
+        # Published only when complete (one update, then the year), so a thread reading
+        # concurrently sees either nothing (and builds the year itself) or final values.
+        self._days.update(flags)
         self._years[year] = built
         return built
 
