@@ -165,3 +165,21 @@ JISHI_ATTACHMENT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # After this many reopenings an unsatisfied callback closes the case as unresolved instead
 # of sending it back again (it still counts as unresolved in every figure).
 JISHI_MAX_REOPENS = int(os.environ.get("JISHI_MAX_REOPENS", 2))
+
+# --- ui ------------------------------------------------------------------------------------
+
+INSTALLED_APPS += ["django_htmx"]
+# Gives views request.htmx (was this an htmx request, from which element, for which target).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_htmx.middleware.HtmxMiddleware",
+)
+# htmx and ECharts, copied out of node_modules by scripts/assets.sh (see the reason there).
+STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console_home"
+LOGOUT_REDIRECT_URL = "login"
+# The language switch stores the choice in a cookie for a year; staff rarely change it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# WhiteNoise warns at every start while the folder is missing (before the first collectstatic).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

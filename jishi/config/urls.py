@@ -1,6 +1,15 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # set_language (POST): the 简体 / 繁體 / English switch on every page, cookie-based.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jishi.common.urls")),
 ]
+
+if settings.DEBUG:
+    # Static files are served by WhiteNoise (and runserver); uploads need this in development.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,24 @@
+"""URLs of the UI shell: the front door, sign-in and sign-out, the two home pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from jishi.common import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="common/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # Django's LogoutView only accepts POST, so a prefetching browser cannot sign anyone out.
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("console/", views.console_home, name="console_home"),
+    path("console/ui/", views.ui_components, name="ui_components"),
+    path("portal/", views.portal_home, name="portal_home"),
+]
