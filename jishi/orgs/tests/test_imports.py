@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from jishi.orgs.imports import (
     units_import,
 )
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
-from jishi.testing.fixtures import County
+from jishi.testing.fixtures import County, build_county
 
 UNIT_HEADER = ["编码", "名称", "类型", "上级编码", "简称", "排序"]
 STAFF_HEADER = ["用户名", "姓名", "电话", "单位编码", "岗位", "职务"]
@@ -37,7 +38,7 @@ TREE = [
 ]
 
 
-def xlsx(rows: list[list[object]], *, title_rows: int = 0) -> bytes:
+def xlsx(rows: Sequence[Sequence[object]], *, title_rows: int = 0) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -141,7 +142,7 @@ def test_a_title_line_above_the_header_keeps_excel_row_numbers():
 
 @pytest.mark.django_db
 def test_numbers_in_excel_cells_become_text():
-    rows: list[list[object]] = [UNIT_HEADER, [100, "示范县", "县", None, None, 1.0]]
+    rows: list[Sequence[object]] = [UNIT_HEADER, [100, "示范县", "县", None, None, 1.0]]
     report = units(xlsx(rows))
     assert report.clean, errors_of(report)
     assert Unit.objects.get(code="100").sort_order == 1
@@ -431,7 +432,9 @@ def test_command_writes_a_template(tmp_path: Path, capsys: pytest.CaptureFixture
     assert sheet is not None and sheet["A1"].value == "编码*"
 
 
-@pytest.mark.django_db
+# The real command line closes every connection when it ends, which a test transaction
+# cannot survive; these tests commit instead (and the tables are emptied afterwards).
+@pytest.mark.django_db(transaction=True)
 def test_command_exits_non_zero_and_prints_each_bad_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
@@ -455,9 +458,9 @@ def test_command_exits_non_zero_and_prints_each_bad_row(
     assert Unit.objects.count() == 4
 
 
-def test_staff_command_with_one_time_passwords(
-    county: County, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-):
+@pytest.mark.django_db(transaction=True)
+def test_staff_command_with_one_time_passwords(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    build_county()
     path = tmp_path / "staff.xlsx"
     path.write_bytes(xlsx([STAFF_HEADER, ["liqiang", "李强", "", "D02", "承办人"]]))
     execute_from_command_line(["manage.py", "import_staff", str(path), "--issue-passwords"])
