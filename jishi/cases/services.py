@@ -204,7 +204,9 @@ def _transition(
 ) -> Case:
     """The shape every transition shares: lock, check, apply, record, save, notify."""
     transition = TRANSITIONS[name]
-    with transaction.atomic():
+    # savepoint=False: a service inside a caller's transaction (the seeder, an import) adds
+    # no SAVEPOINT round trips; an error still rolls the whole transaction back.
+    with transaction.atomic(savepoint=False):
         locked = _lock(case)
         # Order matters: an invisible case is "not found" whatever else is wrong; a stale
         # page is a conflict before it is a wrong state; the state before the post.
@@ -261,45 +263,65 @@ def _new_code(at: datetime) -> str:
     raise Conflict("无法生成受理编号，请重试")
 
 
-def _start_clock(
-    case: Case,
-    kind: str,
-    at: datetime,
-    seq: int,
-    *,
-    amount: int,
-    unit: str,
-    rule: str,
+@dataclass(frozen=True)
+class ClockSpec:
+    kind: str
+    amount: int
+    unit: str
+    rule: str
+
+
+def _start_clocks(
+    case: Case, at: datetime, seq: int, specs: Sequence[ClockSpec], *, fresh: bool
 ) -> dict[str, Any]:
+    """Start SLA clocks at ``at``; returns their deadlines for the event's payload.
+
+    ``fresh`` says no clock is running on the case (the workflow stopped them all, as after
+    intake, a return or a reply), which spares the queries that replace running clocks.
+    """
     calendar = get_calendar()
-    if unit == LimitUnit.WORKHOUR:
-        deadline = calendar.add_working_hours(at, amount)
-    else:
-        deadline = calendar.add_workdays(at, amount)
-    CaseClock.objects.filter(case=case, kind=kind, stopped_at__isnull=True).update(
-        stopped_at=at, stopped_seq=seq, outcome="replaced"
-    )
-    CaseClock.objects.create(
-        case=case,
-        kind=kind,
-        started_at=at,
-        started_seq=seq,
-        limit_amount=amount,
-        limit_unit=unit,
-        due_at=deadline.due,
-        estimated=deadline.estimated,
-        rule=rule,
-    )
-    if kind == ClockKind.RESPONSE:
-        case.response_due = deadline.due
-    elif kind == ClockKind.HANDLING:
-        case.handling_due = deadline.due
-    case.due_estimated = deadline.estimated or bool(
-        CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
-        .exclude(kind=kind)
-        .exists()
-    )
-    return {"due": deadline.due.isoformat(), "rule": rule, "estimated": deadline.estimated}
+    rows, out = [], {}
+    for spec in specs:
+        if spec.unit == LimitUnit.WORKHOUR:
+            deadline = calendar.add_working_hours(at, spec.amount)
+        else:
+            deadline = calendar.add_workdays(at, spec.amount)
+        rows.append(
+            CaseClock(
+                case=case,
+                kind=spec.kind,
+                started_at=at,
+                started_seq=seq,
+                limit_amount=spec.amount,
+                limit_unit=spec.unit,
+                due_at=deadline.due,
+                estimated=deadline.estimated,
+                rule=spec.rule,
+            )
+        )
+        if spec.kind == ClockKind.RESPONSE:
+            case.response_due = deadline.due
+        elif spec.kind == ClockKind.HANDLING:
+            case.handling_due = deadline.due
+        out[spec.kind] = {
+            "due": deadline.due.isoformat(),
+            "rule": spec.rule,
+            "estimated": deadline.estimated,
+        }
+    kinds = [spec.kind for spec in specs]
+    estimated = any(row.estimated for row in rows)
+    if not fresh:
+        CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True).update(
+            stopped_at=at, stopped_seq=seq, outcome="replaced"
+        )
+        estimated = estimated or (
+            CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
+            .exclude(kind__in=kinds)
+            .exists()
+        )
+    CaseClock.objects.bulk_create(rows)
+    case.due_estimated = estimated
+    return out
 
 
 def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: str) -> None:
@@ -658,31 +680,34 @@ def _dispatch_apply(
         limits = limits_for(case.category, case.kind)
         case.lead_unit = lead_unit
         case.dispatched_at = at
-        case.assisting_units.set(assisting)
-        response = _start_clock(
+        if assisting or case.state == State.RETURNED:
+            case.assisting_units.set(assisting)
+        clocks = _start_clocks(
             case,
-            ClockKind.RESPONSE,
             at,
             seq,
-            amount=limits.response_amount,
-            unit=limits.response_unit,
-            rule=limits.response_rule,
-        )
-        handling = _start_clock(
-            case,
-            ClockKind.HANDLING,
-            at,
-            seq,
-            amount=limits.handling_days,
-            unit=LimitUnit.WORKDAY,
-            rule=limits.handling_rule,
+            [
+                ClockSpec(
+                    ClockKind.RESPONSE,
+                    limits.response_amount,
+                    limits.response_unit,
+                    limits.response_rule,
+                ),
+                ClockSpec(
+                    ClockKind.HANDLING,
+                    limits.handling_days,
+                    LimitUnit.WORKDAY,
+                    limits.handling_rule,
+                ),
+            ],
+            fresh=True,
         )
         return {
             "lead_unit": _unit_ref(lead_unit),
             "assisting_units": [_unit_ref(u) for u in assisting],
             "category": case.category.code if case.category else None,
             "note": note,
-            "clocks": {"response": response, "handling": handling},
+            "clocks": clocks,
         }
 
     return apply
@@ -897,19 +922,24 @@ def case_reopen(
         case.closed_at = None
         case.replied_at = None
         limits = limits_for(case.category, case.kind)
-        handling = _start_clock(
+        clocks = _start_clocks(
             case,
-            ClockKind.HANDLING,
             at,
             seq,
-            amount=limits.handling_days,
-            unit=LimitUnit.WORKDAY,
-            rule=f"重办：{limits.handling_rule}",
+            [
+                ClockSpec(
+                    ClockKind.HANDLING,
+                    limits.handling_days,
+                    LimitUnit.WORKDAY,
+                    f"重办：{limits.handling_rule}",
+                )
+            ],
+            fresh=False,
         )
         return {
             "reason": reason,
             "reopen_count": case.reopen_count,
-            "clocks": {"handling": handling},
+            "clocks": clocks,
         }
 
     return _transition(
@@ -1059,16 +1089,14 @@ def case_supervise(
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
         case.supervised = True
-        supervision = _start_clock(
+        clocks = _start_clocks(
             case,
-            ClockKind.SUPERVISION,
             at,
             seq,
-            amount=days,
-            unit=LimitUnit.WORKDAY,
-            rule=f"督办：{days}个工作日",
+            [ClockSpec(ClockKind.SUPERVISION, days, LimitUnit.WORKDAY, f"督办：{days}个工作日")],
+            fresh=False,
         )
-        return {"note": note, "days": days, "clocks": {"supervision": supervision}}
+        return {"note": note, "days": days, "clocks": clocks}
 
     return _transition(
         actor=actor,

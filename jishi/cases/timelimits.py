@@ -4,9 +4,10 @@ complaints 15, suggestions 20, praise 5 working days)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 
 from jishi.cases.models import CaseKind, Category, LimitUnit, TimeLimit
 
@@ -37,33 +38,58 @@ class Limits:
         return f"办理 {self.handling_days}个工作日（{self.source}）"
 
 
+# The table is tiny and read on every dispatch, so it is held in memory. A change made in
+# this process clears it at once (signals below); other worker processes see it within
+# CACHE_SECONDS — the same staleness an admin accepts from any multi-process deployment.
+CACHE_SECONDS = 30.0
+_cache: dict[str, object] = {"rows": None, "at": 0.0}
+
+
+def _rows() -> list[tuple[int | None, str, str, int, str, int]]:
+    rows = _cache["rows"]
+    if rows is None or time.monotonic() - float(_cache["at"]) > CACHE_SECONDS:  # type: ignore[arg-type]
+        rows = [
+            (
+                row.category_id,
+                row.category.name if row.category else "",
+                row.kind,
+                row.response_amount,
+                row.response_unit,
+                row.handling_days,
+            )
+            for row in TimeLimit.objects.select_related("category")
+        ]
+        _cache.update(rows=rows, at=time.monotonic())
+    return rows  # type: ignore[return-value]
+
+
+def clear_cache(**kwargs: object) -> None:
+    _cache.update(rows=None, at=0.0)
+
+
+post_save.connect(clear_cache, sender=TimeLimit, dispatch_uid="timelimits-save")
+post_delete.connect(clear_cache, sender=TimeLimit, dispatch_uid="timelimits-delete")
+post_save.connect(clear_cache, sender=Category, dispatch_uid="timelimits-category")
+
+
 def limits_for(category: Category | None, kind: str) -> Limits:
     """Most specific wins: category+kind, category, kind, county default row, built-in."""
-    rows = list(
-        TimeLimit.objects.filter(
-            Q(category=category) | Q(category__isnull=True)
-            if category
-            else Q(category__isnull=True),
-            Q(kind=kind) | Q(kind=""),
-        ).select_related("category")
-    )
-
-    def rank(row: TimeLimit) -> int:
-        return (2 if row.category_id else 0) + (1 if row.kind else 0)
-
-    if rows:
-        best = max(rows, key=rank)
-        label = []
-        if best.category_id and best.category is not None:
-            label.append(best.category.name)
-        if best.kind:
-            label.append(best.get_kind_display())
-        return Limits(
-            best.response_amount,
-            best.response_unit,
-            best.handling_days,
-            "、".join(label) or "本县默认",
-        )
+    category_id = category.pk if category else None
+    best = None
+    best_rank = -1
+    for row in _rows():
+        row_category, _, row_kind = row[0], row[1], row[2]
+        if row_category not in (None, category_id) or row_kind not in ("", kind):
+            continue
+        rank = (2 if row_category else 0) + (1 if row_kind else 0)
+        if rank > best_rank:
+            best, best_rank = row, rank
+    if best is not None:
+        _, category_name, row_kind, response_amount, response_unit, handling_days = best
+        label = [category_name] if category_name else []
+        if row_kind:
+            label.append(CaseKind(row_kind).label)
+        return Limits(response_amount, response_unit, handling_days, "、".join(label) or "本县默认")
     kind_label = CaseKind(kind).label if kind in CaseKind.values else kind
     return Limits(
         DEFAULT_RESPONSE[0],

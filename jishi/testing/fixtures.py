@@ -125,3 +125,12 @@ def inspector(county: County) -> User:
 @pytest.fixture
 def stranger(db: None) -> User:
     return make_person("stranger")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    """Rolled-back test transactions send no delete signals: start each test with empty
+    in-process caches of configuration tables."""
+    from jishi.cases.timelimits import clear_cache
+
+    clear_cache()

@@ -1,0 +1,104 @@
+"""Deadlines: which limit applies, working-day arithmetic at dispatch, and recomputation
+when the calendar for an unknown year is entered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jishi.cases import services
+from jishi.cases.models import CaseClock, CaseEvent, CaseKind, Category, ClockKind, TimeLimit
+from jishi.cases.tests import builders
+from jishi.cases.timelimits import limits_for
+from jishi.common import clock
+from jishi.testing.fixtures import County
+from jishi.workdays import services as workdays
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+def test_most_specific_limit_wins(county: County) -> None:
+    roads = Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport)
+    assert limits_for(roads, CaseKind.INQUIRY).handling_days == 3  # built-in default
+    TimeLimit.objects.create(category=None, kind="", response_amount=2, handling_days=12)
+    assert limits_for(roads, CaseKind.INQUIRY).handling_days == 12
+    TimeLimit.objects.create(category=None, kind=CaseKind.INQUIRY, handling_days=4)
+    assert limits_for(roads, CaseKind.INQUIRY).handling_days == 4
+    TimeLimit.objects.create(category=roads, kind="", handling_days=10)
+    assert limits_for(roads, CaseKind.INQUIRY).handling_days == 10
+    TimeLimit.objects.create(
+        category=roads,
+        kind=CaseKind.INQUIRY,
+        response_amount=4,
+        response_unit="workhour",
+        handling_days=2,
+    )
+    limits = limits_for(roads, CaseKind.INQUIRY)
+    assert (limits.handling_days, limits.response_amount, limits.response_unit) == (
+        2,
+        4,
+        "workhour",
+    )
+    assert limits.handling_rule == "办理 2个工作日（道路维修、咨询）"
+    assert limits_for(None, CaseKind.REQUEST).handling_days == 12
+
+
+def test_dispatch_counts_statutory_working_days(county: County, dispatcher) -> None:
+    # Dispatched on Friday 26 Sep 2025: Sunday 28 Sep is a make-up working day, 1–8 Oct is
+    # the National Day holiday, Saturday 11 Oct is a make-up working day.
+    with clock.travel_to(at(2025, 9, 26, 10, 0)):
+        inquiry = builders.accepted(county, kind=CaseKind.INQUIRY)
+        inquiry = services.case_dispatch(actor=dispatcher, case=inquiry, lead_unit=county.chengguan)
+        complaint = builders.accepted(county, kind=CaseKind.COMPLAINT)
+        complaint = services.case_dispatch(
+            actor=dispatcher, case=complaint, lead_unit=county.chengguan
+        )
+    assert inquiry.response_due is not None and inquiry.handling_due is not None
+    # The start day does not count. 1 working day after Fri 26 Sep is Sun 28 Sep (调休上班);
+    # 3 working days end on Tue 30 Sep.
+    assert inquiry.response_due.astimezone(SHANGHAI) == at(2025, 9, 28, 17, 30)
+    assert inquiry.handling_due.astimezone(SHANGHAI).date() == dt.date(2025, 9, 30)
+    # 15 working days: 28, 29, 30 Sep; (1–8 Oct off) 9, 10, 11 (Sat, 调休), 13–17, 20–23 Oct.
+    assert complaint.handling_due is not None
+    assert complaint.handling_due.astimezone(SHANGHAI).date() == dt.date(2025, 10, 23)
+    assert not inquiry.due_estimated
+    event = CaseEvent.objects.get(case=inquiry, kind="dispatch")
+    assert event.payload["clocks"]["handling"]["rule"] == "办理 3个工作日（咨询默认）"
+
+
+def test_late_acknowledgement_is_recorded_late(county: County, dispatcher, township_handler):
+    with clock.travel_to(at(2026, 3, 2, 9, 0)):
+        case = builders.dispatched(county, dispatcher)
+    with clock.travel_to(at(2026, 3, 5, 9, 0)):
+        services.case_acknowledge(actor=township_handler, case=case)
+    event = CaseEvent.objects.get(case=case, kind="acknowledge")
+    assert event.payload["clocks"] == {"response": "late"}
+    assert CaseClock.objects.get(case=case, kind=ClockKind.RESPONSE).outcome == "late"
+
+
+def test_unknown_year_is_estimated_until_entered(
+    county: County, dispatcher, django_capture_on_commit_callbacks
+) -> None:
+    with clock.travel_to(at(2026, 12, 24, 10, 0)):
+        case = builders.dispatched(county, dispatcher)  # 15 working days: into 2027
+    assert case.due_estimated
+    estimated_due = case.handling_due
+    # The county enters 2027's schedule: 1 Jan and 4–5 Jan off (say), and marks it complete.
+    with django_capture_on_commit_callbacks(execute=True):
+        workdays.override_set(actor=None, date=dt.date(2027, 1, 1), is_workday=False, name="元旦")
+        workdays.override_set(actor=None, date=dt.date(2027, 1, 4), is_workday=False, name="元旦")
+        workdays.calendar_year_mark_complete(actor=None, year=2027, complete=True)
+    case.refresh_from_db()
+    assert not case.due_estimated
+    assert case.handling_due is not None and estimated_due is not None
+    assert case.handling_due > estimated_due
+    recompute = CaseEvent.objects.filter(case=case, kind="recompute_deadline").last()
+    assert recompute is not None and recompute.actor_role == "system"
+    assert recompute.payload["clocks"]["handling"]["estimated"] is False
