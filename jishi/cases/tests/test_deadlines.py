@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def at(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def test_most_specific_limit_wins(county: County) -> None:
