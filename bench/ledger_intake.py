@@ -1,0 +1,170 @@
+"""Intake through the service layer against plain inserts of the same rows.
+
+For each database (SQLite file, PostgreSQL), in one run on one machine:
+
+* **service**: ``case_accept`` → ``case_classify`` → ``case_dispatch`` per case — validation,
+  encryption, tracking code, permission checks, row lock, three hash-chained events, two SLA
+  clocks with working-day deadlines — each case in its own transaction, as the portal's
+  auto-routed intake does;
+* **service, step by step**: the same three services, each its own transaction (a dispatcher
+  routing by hand);
+* **raw**: the very rows the service path wrote (cases, events, clocks), inserted again with
+  ``cursor.executemany`` in one transaction — the ceiling no application code reaches.
+
+Prints cases/s for each and the service/raw ratio. Usage::
+
+    .venv/bin/python bench/ledger_intake.py [--cases 2000] [--db sqlite|postgres|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("JISHI_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "jishi_bench_intake"
+
+
+def prepare_database(kind: str) -> str:
+    """A fresh, empty database for this run; returns its DATABASE_URL."""
+    if kind == "sqlite":
+        path = Path(tempfile.gettempdir()) / "jishi-bench-intake.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+
+
+def run_one(n: int) -> None:
+    """Runs inside a child process whose DATABASE_URL names the prepared database."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jishi.config.settings")
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from jishi.cases import services
+    from jishi.cases.models import Case, CaseClock, CaseEvent, Category
+    from jishi.orgs.models import Role
+    from jishi.testing.fixtures import build_county, make_person
+
+    call_command("migrate", verbosity=0)
+    county = build_county()
+    dispatcher = make_person("bench-dispatcher", county.county, Role.DISPATCHER)
+    category = Category.objects.create(
+        code="lighting", name="路灯照明", owning_unit=county.chengguan
+    )
+    citizen = services.Citizen()
+    villages = [county.dongjie, county.xijie]
+
+    def intake(i: int) -> None:
+        case = services.case_accept(
+            actor=citizen,
+            kind="request",
+            channel="portal",
+            title=f"路灯不亮 {i}",
+            text=f"第{i}号路灯已经坏了三天，晚上出行很不方便，请尽快派人修理。",
+            village=villages[i % 2],
+            citizen_name="王先生",
+            citizen_phone=f"138{i:08d}",
+        )
+        services.case_classify(actor=dispatcher, case=case, category=category)
+        services.case_dispatch(actor=dispatcher, case=case, lead_unit=county.chengguan)
+
+    for i in range(50):  # warm-up: imports, caches, prepared statements
+        intake(i)
+
+    started = time.perf_counter()
+    for i in range(n):
+        with services.batch():  # one transaction per case
+            intake(i)
+    service_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for i in range(n // 2):
+        intake(i)  # three transactions per case
+    stepwise_s = time.perf_counter() - started
+
+    # The rows the service path wrote, read back and inserted again with plain SQL.
+    ids = list(Case.objects.order_by("id").values_list("id", flat=True)[50 : 50 + n])
+    offset = max(Case.objects.values_list("id", flat=True)) + 1000
+    tables = []
+    for model, key in ((Case, "id"), (CaseEvent, "case_id"), (CaseClock, "case_id")):
+        columns = [f.column for f in model._meta.concrete_fields]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE {key} IN "
+                f"({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            rows = [list(row) for row in cursor.fetchall()]
+        if model is not Case:
+            id_index = columns.index("id")
+            columns.pop(id_index)
+            for row in rows:
+                row.pop(id_index)
+        else:
+            code_index = columns.index("code")
+            for row in rows:
+                row[code_index] = row[code_index] + "R"
+        key_index = columns.index(key)
+        for row in rows:
+            row[key_index] = row[key_index] + offset
+        tables.append((model._meta.db_table, columns, rows))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, columns, rows in tables:
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))})"
+            )
+            cursor.executemany(sql, rows)
+    raw_s = time.perf_counter() - started
+
+    counts = {table: len(rows) for table, _, rows in tables}
+    print(f"  rows per case: {sum(counts.values()) / n:.1f} ({counts})")
+    print(f"  service (1 transaction per case): {n / service_s:8.0f} cases/s")
+    print(f"  service (3 transactions per case): {n // 2 / stepwise_s:8.0f} cases/s")
+    print(f"  raw executemany, same rows:       {n / raw_s:8.0f} cases/s")
+    print(
+        f"  ratio service/raw: {raw_s / service_s:.1%}  (step by step: "
+        f"{raw_s / (stepwise_s * 2):.1%})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_one(args.cases)
+        return
+    for kind in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        url = prepare_database(kind)
+        print(f"{kind}: {args.cases} cases")
+        env = {**os.environ, "DATABASE_URL": url, "JISHI_LOG_LEVEL": "ERROR"}
+        subprocess.run(
+            [sys.executable, __file__, "--child", "--cases", str(args.cases)],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
+
+
+if __name__ == "__main__":
+    main()
