@@ -1,0 +1,84 @@
+"""Admin: categories (with owning units) and time limits are edited here; cases and their
+events are shown read-only — the ledger changes only through the workflow's services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from jishi.cases.models import Case, CaseClock, CaseEvent, Category, TimeLimit
+
+
+class TimeLimitInline(admin.TabularInline):
+    model = TimeLimit
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "owning_unit", "active", "sort_order"]
+    list_filter = ["active", "parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent", "owning_unit"]
+    inlines = [TimeLimitInline]
+
+
+@admin.register(TimeLimit)
+class TimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "response_amount", "response_unit", "handling_days"]
+    list_filter = ["kind", "response_unit"]
+    autocomplete_fields = ["category"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+EVENT_FIELDS = (
+    "seq",
+    "kind",
+    "actor_name",
+    "actor_role",
+    "actor_unit_name",
+    "to_state",
+    "created_at",
+    "hash",
+)
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    fields = EVENT_FIELDS
+    readonly_fields = EVENT_FIELDS
+    can_delete = False
+    ordering = ["seq"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title", "kind", "channel", "state", "lead_unit", "accepted_at"]
+    list_filter = ["state", "kind", "channel"]
+    search_fields = ["code", "title"]
+    list_select_related = ["lead_unit"]
+    exclude = ["citizen_phone", "citizen_id_number"]  # reveals happen on the case page, logged
+    inlines = [CaseEventInline]
+
+
+@admin.register(CaseClock)
+class CaseClockAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "started_at", "due_at", "estimated", "stopped_at", "outcome"]
+    list_filter = ["kind", "outcome", "estimated"]
+    list_select_related = ["case"]
