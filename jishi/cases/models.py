@@ -163,6 +163,9 @@ class Case(models.Model):
     )
     title = models.CharField("标题", max_length=120)
     text = models.TextField("内容")
+    # Title and text in Simplified characters, lower-cased: what search matches against, so a
+    # Traditional query finds Simplified text and the other way round.
+    search_text = models.TextField(blank=True, editable=False)
     township = models.ForeignKey(
         Unit,
         verbose_name="乡镇",

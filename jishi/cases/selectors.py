@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from jishi.cases.models import Case
 from jishi.common.errors import NotFound
+from jishi.common.text import search_key
 from jishi.orgs.models import User
 from jishi.orgs.selectors import scope_of
 
@@ -51,3 +52,16 @@ def case_for(user: User | AnonymousUser, code: str) -> Case:
     if case is None or not can_see(user, case):
         raise NotFound("事项不存在")
     return case
+
+
+def cases_matching(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """Cases whose title or text contains every word of ``query`` (Simplified or Traditional,
+    full- or half-width: both sides are reduced to one form), or whose tracking code is it."""
+    words = search_key(query).split()
+    if not words:
+        return queryset
+    code = query.strip().upper()
+    matching = Q()
+    for word in words:
+        matching &= Q(search_text__contains=word)
+    return queryset.filter(matching | Q(code=code))

@@ -50,6 +50,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
+from jishi.common.text import search_key
 from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts
 from jishi.workdays.selectors import get_calendar
@@ -526,6 +527,7 @@ def case_accept(
             category=category,
             title=title,
             text=text,
+            search_text=search_key(f"{title}\n{text}"),
             township=township,
             village=village,
             address=address,

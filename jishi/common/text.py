@@ -20,3 +20,12 @@ def to_traditional(text: str) -> str:
 def to_simplified(text: str) -> str:
     """Traditional → Simplified; search and routing work on Simplified text."""
     return _converter("t2s").convert(text) if text else ""
+
+
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+
+
+def search_key(text: str) -> str:
+    """The form text is searched in: Simplified, half-width, lower case."""
+    return to_simplified(text.translate(_FULLWIDTH)).lower() if text else ""

@@ -77,3 +77,16 @@ def test_lookup_outside_scope_is_not_found(ledger, other_township_handler) -> No
         case_for(other_township_handler, "JA0000-XXXX")
     assert str(outside.value) == str(missing.value)  # same answer: no existence leak
     assert case_for(other_township_handler, ledger["shiqiao"].code.lower()) == ledger["shiqiao"]
+
+
+def test_search_finds_traditional_and_simplified(county: County, dispatcher) -> None:
+    from jishi.cases.selectors import cases_matching
+
+    simplified = builders.accepted(county, title="东街路灯不亮", text="请尽快维修路灯。")
+    traditional = builders.accepted(county, title="東街路燈又壞了", text="請儘快維修路燈。")
+    other = builders.accepted(county, title="噪音扰民", text="夜间施工噪音大")
+    visible = cases_visible_to(dispatcher)
+    for query in ["路灯", "路燈", " 维修  路灯 "]:
+        assert set(cases_matching(visible, query)) == {simplified, traditional}
+    assert set(cases_matching(visible, other.code.lower())) == {other}
+    assert cases_matching(visible, "   ").count() == 3
