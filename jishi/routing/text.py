@@ -120,14 +120,29 @@ def _keep(token: str) -> bool:
     return bool(token) and token not in STOPWORDS and not _PUNCT_ONLY.match(token)
 
 
+# raw token → filtered form ("" = dropped). Tokens repeat heavily (a few hundred thousand
+# distinct ones in a year of cases), so a dictionary lookup replaces strip, lower, a set
+# test and a regex per token. Cleared when large so memory stays bounded.
+_filtered: dict[str, str] = {}
+_FILTER_CACHE_MAX = 500_000
+
+
 def filter_tokens(tokens: Iterable[str]) -> list[str]:
     """Lower-case Latin letters, drop whitespace, punctuation and stopwords."""
+    cache = _filtered
+    if len(cache) > _FILTER_CACHE_MAX:
+        cache.clear()
     out = []
     for raw in tokens:
-        # strip("[] ") turns a masked "[电话]" arriving whole on the segmented path into the
-        # same "电话" that the raw path gets when jieba splits off the brackets.
-        token = raw.strip("[] \t\n").lower()
-        if _keep(token):
+        token = cache.get(raw)
+        if token is None:
+            # strip("[] ") turns a masked "[电话]" arriving whole on the segmented path into
+            # the same "电话" that the raw path gets when jieba splits off the brackets.
+            token = raw.strip("[] \t\n").lower()
+            if not _keep(token):
+                token = ""
+            cache[raw] = token
+        if token:
             out.append(token)
     return out
 

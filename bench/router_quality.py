@@ -1,0 +1,116 @@
+"""Router quality on the public tipdm2020 messages (read from ../shared/data, never copied).
+
+1. 5-fold stratified cross-validation on ``labelled_tokens.csv`` for a few model options
+   (the product's default is the first one printed as "default").
+2. Train on ``labelled_tokens.csv`` → test on ``labelled_raw_sample.csv``: raw text through
+   the real pipeline (normalise → segment → predict). The raw sample overlaps the token set,
+   so token rows that are the same message as a raw row are found (Jaccard similarity of
+   token sets ≥ 0.6) and removed from training first; the count is printed.
+
+Run: ``.venv/bin/python bench/router_quality.py [--quick]`` (``--quick``: default option only).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from jishi.routing import datasets, text  # noqa: E402
+from jishi.routing.classifier import TextClassifier  # noqa: E402
+from jishi.routing.evaluation import train_test  # noqa: E402
+
+DATA = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data")) / "tipdm2020"
+OVERLAP_JACCARD = 0.6
+
+OPTIONS: dict[str, TextClassifier] = {
+    "default: word 1-2 + char 2, SVM C=1, sigmoid-calibrated": TextClassifier(),
+    "word 1-2, SVM C=1, calibrated": TextClassifier(char_ngrams=False),
+    "word 1-2 + char 2, SVM C=0.5, calibrated": TextClassifier(c=0.5),
+    "word 1-2 + char 2, SVM C=2, calibrated": TextClassifier(c=2.0),
+}
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def cross_validate(docs: list[list[str]], labels: list[str], option: TextClassifier) -> float:
+    y = np.array(labels)
+    predicted = np.empty(len(y), dtype=object)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
+        model = TextClassifier(
+            c=option.c, min_df=option.min_df, char_ngrams=option.char_ngrams
+        ).fit([docs[i] for i in train_idx], y[train_idx].tolist())
+        predicted[test_idx] = model.predict([docs[i] for i in test_idx])
+    return float(f1_score(y, predicted.astype(str), average="macro"))
+
+
+def overlapping_rows(train_docs: list[list[str]], test_docs: list[list[str]]) -> list[int]:
+    """Indices of training rows that are the same message as some test row."""
+    vectorizer = CountVectorizer(analyzer=_identity, binary=True)
+    vectorizer.fit(train_docs + test_docs)
+    a = vectorizer.transform(train_docs).astype(np.float32)
+    b = vectorizer.transform(test_docs).astype(np.float32)
+    inter = (a @ b.T).toarray()
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()[:, None]
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()[None, :]
+    jaccard = inter / np.maximum(sizes_a + sizes_b - inter, 1)
+    best = jaccard.max(axis=1)
+    matched_test = int((jaccard.max(axis=0) >= OVERLAP_JACCARD).sum())
+    print(
+        f"overlap: {int((best >= OVERLAP_JACCARD).sum())} training rows match "
+        f"{matched_test}/{len(test_docs)} test rows (Jaccard ≥ {OVERLAP_JACCARD}); "
+        f"best-match Jaccard of the rest: max {best[best < OVERLAP_JACCARD].max():.2f}"
+    )
+    return [int(i) for i in np.flatnonzero(best >= OVERLAP_JACCARD)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="only the default option")
+    args = parser.parse_args()
+    tokens_file = DATA / "labelled_tokens.csv"
+    raw_file = DATA / "labelled_raw_sample.csv"
+    if not tokens_file.exists() or not raw_file.exists():
+        print(f"skipped: tipdm2020 data not found under {DATA}")
+        return 0
+    print(f"segmenter: {text.segmenter_name()}")
+    train = datasets.load(tokens_file, "tokens")
+    test = datasets.load(raw_file, "raw")
+    train_docs = train.tokens()
+    print(f"data: {len(train_docs)} token rows, {len(test.raw)} raw rows")
+
+    print("\n== 5-fold cross-validation on labelled_tokens.csv (macro-F1) ==")
+    options = list(OPTIONS.items())[:1] if args.quick else list(OPTIONS.items())
+    for name, option in options:
+        started = time.perf_counter()
+        score = cross_validate(train_docs, train.labels, option)
+        print(f"{score:.4f}  {name}  ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    print("\n== train labelled_tokens.csv (overlap removed) → test labelled_raw_sample.csv ==")
+    overlap = overlapping_rows(train_docs, [text.segment(item) for item in test.raw])
+    print(f"removed {len(overlap)} overlapping rows from training")
+    result = train_test(train, test, exclude=overlap)
+    for line in result.lines():
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
