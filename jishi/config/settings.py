@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "jishi.workdays",
     "jishi.cases",
     "jishi.routing",
+    "jishi.portal",
+    "jishi.intake",
 ]
 
 MIDDLEWARE = [
@@ -183,3 +185,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # WhiteNoise warns at every start while the folder is missing (before the first collectstatic).
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- demo ----------------------------------------------------------------------------------
+
+# The demo county and its `seed_demo` command (./dev demo).
+INSTALLED_APPS += ["jishi.demo"]

@@ -1,0 +1,855 @@
+"""The demo county with months of history, replayed through the ledger's own services.
+
+Nothing here writes a ``Case``, ``CaseEvent`` or ``CaseClock`` row itself: every step of
+every case is a call to ``jishi.cases.services`` made at the moment it happened in the story
+(``clock.set_now``), so hash chains, deadlines, clock outcomes and every figure a bulletin
+computes are exactly what a real county that had lived those months would have.
+
+How it works: days are walked from the oldest to today and each day gets its share of cases
+(fewer at weekends). For a run of cases (``BATCH`` of them, all accepted within a few days
+of each other) the seeder first *plans* each case's story — who takes it in, where it goes,
+when it is acknowledged, answered, called back, reopened — as a list of timed steps, then
+replays the steps of the whole run in time order inside one ``services.batch()``. Steps
+whose time is still in the future are dropped, which is what leaves recent cases open.
+Memory stays flat however large ``size`` is: only one run of cases is held at a time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import reset_queries
+from django.db.models import Count
+from django.utils import timezone
+
+from jishi.cases import services
+from jishi.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Category,
+    Channel,
+    LimitUnit,
+    State,
+    TimeLimit,
+)
+from jishi.cases.timelimits import limits_for
+from jishi.common import clock
+from jishi.common.errors import Conflict
+from jishi.demo.orgdata import (
+    CATEGORIES,
+    DEFAULT_SEED,
+    DEPARTMENTS,
+    GIVEN_CHARS,
+    HALL_CODE,
+    SUPERVISION_CODE,
+    SURNAMES,
+    DemoLogin,
+    DemoOrg,
+    DemoPlace,
+    build_demo_org,
+    leaf_categories,
+)
+from jishi.demo.textgen import generate_case_text, generate_interim_reply, generate_reply
+from jishi.orgs.models import Role, Unit, UnitKind, User
+from jishi.workdays.selectors import get_calendar
+
+DEFAULT_SIZE = 15_000
+DEFAULT_MONTHS = 13
+# Cases per transaction: large enough that commits are rare, small enough that a run's
+# plans (and a failure's rollback) stay small; a run spans a few days of intake, which is
+# also the window inside which a duplicate finds the case it is merged into.
+BATCH = 200
+# Hours of working time in a working day (08:30–12:00, 14:30–17:30 by default).
+DAY_HOURS = 6.5
+# Cases older than this are the "history" the reference county closed 99.7% of.
+SETTLED_AFTER = timedelta(days=21)
+STALL_SHARE = 0.003
+# A small ledger still needs a few stuck cases of every kind to show.
+MIN_STALLS = 12
+STALL_STATES = (
+    State.IN_PROGRESS,
+    State.DISPATCHED,
+    State.RETURNED,
+    State.REPLIED,
+    State.ACCEPTED,
+    State.IN_PROGRESS,
+)
+
+# How cases arrive. Weights follow the reference county's mix: the hotline and the portal
+# carry most of it; officials' visits, the hall desk and inspections add their own.
+CHANNEL_WEIGHTS: dict[str, float] = {
+    Channel.HOTLINE: 34,
+    Channel.PORTAL: 24,
+    Channel.WINDOW_QR: 8,
+    Channel.FIELD_VISIT: 13,
+    Channel.HALL_DESK: 3,
+    Channel.SURVEY: 7,
+    Channel.INSPECTION: 3,
+    Channel.IMPORT: 5,
+    Channel.API: 3,
+}
+KIND_WEIGHTS: dict[str, float] = {
+    CaseKind.REQUEST: 46,
+    CaseKind.COMPLAINT: 24,
+    CaseKind.SUGGESTION: 11,
+    CaseKind.INQUIRY: 14,
+    CaseKind.PRAISE: 5,
+}
+# Channels run by staff in office hours; the others arrive whenever citizens write or call.
+OFFICE_CHANNELS = frozenset(
+    {Channel.FIELD_VISIT, Channel.HALL_DESK, Channel.SURVEY, Channel.INSPECTION, Channel.IMPORT}
+)
+# Satisfaction at callback: mostly 4–5, a few 1–2 that send the case back (重办).
+SATISFACTION_WEIGHTS = ((5, 66), (4, 23), (3, 5), (2, 3.5), (1, 2.5))
+
+REJECT_REASONS = (
+    "反映事项属于司法诉讼程序，不属于本平台受理范围，已告知通过诉讼途径解决",
+    "内容不完整，无法核实具体地点和诉求，已告知补充后重新提交",
+    "重复提交的测试信息",
+    "反映事项已进入信访程序，按规定不重复受理",
+)
+RETURN_REASONS = (
+    "该事项不属于本单位职责范围，建议派至属地乡镇",
+    "经核实，该路段由其他单位管养，请重新派单",
+    "诉求涉及多个部门，本单位不是主责单位",
+    "地址不在本辖区，请核实后改派",
+)
+ARBITRATE_REASONS = (
+    "经督查室裁定，该事项属于你单位职责，请按时限办理",
+    "依据部门职责清单，由你单位主办，相关单位协办",
+)
+MERGE_NOTES = ("同一事项重复反映，合并办理", "与已受理事项诉求相同，合并处理", "")
+SPOT_RESOLUTIONS = (
+    "走访时当场协调解决，群众表示满意",
+    "现场联系相关负责人处理完毕",
+    "当场解答政策，群众已清楚",
+    "现场组织人员清理，问题已解决",
+)
+EXTENSION_REASONS = (
+    "需协调多个部门共同处理，申请延期",
+    "涉及资金申请，审批流程较长",
+    "需第三方检测后才能给出处理意见",
+)
+CLOSE_NO_CALLBACK = (
+    "多次回访电话无人接听，按无法联系办结",
+    "群众留存号码为空号，按无法联系办结",
+)
+UNSATISFIED_COMMENTS = ("问题没有解决", "答复敷衍，没人来现场看", "只是口头答应，一直没有落实", "")
+
+
+@dataclass
+class SeedReport:
+    """What was seeded: counts by state, channel and kind, and how long it took."""
+
+    cases: int = 0
+    events: int = 0
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+Progress = Callable[[int, int, float], None]  # (cases done, cases planned, seconds so far)
+
+
+# --- the cast -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A place citizens write from: the township and village units and the text's view."""
+
+    township: Unit
+    village: Unit
+    place: DemoPlace
+
+
+class Cast:
+    """Who does what in the demo county, as ``User`` objects reused across every step.
+
+    Reusing the objects matters for speed: each one caches its posts and visible subtree
+    (``orgs.selectors``) after the first step, so later steps ask the database nothing.
+    """
+
+    def __init__(self, org: DemoOrg) -> None:
+        self.org = org
+        users = org.users
+        self.dispatchers = [users["dispatcher"], users["dispatcher2"], users["dispatcher3"]]
+        self.inspectors = [users[f"inspector{i}" if i > 1 else "inspector"] for i in (1, 2, 3, 4)]
+        self.leads = [users[f"lead{i}" if i > 1 else "lead"] for i in (1, 2, 3, 4)]
+        # Handler and lead of every unit that handles cases, by unit code.
+        self.handler: dict[str, User] = {}
+        self.unit_lead: dict[str, User] = {}
+        for person in org.plan.people:
+            for code, role, _title in person.posts:
+                if role == Role.HANDLER:
+                    self.handler.setdefault(code, users[person.username])
+                elif role == Role.UNIT_LEAD:
+                    self.unit_lead.setdefault(code, users[person.username])
+        self.departments = [org.units[code] for code, *_ in DEPARTMENTS]
+        self.supervision = org.units[SUPERVISION_CODE]
+        self.hall = org.units[HALL_CODE]
+        self.spots: list[Spot] = []
+        townships = {u.code: u for u in org.units_of(UnitKind.TOWNSHIP)}
+        for village in org.units_of(UnitKind.VILLAGE):
+            township = townships[village.code[:3]]
+            place = DemoPlace(township.name, village.name, village.name.endswith("社区"))
+            self.spots.append(Spot(township, village, place))
+
+    def worker(self, rng: random.Random, unit: Unit) -> User:
+        """Someone in ``unit`` who may acknowledge, reply and return: mostly its handler."""
+        lead = self.unit_lead.get(unit.code)
+        handler = self.handler.get(unit.code)
+        if handler is None or (lead is not None and rng.random() < 0.15):
+            assert lead is not None, unit.code
+            return lead
+        return handler
+
+
+# --- the county's rules ---------------------------------------------------------------------
+
+
+def seed_categories(org: DemoOrg) -> dict[str, Category]:
+    """The two-level category tree, each owned by the department that handles it."""
+    created: dict[str, Category] = {}
+    for order, spec in enumerate(CATEGORIES, 1):
+        category = Category(
+            code=spec.code,
+            name=spec.name,
+            parent=created[spec.parent] if spec.parent else None,
+            owning_unit=org.units[spec.owner],
+            sort_order=order,
+        )
+        category.save()
+        created[spec.code] = category
+    return created
+
+
+def seed_time_limits(categories: dict[str, Category]) -> None:
+    """A few county rules on top of the built-in defaults: utilities answer within working
+    hours, public order fast, subsistence allowances (which need a household survey) slowly."""
+    TimeLimit.objects.bulk_create(
+        [
+            TimeLimit(kind=CaseKind.INQUIRY, response_amount=1, handling_days=3),
+            TimeLimit(
+                category=categories["gongdian"],
+                response_amount=2,
+                response_unit=LimitUnit.WORKHOUR,
+                handling_days=5,
+            ),
+            TimeLimit(
+                category=categories["gongshui"],
+                response_amount=2,
+                response_unit=LimitUnit.WORKHOUR,
+                handling_days=5,
+            ),
+            TimeLimit(
+                category=categories["zhian"],
+                response_amount=4,
+                response_unit=LimitUnit.WORKHOUR,
+                handling_days=10,
+            ),
+            TimeLimit(category=categories["laji"], handling_days=5),
+            TimeLimit(category=categories["dibao"], handling_days=20),
+            TimeLimit(category=categories["gongzi"], kind=CaseKind.COMPLAINT, handling_days=10),
+        ]
+    )
+
+
+# --- planning one case ----------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One service call in a case's story: when, which call, with what."""
+
+    at: datetime
+    op: str
+    actor: Any
+    kwargs: dict[str, Any]
+    state_after: str
+
+
+@dataclass
+class Plan:
+    """A case's story before it is told: what is known at intake and the steps after it."""
+
+    accept: dict[str, Any]
+    actor: Any
+    at: datetime
+    category: Category
+    steps: list[Step] = field(default_factory=list)
+
+
+class Planner:
+    """Invents each case's story from one random stream (so ``seed`` fixes the content)."""
+
+    def __init__(
+        self, org: DemoOrg, categories: dict[str, Category], rng: random.Random, now: datetime
+    ) -> None:
+        self.cast = Cast(org)
+        self.rng = rng
+        self.now = now
+        self.calendar = get_calendar()
+        self.categories = categories
+        self.leaves = [categories[c.code] for c in leaf_categories()]
+        self.by_parent: dict[str, list[Category]] = {}
+        for leaf in self.leaves:
+            assert leaf.parent is not None
+            self.by_parent.setdefault(leaf.parent.code, []).append(leaf)
+        self.channels = list(CHANNEL_WEIGHTS)
+        self.channel_weights = list(CHANNEL_WEIGHTS.values())
+        self.kinds = list(KIND_WEIGHTS)
+        self.kind_weights = list(KIND_WEIGHTS.values())
+        self.stall_index = 0
+
+    # time ----------------------------------------------------------------------------------
+
+    def later(self, at: datetime, hours: float) -> datetime:
+        """``hours`` of working time after ``at`` on the statutory calendar, plus a few
+        random minutes so steps do not all land on the same instant."""
+        due = self.calendar.add_working_hours(at, max(hours, 0.02)).due
+        return due + timedelta(seconds=self.rng.randrange(0, 600))
+
+    def intake_time(self, day: datetime, channel: str, end: datetime) -> datetime:
+        """A moment on ``day`` (local midnight): office hours for staff channels, otherwise
+        from early morning to late evening, busiest mid-morning and after supper."""
+        rng = self.rng
+        if channel in OFFICE_CHANNELS:
+            hour = rng.choice((8.6, 9, 10, 11, 14.6, 15, 16, 17)) + rng.random() * 0.9
+        else:
+            hour = min(
+                rng.triangular(7, 22.9, 10) if rng.random() < 0.7 else rng.gauss(20, 1.5), 23.9
+            )
+            hour = max(hour, 6.5)
+        at = day + timedelta(hours=hour)
+        return min(at, end - timedelta(seconds=rng.randrange(60, 3600)))
+
+    # people ---------------------------------------------------------------------------------
+
+    def citizen(self) -> dict[str, Any]:
+        rng = self.rng
+        if rng.random() < 0.05:
+            return {"anonymous": True}
+        size = 1 if rng.random() < 0.3 else 2
+        name = rng.choice(SURNAMES[:60]) + "".join(rng.choice(GIVEN_CHARS) for _ in range(size))
+        phone = rng.choice(("138", "139", "186", "159", "133", "177", "150", "189"))
+        phone += "".join(str(rng.randrange(10)) for _ in range(8))
+        return {"citizen_name": name, "citizen_phone": phone if rng.random() < 0.9 else ""}
+
+    def intaker(self, channel: str, spot: Spot, category: Category) -> Any:
+        cast, rng = self.cast, self.rng
+        if channel in (Channel.PORTAL, Channel.WINDOW_QR):
+            return services.Citizen()
+        if channel in (Channel.IMPORT, Channel.API):
+            return services.System()
+        if channel == Channel.HOTLINE:
+            return rng.choice(cast.dispatchers)
+        if channel == Channel.INSPECTION:
+            return rng.choice(cast.inspectors)
+        if channel == Channel.HALL_DESK:  # a department head sitting at the hall desk
+            assert category.owning_unit is not None
+            return cast.unit_lead.get(category.owning_unit.code) or cast.unit_lead[HALL_CODE]
+        if channel == Channel.FIELD_VISIT and rng.random() < 0.5:
+            return cast.handler[spot.village.code]
+        return cast.handler[spot.township.code]
+
+    # the story ------------------------------------------------------------------------------
+
+    def plan(self, at: datetime, channel: str) -> Plan:
+        rng, cast = self.rng, self.cast
+        kind = (
+            CaseKind.SUGGESTION
+            if channel == Channel.SURVEY and rng.random() < 0.7
+            else rng.choices(self.kinds, self.kind_weights)[0]
+        )
+        if channel == Channel.WINDOW_QR and rng.random() < 0.6:
+            category = rng.choice(self.by_parent["zhengwu"])
+        else:
+            category = rng.choice(self.leaves)
+        spot = rng.choice(cast.spots)
+        title, text = generate_case_text(category.code, rng, spot.place)
+        actor = self.intaker(channel, spot, category)
+        accept: dict[str, Any] = {
+            "kind": kind,
+            "channel": channel,
+            "title": title,
+            "text": text,
+            "township": spot.township,
+            "village": spot.village,
+            **self.citizen(),
+        }
+        if channel in (Channel.HOTLINE, Channel.INSPECTION, Channel.HALL_DESK, Channel.IMPORT):
+            accept["category"] = category  # registered by staff who file it at once
+        if channel == Channel.IMPORT:
+            accept["external_ref"] = f"12345-{at:%y%m%d}-{rng.randrange(10**6):06d}"
+        plan = Plan(accept=accept, actor=actor, at=at, category=category)
+
+        stall: str | None = None
+        if self.now - at > SETTLED_AFTER and rng.random() < self.stall_share:
+            stall = STALL_STATES[self.stall_index % len(STALL_STATES)]
+            self.stall_index += 1
+        self._story(plan, spot, stall)
+        if stall is not None:
+            if stall == State.ACCEPTED:  # filed, never sent anywhere
+                cut = next(i for i, s in enumerate(plan.steps) if s.op == "dispatch") - 1
+            else:
+                cut = next(i for i, s in enumerate(plan.steps) if s.state_after == stall)
+            kept = plan.steps[: cut + 1]
+            if stall == State.IN_PROGRESS and kept:
+                kept += self._oversight(kept[-1].at, plan)
+            plan.steps = kept
+        return plan
+
+    stall_share = STALL_SHARE
+
+    def _story(self, plan: Plan, spot: Spot, stall: str | None) -> None:
+        rng, cast = self.rng, self.cast
+        steps = plan.steps
+        channel = plan.accept["channel"]
+        t = plan.at
+
+        def add(op: str, actor: Any, state: str, hours: float, **kwargs: Any) -> None:
+            nonlocal t
+            t = self.later(t, hours)
+            steps.append(Step(t, op, actor, kwargs, state))
+
+        staff_intake = isinstance(plan.actor, User) and channel in (
+            Channel.FIELD_VISIT,
+            Channel.HOTLINE,
+        )
+        roll = rng.random()
+        if stall is None and staff_intake and roll < 0.22:
+            # 边发现边解决: the cadre who took it solved it there and then.
+            add("spot", plan.actor, State.CLOSED, 0.1, resolution=rng.choice(SPOT_RESOLUTIONS))
+            return
+        if stall is None and roll > 0.975:
+            add(
+                "reject",
+                rng.choice(cast.dispatchers),
+                State.REJECTED,
+                rng.uniform(0.2, 4),
+                reason=rng.choice(REJECT_REASONS),
+            )
+            return
+        if stall is None and 0.95 < roll <= 0.975:
+            add(
+                "merge",
+                rng.choice(cast.dispatchers),
+                State.MERGED,
+                rng.uniform(0.2, 5),
+                note=rng.choice(MERGE_NOTES),
+            )
+            return
+
+        category = plan.category
+        owner = category.owning_unit
+        assert owner is not None
+        where = rng.random()
+        lead = spot.township if where < 0.28 else (spot.village if where < 0.33 else owner)
+        assisting = [spot.township] if lead != spot.township and rng.random() < 0.08 else []
+        dispatcher = rng.choice(cast.dispatchers)
+        auto = channel in (Channel.PORTAL, Channel.API, Channel.WINDOW_QR) and rng.random() < 0.4
+        if auto:  # the router filed and sent it itself
+            add(
+                "classify",
+                services.System(),
+                State.ACCEPTED,
+                rng.uniform(0.01, 0.05),
+                category=category,
+                source="router",
+                confidence=rng.uniform(0.72, 0.99),
+                model_version="demo-1",
+            )
+            dispatch_actor: Any = services.System()
+        else:
+            dispatch_actor = dispatcher
+        wants_return = stall == State.RETURNED or rng.random() < 0.045
+        first = lead
+        if wants_return:  # first sent to the wrong place, which says so
+            first = rng.choice([u for u in cast.departments if u not in (lead, owner)])
+        add(
+            "dispatch",
+            dispatch_actor,
+            State.DISPATCHED,
+            rng.uniform(0.05, 3),
+            lead_unit=first,
+            assisting_units=assisting if not wants_return else [],
+            category=category,
+        )
+        if wants_return:
+            add(
+                "return",
+                cast.worker(rng, first),
+                State.RETURNED,
+                rng.uniform(0.3, 6),
+                reason=rng.choice(RETURN_REASONS),
+            )
+            if rng.random() < 0.25:  # the dispatcher rules it was theirs after all
+                add(
+                    "arbitrate",
+                    rng.choice(cast.inspectors + cast.dispatchers),
+                    State.DISPATCHED,
+                    rng.uniform(1, 8),
+                    lead_unit=first,
+                    reason=rng.choice(ARBITRATE_REASONS),
+                )
+                lead = first
+            else:
+                add(
+                    "dispatch",
+                    dispatcher,
+                    State.DISPATCHED,
+                    rng.uniform(0.5, 8),
+                    lead_unit=lead,
+                    assisting_units=assisting,
+                    category=category,
+                )
+
+        limits = limits_for(category, plan.accept["kind"])
+        # Most units acknowledge within hours; one in ten lets it slip past the limit.
+        ack_hours = rng.uniform(0.1, 4) if rng.random() < 0.9 else rng.uniform(8, 20)
+        if limits.response_unit == LimitUnit.WORKHOUR:
+            ack_hours = min(ack_hours, limits.response_amount * rng.uniform(0.3, 1.4))
+        worker = cast.worker(rng, lead)
+        add("acknowledge", worker, State.IN_PROGRESS, ack_hours)
+        self._handling(plan, add, lead, worker, limits.handling_days, round_=0)
+
+    def _handling(
+        self,
+        plan: Plan,
+        add: Callable[..., None],
+        lead: Unit,
+        worker: User,
+        limit_days: int,
+        *,
+        round_: int,
+    ) -> None:
+        """From acknowledgement (or a reopening) to the reply, the callback and what follows."""
+        rng, cast = self.rng, self.cast
+        code = plan.category.code
+        budget = limit_days * DAY_HOURS
+        roll = rng.random()
+        # Most answer well inside the limit, some close to it, about 7% late.
+        share = rng.uniform(0.08, 0.7) if roll < 0.75 else rng.uniform(0.7, 0.97)
+        if roll > 0.93:
+            share = rng.uniform(1.05, 1.8)
+        reply_hours = budget * share
+        spent = 0.0
+        if rng.random() < 0.09 and budget > DAY_HOURS * 3:
+            spent = reply_hours * rng.uniform(0.3, 0.6)
+            add(
+                "interim",
+                worker,
+                State.IN_PROGRESS,
+                spent,
+                text=generate_interim_reply(code, rng, unit_name=lead.name),
+            )
+        if rng.random() < 0.045 and round_ == 0:
+            days = rng.choice((5, 10, 15))
+            gap = max(budget * rng.uniform(0.3, 0.7) - spent, 0.5)
+            add(
+                "request_extension",
+                worker,
+                State.IN_PROGRESS,
+                gap,
+                days=days,
+                reason=rng.choice(EXTENSION_REASONS),
+            )
+            spent += gap
+            approve = rng.random() < 0.8
+            decider = rng.choice(cast.inspectors + cast.leads[:1] if approve else cast.dispatchers)
+            add(
+                "decide_extension",
+                decider,
+                State.IN_PROGRESS,
+                rng.uniform(0.5, 8),
+                approve=approve,
+                note="" if approve else "理由不充分，请按原时限办结",
+            )
+            if approve:
+                reply_hours = (limit_days + days) * DAY_HOURS * rng.uniform(0.6, 0.95)
+        if rng.random() < 0.05:
+            gap = max(budget * 0.8 - spent, 0.3)
+            add(
+                "remind",
+                rng.choice(cast.dispatchers),
+                State.IN_PROGRESS,
+                gap,
+                note="请抓紧办理，临近办理期限",
+            )
+            spent += gap
+        if rng.random() < 0.025:
+            gap = rng.uniform(0.3, 3)
+            add(
+                "supervise",
+                rng.choice(cast.inspectors),
+                State.IN_PROGRESS,
+                gap,
+                days=rng.choice((3, 5)),
+                note="群众反映强烈，请限期办结并报送结果",
+            )
+            spent += gap
+        reply = generate_reply(code, rng, unit_name=lead.name, place=plan_place(plan))
+        add("reply", worker, State.REPLIED, max(reply_hours - spent, 0.5), text=reply)
+
+        callback_gap = rng.uniform(2, 20)
+        if rng.random() < 0.03:
+            add(
+                "close",
+                rng.choice(cast.dispatchers),
+                State.CLOSED,
+                callback_gap,
+                reason=rng.choice(CLOSE_NO_CALLBACK),
+            )
+            return
+        weights = (
+            SATISFACTION_WEIGHTS if round_ == 0 else ((5, 40), (4, 45), (3, 8), (2, 4), (1, 3))
+        )
+        satisfaction = rng.choices([s for s, _ in weights], [w for _, w in weights])[0]
+        resolved = satisfaction >= 4 or (satisfaction == 3 and rng.random() < 0.7)
+        caller: Any = rng.choice(cast.dispatchers) if rng.random() < 0.8 else services.Citizen()
+        if rng.random() < 0.05:
+            caller = rng.choice(cast.inspectors)
+        satisfied = resolved and satisfaction >= 3
+        reopens = not satisfied and round_ + 1 <= settings.JISHI_MAX_REOPENS
+        add(
+            "callback",
+            caller,
+            State.IN_PROGRESS if reopens else State.CLOSED,
+            callback_gap,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment="" if satisfied else rng.choice(UNSATISFIED_COMMENTS),
+        )
+        if reopens:
+            limits = limits_for(plan.category, plan.accept["kind"])
+            self._handling(plan, add, lead, worker, limits.handling_days, round_=round_ + 1)
+
+    def _oversight(self, after: datetime, plan: Plan) -> list[Step]:
+        """A stuck case past its deadline gets a reminder and, later, a supervision order."""
+        rng, cast = self.rng, self.cast
+        remind_at = self.later(after, DAY_HOURS * rng.uniform(16, 25))
+        supervise_at = self.later(remind_at, DAY_HOURS * rng.uniform(2, 6))
+        return [
+            Step(
+                remind_at,
+                "remind",
+                rng.choice(cast.dispatchers),
+                {"note": "已超期，请立即办理"},
+                State.IN_PROGRESS,
+            ),
+            Step(
+                supervise_at,
+                "supervise",
+                rng.choice(cast.inspectors),
+                {"days": 5, "note": "超期未办结，列入督办"},
+                State.IN_PROGRESS,
+            ),
+        ]
+
+
+def plan_place(plan: Plan) -> DemoPlace:
+    township: Unit = plan.accept["township"]
+    village: Unit = plan.accept["village"]
+    return DemoPlace(township.name, village.name, village.name.endswith("社区"))
+
+
+# --- replaying ------------------------------------------------------------------------------
+
+
+def _days(
+    start: datetime, end: datetime, size: int, rng: random.Random
+) -> Iterator[tuple[datetime, int]]:
+    """Each local day from ``start`` to ``end`` with how many cases it brings; weekends and
+    holidays are quieter, and the counts add up to exactly ``size``."""
+    calendar = get_calendar()
+    first = timezone.localtime(start).replace(hour=0, minute=0, second=0, microsecond=0)
+    days: list[tuple[datetime, float]] = []
+    day = first
+    while day <= end:
+        weight = 1.0 if calendar.is_workday(day.date()) else 0.45
+        days.append((day, weight * rng.uniform(0.85, 1.15)))
+        day = (day + timedelta(days=1, hours=3)).replace(hour=0)  # safe across DST changes
+    total = sum(w for _, w in days)
+    running, given = 0.0, 0
+    for day, weight in days:
+        running += weight
+        upto = round(size * running / total)
+        yield day, upto - given
+        given = upto
+
+
+def _arrivals(
+    planner: Planner, start: datetime, end: datetime, size: int
+) -> Iterator[tuple[datetime, str]]:
+    """Every case's intake time and channel, oldest first, one day in memory at a time."""
+    rng = planner.rng
+    for day, count in _days(start, end, size, rng):
+        channels = rng.choices(planner.channels, planner.channel_weights, k=count)
+        todays = sorted((planner.intake_time(day, ch, end), ch) for ch in channels)
+        yield from todays
+
+
+class Replayer:
+    """Runs a run's steps through the services, in time order, inside one batch."""
+
+    def __init__(self, cast: Cast, now: datetime) -> None:
+        self.cast = cast
+        self.now = now
+        self.events = 0
+
+    def run(self, plans: list[Plan]) -> None:
+        cases: list[Case | None] = [None] * len(plans)
+        queue: list[tuple[datetime, int, int, Step | None]] = []
+        for i, plan in enumerate(plans):
+            queue.append((plan.at, i, -1, None))
+            for j, step in enumerate(plan.steps):
+                if step.at < self.now:
+                    queue.append((step.at, i, j, step))
+        heapq.heapify(queue)
+        with services.batch():
+            while queue:
+                at, i, _j, next_step = heapq.heappop(queue)
+                clock.set_now(at)
+                plan = plans[i]
+                if next_step is None:
+                    cases[i] = services.case_accept(actor=plan.actor, **plan.accept)
+                    continue
+                case = cases[i]
+                assert case is not None
+                if case.state in (State.REJECTED, State.MERGED):
+                    continue  # a failed merge became a rejection: the rest never happened
+                cases[i] = self.step(next_step, case, plan, cases)
+            clock.set_now(None)
+
+    def step(self, step: Step, case: Case, plan: Plan, cases: list[Case | None]) -> Case:
+        op, actor, kw = step.op, step.actor, step.kwargs
+        self.events += 1
+        if op == "spot":
+            return services.case_resolve_on_the_spot(actor=actor, case=case, **kw)
+        if op == "classify":
+            return services.case_classify(actor=actor, case=case, **kw)
+        if op == "dispatch":
+            return services.case_dispatch(actor=actor, case=case, **kw)
+        if op == "return":
+            return services.case_return(actor=actor, case=case, **kw)
+        if op == "arbitrate":
+            return services.case_arbitrate(actor=actor, case=case, **kw)
+        if op == "acknowledge":
+            return services.case_acknowledge(actor=actor, case=case)
+        if op == "interim":
+            return services.case_interim_reply(actor=actor, case=case, **kw)
+        if op == "request_extension":
+            return services.case_request_extension(actor=actor, case=case, **kw)
+        if op == "decide_extension":
+            return services.case_decide_extension(actor=actor, case=case, **kw)
+        if op == "remind":
+            return services.case_remind(actor=actor, case=case, **kw)
+        if op == "supervise":
+            return services.case_supervise(actor=actor, case=case, **kw)
+        if op == "reply":
+            return services.case_reply(actor=actor, case=case, **kw)
+        if op == "callback":
+            result = services.case_callback(actor=actor, case=case, **kw)
+            self.events += 1  # the close or reopen it leads to
+            return result
+        if op == "close":
+            return services.case_close(actor=actor, case=case, **kw)
+        if op == "reject":
+            return services.case_reject(actor=actor, case=case, **kw)
+        if op == "merge":
+            target = self._merge_target(case, plan, cases)
+            if target is None:  # nothing open to fold it into: it was turned away instead
+                return services.case_reject(
+                    actor=actor, case=case, reason="与此前已办结事项重复，不再重复受理"
+                )
+            return services.case_merge(actor=actor, case=case, into=target, **kw)
+        raise ValueError(op)
+
+    @staticmethod
+    def _merge_target(case: Case, plan: Plan, cases: list[Case | None]) -> Case | None:
+        """The most recent open case of the same category taken in before this one."""
+        best = None
+        for other in cases:
+            if other is None or other.pk == case.pk or other.state not in OPEN_STATES:
+                continue
+            if other.category_id == plan.category.pk and other.accepted_at <= case.accepted_at:
+                best = other
+        if best is None:  # no twin of the same category open: any open case will not do
+            return None
+        return best
+
+
+# --- the whole county -----------------------------------------------------------------------
+
+
+def seed_demo(
+    *,
+    size: int = DEFAULT_SIZE,
+    seed: int = DEFAULT_SEED,
+    months: int = DEFAULT_MONTHS,
+    progress: Progress | None = None,
+) -> SeedReport:
+    """Build the demo county in an empty database and replay ``months`` months of cases
+    (``size`` of them, ending now) through the ledger's services. Raises ``Conflict`` when
+    units already exist."""
+    if size < 1 or months < 1:
+        raise ValueError("size and months must be positive")
+    started = time.monotonic()
+    if Unit.objects.exists():
+        raise Conflict("数据库中已有单位，演示县只能建在空数据库中")
+    rng = random.Random(seed)
+    org = build_demo_org(seed=seed)
+    categories = seed_categories(org)
+    seed_time_limits(categories)
+
+    now = clock.now()
+    start = now - timedelta(days=round(months * 30.44))
+    planner = Planner(org, categories, rng, now)
+    # A small ledger still gets a dozen stuck cases; a large one keeps the 0.3% of the story.
+    older = size * max(1 - SETTLED_AFTER.days / (months * 30.44), 0.05)
+    planner.stall_share = max(STALL_SHARE, MIN_STALLS / older)
+    replayer = Replayer(planner.cast, now)
+
+    done = 0
+    plans: list[Plan] = []
+    for at, channel in _arrivals(planner, start, now, size):
+        plans.append(planner.plan(at, channel))
+        if len(plans) >= BATCH:
+            replayer.run(plans)
+            done += len(plans)
+            plans = []
+            reset_queries()  # with DEBUG on, the query log would grow without bound
+            if progress:
+                progress(done, size, time.monotonic() - started)
+    if plans:
+        replayer.run(plans)
+        done += len(plans)
+        if progress:
+            progress(done, size, time.monotonic() - started)
+
+    report = SeedReport(logins=list(org.logins))
+    report.by_state = dict(Counter(_counts("state")))
+    report.by_channel = dict(Counter(_counts("channel")))
+    report.by_kind = dict(Counter(_counts("kind")))
+    report.cases = sum(report.by_state.values())
+    report.events = CaseEvent.objects.count()
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _counts(column: str) -> dict[str, int]:
+    rows = Case.objects.order_by().values(column).annotate(n=Count("id"))
+    return {row[column]: row["n"] for row in rows}
