@@ -7,6 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # set_language (POST): the 简体 / 繁體 / English switch on every page, cookie-based.
     path("i18n/", include("django.conf.urls.i18n")),
+    path("console/", include("jishi.cases.urls")),
+    path("console/intake/", include("jishi.intake.urls")),
+    path("portal/", include("jishi.portal.urls")),
     path("", include("jishi.common.urls")),
 ]
 
