@@ -38,10 +38,9 @@ DATA = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data")
 OVERLAP_JACCARD = 0.6
 
 OPTIONS: dict[str, TextClassifier] = {
-    "default: word 1-2 + char 2, SVM C=1, sigmoid-calibrated": TextClassifier(),
-    "word 1-2, SVM C=1, calibrated": TextClassifier(char_ngrams=False),
-    "word 1-2 + char 2, SVM C=0.5, calibrated": TextClassifier(c=0.5),
-    "word 1-2 + char 2, SVM C=2, calibrated": TextClassifier(c=2.0),
+    "default: word 1-2 + char 2, SVM C=0.5, sigmoid-calibrated": TextClassifier(),
+    "word 1-2 only, SVM C=0.5, calibrated": TextClassifier(char_ngrams=False),
+    "word 1-2 + char 2, SVM C=1, calibrated": TextClassifier(c=1.0),
 }
 
 

@@ -85,3 +85,11 @@ def test_tiny_data_without_calibration_still_gives_probabilities() -> None:
 def test_fit_refuses_one_class() -> None:
     with pytest.raises(ValueError):
         TextClassifier().fit([["a"], ["b"]], ["x", "x"])
+
+
+def test_fast_single_document_path_matches_scikit_learn(fitted: TextClassifier) -> None:
+    docs = [text.segment(t) for t in ("学校门口噪音大", "医院", "", "完全无关的词语")]
+    batch = fitted.predict_proba(docs)  # the scikit-learn path
+    assert fitted._fast_scorer() is not None
+    for i, doc in enumerate(docs):
+        np.testing.assert_allclose(fitted.predict_proba([doc])[0], batch[i], rtol=1e-5)
