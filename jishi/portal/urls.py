@@ -1,6 +1,16 @@
-"""What citizens see: submit, track, call back."""
+"""What citizens see: submit, track, call back. (The portal's home page, ``/portal/``, is
+``portal_home`` in ``jishi.common``.)"""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from jishi.portal import views
 
 app_name = "portal"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("submit/", views.submit, name="submit"),
+    path("submit/villages/", views.villages, name="villages"),
+    path("submit/done/<str:code>/", views.submitted, name="submitted"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/", views.track_detail, name="track_detail"),
+    path("callback/<str:token>/", views.callback, name="callback"),
+]

@@ -1,0 +1,185 @@
+"""What a citizen may read about their own case.
+
+The ledger records everything staff do, including things a citizen must never see: internal
+notes, who handled the case, why a unit sent it back, reminders between units. This module
+is the one place that decides what is public. It works by *allow-list*: an event kind not in
+``PUBLIC_EVENTS`` is not shown, and of the kinds that are shown only the payload fields named
+there are read. Actor names, roles and units are never read at all.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from jishi.cases.models import Case, CaseEvent, Satisfaction, State
+from jishi.orgs.models import Unit, UnitKind
+
+
+@dataclass(frozen=True)
+class PublicKind:
+    label: Any  # a lazy translation
+    # The payload field whose text is shown to the citizen, if any. Only texts written *for*
+    # the citizen qualify: the unit's reply, its interim reply, the reason a case was refused.
+    text_field: str | None = None
+
+
+PUBLIC_EVENTS: dict[str, PublicKind] = {
+    "accept": PublicKind(_("已受理")),
+    "dispatch": PublicKind(_("已转交承办单位")),
+    "acknowledge": PublicKind(_("承办单位已签收，正在办理")),
+    "interim_reply": PublicKind(_("阶段性答复"), "text"),
+    "approve_extension": PublicKind(_("办理期限已延长")),
+    "reply": PublicKind(_("已答复"), "text"),
+    "resolve_on_the_spot": PublicKind(_("已现场解决"), "resolution"),
+    "callback": PublicKind(_("您已评价")),
+    "reopen": PublicKind(_("重新办理")),
+    "close": PublicKind(_("已办结")),
+    "reject": PublicKind(_("不予受理"), "reason"),
+    "merge": PublicKind(_("已与相同诉求合并办理")),
+}
+# Deliberately absent: classify, arbitrate, return (the reason is between units), note,
+# remind, supervise, request/deny_extension, reveal_contact, attach, recompute_deadline.
+# A ``reopen`` or ``close`` reason may be written by staff for staff, so it is not shown.
+
+# The citizen sees fewer states than staff: a case sent back between units is still simply
+# "being passed to the right unit".
+PUBLIC_STATES: dict[str, Any] = {
+    State.ACCEPTED: _("已受理，正在转交"),
+    State.DISPATCHED: _("已转交承办单位"),
+    State.RETURNED: _("已受理，正在转交"),
+    State.IN_PROGRESS: _("办理中"),
+    State.REPLIED: _("已答复，请您评价"),
+    State.CLOSED: _("已办结"),
+    State.REJECTED: _("不予受理"),
+    State.MERGED: _("已合并办理"),
+}
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    kind: str
+    label: str
+    at: datetime
+    text: str = ""
+    is_reply: bool = False
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """A case as its citizen sees it."""
+
+    case: Case
+    status: str
+    events: list[PublicEvent]
+    replies: list[PublicEvent]
+
+    @property
+    def awaiting_callback(self) -> bool:
+        return self.case.state == State.REPLIED
+
+
+def normalize_code(raw: str) -> str:
+    """A tracking code as typed on a phone: full-width letters and digits, lower case, spaces,
+    a missing or odd hyphen — all accepted."""
+    code = unicodedata.normalize("NFKC", raw or "").upper()
+    code = "".join(ch for ch in code if ch.isascii() and (ch.isalnum() or ch == "-"))
+    stem = len(settings.JISHI_CODE_PREFIX) + 4  # prefix + yymm
+    if "-" not in code and len(code) > stem:
+        code = f"{code[:stem]}-{code[stem:]}"
+    return code[:16]
+
+
+def normalize_last4(raw: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
+
+
+def case_for_citizen(code: str, last4: str) -> Case | None:
+    """The case this code and these phone digits prove, or None — one answer for every
+    kind of wrong, so nobody learns whether a code exists.
+
+    A case left with no phone number (anonymous) is opened by its code alone; a case with a
+    phone needs its last four digits.
+    """
+    case = (
+        Case.objects.select_related("township", "village", "lead_unit")
+        .filter(code=normalize_code(code))
+        .first()
+    )
+    if case is None:
+        return None
+    digits = normalize_last4(last4)
+    phone = case.citizen_phone
+    if not phone:
+        return case if not digits else None
+    return case if len(digits) == 4 and phone[-4:] == digits else None
+
+
+def public_case(case: Case) -> PublicCase:
+    """The status, the public replies and the citizen-facing timeline of ``case``."""
+    rows = (
+        CaseEvent.objects.filter(case=case, kind__in=PUBLIC_EVENTS.keys())
+        .only("kind", "payload", "created_at", "seq")
+        .order_by("seq")
+    )
+    events = []
+    for row in rows:
+        spec = PUBLIC_EVENTS[row.kind]
+        text = ""
+        if spec.text_field:
+            text = str(row.payload.get(spec.text_field) or "")
+        label = str(spec.label)
+        if row.kind == "callback":
+            level = row.payload.get("satisfaction")
+            if level in Satisfaction.values:
+                label = f"{label}：{Satisfaction(level).label}"
+        events.append(
+            PublicEvent(
+                kind=row.kind,
+                label=label,
+                at=row.created_at,
+                text=text,
+                is_reply=row.kind in ("reply", "interim_reply") and bool(text),
+            )
+        )
+    return PublicCase(
+        case=case,
+        status=str(PUBLIC_STATES.get(case.state, case.get_state_display())),
+        events=events,
+        replies=[e for e in events if e.is_reply],
+    )
+
+
+def townships() -> list[Unit]:
+    return list(
+        Unit.objects.filter(kind=UnitKind.TOWNSHIP, active=True).order_by("sort_order", "code")
+    )
+
+
+def villages_of(township_id: object) -> list[Unit]:
+    """The active villages of a township; nothing for a missing or malformed id."""
+    try:
+        pk = int(str(township_id))
+    except (TypeError, ValueError):
+        return []
+    return list(
+        Unit.objects.filter(kind=UnitKind.VILLAGE, active=True, parent_id=pk).order_by(
+            "sort_order", "code"
+        )
+    )
+
+
+def window_unit(code: str) -> Unit | None:
+    """The service window a 码上监督 poster names, with its hall."""
+    if not code:
+        return None
+    return (
+        Unit.objects.select_related("parent")
+        .filter(kind=UnitKind.WINDOW, active=True, code=code.strip()[:32])
+        .first()
+    )
