@@ -123,6 +123,7 @@ CONSOLE_NAV = (
     ("work", _("我的工作"), "console_home", "all"),
     ("dispatch", _("派单"), "cases:dispatch", "dispatch"),
     ("ledger", _("台账"), "cases:ledger", "all"),
+    ("intake", _("走访"), "intake:index", "all"),
     ("stats", _("统计"), "reports:index", "all"),
     ("admin", _("管理"), "admin:index", "admin"),
 )

@@ -1,0 +1,329 @@
+"""Pages of the intake tools: parse, call one service or selector, render.
+
+Forms post with htmx: a refused submission re-renders just the form with the service's
+messages next to the fields; a successful one redirects (``HX-Redirect``) to the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jishi.common.errors import InvalidInput, PermissionDenied
+from jishi.intake import selectors, services
+from jishi.intake.forms import (
+    CampaignSuggestionForm,
+    HallRecordForm,
+    PlaceFilterForm,
+    VisitForm,
+    VisitItemForm,
+    apply_service_errors,
+    visit_item_formset,
+)
+from jishi.intake.models import Campaign, HallOutcome, Period
+from jishi.orgs.models import Unit
+
+VISITS_PER_PAGE = 20
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "intake/forbidden.html", {"message": message}, status=403)
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """走访与调研: the three tools, with what the reader may do in each."""
+    user: Any = request.user
+    return render(
+        request,
+        "intake/index.html",
+        {
+            "is_secretary": services.secretary_post(user) is not None,
+            "campaigns": selectors.campaign_list()[:3],
+        },
+    )
+
+
+# --- visits ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def visit_log(request: HttpRequest) -> HttpResponse:
+    """走访台账: totals, per village, per secretary, then the visits themselves."""
+    user: Any = request.user
+    places = selectors.places_for_filter(user)
+    filter_form = PlaceFilterForm(request.GET or None, places=places)
+    visits = selectors.visits_visible_to(user)
+    place: Unit | None = None
+    if filter_form.is_valid():
+        place = filter_form.cleaned_data.get("place")
+    if place is not None:
+        visits = visits.filter(unit__path__startswith=place.path)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        visits = visits.filter(secretary=user)
+    page = Paginator(selectors.recent_visits(user, visits), VISITS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "intake/visit_log.html",
+        {
+            "filter_form": filter_form,
+            "mine": mine,
+            "totals": selectors.visit_totals(user, visits),
+            "by_unit": selectors.visit_log_by_unit(user, visits),
+            "by_secretary": selectors.visit_log_by_secretary(user, visits),
+            "page": page,
+            "is_secretary": services.secretary_post(user) is not None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_new(request: HttpRequest) -> HttpResponse:
+    """百名书记访万家: one household, one or more things raised."""
+    user: Any = request.user
+    post = services.secretary_post(user)
+    if post is None:
+        return _forbidden(request, _("只有在村(社区)或乡镇任职的干部可以登记走访。"))
+    if request.method == "POST":
+        form = VisitForm(request.POST)
+        formset = visit_item_formset(request.POST)
+        if form.is_valid() and formset.is_valid():
+            filled = [f for f in formset.forms if f.has_changed()]
+            try:
+                services.visit_record(
+                    actor=user,
+                    household=form.cleaned_data["household"],
+                    visited_on=form.cleaned_data["visited_on"],
+                    items=[f.to_input() for f in filled],
+                )
+            except InvalidInput as exc:
+                targets: dict[str, Any] = {"": form}
+                targets.update({f"items-{i}-": f for i, f in enumerate(filled)})
+                apply_service_errors(exc.errors, targets)
+            except PermissionDenied as exc:
+                return _forbidden(request, exc.message)
+            else:
+                messages.success(request, _("走访已登记。"))
+                return _done(request, reverse("intake:visit_log") + "?mine=1")
+        status = 200
+    else:
+        form = VisitForm(initial={"visited_on": services.today()})
+        formset = visit_item_formset()
+        status = 200
+    context = {"form": form, "formset": formset, "place": post.unit}
+    template = "intake/_visit_form.html" if request.htmx else "intake/visit_form.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def visit_item_row(request: HttpRequest) -> HttpResponse:
+    """One more empty item row (htmx); also bumps the formset's form count out of band."""
+    try:
+        index = int(request.GET.get("items-TOTAL_FORMS", "1"))
+    except ValueError:
+        index = 1
+    if not 0 <= index < services.ITEMS_MAX:
+        return render(request, "intake/_item_limit.html", {"max": services.ITEMS_MAX})
+    form = VisitItemForm(prefix=f"items-{index}")
+    return render(
+        request, "intake/_visit_item.html", {"item": form, "index": index, "total": index + 1}
+    )
+
+
+# --- hall desk -------------------------------------------------------------------------------
+
+
+def _hall_from(request: HttpRequest) -> Unit:
+    halls = selectors.halls()
+    hall_id = request.GET.get("hall") or request.POST.get("hall")
+    if hall_id:
+        try:
+            return get_object_or_404(halls, pk=int(hall_id))
+        except ValueError:
+            raise Http404 from None
+    hall = halls.first()
+    if hall is None:
+        raise Http404
+    return hall
+
+
+def _hall_context(request: HttpRequest, hall: Unit, form: HallRecordForm) -> dict[str, Any]:
+    user: Any = request.user
+    days = selectors.week_of(services.today())
+    shifts = selectors.roster(hall, days)
+    return {
+        "hall": hall,
+        "halls": selectors.halls(),
+        "form": form,
+        "today": services.today(),
+        "week": [
+            {
+                "date": d,
+                "morning": shifts.get((d, Period.MORNING)),
+                "afternoon": shifts.get((d, Period.AFTERNOON)),
+            }
+            for d in days
+        ],
+        "may_record": services.may_record_at_hall(user, hall),
+        "counts": selectors.hall_counts(user, hall),
+        "recent": selectors.hall_recent(user, hall),
+        "outcomes": HallOutcome,
+    }
+
+
+@login_required
+@require_GET
+def hall_desk(request: HttpRequest) -> HttpResponse:
+    """局长进政务大厅: this week's roster, the counts, and the form for the director on duty."""
+    hall = _hall_from(request)
+    return render(request, "intake/hall.html", _hall_context(request, hall, HallRecordForm()))
+
+
+@login_required
+@require_POST
+def hall_record(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    hall = _hall_from(request)
+    form = HallRecordForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            problem = services.hall_record(
+                actor=user,
+                hall=hall,
+                kind=d["kind"],
+                text=d["text"],
+                citizen_name=d["citizen_name"],
+                citizen_phone=d["citizen_phone"],
+                resolution=d["resolution"],
+                lead_unit=d["lead_unit"],
+            )
+        except InvalidInput as exc:
+            apply_service_errors(exc.errors, {"": form})
+        except PermissionDenied as exc:
+            return _forbidden(request, exc.message)
+        else:
+            code = problem.case.code
+            if problem.outcome == HallOutcome.RESOLVED:
+                text = _("已登记并当场解决，受理编号 %(code)s。") % {"code": code}
+            elif problem.outcome == HallOutcome.DISPATCHED:
+                text = _("已派单，受理编号 %(code)s。") % {"code": code}
+            else:
+                text = _("已提交派单中心，由派单员派单，受理编号 %(code)s。") % {"code": code}
+            messages.success(request, text)
+            return _done(request, reverse("intake:hall") + f"?hall={hall.pk}")
+    context = _hall_context(request, hall, form)
+    template = "intake/_hall_form.html" if request.htmx else "intake/hall.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    campaigns = list(selectors.campaign_list())
+    rows = [(c, selectors.campaign_counts(user, c)) for c in campaigns[:50]]
+    return render(request, "intake/campaign_list.html", {"rows": rows, "today": services.today()})
+
+
+def _campaign_context(
+    request: HttpRequest, campaign: Campaign, form: CampaignSuggestionForm
+) -> dict[str, Any]:
+    user: Any = request.user
+    today = services.today()
+    page = Paginator(selectors.campaign_suggestions(user, campaign), 30).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "campaign": campaign,
+        "counts": selectors.campaign_counts(user, campaign),
+        "form": form,
+        "open": campaign.starts_on <= today <= campaign.ends_on,
+        "today": today,
+        "page": page,
+    }
+
+
+@login_required
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(selectors.campaign_list(), pk=pk)
+    return render(
+        request,
+        "intake/campaign_detail.html",
+        _campaign_context(request, campaign, CampaignSuggestionForm()),
+    )
+
+
+@login_required
+@require_POST
+def campaign_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    campaign = get_object_or_404(selectors.campaign_list(), pk=pk)
+    form = CampaignSuggestionForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            link = services.campaign_suggest(
+                actor=user,
+                campaign=campaign,
+                text=d["text"],
+                citizen_name=d["citizen_name"],
+                township=d["township"],
+            )
+        except InvalidInput as exc:
+            apply_service_errors(exc.errors, {"": form})
+        except PermissionDenied as exc:
+            return _forbidden(request, exc.message)
+        else:
+            messages.success(
+                request, _("建议已登记，受理编号 %(code)s。") % {"code": link.case.code}
+            )
+            return _done(request, reverse("intake:campaign", args=[campaign.pk]))
+    context = _campaign_context(request, campaign, form)
+    template = "intake/_campaign_form.html" if request.htmx else "intake/campaign_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def suggestion_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    suggestion = selectors.suggestion_for(user, pk)
+    if suggestion is None:
+        raise Http404
+    try:
+        services.campaign_adopt(actor=user, suggestion=suggestion)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    except InvalidInput as exc:
+        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("已采纳，已记入事项备注。"))
+    return _done(request, reverse("intake:campaign", args=[suggestion.campaign_id]))
