@@ -416,3 +416,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+from jishi.cases.models_export import LedgerExport  # noqa: F401,E402

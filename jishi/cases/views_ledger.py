@@ -1,0 +1,219 @@
+"""台账: the filterable, sortable list of every case a user may see, and its Excel exports.
+
+Thin views: parse the query string with ``LedgerFilterForm``, get rows from
+``ledger_cases`` (which starts from ``cases_visible_to``), render.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from jishi.cases import exports
+from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
+from jishi.cases.models import Case, State
+from jishi.cases.models_export import ExportStatus, LedgerExport
+from jishi.common import clock
+from jishi.workdays.calendar import Calendar
+from jishi.workdays.selectors import get_calendar
+
+# Counting stops here: past it the page says "10,000+" instead of scanning every row, and
+# pages go no deeper (OFFSET past it gets slow; narrowing the filters is the better tool).
+COUNT_CAP = 10_000
+RESULTS_ID = "ledger-results"
+
+STATE_BADGES: dict[str, str] = {
+    State.ACCEPTED: "badge-info",
+    State.DISPATCHED: "badge-info",
+    State.RETURNED: "badge-danger",
+    State.IN_PROGRESS: "badge-info",
+    State.REPLIED: "badge-warning",
+    State.CLOSED: "badge-success",
+    State.REJECTED: "badge-muted",
+    State.MERGED: "badge-muted",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    url: str
+    badge: str
+    due: datetime | None
+    light: str | None
+    light_label: str
+
+
+def detail_url(code: str) -> str:
+    try:
+        return reverse("cases:detail", args=[code])
+    except NoReverseMatch:
+        return f"/console/cases/{code}/"
+
+
+def deadline_light(
+    case: Case, now: datetime, calendar: Calendar
+) -> tuple[datetime | None, str | None, str]:
+    """The deadline a row shows and its light: the running clock's due time for open cases
+    (red past it, yellow within one working day), met or missed for answered ones."""
+    if case.state == State.DISPATCHED:
+        due = case.response_due or case.handling_due
+    elif case.state in (State.IN_PROGRESS, State.REPLIED, State.CLOSED):
+        due = case.handling_due
+    else:
+        return case.handling_due, None, ""
+    if due is None:
+        return None, None, ""
+    answered = case.replied_at or case.closed_at
+    if case.state in (State.REPLIED, State.CLOSED) and answered is not None:
+        if answered > due:
+            return due, "red", _("超期办结")
+        return due, "green", _("按期")
+    remaining = calendar.working_seconds_between(now, due)
+    if remaining < 0:
+        return due, "red", _("超期")
+    if remaining < calendar.hours.seconds_per_day:
+        return due, "yellow", _("预警")
+    return due, "green", _("正常")
+
+
+def _rows(cases: list[Case]) -> list[Row]:
+    now, calendar = clock.now(), get_calendar()
+    rows = []
+    for case in cases:
+        due, light, label = deadline_light(case, now, calendar)
+        rows.append(
+            Row(case, detail_url(case.code), STATE_BADGES.get(case.state, ""), due, light, label)
+        )
+    return rows
+
+
+def _page_number(request: HttpRequest, per_page: int) -> int:
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    return max(1, min(number, COUNT_CAP // per_page))
+
+
+def _capped_count(queryset: QuerySet[Case]) -> int:
+    """The row count, up to ``COUNT_CAP + 1`` (a LIMITed subquery, never a full COUNT)."""
+    return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def _query_without(request: HttpRequest, *names: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in request.GET.lists() if k not in names for v in values]
+
+
+def _page_url(request: HttpRequest, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"{request.path}?{query.urlencode()}"
+
+
+@login_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    """The ledger list; an htmx request aimed at the results gets only the results."""
+    form = LedgerFilterForm(request.GET or None)
+    queryset = ledger_cases(request.user, form)  # type: ignore[arg-type]
+    per_page = form.page_size
+    number = _page_number(request, per_page)
+    offset = (number - 1) * per_page
+    fetched = list(queryset[offset : offset + per_page + 1])
+    cases, more = fetched[:per_page], len(fetched) > per_page
+    # A short first page is its own count; otherwise count, capped.
+    total = len(cases) if number == 1 and not more else _capped_count(queryset)
+    capped = total > COUNT_CAP
+    last_page = max(1, -(-min(total, COUNT_CAP) // per_page))
+    context: dict[str, Any] = {
+        "form": form,
+        "rows": _rows(cases),
+        "total": min(total, COUNT_CAP),
+        "capped": capped,
+        "page_number": number,
+        "last_page": last_page,
+        "previous_url": _page_url(request, number - 1) if number > 1 else "",
+        "next_url": _page_url(request, number + 1) if more and number < last_page else "",
+        "export_params": _query_without(request, "page", "per_page"),
+        "sync_limit": exports.SYNC_LIMIT,
+        "results_id": RESULTS_ID,
+        "filtered": bool(
+            form.is_bound
+            and any(v for k, v in form.filters.items() if k not in ("sort", "per_page"))
+        ),
+    }
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and htmx.target == RESULTS_ID  # type: ignore[union-attr]
+    context["partial"] = partial
+    template = "cases/ledger_rows.html" if partial else "cases/ledger.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@login_required
+@require_POST
+def ledger_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    """Export exactly the filtered rows: small sets now, large ones in the background."""
+    params = dict(request.POST.lists())
+    queryset = exports.export_queryset(request.user, params)  # type: ignore[arg-type]
+    if queryset.order_by().values("pk")[: exports.SYNC_LIMIT + 1].count() <= exports.SYNC_LIMIT:
+        # FileResponse closes the file once it has been sent.
+        out = tempfile.TemporaryFile()  # noqa: SIM115
+        exports.write_workbook(queryset.iterator(chunk_size=500), out)
+        out.seek(0)
+        return FileResponse(
+            out,
+            as_attachment=True,
+            filename=exports.download_name(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    export = exports.start_export(request.user, params)  # type: ignore[arg-type]
+    return redirect("cases:ledger_export_status", pk=export.pk)
+
+
+def _own_export(request: HttpRequest, pk: int) -> LedgerExport:
+    # Someone else's export is "not found", never "forbidden".
+    return get_object_or_404(LedgerExport, pk=pk, user_id=request.user.pk)
+
+
+@login_required
+@require_GET
+def ledger_export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress of a background export; htmx polls the partial every 2 seconds until done."""
+    export = _own_export(request, pk)
+    query = urlencode([(k, v) for k, values in export.filters.items() for v in values])
+    context = {
+        "export": export,
+        "back_url": reverse("cases:ledger") + (f"?{query}" if query else ""),
+    }
+    htmx = getattr(request, "htmx", None)
+    template = "cases/export_status.html" if htmx else "cases/ledger_export.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def ledger_export_download(request: HttpRequest, pk: int) -> FileResponse:
+    export = _own_export(request, pk)
+    if export.status != ExportStatus.DONE or not export.file:
+        raise Http404
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=exports.download_name(export.created_at),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
