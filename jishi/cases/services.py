@@ -40,7 +40,7 @@ from jishi.cases.models import (
     State,
 )
 from jishi.cases.selectors import can_see
-from jishi.cases.timelimits import limits_for
+from jishi.cases.timelimits import Limits, limits_for
 from jishi.cases.workflow import CITIZEN, SYSTEM, TRANSITIONS, Scope, Transition
 from jishi.common import clock, crypto
 from jishi.common.errors import (
@@ -303,6 +303,27 @@ def _start_clocks(
     ``fresh`` says no clock is running on the case (the workflow stopped them all, as after
     intake, a return or a reply), which spares the queries that replace running clocks.
     """
+    rows, out = _plan_clocks(case, at, seq, specs)
+    kinds = [spec.kind for spec in specs]
+    estimated = any(row.estimated for row in rows)
+    if not fresh:
+        CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True).update(
+            stopped_at=at, stopped_seq=seq, outcome="replaced"
+        )
+        estimated = estimated or (
+            CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
+            .exclude(kind__in=kinds)
+            .exists()
+        )
+    CaseClock.objects.bulk_create(rows)
+    case.due_estimated = estimated
+    return out
+
+
+def _plan_clocks(
+    case: Case, at: datetime, seq: int, specs: Sequence[ClockSpec]
+) -> tuple[list[CaseClock], dict[str, Any]]:
+    """Clock rows (unsaved) and their payload; sets the case's due fields."""
     calendar = get_calendar()
     rows, out = [], {}
     for spec in specs:
@@ -332,20 +353,7 @@ def _start_clocks(
             "rule": spec.rule,
             "estimated": deadline.estimated,
         }
-    kinds = [spec.kind for spec in specs]
-    estimated = any(row.estimated for row in rows)
-    if not fresh:
-        CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True).update(
-            stopped_at=at, stopped_seq=seq, outcome="replaced"
-        )
-        estimated = estimated or (
-            CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
-            .exclude(kind__in=kinds)
-            .exists()
-        )
-    CaseClock.objects.bulk_create(rows)
-    case.due_estimated = estimated
-    return out
+    return rows, out
 
 
 def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: str) -> None:
@@ -450,6 +458,76 @@ def _store_uploads(
     return stored
 
 
+@dataclass(frozen=True)
+class Route:
+    """Routing decided at intake: who decides, the category, the lead and assisting units."""
+
+    actor: Actor
+    category: Category
+    lead_unit: Unit
+    assisting_units: Sequence[Unit] = ()
+    confidence: float | None = None
+    model_version: str = ""
+
+
+def _assisting(lead_unit: Unit, units: Sequence[Unit]) -> list[Unit]:
+    return [u for u in dict.fromkeys(units) if u.pk != lead_unit.pk]
+
+
+def _check_units(lead_unit: Unit, assisting_units: Sequence[Unit]) -> None:
+    if not lead_unit.active:
+        raise InvalidInput("主办单位已停用", errors={"lead_unit": [f"{lead_unit.name}已停用"]})
+    for unit in assisting_units:
+        if not unit.active:
+            raise InvalidInput("协办单位已停用", errors={"assisting_units": [f"{unit.name}已停用"]})
+
+
+def _dispatch_clocks(limits: Limits) -> list[ClockSpec]:
+    """The two clocks a dispatch starts: respond (acknowledge) and handle (reply)."""
+    return [
+        ClockSpec(
+            ClockKind.RESPONSE, limits.response_amount, limits.response_unit, limits.response_rule
+        ),
+        ClockSpec(
+            ClockKind.HANDLING, limits.handling_days, LimitUnit.WORKDAY, limits.handling_rule
+        ),
+    ]
+
+
+def _route_at_intake(
+    case: Case, route: Route, at: datetime, clocks: list[CaseClock]
+) -> list[CaseEvent]:
+    """Classify and dispatch a case that is not yet saved: events and clocks in memory."""
+    classify, dispatch = TRANSITIONS["classify"], TRANSITIONS["dispatch"]
+    acting = _resolve(route.actor, classify, None)
+    _resolve(route.actor, dispatch, None)
+    case.category = route.category
+    payload: dict[str, Any] = {
+        "category": route.category.code,
+        "previous": None,
+        "source": "router" if route.confidence is not None else "intake",
+    }
+    if route.confidence is not None:
+        payload["confidence"] = f"{route.confidence:.4f}"
+        payload["model_version"] = route.model_version
+    events = [_record(case, classify, acting, at, payload, from_state=case.state)]
+    limits = limits_for(route.category, case.kind)
+    rows, planned = _plan_clocks(case, at, case.version + 1, _dispatch_clocks(limits))
+    clocks.extend(rows)
+    case.lead_unit, case.dispatched_at = route.lead_unit, at
+    case.due_estimated = any(row.estimated for row in rows)
+    assisting = _assisting(route.lead_unit, route.assisting_units)
+    payload = {
+        "lead_unit": _unit_ref(route.lead_unit),
+        "assisting_units": [_unit_ref(u) for u in assisting],
+        "category": route.category.code,
+        "note": "",
+        "clocks": planned,
+    }
+    events.append(_record(case, dispatch, acting, at, payload, from_state=case.state))
+    return events
+
+
 def case_accept(
     *,
     actor: Actor,
@@ -470,9 +548,13 @@ def case_accept(
     attachments: Sequence[Upload] = (),
     external_ref: str = "",
     resolve_on_the_spot: str | None = None,
+    route: Route | None = None,
 ) -> Case:
     """Register a case (受理) and give it its tracking code. With ``resolve_on_the_spot`` the
-    person who took it also records it solved there and then (边发现边解决)."""
+    person who took it also records it solved there and then (边发现边解决). With ``route``
+    it is classified and dispatched in the same transaction (the router's confident
+    auto-dispatch, or a hotline operator who routes as they type): three events, one insert
+    each for the case, its events and its clocks."""
     errors: dict[str, list[str]] = {}
     if kind not in CaseKind.values:
         errors["kind"] = ["请选择事项类型"]
@@ -518,7 +600,13 @@ def case_accept(
 
     transition = TRANSITIONS["accept"]
     acting = _resolve(actor, transition, None)
-    with transaction.atomic():
+    if route is not None:
+        if resolve_on_the_spot is not None:
+            raise InvalidInput(
+                "当场解决的事项无需派单", errors={"route": ["不能同时派单和当场解决"]}
+            )
+        _check_units(route.lead_unit, route.assisting_units)
+    with transaction.atomic(savepoint=_savepoints()):
         at = clock.now()
         case = Case(
             code=_new_code(at),
@@ -558,14 +646,23 @@ def case_accept(
             "category": category.code if category else None,
             "external_ref": external_ref,
         }
-        event = _record(case, transition, acting, at, payload, from_state="")
+        events = [_record(case, transition, acting, at, payload, from_state="")]
+        clocks: list[CaseClock] = []
+        if route is not None:
+            events += _route_at_intake(case, route, at, clocks)
         try:
             case.save(force_insert=True)
         except IntegrityError as exc:  # the same code drawn twice at the same instant
             raise Conflict("受理编号冲突，请重新提交") from exc
-        event.case = case
-        event.save(force_insert=True)
-        _after_commit(case, event)
+        for event in events:
+            event.case = case
+        CaseEvent.objects.bulk_create(events)
+        if clocks:
+            CaseClock.objects.bulk_create(clocks)
+        if route is not None and route.assisting_units:
+            case.assisting_units.set(_assisting(route.lead_unit, route.assisting_units))
+        for event in events:
+            _after_commit(case, event)
         if checked:
             _attach(case, acting, at, checked)
     if resolve_on_the_spot is not None:
@@ -692,12 +789,8 @@ def _dispatch_apply(
     category: Category | None,
     note: str,
 ) -> Callable[[Case, Acting, datetime, int], dict[str, Any]]:
-    if not lead_unit.active:
-        raise InvalidInput("主办单位已停用", errors={"lead_unit": [f"{lead_unit.name}已停用"]})
-    assisting = [u for u in dict.fromkeys(assisting_units) if u.pk != lead_unit.pk]
-    for unit in assisting:
-        if not unit.active:
-            raise InvalidInput("协办单位已停用", errors={"assisting_units": [f"{unit.name}已停用"]})
+    _check_units(lead_unit, assisting_units)
+    assisting = _assisting(lead_unit, assisting_units)
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
         if category is not None:
@@ -707,26 +800,7 @@ def _dispatch_apply(
         case.dispatched_at = at
         if assisting or case.state == State.RETURNED:
             case.assisting_units.set(assisting)
-        clocks = _start_clocks(
-            case,
-            at,
-            seq,
-            [
-                ClockSpec(
-                    ClockKind.RESPONSE,
-                    limits.response_amount,
-                    limits.response_unit,
-                    limits.response_rule,
-                ),
-                ClockSpec(
-                    ClockKind.HANDLING,
-                    limits.handling_days,
-                    LimitUnit.WORKDAY,
-                    limits.handling_rule,
-                ),
-            ],
-            fresh=True,
-        )
+        clocks = _start_clocks(case, at, seq, _dispatch_clocks(limits), fresh=True)
         return {
             "lead_unit": _unit_ref(lead_unit),
             "assisting_units": [_unit_ref(u) for u in assisting],

@@ -285,3 +285,49 @@ def test_stranger_cannot_take_in_cases(county: County, stranger) -> None:
     with pytest.raises(PermissionDenied):
         builders.accepted(county, intaker=stranger)
     assert Case.objects.count() == 0
+
+
+# --- routing at intake ----------------------------------------------------------------------
+
+
+def test_intake_with_route_dispatches_in_one_go(county: County, dispatcher) -> None:
+    from jishi.cases.models import Category
+    from jishi.cases.selectors_ledger import verify_ledger
+    from jishi.cases.services import Route, System
+
+    lighting = Category.objects.create(code="lighting", name="路灯", owning_unit=county.chengguan)
+    case = builders.accepted(
+        county,
+        route=Route(
+            actor=System(),
+            category=lighting,
+            lead_unit=county.chengguan,
+            assisting_units=[county.housing],
+            confidence=0.97,
+            model_version="v3",
+        ),
+    )
+    assert case.state == State.DISPATCHED and case.version == 3
+    assert kinds(case) == ["accept", "classify", "dispatch"]
+    assert set(case.assisting_units.all()) == {county.housing}
+    assert CaseClock.objects.filter(case=case, stopped_at__isnull=True).count() == 2
+    classify = CaseEvent.objects.get(case=case, kind="classify")
+    assert classify.payload["confidence"] == "0.9700" and classify.actor_role == "system"
+    assert verify_ledger().breaks == []
+    by_hand = builders.accepted(
+        county, route=Route(actor=dispatcher, category=lighting, lead_unit=county.chengguan)
+    )
+    assert CaseEvent.objects.get(case=by_hand, kind="dispatch").actor == dispatcher
+
+
+def test_intake_route_needs_a_dispatching_post(county: County, township_handler) -> None:
+    from jishi.cases.models import Category
+    from jishi.cases.services import Route
+
+    lighting = Category.objects.create(code="lighting", name="路灯", owning_unit=county.chengguan)
+    with pytest.raises(PermissionDenied):
+        builders.accepted(
+            county,
+            route=Route(actor=township_handler, category=lighting, lead_unit=county.chengguan),
+        )
+    assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0

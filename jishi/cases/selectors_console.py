@@ -1,0 +1,628 @@
+"""Reads behind the staff console's pages: the "my work" groups, deadline lights, the
+timeline of a case in words, and which actions a user may offer on a case.
+
+Everything here goes through ``cases_visible_to`` / ``case_for``, so the console never shows
+more than the ledger would. Which buttons to offer is only a courtesy: the services judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jishi.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Category,
+    Channel,
+    Satisfaction,
+    State,
+)
+from jishi.cases.selectors import case_for, cases_visible_to
+from jishi.cases.workflow import TRANSITIONS, Scope
+from jishi.common import clock
+from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, User
+from jishi.orgs.selectors import active_posts, scope_of
+from jishi.workdays.calendar import Calendar
+from jishi.workdays.selectors import get_calendar
+
+GROUP_LIMIT = 20
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """A deadline as the console shows it: the instant, a light and the working time left."""
+
+    due: datetime
+    seconds: int
+    light: str  # green / yellow / red
+    text: str
+    label: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds < 0
+
+
+def _span_text(seconds: int, per_day: int) -> str:
+    days, rest = divmod(abs(seconds), per_day)
+    hours = rest // 3600
+    if days and hours:
+        return _("%(days)s 个工作日 %(hours)s 小时") % {"days": days, "hours": hours}
+    if days:
+        return _("%(days)s 个工作日") % {"days": days}
+    if hours:
+        return _("%(hours)s 小时") % {"hours": hours}
+    return _("不足 1 小时")
+
+
+def deadline_view(
+    due: datetime | None, *, now: datetime, calendar: Calendar, label: str = ""
+) -> DeadlineView | None:
+    """Green: on time; yellow: due within one working day; red: overdue."""
+    if due is None:
+        return None
+    seconds = calendar.working_seconds_between(now, due)
+    per_day = calendar.hours.seconds_per_day
+    if seconds < 0 or (seconds == 0 and due <= now):
+        light = "red"
+        text = _("已超期 %(span)s") % {"span": _span_text(seconds, per_day)}
+    else:
+        light = "yellow" if seconds <= per_day else "green"
+        text = _("剩余 %(span)s") % {"span": _span_text(seconds, per_day)}
+    return DeadlineView(due=due, seconds=seconds, light=light, text=text, label=label)
+
+
+def case_deadline(case: Case, *, now: datetime, calendar: Calendar) -> DeadlineView | None:
+    """The deadline that matters now: signing-for while dispatched, handling afterwards."""
+    if case.state == State.DISPATCHED and case.response_due:
+        return deadline_view(
+            case.response_due, now=now, calendar=calendar, label=str(gettext_lazy("签收期限"))
+        )
+    if case.handling_due:
+        return deadline_view(
+            case.handling_due, now=now, calendar=calendar, label=str(gettext_lazy("办理期限"))
+        )
+    return None
+
+
+# --- my work --------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkRow:
+    case: Case
+    deadline: DeadlineView | None
+
+
+@dataclass
+class WorkGroup:
+    key: str
+    title: str
+    hint: str
+    count: int
+    rows: list[WorkRow]
+    more_url: str
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.rows))
+
+
+@dataclass(frozen=True)
+class _GroupSpec:
+    key: str
+    title: Any
+    hint: Any
+    due_field: str | None  # order by this deadline (overdue first); else oldest accepted first
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def ledger_url(params: dict[str, str]) -> str:
+    """A link into the ledger list, filtered; empty while the ledger page does not exist."""
+    try:
+        base = reverse("cases:ledger")
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _unit_groups(ids: frozenset[int], unit_param: str) -> list[tuple[_GroupSpec, Q]]:
+    mine = Q(lead_unit_id__in=ids)
+    return [
+        (
+            _GroupSpec(
+                "acknowledge",
+                gettext_lazy("待签收"),
+                gettext_lazy("派给本单位的事项，请签收或退单"),
+                "response_due",
+                {"state": State.DISPATCHED, "unit": unit_param},
+            ),
+            mine & Q(state=State.DISPATCHED),
+        ),
+        (
+            _GroupSpec(
+                "redo",
+                gettext_lazy("退回重办"),
+                gettext_lazy("回访不满意，退回本单位重新办理"),
+                "handling_due",
+                {"state": State.IN_PROGRESS, "unit": unit_param, "reopened": "1"},
+            ),
+            mine & Q(state=State.IN_PROGRESS, reopen_count__gt=0),
+        ),
+        (
+            _GroupSpec(
+                "handle",
+                gettext_lazy("待办理答复"),
+                gettext_lazy("已签收，办理后答复群众"),
+                "handling_due",
+                {"state": State.IN_PROGRESS, "unit": unit_param},
+            ),
+            mine & Q(state=State.IN_PROGRESS, reopen_count=0),
+        ),
+    ]
+
+
+_DISPATCH_GROUPS: list[tuple[_GroupSpec, Q]] = [
+    (
+        _GroupSpec(
+            "route",
+            gettext_lazy("待派单"),
+            gettext_lazy("新受理的事项，请分类并派给承办单位"),
+            None,
+            {"state": State.ACCEPTED},
+        ),
+        Q(state=State.ACCEPTED),
+    ),
+    (
+        _GroupSpec(
+            "returned",
+            gettext_lazy("被退回"),
+            gettext_lazy("承办单位退回的事项，请改派或裁定"),
+            None,
+            {"state": State.RETURNED},
+        ),
+        Q(state=State.RETURNED),
+    ),
+    (
+        _GroupSpec(
+            "callback",
+            gettext_lazy("待回访"),
+            gettext_lazy("已答复，请回访群众"),
+            None,
+            {"state": State.REPLIED},
+        ),
+        Q(state=State.REPLIED),
+    ),
+]
+
+_EXTENSION_GROUP = (
+    _GroupSpec(
+        "extension",
+        gettext_lazy("延期申请待审批"),
+        gettext_lazy("承办单位申请延长办理时限"),
+        "handling_due",
+        {"state": State.IN_PROGRESS, "extension": "1"},
+    ),
+    Q(state=State.IN_PROGRESS, extension_pending=True),
+)
+
+
+def _oversight_groups(now: datetime) -> list[tuple[_GroupSpec, Q]]:
+    overdue = Q(state=State.DISPATCHED, response_due__lt=now) | Q(
+        state__in=[State.DISPATCHED, State.IN_PROGRESS], handling_due__lt=now
+    )
+    return [
+        (
+            _GroupSpec(
+                "overdue",
+                gettext_lazy("已超期"),
+                gettext_lazy("超过签收或办理期限的事项，可催办或督办"),
+                "handling_due",
+                {"overdue": "1"},
+            ),
+            overdue,
+        ),
+        (
+            _GroupSpec(
+                "supervised",
+                gettext_lazy("督办中"),
+                gettext_lazy("正在督办的事项"),
+                "handling_due",
+                {"supervised": "1"},
+            ),
+            Q(supervised=True, state__in=[State.DISPATCHED, State.IN_PROGRESS]),
+        ),
+    ]
+
+
+def _group_specs(user: User, now: datetime) -> list[tuple[_GroupSpec, Q]]:
+    scope = scope_of(user)
+    roles = set(scope.roles)
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.ADMIN)
+    specs: list[tuple[_GroupSpec, Q]] = []
+    if roles & {Role.HANDLER, Role.UNIT_LEAD} and scope.unit_ids:
+        posts = [p for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
+        unit_param = str(posts[0].unit_id) if len(posts) == 1 else ""
+        specs += _unit_groups(scope.unit_ids, unit_param)
+    if roles & {Role.DISPATCHER, Role.ADMIN}:
+        specs += _DISPATCH_GROUPS
+    if roles & {Role.DISPATCHER, Role.INSPECTOR, Role.COUNTY_LEAD}:
+        specs.append(_EXTENSION_GROUP)
+    if roles & {Role.INSPECTOR, Role.COUNTY_LEAD}:
+        specs += _oversight_groups(now)
+    return specs
+
+
+def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
+    """The cases the user's posts must act on, grouped by what is asked, most urgent first.
+
+    Two queries per group (a count and the first ``limit`` rows), whatever the row count.
+    """
+    now = clock.now()
+    calendar = get_calendar()
+    visible = cases_visible_to(user)
+    groups = []
+    for spec, condition in _group_specs(user, now):
+        qs = visible.filter(condition)
+        order = (
+            [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
+        )
+        rows_qs = qs.select_related("lead_unit", "category", "township", "village").order_by(*order)
+        rows = [
+            WorkRow(case, case_deadline(case, now=now, calendar=calendar))
+            for case in rows_qs[:limit]
+        ]
+        # Deadlines in the database are ordered, but nulls land differently per database:
+        # put overdue (most negative) first in Python, stable for the rest.
+        rows.sort(key=lambda r: (r.deadline is None, r.deadline.seconds if r.deadline else 0))
+        groups.append(
+            WorkGroup(
+                key=spec.key,
+                title=str(spec.title),
+                hint=str(spec.hint),
+                count=qs.count() if len(rows) >= limit else len(rows),
+                rows=rows,
+                more_url=ledger_url({k: v for k, v in spec.params.items() if v}),
+            )
+        )
+    return groups
+
+
+# --- dispatcher queue -----------------------------------------------------------------------
+
+QUEUE_LIMIT = 20
+
+
+def dispatch_queue(user: User, *, limit: int = QUEUE_LIMIT) -> tuple[list[Case], int]:
+    """Cases awaiting routing (new and returned), oldest first, and how many there are."""
+    qs = cases_visible_to(user).filter(state__in=[State.ACCEPTED, State.RETURNED])
+    rows = list(
+        qs.select_related("category", "lead_unit", "township", "village").order_by(
+            "accepted_at", "id"
+        )[:limit]
+    )
+    total = qs.count() if len(rows) >= limit else len(rows)
+    return rows, total
+
+
+def routing_choices() -> tuple[list[Category], list[Unit]]:
+    """Active categories (with their owning units) and the units a case may be sent to."""
+    categories = list(Category.objects.filter(active=True).select_related("owning_unit", "parent"))
+    units = list(Unit.objects.filter(active=True, parent__isnull=False).order_by("path"))
+    return categories, units
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: Category
+    score: float
+
+
+def suggestions_for(case: Case, categories: dict[str, Category]) -> list[Suggestion]:
+    """The router's top three categories for this case, or none when it cannot say.
+
+    The router is optional: without a trained model it falls back to keyword rules, and any
+    failure (no rules, a model file gone missing) leaves the dispatcher choosing by hand.
+    """
+    try:
+        from jishi.routing.selectors import predict
+
+        township = case.township.name if case.township else None
+        prediction = predict(case.title, case.text, township)
+    except Exception:  # suggestions are a convenience, never a blocker
+        return []
+    out = []
+    for label, score in prediction.top3:
+        category = categories.get(label)
+        if category is not None:
+            out.append(Suggestion(category, float(score)))
+    return out
+
+
+# --- case page ------------------------------------------------------------------------------
+
+EVENT_LABELS: dict[str, Any] = {
+    "accept": gettext_lazy("受理"),
+    "resolve_on_the_spot": gettext_lazy("边发现边解决"),
+    "classify": gettext_lazy("分类"),
+    "dispatch": gettext_lazy("派单"),
+    "arbitrate": gettext_lazy("裁定"),
+    "acknowledge": gettext_lazy("签收"),
+    "return": gettext_lazy("退单"),
+    "interim_reply": gettext_lazy("阶段性答复"),
+    "reply": gettext_lazy("答复"),
+    "callback": gettext_lazy("回访"),
+    "reopen": gettext_lazy("重办"),
+    "close": gettext_lazy("办结"),
+    "request_extension": gettext_lazy("申请延期"),
+    "approve_extension": gettext_lazy("批准延期"),
+    "deny_extension": gettext_lazy("驳回延期"),
+    "remind": gettext_lazy("催办"),
+    "supervise": gettext_lazy("督办"),
+    "merge": gettext_lazy("合并"),
+    "reject": gettext_lazy("不予受理"),
+    "reveal_contact": gettext_lazy("查看联系方式"),
+    "note": gettext_lazy("内部备注"),
+    "attach": gettext_lazy("补充附件"),
+    "recompute_deadline": gettext_lazy("重算期限"),
+}
+
+CLOCK_LABELS = {
+    "response": gettext_lazy("签收期限"),
+    "handling": gettext_lazy("办理期限"),
+    "supervision": gettext_lazy("督办期限"),
+}
+ACTOR_LABELS = {"citizen": gettext_lazy("群众"), "system": gettext_lazy("系统")}
+
+
+@dataclass
+class TimelineRow:
+    event: CaseEvent
+    title: str
+    role: str
+    details: list[tuple[str, str]]
+
+
+def _when(value: str | None) -> str:
+    parsed = parse_datetime(value) if value else None
+    if parsed is None:
+        return value or ""
+    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
+
+
+def _clock_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for kind, info in (payload.get("clocks") or {}).items():
+        label = str(CLOCK_LABELS.get(kind, kind))
+        if isinstance(info, dict):
+            text = _when(info.get("due"))
+            if info.get("estimated"):
+                text += _("（估算）")
+            out.append((label, text))
+        elif info == "late":
+            out.append((label, _("超期完成")))
+        elif info == "met":
+            out.append((label, _("按期完成")))
+    return out
+
+
+def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, str]]:
+    """The payload of one event in words, as (label, value) pairs."""
+    p = event.payload or {}
+    d: list[tuple[str, str]] = []
+
+    def add(label: Any, value: Any) -> None:
+        if value not in (None, "", [], {}):
+            d.append((str(label), str(value)))
+
+    kind = event.kind
+    if kind == "accept":
+        add(gettext_lazy("渠道"), Channel(p["channel"]).label if p.get("channel") else "")
+        add(gettext_lazy("类型"), CaseKind(p["kind"]).label if p.get("kind") else "")
+    elif kind == "classify":
+        add(gettext_lazy("分类"), categories.get(p.get("category") or "", p.get("category")))
+        if p.get("previous"):
+            add(gettext_lazy("原分类"), categories.get(p["previous"], p["previous"]))
+        if p.get("confidence"):
+            add(gettext_lazy("置信度"), f"{float(p['confidence']):.0%}")
+    elif kind in {"dispatch", "arbitrate"}:
+        add(gettext_lazy("主办单位"), (p.get("lead_unit") or {}).get("name"))
+        add(
+            gettext_lazy("协办单位"),
+            "、".join(u["name"] for u in p.get("assisting_units") or [] if u),
+        )
+        add(gettext_lazy("分类"), categories.get(p.get("category") or "", p.get("category")))
+        add(gettext_lazy("理由") if kind == "arbitrate" else gettext_lazy("说明"), p.get("note"))
+    elif kind in {"return", "reject", "reopen", "close"}:
+        add(gettext_lazy("理由") if kind != "close" else gettext_lazy("说明"), p.get("reason"))
+        if kind == "reopen":
+            add(gettext_lazy("重办次数"), p.get("reopen_count"))
+    elif kind in {"interim_reply", "reply", "note"}:
+        add(gettext_lazy("内容"), p.get("text"))
+    elif kind == "callback":
+        resolved = p.get("resolved")
+        add(gettext_lazy("是否解决"), _("已解决") if resolved else _("未解决"))
+        if p.get("satisfaction"):
+            add(gettext_lazy("满意度"), Satisfaction(int(p["satisfaction"])).label)
+        add(gettext_lazy("意见"), p.get("comment"))
+    elif kind == "request_extension":
+        add(gettext_lazy("延期"), _("%(days)s 个工作日") % {"days": p.get("days")})
+        add(gettext_lazy("理由"), p.get("reason"))
+    elif kind in {"approve_extension", "deny_extension"}:
+        add(gettext_lazy("延期"), _("%(days)s 个工作日") % {"days": p.get("days")})
+        add(gettext_lazy("意见"), p.get("note"))
+    elif kind == "supervise":
+        add(gettext_lazy("督办时限"), _("%(days)s 个工作日") % {"days": p.get("days")})
+        add(gettext_lazy("要求"), p.get("note"))
+    elif kind == "remind":
+        add(gettext_lazy("说明"), p.get("note"))
+    elif kind == "merge":
+        add(gettext_lazy("合并至"), p.get("into"))
+        add(gettext_lazy("说明"), p.get("note"))
+    elif kind == "reveal_contact":
+        labels = {"citizen_phone": _("联系电话"), "citizen_id_number": _("身份证号")}
+        add(gettext_lazy("查看"), labels.get(p.get("field", ""), p.get("field")))
+    elif kind == "attach":
+        add(gettext_lazy("文件"), "、".join(f.get("name", "") for f in p.get("files") or []))
+    elif kind == "resolve_on_the_spot":
+        add(gettext_lazy("解决情况"), p.get("resolution"))
+    d += _clock_details(p)
+    return d
+
+
+def timeline(case: Case) -> list[TimelineRow]:
+    """Every event of the case in order, in words (two queries whatever the length)."""
+    from jishi.common.templatetags.jishi_ui import role_label
+
+    events = list(case.events.order_by("seq"))
+    codes = set()
+    for event in events:
+        for key in ("category", "previous"):
+            if isinstance(event.payload.get(key), str):
+                codes.add(event.payload[key])
+    names = (
+        dict(Category.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    )
+    rows = []
+    for event in events:
+        role = ACTOR_LABELS.get(event.actor_role) or role_label(event.actor_role)
+        rows.append(
+            TimelineRow(
+                event=event,
+                title=str(EVENT_LABELS.get(event.kind, event.kind)),
+                role=str(role),
+                details=_details(event, names),
+            )
+        )
+    return rows
+
+
+def case_page(user: User, code: str) -> Case:
+    """The case with what its page shows preloaded (``NotFound`` outside the user's scope)."""
+    case = case_for(user, code)
+    # case_for already joined category and units; assisting units and files come in two more.
+    case.assisting_list = list(case.assisting_units.all())  # type: ignore[attr-defined]
+    case.attachment_list = list(case.attachments.order_by("uploaded_at", "id"))  # type: ignore[attr-defined]
+    return case
+
+
+def attachment_for(user: User, code: str, attachment_id: int) -> Attachment:
+    """A file of a case the user may see (``NotFound`` otherwise, as for the case)."""
+    from jishi.common.errors import NotFound
+
+    case = case_for(user, code)
+    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound("附件不存在")
+    return attachment
+
+
+# Actions the case page may offer, in display order.
+ACTION_ORDER = (
+    "acknowledge",
+    "interim_reply",
+    "reply",
+    "return",
+    "request_extension",
+    "decide_extension",
+    "callback",
+    "close",
+    "reopen",
+    "dispatch",
+    "arbitrate",
+    "remind",
+    "supervise",
+    "merge",
+    "reject",
+    "note",
+    "attach",
+)
+
+
+def _post_allows(
+    role: str, unit: Unit | None, transition_name: str, case: Case, assisting: Iterable[Unit]
+) -> bool:
+    t = TRANSITIONS[transition_name]
+    if role not in t.roles or case.state not in t.sources:
+        return False
+    county_wide = role in COUNTY_WIDE_ROLES
+    if t.scope == Scope.VISIBLE:
+        return True
+    if t.scope == Scope.COUNTY:
+        return county_wide
+    if county_wide:
+        return t.scope == Scope.LEAD_OR_ASSIST
+    if unit is None:
+        return False
+    lead = case.lead_unit
+    if lead is not None and lead.is_within(unit):
+        return True
+    if t.scope == Scope.LEAD_OR_ASSIST:
+        return any(a.is_within(unit) for a in assisting)
+    return False
+
+
+def may(user: User, name: str, case: Case) -> bool:
+    """Whether one of the user's posts allows transition ``name`` on the case now."""
+    assisting = getattr(case, "assisting_list", [])
+    candidates: list[tuple[str, Unit | None]] = [(p.role, p.unit) for p in active_posts(user)]
+    if user.is_superuser:
+        candidates.append((Role.ADMIN, None))
+    return any(_post_allows(role, unit, name, case, assisting) for role, unit in candidates)
+
+
+def actions_for(user: User, case: Case) -> list[str]:
+    """The actions to offer this user on this case now (the service still decides)."""
+    out = []
+    for name in ACTION_ORDER:
+        if name == "decide_extension":
+            ok = case.extension_pending and may(user, "approve_extension", case)
+        elif name == "request_extension":
+            ok = not case.extension_pending and may(user, name, case)
+        elif name == "return":
+            ok = not case.arbitrated and may(user, name, case)
+        else:
+            ok = may(user, name, case)
+        if ok:
+            out.append(name)
+    return out
+
+
+def may_reveal(user: User, case: Case) -> bool:
+    return bool(case.citizen_phone) and may(user, "reveal_contact", case)
+
+
+def open_clocks(case: Case, *, now: datetime, calendar: Calendar) -> list[DeadlineView]:
+    """Running deadlines with their lights (one query)."""
+    out = []
+    for running in case.clocks.filter(stopped_at__isnull=True).order_by("due_at"):
+        view = deadline_view(
+            running.due_at,
+            now=now,
+            calendar=calendar,
+            label=str(CLOCK_LABELS.get(running.kind, running.kind)),
+        )
+        if view is not None:
+            out.append(view)
+    return out
+
+
+def merge_target(user: User, code: str) -> Case:
+    """The case to merge into, looked up by tracking code within the user's scope."""
+    return case_for(user, code)

@@ -1,0 +1,515 @@
+"""The staff console's core pages: my work, the dispatcher's queue and the case page.
+
+Thin views: parse a form, call one service or selector, render. Errors from services become
+field messages (``InvalidInput``), a message above the form (``InvalidTransition``), 404
+(``NotFound``: also "outside your scope"), 403 (``PermissionDenied``) or 409 (``Conflict``:
+``app.js`` reloads the page and explains). htmx requests get the fragment they replace;
+without JavaScript the same URLs answer with whole pages and redirects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from jishi.cases import forms, services
+from jishi.cases import selectors_console as sel
+from jishi.cases.models import Case, State
+from jishi.common import clock
+from jishi.common.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from jishi.orgs.models import User
+from jishi.workdays.selectors import get_calendar
+
+CONFLICT_MESSAGE = gettext_lazy("该事项已被他人处理，页面已刷新")
+
+
+# --- actions --------------------------------------------------------------------------------
+
+Runner = Callable[[User, Case, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any
+    form: type[forms.ActionForm]
+    run: Runner
+    done: Any  # the toast after success
+    style: str = ""  # "primary" / "danger" / ""
+    instant: bool = False  # no fields: a single button
+
+
+def _merge(user: User, case: Case, d: dict[str, Any]) -> Case:
+    try:
+        into = sel.merge_target(user, d["into"])
+    except NotFound:
+        raise InvalidInput(
+            "事项不存在",
+            errors={"into": [_("没有找到受理编号为 %(code)s 的事项") % {"code": d["into"]}]},
+        ) from None
+    return services.case_merge(
+        actor=user, case=case, into=into, note=d["note"], expected_version=d["expected_version"]
+    )
+
+
+def _attach(user: User, case: Case, d: dict[str, Any]) -> Case:
+    uploads = [services.Upload(f.name, f.read()) for f in d["attachments"]]
+    return services.case_attach(
+        actor=user, case=case, files=uploads, expected_version=d["expected_version"]
+    )
+
+
+def _v(d: dict[str, Any]) -> int:
+    return int(d["expected_version"])
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "acknowledge",
+            gettext_lazy("签收"),
+            forms.AcknowledgeForm,
+            lambda u, c, d: services.case_acknowledge(actor=u, case=c, expected_version=_v(d)),
+            gettext_lazy("已签收"),
+            "primary",
+            instant=True,
+        ),
+        Action(
+            "interim_reply",
+            gettext_lazy("阶段性答复"),
+            forms.InterimReplyForm,
+            lambda u, c, d: services.case_interim_reply(
+                actor=u, case=c, text=d["text"], expected_version=_v(d)
+            ),
+            gettext_lazy("已发送阶段性答复"),
+        ),
+        Action(
+            "reply",
+            gettext_lazy("答复"),
+            forms.ReplyForm,
+            lambda u, c, d: services.case_reply(
+                actor=u, case=c, text=d["text"], expected_version=_v(d)
+            ),
+            gettext_lazy("已答复，等待回访"),
+            "primary",
+        ),
+        Action(
+            "return",
+            gettext_lazy("退单"),
+            forms.ReturnForm,
+            lambda u, c, d: services.case_return(
+                actor=u, case=c, reason=d["reason"], expected_version=_v(d)
+            ),
+            gettext_lazy("已退单"),
+            "danger",
+        ),
+        Action(
+            "request_extension",
+            gettext_lazy("申请延期"),
+            forms.ExtensionForm,
+            lambda u, c, d: services.case_request_extension(
+                actor=u, case=c, days=d["days"], reason=d["reason"], expected_version=_v(d)
+            ),
+            gettext_lazy("已提交延期申请"),
+        ),
+        Action(
+            "decide_extension",
+            gettext_lazy("审批延期"),
+            forms.DecideExtensionForm,
+            lambda u, c, d: services.case_decide_extension(
+                actor=u, case=c, approve=d["approve"], note=d["note"], expected_version=_v(d)
+            ),
+            gettext_lazy("已审批延期申请"),
+            "primary",
+        ),
+        Action(
+            "callback",
+            gettext_lazy("回访"),
+            forms.CallbackForm,
+            lambda u, c, d: services.case_callback(
+                actor=u,
+                case=c,
+                resolved=d["resolved"],
+                satisfaction=d["satisfaction"],
+                comment=d["comment"],
+                expected_version=_v(d),
+            ),
+            gettext_lazy("已记录回访"),
+            "primary",
+        ),
+        Action(
+            "close",
+            gettext_lazy("办结"),
+            forms.CloseForm,
+            lambda u, c, d: services.case_close(
+                actor=u, case=c, reason=d["reason"], expected_version=_v(d)
+            ),
+            gettext_lazy("已办结"),
+        ),
+        Action(
+            "reopen",
+            gettext_lazy("重办"),
+            forms.ReopenForm,
+            lambda u, c, d: services.case_reopen(
+                actor=u, case=c, reason=d["reason"], expected_version=_v(d)
+            ),
+            gettext_lazy("已退回重办"),
+        ),
+        Action(
+            "dispatch",
+            gettext_lazy("派单"),
+            forms.DispatchForm,
+            lambda u, c, d: services.case_dispatch(
+                actor=u,
+                case=c,
+                lead_unit=d["lead_unit"],
+                assisting_units=list(d["assisting_units"]),
+                category=d["category"],
+                note=d["note"],
+                expected_version=_v(d),
+            ),
+            gettext_lazy("已派单"),
+            "primary",
+        ),
+        Action(
+            "arbitrate",
+            gettext_lazy("裁定"),
+            forms.ArbitrateForm,
+            lambda u, c, d: services.case_arbitrate(
+                actor=u,
+                case=c,
+                lead_unit=d["lead_unit"],
+                assisting_units=list(d["assisting_units"]),
+                reason=d["reason"],
+                expected_version=_v(d),
+            ),
+            gettext_lazy("已裁定"),
+        ),
+        Action(
+            "remind",
+            gettext_lazy("催办"),
+            forms.RemindForm,
+            lambda u, c, d: services.case_remind(
+                actor=u, case=c, note=d["note"], expected_version=_v(d)
+            ),
+            gettext_lazy("已催办"),
+        ),
+        Action(
+            "supervise",
+            gettext_lazy("督办"),
+            forms.SuperviseForm,
+            lambda u, c, d: services.case_supervise(
+                actor=u, case=c, days=d["days"], note=d["note"], expected_version=_v(d)
+            ),
+            gettext_lazy("已督办"),
+        ),
+        Action("merge", gettext_lazy("合并"), forms.MergeForm, _merge, gettext_lazy("已合并")),
+        Action(
+            "reject",
+            gettext_lazy("不予受理"),
+            forms.RejectForm,
+            lambda u, c, d: services.case_reject(
+                actor=u, case=c, reason=d["reason"], expected_version=_v(d)
+            ),
+            gettext_lazy("已不予受理"),
+            "danger",
+        ),
+        Action(
+            "note",
+            gettext_lazy("内部备注"),
+            forms.NoteForm,
+            lambda u, c, d: services.case_add_note(
+                actor=u, case=c, text=d["text"], expected_version=_v(d)
+            ),
+            gettext_lazy("已添加备注"),
+        ),
+        Action(
+            "attach", gettext_lazy("补充照片"), forms.AttachForm, _attach, gettext_lazy("已上传")
+        ),
+    ]
+}
+
+
+def _bind(action: Action, case: Case, data: Any = None, files: Any = None) -> forms.ActionForm:
+    prefix = action.name
+    if data is None:
+        form = action.form(prefix=prefix, initial={"expected_version": case.version})
+    else:
+        form = action.form(data, files, prefix=prefix)
+    if isinstance(form, forms.DispatchForm):
+        form.case_category = case.category  # type: ignore[attr-defined]
+        if data is None and case.category_id:
+            form.initial["category"] = case.category_id
+    return form
+
+
+def _put_errors(form: forms.ActionForm, exc: InvalidInput | InvalidTransition) -> None:
+    errors = getattr(exc, "errors", None) or {}
+    placed = False
+    for field, messages in errors.items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+            else:
+                form.add_error(None, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def _perform(request: HttpRequest, action: Action, case: Case) -> tuple[bool, forms.ActionForm]:
+    """Validate the posted form and run the action; Conflict/PermissionDenied propagate."""
+    form = _bind(action, case, request.POST, request.FILES)
+    if not form.is_valid():
+        return False, form
+    try:
+        action.run(request.user, case, form.cleaned_data)  # type: ignore[arg-type]
+    except (InvalidInput, InvalidTransition) as exc:
+        _put_errors(form, exc)
+        return False, form
+    return True, form
+
+
+def _conflict(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(CONFLICT_MESSAGE), status=409, content_type="text/plain; charset=utf-8")
+
+
+def _toast(response: HttpResponse, message: Any) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps({"jishi:toast": str(message)})
+    return response
+
+
+# --- my work --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """我的工作: what the user's posts must act on, grouped, overdue first."""
+    groups = sel.my_work(request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "cases/my_work.html",
+        {
+            "groups": groups,
+            "total": sum(g.count for g in groups),
+            "has_posts": bool(sel.active_posts(request.user)) or request.user.is_superuser,
+        },
+    )
+
+
+# --- case page ------------------------------------------------------------------------------
+
+
+def _load(request: HttpRequest, code: str) -> Case:
+    try:
+        return sel.case_page(request.user, code)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404(_("事项不存在")) from None
+
+
+def _case_context(
+    request: HttpRequest, case: Case, *, bound: forms.ActionForm | None = None, open_: str = ""
+) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    now = clock.now()
+    calendar = get_calendar()
+    offered = []
+    names = sel.actions_for(user, case)
+    if bound is not None and open_ not in names:
+        # The action failed (say the case moved on): keep its form and message in view.
+        names.insert(0, open_)
+    for name in names:
+        action = ACTIONS[name]
+        form = bound if bound is not None and open_ == name else _bind(action, case)
+        offered.append({"action": action, "form": form, "open": open_ == name})
+    return {
+        "case": case,
+        "timeline": sel.timeline(case),
+        "deadlines": sel.open_clocks(case, now=now, calendar=calendar),
+        "actions": offered,
+        "may_reveal": sel.may_reveal(user, case),
+        "attachments": case.attachment_list,  # type: ignore[attr-defined]
+        "assisting": case.assisting_list,  # type: ignore[attr-defined]
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+    case = _load(request, code)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
+    """Run one action from the case page; htmx gets the case body back, fresh."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    case = _load(request, code)
+    try:
+        ok, form = _perform(request, action, case)
+    except Conflict:
+        return _conflict(request)
+    except NotFound:
+        raise Http404(_("事项不存在")) from None
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    if ok:
+        if not request.htmx:  # type: ignore[attr-defined]
+            return redirect("cases:detail", code=case.code)
+        try:
+            fresh = sel.case_page(request.user, case.code)  # type: ignore[arg-type]
+        except NotFound:
+            # Acting moved the case out of the user's sight: go back to the work list.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("console_home")
+            return response
+        response = render(request, "cases/_case_body.html", _case_context(request, fresh))
+        return _toast(response, action.done)
+    context = _case_context(request, case, bound=form, open_=name)
+    if request.htmx:  # type: ignore[attr-defined]
+        # 200, so htmx swaps the form with its messages in (it ignores 4xx bodies).
+        return render(request, "cases/_case_body.html", context)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
+    """Show the citizen's full phone number; the reveal is recorded as an event."""
+    case = _load(request, code)
+    try:
+        value = services.case_reveal_contact(actor=request.user, case=case, field="citizen_phone")  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+    except (PermissionDenied, InvalidTransition) as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    return render(request, "cases/_revealed.html", {"value": value, "case": case})
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """A case's photo, only for those who may see the case (never a public media URL)."""
+    try:
+        attachment = sel.attachment_for(request.user, code, pk)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- dispatcher queue -----------------------------------------------------------------------
+
+QUEUE_OPS = ("dispatch", "arbitrate", "merge", "reject")
+
+
+def _queue_row(
+    case: Case,
+    categories: list[Any],
+    units: list[Any],
+    by_code: dict[str, Any],
+    *,
+    form: forms.ActionForm | None = None,
+    op: str = "",
+) -> dict[str, Any]:
+    suggestions = sel.suggestions_for(case, by_code)
+    if form is not None:
+        chosen = form.data.get("dispatch-category") or ""
+        chosen_unit = form.data.get("dispatch-lead_unit") or ""
+    else:
+        top = suggestions[0].category if suggestions else case.category
+        chosen = str(top.pk) if top else ""
+        chosen_unit = ""
+    return {
+        "case": case,
+        "suggestions": suggestions,
+        "chosen": chosen,
+        "chosen_unit": chosen_unit,
+        "form": form,
+        "op": op,
+    }
+
+
+def _may_dispatch(user: User) -> bool:
+    roles = {p.role for p in sel.active_posts(user)}
+    return user.is_superuser or bool(roles & {"dispatcher", "admin"})
+
+
+@login_required
+@require_GET
+def dispatch_queue(request: HttpRequest) -> HttpResponse:
+    """派单: new and returned cases, oldest first, each routable in one step."""
+    user: User = request.user  # type: ignore[assignment]
+    if not _may_dispatch(user):
+        raise DjangoPermissionDenied(_("只有派单员可以派单"))
+    cases, total = sel.dispatch_queue(user)
+    categories, units = sel.routing_choices()
+    by_code = {c.code: c for c in categories}
+    rows = [_queue_row(c, categories, units, by_code) for c in cases]
+    return render(
+        request,
+        "cases/dispatch_queue.html",
+        {
+            "rows": rows,
+            "total": total,
+            "categories": categories,
+            "units": units,
+            "more_url": sel.ledger_url({"state": State.ACCEPTED}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
+    """One row of the queue: dispatch, arbitrate, merge or reject; answers with the row."""
+    op = request.POST.get("op", "dispatch")
+    if op not in QUEUE_OPS:
+        op = "dispatch"
+    case = _load(request, code)
+    action = ACTIONS[op]
+    # The row posts every field of every operation, each under its operation's prefix.
+    try:
+        ok, form = _perform(request, action, case)
+    except Conflict:
+        return _conflict(request)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    if ok:
+        fresh = Case.objects.select_related("lead_unit").get(pk=case.pk)
+        response = render(request, "cases/_queue_done.html", {"case": fresh, "op": op})
+        if not request.htmx:  # type: ignore[attr-defined]
+            return redirect("cases:dispatch")
+        return _toast(response, action.done)
+    categories, units = sel.routing_choices()
+    row = _queue_row(case, categories, units, {c.code: c for c in categories}, form=form, op=op)
+    context = {"row": row, "categories": categories, "units": units}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "cases/_queue_row.html", context)
+    return render(request, "cases/_queue_row.html", context, status=400)
