@@ -44,7 +44,11 @@ def unit_create(
     if errors:
         raise InvalidInput("单位信息有误", errors=errors)
     unit = Unit(
-        code=code, name=name, kind=kind, parent=parent, short_name=short_name,
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        short_name=short_name,
         sort_order=sort_order,
     )
     unit.save()
