@@ -105,7 +105,7 @@ class SubmitForm(forms.Form):
         label=_("照片"),
         required=False,
         help_text=_("选填，最多 9 张，每张不超过 10 MB（JPEG、PNG、WEBP、GIF）"),
-        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        widget=MultipleFileInput(attrs={"accept": "image/*", "data-names": "photo-names"}),
     )
     citizen_name = forms.CharField(
         label=_("姓名"),

@@ -50,6 +50,7 @@ def test_submit_with_photo_then_track(
     page.get_by_label("村(社区)").select_option(label="东街社区")
     page.get_by_label("详细地址").fill("文化广场北侧")
     page.locator("#id_photos").set_input_files(str(photo))
+    expect(page.locator("#photo-names")).to_contain_text("已选择 1 张：lamp.jpg")
     page.get_by_label("姓名").fill("李女士")
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("我已阅读并同意上述个人信息使用说明").check()
@@ -102,4 +103,17 @@ def test_replied_case_callback(
     screenshot(page, "portal-callback-reopened-phone")
     # The link again: nothing more to do.
     page.goto(live_server.url + tokens.callback_path(case))
-    expect(page.get_by_role("heading", name="无需再次评价")).to_be_visible()
+    # The case is being handled again: nothing to rate until the next reply.
+    expect(page.get_by_role("heading", name="现在无需评价")).to_be_visible()
+
+
+def test_submit_page_in_english(phone_page: Page, live_server: Any, county: County) -> None:
+    from django.conf import settings
+
+    phone_page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    phone_page.goto(live_server.url + "/portal/submit/")
+    expect(phone_page.get_by_label("Details")).to_be_visible()
+    expect(phone_page.get_by_text("Anonymous reports cannot receive")).to_be_visible()
+    screenshot(phone_page, "portal-submit-phone-english")

@@ -476,4 +476,4 @@ def test_callback_missing_choice(client: Client, replied_case: Case) -> None:
 def test_callback_not_yet_replied(client: Client, county: County) -> None:
     case = builders.accepted(county)
     response = client.get(callback_url(case))
-    assert "无需再次评价" in response.content.decode()
+    assert "现在无需评价" in response.content.decode()
