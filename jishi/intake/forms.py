@@ -160,6 +160,7 @@ class HallRecordForm(forms.Form):
             active=True, kind__in=[UnitKind.DEPARTMENT, UnitKind.TOWNSHIP]
         ).order_by("kind", "path"),
         help_text=_("没有派单员岗位的值班局长提交后，事项进入派单中心，由派单员派往该单位。"),
+        empty_label=_("请选择承办单位"),
     )
 
 

@@ -159,9 +159,17 @@ class HallCounts:
     closed: int
 
 
+def _hall_problems(user: User | AnonymousUser, hall: Unit) -> QuerySet[HallProblem]:
+    """Problems at this hall whose case the reader may see, plus those the reader recorded:
+    a director's submission has no unit until it is dispatched, and they must still find it."""
+    return HallProblem.objects.filter(hall=hall).filter(
+        Q(case__in=cases_visible_to(user)) | Q(recorded_by_id=user.pk)
+    )
+
+
 def hall_counts(user: User | AnonymousUser, hall: Unit) -> HallCounts:
     """Raised; solved on the spot; dispatched (by a dispatcher, at once or later); closed."""
-    counts = HallProblem.objects.filter(hall=hall, case__in=cases_visible_to(user)).aggregate(
+    counts = _hall_problems(user, hall).aggregate(
         raised=Count("id"),
         resolved=Count("id", filter=Q(outcome=HallOutcome.RESOLVED)),
         dispatched=Count(
@@ -174,7 +182,7 @@ def hall_counts(user: User | AnonymousUser, hall: Unit) -> HallCounts:
 
 def hall_recent(user: User | AnonymousUser, hall: Unit, limit: int = 20) -> list[HallProblem]:
     return list(
-        HallProblem.objects.filter(hall=hall, case__in=cases_visible_to(user))
+        _hall_problems(user, hall)
         .select_related("case", "recorded_by", "suggested_unit", "case__lead_unit")
         .order_by("-created_at", "-id")[:limit]
     )
@@ -194,12 +202,18 @@ def campaign_list() -> QuerySet[Campaign]:
     return Campaign.objects.select_related("unit").order_by("-starts_on", "-id")
 
 
+def _suggestions(user: User | AnonymousUser, campaign: Campaign) -> QuerySet[CampaignSuggestion]:
+    """Suggestions whose case the reader may see, plus those the reader recorded (a
+    suggestion has no unit until it is dispatched)."""
+    return CampaignSuggestion.objects.filter(campaign=campaign).filter(
+        Q(case__in=cases_visible_to(user)) | Q(case__created_by_id=user.pk)
+    )
+
+
 def campaign_counts(user: User | AnonymousUser, campaign: Campaign) -> CampaignCounts:
     """Suggestions gathered, adopted, and turned into practical matters done (办实事: the
     linked case closed and confirmed resolved)."""
-    counts = CampaignSuggestion.objects.filter(
-        campaign=campaign, case__in=cases_visible_to(user)
-    ).aggregate(
+    counts = _suggestions(user, campaign).aggregate(
         gathered=Count("id"),
         adopted=Count("id", filter=Q(adopted=True)),
         done=Count("id", filter=Q(case__state=State.CLOSED, case__resolved=True)),
@@ -211,7 +225,7 @@ def campaign_suggestions(
     user: User | AnonymousUser, campaign: Campaign
 ) -> QuerySet[CampaignSuggestion]:
     return (
-        CampaignSuggestion.objects.filter(campaign=campaign, case__in=cases_visible_to(user))
+        _suggestions(user, campaign)
         .select_related("case", "adopted_by")
         .order_by("-created_at", "-id")
     )
