@@ -75,6 +75,19 @@ def test_console_on_a_desktop_shows_navigation_and_posts(
     screenshot(page, "ui-components-desktop")
 
 
+def test_portal_and_sign_in_on_a_desktop(
+    desktop_page: Page, live_server: LiveServer, county
+) -> None:
+    page = desktop_page
+    page.goto(live_server.url + "/portal/")
+    expect(page.get_by_role("link", name=re.compile("我要反映"))).to_be_visible()
+    screenshot(page, "portal-home-desktop")
+    page.get_by_role("link", name="工作人员登录").click()
+    page.locator("form.form button[type=submit]").click()  # empty form: field errors
+    expect(page.locator(".errorlist").first).to_be_visible()
+    screenshot(page, "login-errors-desktop")
+
+
 def test_components_on_a_phone(
     phone_page: Page, live_server: LiveServer, township_handler: User
 ) -> None:
