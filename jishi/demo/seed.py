@@ -289,6 +289,7 @@ class Plan:
     actor: Any
     at: datetime
     category: Category
+    place: DemoPlace
     steps: list[Step] = field(default_factory=list)
 
 
@@ -312,6 +313,8 @@ class Planner:
         self.channel_weights = list(CHANNEL_WEIGHTS.values())
         self.kinds = list(KIND_WEIGHTS)
         self.kind_weights = list(KIND_WEIGHTS.values())
+        # Share of settled cases left stuck; seed_demo raises it for a small ledger.
+        self.stall_share = STALL_SHARE
         self.stall_index = 0
 
     # time ----------------------------------------------------------------------------------
@@ -394,7 +397,7 @@ class Planner:
             accept["category"] = category  # registered by staff who file it at once
         if channel == Channel.IMPORT:
             accept["external_ref"] = f"12345-{at:%y%m%d}-{rng.randrange(10**6):06d}"
-        plan = Plan(accept=accept, actor=actor, at=at, category=category)
+        plan = Plan(accept=accept, actor=actor, at=at, category=category, place=spot.place)
 
         stall: str | None = None
         if self.now - at > SETTLED_AFTER and rng.random() < self.stall_share:
@@ -411,8 +414,6 @@ class Planner:
                 kept += self._oversight(kept[-1].at, plan)
             plan.steps = kept
         return plan
-
-    stall_share = STALL_SHARE
 
     def _story(self, plan: Plan, spot: Spot, stall: str | None) -> None:
         rng, cast = self.rng, self.cast
@@ -601,7 +602,7 @@ class Planner:
                 note="群众反映强烈，请限期办结并报送结果",
             )
             spent += gap
-        reply = generate_reply(code, rng, unit_name=lead.name, place=plan_place(plan))
+        reply = generate_reply(code, rng, unit_name=lead.name, place=plan.place)
         add("reply", worker, State.REPLIED, max(reply_hours - spent, 0.5), text=reply)
 
         callback_gap = rng.uniform(2, 20)
@@ -660,12 +661,6 @@ class Planner:
         ]
 
 
-def plan_place(plan: Plan) -> DemoPlace:
-    township: Unit = plan.accept["township"]
-    village: Unit = plan.accept["village"]
-    return DemoPlace(township.name, village.name, village.name.endswith("社区"))
-
-
 # --- replaying ------------------------------------------------------------------------------
 
 
@@ -708,7 +703,6 @@ class Replayer:
     def __init__(self, cast: Cast, now: datetime) -> None:
         self.cast = cast
         self.now = now
-        self.events = 0
 
     def run(self, plans: list[Plan]) -> None:
         cases: list[Case | None] = [None] * len(plans)
@@ -736,7 +730,6 @@ class Replayer:
 
     def step(self, step: Step, case: Case, plan: Plan, cases: list[Case | None]) -> Case:
         op, actor, kw = step.op, step.actor, step.kwargs
-        self.events += 1
         if op == "spot":
             return services.case_resolve_on_the_spot(actor=actor, case=case, **kw)
         if op == "classify":
@@ -762,9 +755,7 @@ class Replayer:
         if op == "reply":
             return services.case_reply(actor=actor, case=case, **kw)
         if op == "callback":
-            result = services.case_callback(actor=actor, case=case, **kw)
-            self.events += 1  # the close or reopen it leads to
-            return result
+            return services.case_callback(actor=actor, case=case, **kw)
         if op == "close":
             return services.case_close(actor=actor, case=case, **kw)
         if op == "reject":
@@ -787,8 +778,6 @@ class Replayer:
                 continue
             if other.category_id == plan.category.pk and other.accepted_at <= case.accepted_at:
                 best = other
-        if best is None:  # no twin of the same category open: any open case will not do
-            return None
         return best
 
 
