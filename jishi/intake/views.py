@@ -247,9 +247,8 @@ def hall_record(request: HttpRequest) -> HttpResponse:
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    campaigns = list(selectors.campaign_list())
-    rows = [(c, selectors.campaign_counts(user, c)) for c in campaigns[:50]]
-    return render(request, "intake/campaign_list.html", {"rows": rows, "today": services.today()})
+    page = Paginator(selectors.campaigns_with_counts(user), 20).get_page(request.GET.get("page"))
+    return render(request, "intake/campaign_list.html", {"page": page, "today": services.today()})
 
 
 def _campaign_context(

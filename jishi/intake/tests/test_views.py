@@ -289,3 +289,39 @@ def test_adopt_is_refused_without_a_post_in_the_owning_unit(
     assert response.status_code == 403
     link.refresh_from_db()
     assert not link.adopted
+
+
+def test_director_sees_what_they_recorded_and_cannot_close_on_the_spot(
+    county: County, director: User, on_duty: DutyShift, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(director)
+    client.post(reverse("intake:hall_record"), hall_post(county))
+    # A department post cannot see a hall case, so the ledger refuses to let it close one.
+    refused = client.post(
+        reverse("intake:hall_record"),
+        hall_post(county, resolution="当场解释了材料要求", lead_unit=""),
+        HTTP_HX_REQUEST="true",
+    )
+    assert "不能当场办结" in refused.content.decode()
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("intake:hall"))
+    text = page.content.decode()
+    assert 'data-stat="raised">1<' in text and "建议派往县住建局" in text
+
+
+def test_campaign_list_counts_in_a_fixed_number_of_queries(
+    county: County, campaign: Campaign, county_lead: User, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(3):
+        other = Campaign.objects.create(
+            name=f"调研 {n}",
+            unit=county.county,
+            starts_on=campaign.starts_on,
+            ends_on=campaign.ends_on,
+        )
+        services.campaign_suggest(actor=county_lead, campaign=other, text=f"建议 {n}")
+    client = client_for(county_lead)
+    client.get(reverse("intake:campaigns"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("intake:campaigns"))
+    assert response.content.decode().count("收集建议 1 条") == 3
