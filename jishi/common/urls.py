@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from jishi.cases import views_console
 from jishi.common import views
 
 urlpatterns = [
@@ -18,7 +19,7 @@ urlpatterns = [
     ),
     # Django's LogoutView only accepts POST, so a prefetching browser cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("console/", views.console_home, name="console_home"),
+    path("console/", views_console.my_work, name="console_home"),
     path("console/ui/", views.ui_components, name="ui_components"),
     path("portal/", views.portal_home, name="portal_home"),
 ]

@@ -10,20 +10,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from jishi.orgs.selectors import active_posts
-
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponseRedirect:
     """Staff land in the console; everyone else is a citizen and lands in the portal."""
     return redirect("console_home" if request.user.is_authenticated else "portal_home")
-
-
-@login_required
-@require_GET
-def console_home(request: HttpRequest) -> HttpResponse:
-    """我的工作: the staff member's starting page (the work queue arrives with the ledger)."""
-    return render(request, "common/console_home.html", {"posts": active_posts(request.user)})
 
 
 @login_required
