@@ -176,6 +176,7 @@ class CampaignSuggestionForm(forms.Form):
         label=_("所在乡镇"),
         required=False,
         queryset=Unit.objects.filter(active=True, kind=UnitKind.TOWNSHIP).order_by("path"),
+        empty_label=_("不限（全县）"),
     )
 
 
