@@ -21,18 +21,28 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     scope = scope_of(user)
     if scope.county_wide:
         return Case.objects.all()
-    if scope.empty:
+    if not user.is_authenticated:
         return Case.objects.none()
+    # Whoever took a case in (a director at the hall desk, a secretary on a visit) follows it.
+    taken_in = Q(created_by_id=user.pk)
+    if scope.empty:
+        return Case.objects.filter(taken_in)
     ids = list(scope.unit_ids)
     assisted = Case.assisting_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=ids)
     return Case.objects.filter(
-        Q(lead_unit_id__in=ids) | Q(township_id__in=ids) | Q(village_id__in=ids) | Exists(assisted)
+        Q(lead_unit_id__in=ids)
+        | Q(township_id__in=ids)
+        | Q(village_id__in=ids)
+        | Exists(assisted)
+        | taken_in
     )
 
 
 def can_see(user: User | AnonymousUser, case: Case) -> bool:
     scope = scope_of(user)
     if scope.county_wide:
+        return True
+    if user.is_authenticated and case.created_by_id == user.pk:
         return True
     if scope.empty:
         return False

@@ -90,3 +90,10 @@ def test_search_finds_traditional_and_simplified(county: County, dispatcher) -> 
         assert set(cases_matching(visible, query)) == {simplified, traditional}
     assert set(cases_matching(visible, other.code.lower())) == {other}
     assert cases_matching(visible, "   ").count() == 3
+
+
+def test_whoever_took_a_case_in_follows_it(county: County, dept_handler, transport_handler):
+    taken = builders.accepted(county, intaker=dept_handler, township=None, village=None)
+    assert set(cases_visible_to(dept_handler)) == {taken}
+    assert case_for(dept_handler, taken.code) == taken
+    assert not cases_visible_to(transport_handler).exists()
