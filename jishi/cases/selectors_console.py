@@ -107,6 +107,7 @@ def case_deadline(case: Case, *, now: datetime, calendar: Calendar) -> DeadlineV
 class WorkRow:
     case: Case
     deadline: DeadlineView | None
+    waiting: str = ""  # without a deadline: how long it has waited, in working time
 
 
 @dataclass
@@ -269,6 +270,16 @@ def _group_specs(user: User, now: datetime) -> list[tuple[_GroupSpec, Q]]:
     return specs
 
 
+def _work_row(case: Case, now: datetime, calendar: Calendar) -> WorkRow:
+    deadline = case_deadline(case, now=now, calendar=calendar)
+    if deadline is not None:
+        return WorkRow(case, deadline)
+    since = case.replied_at if case.state == State.REPLIED and case.replied_at else case.accepted_at
+    waited = max(0, calendar.working_seconds_between(since, now))
+    text = _("已等待 %(span)s") % {"span": _span_text(waited, calendar.hours.seconds_per_day)}
+    return WorkRow(case, None, text)
+
+
 def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
     """The cases the user's posts must act on, grouped by what is asked, most urgent first.
 
@@ -284,10 +295,7 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
             [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
         )
         rows_qs = qs.select_related("lead_unit", "category", "township", "village").order_by(*order)
-        rows = [
-            WorkRow(case, case_deadline(case, now=now, calendar=calendar))
-            for case in rows_qs[:limit]
-        ]
+        rows = [_work_row(case, now, calendar) for case in rows_qs[:limit]]
         # Deadlines in the database are ordered, but nulls land differently per database:
         # put overdue (most negative) first in Python, stable for the rest.
         rows.sort(key=lambda r: (r.deadline is None, r.deadline.seconds if r.deadline else 0))

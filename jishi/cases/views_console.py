@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from jishi.cases import forms, services
 from jishi.cases import selectors_console as sel
@@ -301,7 +301,7 @@ def _toast(response: HttpResponse, message: Any) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def my_work(request: HttpRequest) -> HttpResponse:
     """我的工作: what the user's posts must act on, grouped, overdue first."""
     groups = sel.my_work(request.user)  # type: ignore[arg-type]
@@ -310,7 +310,9 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "cases/my_work.html",
         {
             "groups": groups,
+            "empty_groups": [g for g in groups if not g.count],
             "total": sum(g.count for g in groups),
+            "dispatch_url": reverse("cases:dispatch"),
             "has_posts": bool(sel.active_posts(request.user)) or request.user.is_superuser,
         },
     )
@@ -353,7 +355,7 @@ def _case_context(
 
 
 @login_required
-@require_GET
+@require_safe
 def case_detail(request: HttpRequest, code: str) -> HttpResponse:
     case = _load(request, code)
     return render(request, "cases/case_detail.html", _case_context(request, case))
@@ -409,7 +411,7 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
     """A case's photo, only for those who may see the case (never a public media URL)."""
     try:
@@ -460,7 +462,7 @@ def _may_dispatch(user: User) -> bool:
 
 
 @login_required
-@require_GET
+@require_safe
 def dispatch_queue(request: HttpRequest) -> HttpResponse:
     """派单: new and returned cases, oldest first, each routable in one step."""
     user: User = request.user  # type: ignore[assignment]

@@ -25,7 +25,9 @@ def categories(county: County) -> dict[str, Category]:
         "lights": Category.objects.create(
             code="lights", name="路灯照明", owning_unit=county.chengguan
         ),
-        "roads": Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport),
+        "roads": Category.objects.create(
+            code="roads", name="道路维修", owning_unit=county.transport
+        ),
     }
 
 
@@ -113,7 +115,9 @@ def test_case_page_on_a_desktop_and_a_stale_page(
 ) -> None:
     page = desktop_page
     case = builders.in_progress(county, dispatcher, township_handler)
-    services.case_interim_reply(actor=township_handler, case=case, text="已联系供电所，正在排查线路")
+    services.case_interim_reply(
+        actor=township_handler, case=case, text="已联系供电所，正在排查线路"
+    )
     services.case_request_extension(actor=township_handler, case=case, days=3, reason="需更换电缆")
     login(page, live_server, dispatcher)
     page.goto(live_server.url + f"/console/cases/{case.code}/")

@@ -850,3 +850,18 @@ def test_case_page_query_count_is_bounded(
         with django_assert_max_num_queries(20):
             response = client.get(detail(case))
         assert response.status_code == 200
+
+
+def test_pages_in_traditional_and_english(
+    client: Client, county: County, dispatcher: User, township_handler: User
+) -> None:
+    case = builders.dispatched(county, dispatcher)
+    signed_in(client, township_handler)
+    client.post(reverse("set_language"), {"language": "zh-hant", "next": "/console/"})
+    html = client.get("/console/").content.decode()
+    assert "待簽收" in html and "剩餘" in html
+    assert "簽收" in client.get(detail(case)).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/console/"})
+    html = client.get("/console/").content.decode()
+    assert "To acknowledge" in html and "left" in html
+    assert "Acknowledge" in client.get(detail(case)).content.decode()
