@@ -337,7 +337,9 @@ class Planner:
             )
             hour = max(hour, 6.5)
         at = day + timedelta(hours=hour)
-        return min(at, end - timedelta(seconds=rng.randrange(60, 3600)))
+        if at >= end:  # today, later than now: some time earlier today instead
+            at = day + (end - day) * rng.random()
+        return at
 
     # people ---------------------------------------------------------------------------------
 
@@ -675,6 +677,8 @@ def _days(
     day = first
     while day <= end:
         weight = 1.0 if calendar.is_workday(day.date()) else 0.45
+        # Today has had only its hours so far.
+        weight *= min((end - day) / timedelta(days=1), 1.0)
         days.append((day, weight * rng.uniform(0.85, 1.15)))
         day = (day + timedelta(days=1, hours=3)).replace(hour=0)  # safe across DST changes
     total = sum(w for _, w in days)
