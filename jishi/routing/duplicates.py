@@ -1,0 +1,451 @@
+"""Duplicates on intake: open cases that say the same thing about the same place.
+
+A new message is compared with the open cases of the last 30 days in the same township (or,
+when both sides carry coordinates, within :data:`RADIUS_M` metres). Similarity is the mean
+of two TF-IDF cosines over title and text: character 2- and 3-grams (robust to the way
+Chinese words are split, and to typos), and the words of the routing pipeline
+(:func:`jishi.routing.text.segment`: normalised, numbers masked, county names kept whole).
+
+Speed: the candidate set comes from one indexed query (``case_township_state``; state open,
+accepted in the window, newest :data:`CANDIDATE_CAP`). Each case's term counts are hashed
+into a fixed feature space and cached per process, so a lookup segments only the new text;
+IDF is computed over the candidates and the new text, in a few sparse-matrix operations.
+
+The threshold (:data:`THRESHOLD`) was chosen on the public ``hot_messages.csv`` set; see
+``bench/duplicates.py --calibrate`` for the procedure and the figures.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from django.db.models import Q
+from django.utils import timezone
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from jishi.cases.models import OPEN_STATES, Case, State
+from jishi.common import clock
+from jishi.orgs.models import Unit
+from jishi.routing import text as pipeline
+
+WINDOW_DAYS = 30
+CANDIDATE_CAP = 500
+RADIUS_M = 500.0
+# Mean of the character and word cosines at or above which a case is shown as a likely
+# duplicate. Chosen on hot_messages.csv (bench/duplicates.py): six groups of messages from
+# many citizens about one matter (one compound's bundled parking spaces, one lending
+# fraud …) against 4,168 unrelated messages. At 0.22 no lookup among 500 unrelated
+# messages raised a false alarm (0.175: 2.4%, 0.15: 5.7%) while 42% of same-matter pairs
+# passed (50% at 0.20); the pairs missed are mostly different grievances about the same
+# compound, which the dispatcher should not merge anyway. Short paraphrases of one report
+# ("东街路灯不亮" / "文化广场路灯坏了") score about 0.25.
+THRESHOLD = 0.22
+# A shared village, or a location within NEAR_M metres, is evidence too; it lowers the bar
+# by this much (never below the floor: the text must still be about the same thing).
+PLACE_BONUS = 0.05
+NEAR_M = 150.0
+TEXT_CHARS = 400
+
+_N_FEATURES = 2**18
+_CHARS = HashingVectorizer(
+    analyzer="char",
+    ngram_range=(2, 3),
+    n_features=_N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+)
+_WORDS = HashingVectorizer(
+    analyzer=lambda tokens: tokens,
+    n_features=_N_FEATURES,
+    alternate_sign=False,
+    norm=None,
+)
+# Punctuation and spaces make character n-grams that carry nothing ("，请", "。 ").
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Match:
+    case: Case
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _features(title: str, body: str) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Raw term counts (sublinear) of one document: (char n-grams, words).
+
+    The title counts twice (it is the message's own summary), and only the first
+    :data:`TEXT_CHARS` characters of the text: a report says what and where first, and a
+    long petition's later paragraphs would otherwise dominate both cost and score.
+    """
+    doc = pipeline.normalize(f"{title} {title} {(body or '')[:TEXT_CHARS]}")
+    chars = _CHARS.transform([_NOT_TEXT.sub("", doc)])
+    words = _WORDS.transform([pipeline.segment(doc)])
+    for m in (chars, words):
+        np.log1p(m.data, out=m.data)
+    return chars.tocsr(), words.tocsr()
+
+
+class _FeatureCache:
+    """Per-process LRU of hashed term counts per case, keyed by id and a digest of the text
+    (so an edited title or text is never matched on stale features).
+
+    It also keeps the document frequency of every feature over the cached cases, which is
+    where IDF comes from: the recent cases of the townships this process has looked at.
+    IDF over the candidates alone would be wrong exactly when it matters most: when twenty
+    people report the same thing, its words are common among the candidates and would be
+    discounted as if they were boilerplate.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._rows: OrderedDict[int, tuple[int, sp.csr_matrix, sp.csr_matrix]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.char_df = np.zeros(_N_FEATURES, dtype=np.int32)
+        self.word_df = np.zeros(_N_FEATURES, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, pk: int, title: str, body: str) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        digest = hash((title, body))
+        with self._lock:
+            hit = self._rows.get(pk)
+            if hit is not None and hit[0] == digest:
+                self._rows.move_to_end(pk)
+                return hit[1], hit[2]
+        chars, words = _features(title, body)
+        with self._lock:
+            old = self._rows.pop(pk, None)
+            if old is not None:
+                self._count(old, -1)
+            self._rows[pk] = (digest, chars, words)
+            self._count(self._rows[pk], +1)
+            while len(self._rows) > self._size:
+                self._count(self._rows.popitem(last=False)[1], -1)
+        return chars, words
+
+    def _count(self, entry: tuple[int, sp.csr_matrix, sp.csr_matrix], sign: int) -> None:
+        self.char_df[entry[1].indices] += sign
+        self.word_df[entry[2].indices] += sign
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+            self.char_df[:] = 0
+            self.word_df[:] = 0
+
+
+_cache = _FeatureCache()
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+_local = threading.local()
+
+
+def _scratch() -> np.ndarray:
+    array: np.ndarray | None = getattr(_local, "scratch", None)
+    if array is None:
+        array = _local.scratch = np.zeros(_N_FEATURES, dtype=np.float64)
+    return array
+
+
+def _cosines(
+    query: sp.csr_matrix, rows: list[sp.csr_matrix], df: np.ndarray, n_docs: int
+) -> np.ndarray:
+    """Cosine of the query against each row, IDF from ``df`` over ``n_docs`` documents.
+
+    Done on the raw arrays (one concatenation, a sorted lookup of the query's columns,
+    segment sums) rather than by stacking sparse matrices: scipy's generic paths over a
+    2**18-wide space cost several times more at a few hundred rows.
+    """
+    n = len(rows)
+    data = np.concatenate([r.data for r in rows])
+    indices = np.concatenate([r.indices for r in rows])
+    lengths = np.fromiter((r.nnz for r in rows), dtype=np.int64, count=n)
+    weighted = data * (np.log((1.0 + n_docs) / (1.0 + df[indices])) + 1.0)
+
+    q_idx = query.indices
+    q_w = query.data * (np.log((1.0 + n_docs) / (1.0 + df[q_idx])) + 1.0)
+    q_norm = float(np.sqrt(np.dot(q_w, q_w))) or 1.0
+    if len(q_idx) == 0:
+        return np.zeros(n)
+    # The query as a dense vector in a per-thread scratch array, zeroed again after use:
+    # one gather then replaces a search per stored feature.
+    scratch = _scratch()
+    scratch[q_idx] = q_w
+    try:
+        shared = scratch[indices]
+    finally:
+        scratch[q_idx] = 0.0
+
+    row_id = np.repeat(np.arange(n), lengths)
+    dots = np.bincount(row_id, weights=weighted * shared, minlength=n)
+    norms = np.sqrt(np.bincount(row_id, weights=weighted * weighted, minlength=n))
+    norms[norms == 0] = 1.0
+    return np.asarray(dots / (norms * q_norm))
+
+
+def text_similarity(
+    query: tuple[str, str], others: list[tuple[str, str]], *, keys: list[int] | None = None
+) -> np.ndarray:
+    """Similarity (0–1) of one (title, text) to each of ``others``: the mean of the char
+    n-gram and word TF-IDF cosines.
+
+    With ``keys`` (case ids) the per-case cache is used and IDF comes from every cached
+    case; without, IDF comes from ``others`` and the query (for offline evaluation).
+    """
+    if not others:
+        return np.zeros(0)
+    q_chars, q_words = _features(*query)
+    if keys is not None:
+        feats = [_cache.get(k, t, b) for k, (t, b) in zip(keys, others, strict=True)]
+        char_df, word_df, n_docs = _cache.char_df, _cache.word_df, len(_cache)
+    else:
+        feats = [_features(t, b) for t, b in others]
+        char_df = np.zeros(_N_FEATURES, dtype=np.int32)
+        word_df = np.zeros(_N_FEATURES, dtype=np.int32)
+        for c, w in feats:
+            char_df[c.indices] += 1
+            word_df[w.indices] += 1
+        n_docs = len(feats)
+    # The query counts as a document too, so its own words never get a zero-df IDF.
+    char_df = char_df.copy()
+    word_df = word_df.copy()
+    char_df[q_chars.indices] += 1
+    word_df[q_words.indices] += 1
+    char_sim = _cosines(q_chars, [f[0] for f in feats], char_df, n_docs + 1)
+    word_sim = _cosines(q_words, [f[1] for f in feats], word_df, n_docs + 1)
+    return np.asarray((char_sim + word_sim) / 2.0)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _pk(value: Unit | Case | int | None) -> int | None:
+    if value is None:
+        return None
+    return value if isinstance(value, int) else value.pk
+
+
+def _float(value: Decimal | float | str | None) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "text",
+    "state",
+    "accepted_at",
+    "township_id",
+    "village_id",
+    "latitude",
+    "longitude",
+)
+
+
+def _candidates(
+    *,
+    township_id: int | None,
+    village_id: int | None,
+    lat: float | None,
+    lon: float | None,
+    exclude: Iterable[int],
+    since: datetime,
+    same_township_only: bool,
+) -> list[Case]:
+    place = Q()
+    if township_id is not None:
+        place |= Q(township_id=township_id)
+    elif village_id is not None:
+        place |= Q(village_id=village_id)
+    if lat is not None and lon is not None and not same_township_only:
+        # A bounding box (cheap, and a superset of the circle); the exact distance is
+        # checked in Python on the few rows that come back.
+        dlat = RADIUS_M / 111_320.0
+        dlon = RADIUS_M / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+        place |= Q(
+            latitude__gte=lat - dlat,
+            latitude__lte=lat + dlat,
+            longitude__gte=lon - dlon,
+            longitude__lte=lon + dlon,
+        )
+    if not place:
+        return []
+    qs = (
+        Case.objects.filter(place, state__in=OPEN_STATES, accepted_at__gte=since)
+        .exclude(pk__in=list(exclude))
+        .only(*_FIELDS)
+        .order_by("-accepted_at", "-id")
+    )
+    return list(qs[:CANDIDATE_CAP])
+
+
+def similar_open_cases(
+    *,
+    title: str,
+    text: str,
+    township: Unit | int | None = None,
+    village: Unit | int | None = None,
+    latitude: Decimal | float | None = None,
+    longitude: Decimal | float | None = None,
+    exclude: Case | int | Iterable[Case | int] | None = None,
+    limit: int = 5,
+    threshold: float = THRESHOLD,
+    same_township_only: bool = False,
+) -> list[Match]:
+    """Open cases of the last 30 days that are probably the same report, best first.
+
+    Candidates are in the same township (or village, when no township is given) or, when
+    coordinates are given, within :data:`RADIUS_M` metres. With no place at all nothing is
+    returned: the same words about different places are different problems.
+    ``same_township_only`` drops the coordinate route (used for what citizens may see).
+    """
+    if not (title or "").strip() and not (text or "").strip():
+        return []
+    if exclude is None:
+        excluded: list[int] = []
+    elif isinstance(exclude, Case | int):
+        excluded = [_pk(exclude) or 0]
+    else:
+        excluded = [_pk(e) or 0 for e in exclude]
+    township_id, village_id = _pk(township), _pk(village)
+    lat, lon = _float(latitude), _float(longitude)
+    since = clock.now() - timedelta(days=WINDOW_DAYS)
+    cands = _candidates(
+        township_id=township_id,
+        village_id=village_id,
+        lat=lat,
+        lon=lon,
+        exclude=excluded,
+        since=since,
+        same_township_only=same_township_only,
+    )
+    if not cands:
+        return []
+
+    distances: list[float | None] = []
+    kept: list[Case] = []
+    for case in cands:
+        d = None
+        c_lat, c_lon = _float(case.latitude), _float(case.longitude)
+        if lat is not None and lon is not None and c_lat is not None and c_lon is not None:
+            d = distance_m(lat, lon, c_lat, c_lon)
+        same_place = township_id is not None and case.township_id == township_id
+        if not same_place and village_id is not None and case.village_id == village_id:
+            same_place = True
+        # Reached through the bounding box only: keep it when really within the radius.
+        if not same_place and (d is None or d > RADIUS_M):
+            continue
+        kept.append(case)
+        distances.append(d)
+    if not kept:
+        return []
+
+    sims = text_similarity(
+        (title or "", text or ""),
+        [(c.title, c.text) for c in kept],
+        keys=[c.pk for c in kept],
+    )
+    matches: list[Match] = []
+    for case, sim, d in zip(kept, sims, distances, strict=True):
+        sim = float(sim)
+        reasons = [f"内容相似度 {sim:.0%}"]
+        bonus = 0.0
+        if village_id is not None and case.village_id == village_id:
+            reasons.append("同一村(社区)")
+            bonus = PLACE_BONUS
+        elif township_id is not None and case.township_id == township_id:
+            reasons.append("同一乡镇")
+        if d is not None:
+            reasons.append(f"相距约 {d:.0f} 米")
+            if d <= NEAR_M:
+                bonus = PLACE_BONUS
+        score = min(1.0, sim + bonus)
+        if score >= threshold:
+            matches.append(Match(case=case, score=round(score, 4), reasons=reasons))
+    matches.sort(key=lambda m: (-m.score, -m.case.accepted_at.timestamp()))
+    return matches[:limit]
+
+
+@dataclass(frozen=True)
+class PublicHint:
+    """What a citizen may see of another citizen's open case: nothing that identifies
+    them, nothing internal."""
+
+    code: str
+    title: str
+    status: str
+    accepted_on: date
+
+
+def public_duplicate_hints(
+    *,
+    title: str,
+    text: str,
+    township: Unit | int | None,
+    village: Unit | int | None = None,
+    limit: int = 3,
+) -> list[PublicHint]:
+    """Hints for the citizen submitting a message: "already reported — follow it instead?"
+
+    Only cases of the same township, never through coordinates (which would cross
+    township lines), and only the tracking code, the title with numbers masked, the
+    public status and the acceptance date. Without a township there are no hints.
+    """
+    if township is None:
+        return []
+    matches = similar_open_cases(
+        title=title,
+        text=text,
+        township=township,
+        village=village,
+        limit=limit,
+        same_township_only=True,
+    )
+    township_id = _pk(township)
+    return [
+        PublicHint(
+            code=m.case.code,
+            title=pipeline.normalize(m.case.title),
+            status=State(m.case.state).label,
+            accepted_on=timezone.localdate(m.case.accepted_at),
+        )
+        for m in matches
+        if m.case.township_id == township_id
+    ]
+
+
+def hint_as_dict(hint: PublicHint) -> dict[str, Any]:
+    return {
+        "code": hint.code,
+        "title": hint.title,
+        "status": hint.status,
+        "accepted_on": hint.accepted_on.isoformat(),
+    }
