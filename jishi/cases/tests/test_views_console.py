@@ -865,3 +865,52 @@ def test_pages_in_traditional_and_english(
     html = client.get("/console/").content.decode()
     assert "To acknowledge" in html and "left" in html
     assert "Acknowledge" in client.get(detail(case)).content.decode()
+
+
+def test_queue_arbitrates_a_returned_case(
+    client: Client, county: County, dispatcher: User, township_handler: User
+) -> None:
+    case = builders.returned(county, dispatcher, township_handler)
+    signed_in(client, dispatcher)
+    back = client.post(
+        reverse("cases:dispatch_row", args=[case.code]),
+        {
+            "op": "dispatch",
+            "dispatch-expected_version": case.version,
+            "dispatch-lead_unit": county.chengguan.pk,
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert "请使用「裁定」" in back  # dispatching back to the unit that returned it
+    done = client.post(
+        reverse("cases:dispatch_row", args=[case.code]),
+        {
+            "op": "arbitrate",
+            "arbitrate-expected_version": case.version,
+            "arbitrate-lead_unit": county.chengguan.pk,
+            "arbitrate-reason": "路灯维护属于城关镇职责",
+        },
+        headers=HTMX,
+    ).content.decode()
+    assert "已裁定 → 城关镇" in done
+    case = fresh(case)
+    assert case.state == State.DISPATCHED and case.arbitrated
+
+
+def test_queue_rows_refuse_unit_posts(
+    client: Client, county: County, dispatcher: User, township_handler: User
+) -> None:
+    case = builders.returned(county, dispatcher, township_handler)
+    response = signed_in(client, township_handler).post(
+        reverse("cases:dispatch_row", args=[case.code]),
+        {"op": "reject", "reject-expected_version": case.version, "reject-reason": "不管"},
+    )
+    assert response.status_code == 403
+    assert fresh(case).state == State.RETURNED
+
+
+def test_pages_answer_head_requests(client: Client, county: County, dispatcher: User) -> None:
+    case = builders.accepted(county)
+    signed_in(client, dispatcher)
+    for url in ("/console/", reverse("cases:dispatch"), detail(case)):
+        assert client.head(url).status_code == 200
