@@ -758,6 +758,7 @@ def case_classify(
     source: str = "dispatcher",
     confidence: float | None = None,
     model_version: str = "",
+    suggested: str | None = None,
 ) -> Case:
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
         previous = case.category.code if case.category else None
@@ -770,6 +771,9 @@ def case_classify(
         if confidence is not None:
             payload["confidence"] = f"{confidence:.4f}"
             payload["model_version"] = model_version
+        if suggested is not None:
+            # The router's top suggestion shown to the dispatcher: agreement is a figure.
+            payload["suggested"] = suggested
         return payload
 
     return _transition(

@@ -22,6 +22,7 @@ from jishi.cases.models import Case, Channel, Satisfaction, State
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from jishi.portal import selectors, throttle, tokens
 from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm
+from jishi.routing.policy import route_for_intake
 
 SESSION_KEY = "jishi_portal_cases"
 SESSION_MAX = 20
@@ -76,12 +77,20 @@ def submit(request: HttpRequest) -> HttpResponse:
         # a stable, machine-readable link to the unit that survives renames, without
         # writing into the citizen's own words; the address field shows the hall and window.
         external_ref = f"window:{window.code}" if window is not None else ""
+        township = fields.get("township")
+        # A confident router dispatches at intake; otherwise the case waits for a dispatcher.
+        route = route_for_intake(
+            title=fields["title"],
+            text=fields["text"],
+            township_name=township.name if township is not None else None,
+        )
         try:
             case = services.case_accept(
                 actor=services.Citizen(),
                 channel=channel,
                 attachments=uploads,
                 external_ref=external_ref,
+                route=route,
                 **fields,
             )
         except InvalidInput as exc:

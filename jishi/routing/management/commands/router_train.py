@@ -11,6 +11,7 @@ from jishi.orgs.models import User
 from jishi.routing import datasets, lexicon, services
 from jishi.routing.ledger_data import LedgerUnavailable, closed_cases
 from jishi.routing.models import RouterTarget
+from jishi.routing.policy import validation_threshold
 
 
 class Command(BaseCommand):
@@ -24,6 +25,15 @@ class Command(BaseCommand):
         parser.add_argument("--target", choices=RouterTarget.values, default="category")
         parser.add_argument("--activate", action="store_true", help="训练完成后立即启用")
         parser.add_argument("--user", help="记为创建人的用户名")
+        parser.add_argument(
+            "--max-error",
+            type=float,
+            default=0.03,
+            help="自动派单允许的最高误派率（按验证集选阈值，默认 0.03）",
+        )
+        parser.add_argument(
+            "--no-threshold", action="store_true", help="不计算自动派单阈值（从不自动派单）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = None
@@ -48,6 +58,18 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             documents, labels, span = data.tokens(), data.labels, (None, None)
             metrics["source"] = f"file:{options['data']} ({options['format']})"
+        if target == "category" and not options["no_threshold"]:
+            threshold = validation_threshold(documents, labels, max_error=options["max_error"])
+            metrics.update(
+                auto_threshold=round(threshold.value, 4),
+                auto_coverage=round(threshold.coverage, 4),
+                auto_error=round(threshold.error, 4),
+                auto_max_error=options["max_error"],
+            )
+            self.stdout.write(
+                f"自动派单阈值 {threshold.value:.3f}：验证集上 {threshold.coverage:.1%} 的事项"
+                f"可自动派单，误派 {threshold.error:.1%}"
+            )
         try:
             model = services.router_train(
                 actor=actor,

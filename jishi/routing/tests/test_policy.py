@@ -1,0 +1,121 @@
+"""The dispatch policy: the threshold from a validation curve, auto-dispatch at intake only
+when confident, and the monthly figures computed from events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from jishi.cases import services
+from jishi.cases.models import Case, CaseEvent, Category, State
+from jishi.cases.tests import builders
+from jishi.common import clock
+from jishi.routing import policy, text
+from jishi.routing.services import router_train
+from jishi.testing.fixtures import County
+
+LIGHTS = ["路灯不亮", "路灯坏了晚上很黑", "小区路灯一直闪", "路灯损坏请维修", "街边路灯不亮了"]
+FEES = ["学校乱收费", "学校收取补课费", "幼儿园收费太高", "学校强制收资料费", "学校收费不合理"]
+
+
+def test_threshold_is_the_lowest_confidence_within_the_error_budget() -> None:
+    confidences = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6]
+    correct = [True, True, True, True, False, False]
+    found = policy.choose_threshold(confidences, correct, max_error=0.0)
+    assert (found.value, found.coverage, found.error) == (0.8, 4 / 6, 0.0)
+    loose = policy.choose_threshold(confidences, correct, max_error=0.2)
+    assert loose.value == 0.7 and loose.error == pytest.approx(0.2)
+
+
+def test_no_threshold_when_even_the_most_confident_is_wrong() -> None:
+    found = policy.choose_threshold([0.9, 0.8], [False, True], max_error=0.03)
+    assert found.value > 1.0 and found.coverage == 0.0
+
+
+def test_ties_are_dispatched_or_held_together() -> None:
+    found = policy.choose_threshold([0.9, 0.9, 0.8], [True, False, True], max_error=0.0)
+    assert found.value > 1.0
+
+
+@pytest.fixture
+def trained(county: County):  # type: ignore[no-untyped-def]
+    lights = Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)
+    fees = Category.objects.create(code="fees", name="教育收费", owning_unit=county.housing)
+    docs = [text.document_tokens(t, t + "，请处理") for t in LIGHTS * 4 + FEES * 4]
+    labels = ["lights"] * 20 + ["fees"] * 20
+    model = router_train(
+        actor=None,
+        documents=docs,
+        labels=labels,
+        target="category",
+        metrics={"auto_threshold": 0.6},
+        activate=True,
+    )
+    return {"lights": lights, "fees": fees, "model": model}
+
+
+def test_confident_intake_is_dispatched_by_the_system(trained, county: County) -> None:
+    route = policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
+    assert route is not None and route.category == trained["lights"]
+    assert route.lead_unit == county.chengguan and route.confidence is not None
+    client = Client()
+    response = client.post(
+        "/portal/submit/",
+        {
+            "kind": "request",
+            "text": "东街路灯坏了，晚上很黑，请维修路灯",
+            "title": "路灯不亮",
+            "township": county.chengguan.pk,
+            "village": county.dongjie.pk,
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.state == State.DISPATCHED and case.lead_unit == county.chengguan
+    dispatch = CaseEvent.objects.get(case=case, kind="dispatch")
+    assert dispatch.actor_role == "system"
+    assert CaseEvent.objects.get(case=case, kind="classify").payload["model_version"]
+
+
+def test_unsure_or_disabled_router_leaves_it_to_the_dispatcher(trained, settings) -> None:
+    settings.JISHI_AUTO_DISPATCH_THRESHOLD = "0.999"
+    assert policy.route_for_intake(title="路灯", text="路灯") is None
+    settings.JISHI_AUTO_DISPATCH_THRESHOLD = "off"
+    assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
+
+
+def test_keyword_rules_never_dispatch(county: County, settings) -> None:
+    settings.JISHI_AUTO_DISPATCH_THRESHOLD = "0.1"
+    Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)
+    assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
+
+
+def test_month_stats_come_from_events(trained, county: County, dispatcher, township_handler):
+    start = clock.now() - timedelta(days=1)
+    auto = builders.accepted(
+        county,
+        route=services.Route(
+            actor=services.System(),
+            category=trained["lights"],
+            lead_unit=county.chengguan,
+            confidence=0.9,
+            model_version="v1",
+        ),
+    )
+    services.case_return(actor=township_handler, case=auto, reason="不是本镇的")
+    by_hand = builders.accepted(county)
+    services.case_classify(
+        actor=dispatcher, case=by_hand, category=trained["lights"], suggested="lights"
+    )
+    services.case_dispatch(actor=dispatcher, case=by_hand, lead_unit=county.chengguan)
+    other = builders.accepted(county)
+    services.case_classify(
+        actor=dispatcher, case=other, category=trained["fees"], suggested="lights"
+    )
+    stats = policy.month_stats(start, clock.now() + timedelta(days=1))
+    assert (stats.dispatched, stats.auto, stats.auto_returned) == (2, 1, 1)
+    assert (stats.suggested, stats.agreed) == (2, 1)
+    assert stats.auto_share == 0.5 and stats.auto_return_rate == 1.0 and stats.agreement == 0.5
