@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("jishi.cases.urls")),
     path("console/intake/", include("jishi.intake.urls")),
+    path("console/routing/", include("jishi.routing.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("", include("jishi.common.urls")),
 ]

@@ -124,6 +124,7 @@ CONSOLE_NAV = (
     ("dispatch", _("派单"), "cases:dispatch", "dispatch"),
     ("ledger", _("台账"), "cases:ledger", "all"),
     ("intake", _("走访"), "intake:index", "all"),
+    ("routing", _("分派统计"), "routing:stats", "dispatch"),
     ("stats", _("统计"), "reports:index", "all"),
     ("admin", _("管理"), "admin:index", "admin"),
 )

@@ -119,3 +119,26 @@ def test_month_stats_come_from_events(trained, county: County, dispatcher, towns
     assert (stats.dispatched, stats.auto, stats.auto_returned) == (2, 1, 1)
     assert (stats.suggested, stats.agreed) == (2, 1)
     assert stats.auto_share == 0.5 and stats.auto_return_rate == 1.0 and stats.agreement == 0.5
+
+
+def test_stats_page_for_county_wide_posts_only(
+    trained, county: County, dispatcher, township_handler
+) -> None:
+    builders.accepted(
+        county,
+        route=services.Route(
+            actor=services.System(),
+            category=trained["lights"],
+            lead_unit=county.chengguan,
+            confidence=0.9,
+            model_version="v1",
+        ),
+    )
+    client = Client()
+    client.login(username=township_handler.username, password="pw-" + township_handler.username)
+    assert client.get("/console/routing/").status_code == 404
+    client.login(username=dispatcher.username, password="pw-" + dispatcher.username)
+    page = client.get("/console/routing/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "100.0%" in html and trained["model"].version in html
