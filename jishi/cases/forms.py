@@ -167,7 +167,9 @@ class MergeForm(ActionForm):
 
 class _UnitChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
+        from jishi.common.templatetags.jishi_ui import unit_name
+
+        return unit_name(obj)  # in the reader's script
 
 
 class DispatchForm(ActionForm):

@@ -427,6 +427,7 @@ def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
 # --- dispatcher queue -----------------------------------------------------------------------
 
 QUEUE_OPS = ("dispatch", "arbitrate", "merge", "reject")
+_TYPED = ("dispatch-note", "merge-into", "reject-reason", "arbitrate-reason")
 
 
 def _queue_row(
@@ -446,8 +447,11 @@ def _queue_row(
         top = suggestions[0].category if suggestions else case.category
         chosen = str(top.pk) if top else ""
         chosen_unit = ""
+    posted = form.data if form is not None else {}
     return {
         "case": case,
+        # What was typed, put back after an error (the keys have no dashes for templates).
+        "typed": {key.replace("-", "_"): posted.get(key, "") for key in _TYPED},
         "suggestions": suggestions,
         "chosen": chosen,
         "chosen_unit": chosen_unit,

@@ -914,3 +914,21 @@ def test_pages_answer_head_requests(client: Client, county: County, dispatcher: 
     signed_in(client, dispatcher)
     for url in ("/console/", reverse("cases:dispatch"), detail(case)):
         assert client.head(url).status_code == 200
+
+
+def test_queue_keeps_what_was_typed_after_an_error(
+    client: Client, county: County, dispatcher: User
+) -> None:
+    case = builders.accepted(county)
+    html = (
+        signed_in(client, dispatcher)
+        .post(
+            reverse("cases:dispatch_row", args=[case.code]),
+            {"op": "merge", "merge-expected_version": case.version, "merge-into": "ja0000-zzzz"},
+            headers=HTMX,
+        )
+        .content.decode()
+    )
+    assert "没有找到受理编号为 JA0000-ZZZZ 的事项" in html
+    assert 'value="ja0000-zzzz"' in html
+    assert fresh(case).state == State.ACCEPTED
