@@ -236,6 +236,16 @@ def overdue_condition(now: datetime | None = None) -> Exists:
     return Exists(late)
 
 
+def answered_late_condition() -> Exists:
+    """A response or handling clock that was stopped after its due time."""
+    late = CaseClock.objects.filter(
+        case_id=OuterRef("pk"),
+        kind__in=[ClockKind.RESPONSE, ClockKind.HANDLING],
+        outcome="late",
+    )
+    return Exists(late)
+
+
 def filter_cases(queryset: QuerySet[Case], filters: Mapping[str, Any]) -> QuerySet[Case]:
     """Apply cleaned filter values (as from ``LedgerFilterForm.filters``) to ``queryset``."""
     qs = queryset

@@ -7,6 +7,7 @@ Thin views: parse the query string with ``LedgerFilterForm``, get rows from
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jishi.cases import exports
-from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
+from jishi.cases.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
 from jishi.cases.models import Case, State
 from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.common import clock
@@ -66,21 +67,22 @@ def detail_url(code: str) -> str:
 def deadline_light(
     case: Case, now: datetime, calendar: Calendar
 ) -> tuple[datetime | None, str | None, str]:
-    """The deadline a row shows and its light: the running clock's due time for open cases
-    (red past it, yellow within one working day), met or missed for answered ones."""
+    """The deadline a row shows and its light: for an open case, its running clock's due time
+    (red past it, yellow within one working day); for an answered one, red if it was late
+    (the services clear the due time on reply, so lateness comes from the stopped clocks)."""
+    if case.state in (State.REPLIED, State.CLOSED):
+        if getattr(case, "answered_late", False):
+            label = _("超期办结") if case.state == State.CLOSED else _("超期答复")
+            return case.handling_due, "red", label
+        return case.handling_due, None, ""
     if case.state == State.DISPATCHED:
         due = case.response_due or case.handling_due
-    elif case.state in (State.IN_PROGRESS, State.REPLIED, State.CLOSED):
+    elif case.state == State.IN_PROGRESS:
         due = case.handling_due
     else:
         return case.handling_due, None, ""
     if due is None:
         return None, None, ""
-    answered = case.replied_at or case.closed_at
-    if case.state in (State.REPLIED, State.CLOSED) and answered is not None:
-        if answered > due:
-            return due, "red", _("超期办结")
-        return due, "green", _("按期")
     remaining = calendar.working_seconds_between(now, due)
     if remaining < 0:
         return due, "red", _("超期")
@@ -89,7 +91,7 @@ def deadline_light(
     return due, "green", _("正常")
 
 
-def _rows(cases: list[Case]) -> list[Row]:
+def _rows(cases: Sequence[Case]) -> list[Row]:
     now, calendar = clock.now(), get_calendar()
     rows = []
     for case in cases:
@@ -132,7 +134,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     per_page = form.page_size
     number = _page_number(request, per_page)
     offset = (number - 1) * per_page
-    fetched = list(queryset[offset : offset + per_page + 1])
+    page = queryset.annotate(answered_late=answered_late_condition())
+    fetched = list(page[offset : offset + per_page + 1])
     cases, more = fetched[:per_page], len(fetched) > per_page
     # A short first page is its own count; otherwise count, capped.
     total = len(cases) if number == 1 and not more else _capped_count(queryset)

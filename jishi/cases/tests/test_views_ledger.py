@@ -438,3 +438,38 @@ def test_first_page_can_use_the_accepted_index(county, county_lead) -> None:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "case_accepted" in plan, plan
+
+
+def test_overdue_includes_cases_answered_late(
+    client, county, dispatcher, township_handler, county_lead
+) -> None:
+    with clock.travel_to(local(2026, 3, 2, 9, 0)):
+        late = builders.in_progress(county, dispatcher, township_handler, title="迟到的答复")
+    late = services.case_reply(actor=township_handler, case=late, text="已处理完毕。")
+    late = services.case_callback(actor=dispatcher, case=late, resolved=True, satisfaction=4)
+    on_time = builders.closed(county, dispatcher, township_handler)
+    response = get(client, county_lead, "overdue=1")
+    assert codes(response) == [late.code]
+    assert "超期办结" in response.content.decode()
+    assert on_time.code in codes(get(client, county_lead, "state=closed"))
+
+
+def test_deadline_lights() -> None:
+    from types import SimpleNamespace
+
+    from jishi.cases.views_ledger import deadline_light
+    from jishi.workdays.selectors import get_calendar
+
+    calendar = get_calendar()
+    now = local(2026, 11, 24, 10, 0)  # a Tuesday
+
+    def light(state: str, due: datetime | None, late: bool = False) -> str | None:
+        case = SimpleNamespace(state=state, response_due=None, handling_due=due, answered_late=late)
+        return deadline_light(case, now, calendar)[1]  # type: ignore[arg-type]
+
+    assert light(State.IN_PROGRESS, calendar.add_workdays(now, 5).due) == "green"
+    assert light(State.IN_PROGRESS, calendar.add_working_hours(now, 2).due) == "yellow"
+    assert light(State.IN_PROGRESS, local(2026, 11, 23, 17, 30)) == "red"
+    assert light(State.ACCEPTED, None) is None
+    assert light(State.REPLIED, None, late=True) == "red"
+    assert light(State.CLOSED, None, late=False) is None
