@@ -191,6 +191,9 @@ class DispatchForm(ActionForm):
         label=_("协办单位"), queryset=Unit.objects.filter(active=True), required=False
     )
     note = text_field(_("派单说明"), REASON_MAX, required=False, rows=2)
+    # The router's top suggestion as shown on the page: kept in the event, so the share of
+    # dispatches that agree with the router is a figure computed from events.
+    suggested = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

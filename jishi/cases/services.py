@@ -835,6 +835,7 @@ def case_dispatch(
     category: Category | None = None,
     note: str = "",
     expected_version: int | None = None,
+    suggested: str | None = None,
 ) -> Case:
     """Send the case to its lead unit (主办) and any assisting units (协办); starts the clocks.
     Sending it back to the unit that just returned it is an arbitration, not a re-dispatch."""
@@ -851,7 +852,10 @@ def case_dispatch(
                     "lead_unit": [f"{lead_unit.name}刚退回此事项；如确属其职责，请使用「裁定」"]
                 },
             )
-        return apply(case, acting, at, seq)
+        payload = apply(case, acting, at, seq)
+        if suggested is not None:
+            payload["suggested"] = suggested
+        return payload
 
     return _transition(
         actor=actor,

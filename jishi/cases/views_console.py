@@ -184,6 +184,7 @@ ACTIONS: dict[str, Action] = {
                 assisting_units=list(d["assisting_units"]),
                 category=d["category"],
                 note=d["note"],
+                suggested=d.get("suggested") or None,
                 expected_version=_v(d),
             ),
             gettext_lazy("已派单"),

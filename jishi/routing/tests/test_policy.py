@@ -142,3 +142,19 @@ def test_stats_page_for_county_wide_posts_only(
     assert page.status_code == 200
     html = page.content.decode()
     assert "100.0%" in html and trained["model"].version in html
+
+
+def test_dispatch_with_a_suggestion_counts_towards_agreement(
+    trained, county: County, dispatcher
+) -> None:
+    start = clock.now() - timedelta(days=1)
+    case = builders.accepted(county)
+    services.case_dispatch(
+        actor=dispatcher,
+        case=case,
+        lead_unit=county.chengguan,
+        category=trained["lights"],
+        suggested="lights",
+    )
+    stats = policy.month_stats(start, clock.now() + timedelta(days=1))
+    assert (stats.suggested, stats.agreed) == (1, 1)
