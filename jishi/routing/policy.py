@@ -170,7 +170,7 @@ def month_stats(start: datetime, end: datetime) -> MonthStats:
         Exists(CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind="return"))
     )
     suggested = CaseEvent.objects.filter(
-        kind="classify",
+        kind__in=["classify", "dispatch"],
         created_at__gte=start,
         created_at__lt=end,
         payload__has_key="suggested",
