@@ -165,10 +165,20 @@ def _scope_allows(
     return False
 
 
+_UNUSED_BY_TRANSITIONS = ("text", "search_text", "citizen_phone", "citizen_id_number")
+
+
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     try:
-        return Case.objects.select_for_update(of=("self",)).select_related("lead_unit").get(pk=pk)
+        # The long text and the encrypted contact are not needed to take a step: deferring
+        # them spares the transfer and a decryption on every transition (a reveal loads them).
+        return (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("lead_unit")
+            .defer(*_UNUSED_BY_TRANSITIONS)
+            .get(pk=pk)
+        )
     except Case.DoesNotExist:
         raise NotFound("事项不存在") from None
 
@@ -316,6 +326,7 @@ def _start_clocks(
             .exists()
         )
     CaseClock.objects.bulk_create(rows)
+    case.__dict__.pop("_running_clocks", None)  # the running set changed
     case.due_estimated = estimated
     return out
 
@@ -356,15 +367,29 @@ def _plan_clocks(
     return rows, out
 
 
+def _running_clocks(case: Case) -> list[CaseClock]:
+    """The case's running clocks, read once per transition (the case row is locked)."""
+    cached: list[CaseClock] | None = getattr(case, "_running_clocks", None)
+    if cached is None:
+        cached = list(CaseClock.objects.filter(case=case, stopped_at__isnull=True))
+        case._running_clocks = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: str) -> None:
     kinds = list(kinds)
     if not kinds:
         return
     cancelled = why in {"return", "merge"}
-    for running in CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True):
+    stopped = [c for c in _running_clocks(case) if c.kind in kinds]
+    for running in stopped:
         running.stopped_at, running.stopped_seq = at, seq
         running.outcome = "cancelled" if cancelled else ("met" if at <= running.due_at else "late")
-        running.save(update_fields=["stopped_at", "stopped_seq", "outcome"])
+    if stopped:
+        CaseClock.objects.bulk_update(stopped, ["stopped_at", "stopped_seq", "outcome"])
+    case._running_clocks = [  # type: ignore[attr-defined]
+        c for c in _running_clocks(case) if c.stopped_at is None
+    ]
     if ClockKind.RESPONSE in kinds:
         case.response_due = None
     if ClockKind.HANDLING in kinds:
@@ -374,12 +399,12 @@ def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: 
 def _clock_outcomes(case: Case, kinds: Iterable[str], at: datetime) -> dict[str, str]:
     """What stopping these clocks now would say: recorded in the event, so figures such as
     the on-time rate come from events alone."""
-    out: dict[str, str] = {}
-    for running in CaseClock.objects.filter(
-        case=case, kind__in=list(kinds), stopped_at__isnull=True
-    ):
-        out[running.kind] = "met" if at <= running.due_at else "late"
-    return out
+    kinds = list(kinds)
+    return {
+        c.kind: ("met" if at <= c.due_at else "late")
+        for c in _running_clocks(case)
+        if c.kind in kinds
+    }
 
 
 def _unit_ref(unit: Unit | None) -> dict[str, Any] | None:
@@ -995,7 +1020,7 @@ def case_callback(
         case.resolved, case.satisfaction = resolved, satisfaction
         return {"resolved": resolved, "satisfaction": satisfaction, "comment": comment}
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=_savepoints()):
         case = _transition(
             actor=actor,
             case=case,
