@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from jishi.cases.models import OPEN_STATES, Case, State
@@ -452,15 +453,15 @@ def similar_open_cases(
     matches: list[Match] = []
     for case, sim, d in zip(kept, sims, distances, strict=True):
         sim = float(sim)
-        reasons = [f"内容相似度 {sim:.0%}"]
+        reasons = [_("内容相似度 %(percent)d%%") % {"percent": round(sim * 100)}]
         bonus = 0.0
         if village_id is not None and case.village_id == village_id:
-            reasons.append("同一村(社区)")
+            reasons.append(_("同一村(社区)"))
             bonus = PLACE_BONUS
         elif township_id is not None and case.township_id == township_id:
-            reasons.append("同一乡镇")
+            reasons.append(_("同一乡镇"))
         if d is not None:
-            reasons.append(f"相距约 {d:.0f} 米")
+            reasons.append(_("相距约 %(metres)d 米") % {"metres": round(d)})
             if d <= NEAR_M:
                 bonus = PLACE_BONUS
         score = min(1.0, sim + bonus)
@@ -510,7 +511,7 @@ def public_duplicate_hints(
         PublicHint(
             code=m.case.code,
             title=pipeline.normalize(m.case.title),
-            status=State(m.case.state).label,
+            status=_(State(m.case.state).label),
             accepted_on=timezone.localdate(m.case.accepted_at),
         )
         for m in matches
@@ -525,3 +526,29 @@ def hint_as_dict(hint: PublicHint) -> dict[str, Any]:
         "status": hint.status,
         "accepted_on": hint.accepted_on.isoformat(),
     }
+
+
+def duplicates_for(user: Any, case: Case, *, limit: int = 5) -> list[Match]:
+    """For staff looking at ``case``: likely duplicates among the cases this user may see
+    (a merge needs both cases in view). Through :func:`cases_visible_to`, so a township
+    handler is never shown a neighbour's case found through coordinates."""
+    from jishi.cases.selectors import cases_visible_to
+
+    matches = similar_open_cases(
+        title=case.title,
+        text=case.text,
+        township=case.township_id,
+        village=case.village_id,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        exclude=case.pk,
+        limit=limit * 2,
+    )
+    if not matches:
+        return []
+    visible = set(
+        cases_visible_to(user)
+        .filter(pk__in=[m.case.pk for m in matches])
+        .values_list("pk", flat=True)
+    )
+    return [m for m in matches if m.case.pk in visible][:limit]

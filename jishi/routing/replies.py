@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from jishi.routing import text as pipeline
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ class ReplyScore:
         """The sentence the replier sees, or "" when the reply looks fine."""
         if not self.needs_warning:
             return ""
-        return WARNING_PREFIX + "；".join(self.warnings or ["请补充具体处理情况"])
+        return _("答复可能未回应诉求：") + "；".join(self.warnings or [_("请补充具体处理情况")])
 
 
 def _content_words(text: str) -> set[str]:
@@ -190,21 +192,21 @@ def _substance(reply: str) -> tuple[float, list[str]]:
     if stock_share > 0.25:
         score *= 0.6
     if n < 30:
-        warnings.append(f"答复过短（{n} 字）")
+        warnings.append(_("答复过短（%(n)d 字）") % {"n": n})
     if acted < 0.25 and dates + amounts == 0:
-        warnings.append("未说明具体处理措施、时间或结果")
+        warnings.append(_("未说明具体处理措施、时间或结果"))
     elif acted < 0.25:
-        warnings.append("未说明采取了哪些处理措施或依据")
+        warnings.append(_("未说明采取了哪些处理措施或依据"))
     if stock_share > 0.25 or (stock_chars and acted < 0.25):
         found = [p for p in _BOILERPLATE if p in plain and len(p) >= 3][:3]
         if found:
             quoted = "“" + "”“".join(found) + "”"
-            warnings.append(f"多为套话（{quoted}），缺少实质内容")
+            warnings.append(_("多为套话（%(phrases)s），缺少实质内容") % {"phrases": quoted})
     if _REFERRAL.search(plain) and n < 80:
-        warnings.append("仅告知向其他部门咨询，未说明处理结果")
+        warnings.append(_("仅告知向其他部门咨询，未说明处理结果"))
         score = min(score, 0.3)
     if _FORWARDED.search(plain) and n < 100:
-        warnings.append("仅告知已转办，未说明处理结果")
+        warnings.append(_("仅告知已转办，未说明处理结果"))
         score = min(score, 0.3)
     return min(1.0, score), warnings
 
@@ -241,11 +243,11 @@ def score_reply(
     """Score a reply against the message it answers (``subject``, its title, when there is
     one); see the module docstring."""
     if not (reply or "").strip():
-        return ReplyScore(0, 0, 0, None, ["答复内容为空"])
+        return ReplyScore(0, 0, 0, None, [_("答复内容为空")])
     relevance = relevance_of(message or "", reply, subject or "")
     substance, warnings = _substance(reply)
     if relevance < RELEVANCE_WARN:
-        warnings.insert(0, "答复与所反映的问题关联度低")
+        warnings.insert(0, _("答复与所反映的问题关联度低"))
 
     timeliness: float | None = None
     days: float | None = None
@@ -257,7 +259,10 @@ def score_reply(
         days = workdays_between(asked_at, replied_at, calendar)
         timeliness = _timeliness(days)
         if days > LIMIT_WORKDAYS:
-            warnings.append(f"答复用时 {days:.0f} 个工作日，超过 {LIMIT_WORKDAYS} 个工作日")
+            warnings.append(
+                _("答复用时 %(days).0f 个工作日，超过 %(limit)d 个工作日")
+                % {"days": days, "limit": LIMIT_WORKDAYS}
+            )
 
     parts = {"relevance": relevance, "substance": substance}
     if timeliness is not None:

@@ -261,3 +261,49 @@ def test_data_lookup_is_fast_over_five_hundred_candidates() -> None:
         duplicates.text_similarity((rows[0]["subject"], rows[0]["body"]), others, keys=keys)
     # Generous bound for busy test machines; bench/duplicates.py measures it properly.
     assert (time.perf_counter() - start) / 5 < 0.25
+
+
+# --- staff side and the partial templates ------------------------------------------------
+
+
+def test_staff_see_only_duplicates_within_their_scope(
+    county: County, dispatcher: User, other_township_handler: User
+) -> None:
+    near = Decimal("30.000000"), Decimal("114.000000")
+    neighbour = _light(
+        county,
+        township=county.shiqiao,
+        village=county.shiqiao_village,
+        latitude=near[0],
+        longitude=near[1],
+    )
+    case = _light(county, latitude=near[0], longitude=near[1])
+    assert [m.case.pk for m in duplicates.duplicates_for(dispatcher, case)] == [neighbour.pk]
+    # The Shiqiao handler sees their own case, never Chengguan's, from either side.
+    assert duplicates.duplicates_for(other_township_handler, neighbour) == []
+
+
+def test_hint_partial_renders_public_fields_only(county: County) -> None:
+    from django.template.loader import render_to_string
+
+    _light(county, citizen_name="王秀英", address="东街12号3栋")
+    hints = public_duplicate_hints(
+        title=LIGHT_AGAIN[0], text=LIGHT_AGAIN[1], township=county.chengguan
+    )
+    html = render_to_string("routing/duplicate_hints.html", {"hints": hints})
+    assert hints[0].code in html and "附近已有相似的反映" in html
+    assert "王秀英" not in html and "东街12号" not in html
+    assert render_to_string("routing/duplicate_hints.html", {"hints": []}).strip() == ""
+
+
+def test_match_partial_offers_merge(county: County, dispatcher: User) -> None:
+    from django.template.loader import render_to_string
+
+    first = _light(county)
+    case = _light(county)
+    matches = duplicates.duplicates_for(dispatcher, case)
+    html = render_to_string(
+        "routing/duplicate_matches.html",
+        {"matches": matches, "case": case, "merge_url": "/console/merge/"},
+    )
+    assert first.code in html and f'value="{first.code}"' in html and "合并到" in html
