@@ -123,12 +123,19 @@ class TimeLimit(models.Model):
     class Meta:
         verbose_name = "办理时限"
         verbose_name_plural = "办理时限"
+        # One row per (category, kind), where a missing category means "all categories".
+        # Two partial constraints rather than nulls_distinct=False, which SQLite lacks.
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "kind"],
+                condition=Q(category__isnull=False),
                 name="timelimit_unique",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(category__isnull=True),
+                name="timelimit_unique_default",
+            ),
         ]
 
     def __str__(self) -> str:

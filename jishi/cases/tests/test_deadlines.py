@@ -102,3 +102,14 @@ def test_unknown_year_is_estimated_until_entered(
     recompute = CaseEvent.objects.filter(case=case, kind="recompute_deadline").last()
     assert recompute is not None and recompute.actor_role == "system"
     assert recompute.payload["clocks"]["handling"]["estimated"] is False
+
+
+def test_one_limit_row_per_category_and_kind(county: County) -> None:
+    from django.db import IntegrityError, transaction
+
+    roads = Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport)
+    TimeLimit.objects.create(category=None, kind=CaseKind.INQUIRY, handling_days=4)
+    TimeLimit.objects.create(category=roads, kind=CaseKind.INQUIRY, handling_days=2)
+    for category in (None, roads):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TimeLimit.objects.create(category=category, kind=CaseKind.INQUIRY, handling_days=9)
