@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--months", type=int, default=DEFAULT_MONTHS, help=f"历史月数（默认 {DEFAULT_MONTHS}）"
         )
+        parser.add_argument("--logins", action="store_true", help="只打印演示登录账号，不生成数据")
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["logins"]:
+            self._logins(plan_demo_org(seed=options["seed"]).logins)
+            return
         if Unit.objects.exists():
             if not options["if_empty"]:
                 raise CommandError(
