@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,7 +12,8 @@ from jishi.demo.orgdata import DEFAULT_SEED, DemoLogin, plan_demo_org
 from jishi.demo.seed import DEFAULT_MONTHS, DEFAULT_SIZE, seed_demo
 from jishi.orgs.models import Unit
 
-ADDRESS = "http://127.0.0.1:8000/"
+# The address ./dev demo serves on (JISHI_ADDR), so the printed link is the right one.
+ADDRESS = f"http://{os.environ.get('JISHI_ADDR', '127.0.0.1:8000')}/"
 
 
 class Command(BaseCommand):
