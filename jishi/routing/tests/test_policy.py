@@ -40,7 +40,7 @@ def test_ties_are_dispatched_or_held_together() -> None:
 
 
 @pytest.fixture
-def trained(county: County):  # type: ignore[no-untyped-def]
+def trained(county: County):
     lights = Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)
     fees = Category.objects.create(code="fees", name="教育收费", owning_unit=county.housing)
     docs = [text.document_tokens(t, t + "，请处理") for t in LIGHTS * 4 + FEES * 4]
