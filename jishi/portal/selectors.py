@@ -183,3 +183,28 @@ def window_unit(code: str) -> Unit | None:
         .filter(kind=UnitKind.WINDOW, active=True, code=code.strip()[:32])
         .first()
     )
+
+
+def _int_or_none(raw: object) -> int | None:
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def township_or_none(raw: object) -> Unit | None:
+    """The active township named by a form value; None for anything else."""
+    pk = _int_or_none(raw)
+    if pk is None:
+        return None
+    return Unit.objects.filter(kind=UnitKind.TOWNSHIP, active=True, pk=pk).first()
+
+
+def village_in(township: Unit, raw: object) -> Unit | None:
+    """The active village named by a form value, if it lies in ``township``."""
+    pk = _int_or_none(raw)
+    if pk is None:
+        return None
+    return Unit.objects.filter(
+        kind=UnitKind.VILLAGE, active=True, pk=pk, parent_id=township.pk
+    ).first()

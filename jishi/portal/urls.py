@@ -8,6 +8,7 @@ from jishi.portal import views
 app_name = "portal"
 urlpatterns = [
     path("submit/", views.submit, name="submit"),
+    path("submit/similar/", views.similar, name="similar"),
     path("submit/villages/", views.villages, name="villages"),
     path("submit/done/<str:code>/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),

@@ -7,21 +7,24 @@ so the tracking page survives a refresh. The callback page is opened by a signed
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import segno
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jishi.cases import services
 from jishi.cases.models import Case, Channel, Satisfaction, State
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from jishi.portal import selectors, throttle, tokens
-from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm
+from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm, derive_title
+from jishi.routing.duplicates import public_duplicate_hints
 from jishi.routing.policy import route_for_intake
 
 SESSION_KEY = "jishi_portal_cases"
@@ -114,6 +117,40 @@ def _submit_context(request: HttpRequest, form: SubmitForm, window: Any) -> dict
         "selected_village": str(form["village"].value() or ""),
         "selected_township": str(form["township"].value() or ""),
     }
+
+
+# The duplicate lookup compares only the start of a message; a longer text adds cost and
+# nothing else. A generous per-IP budget keeps a script from using it as a search engine.
+SIMILAR_TEXT_CHARS = 1000
+SIMILAR_PER_MINUTE = 30
+
+
+def _similar_allowed(request: HttpRequest) -> bool:
+    key = "jishi:portal:similar:" + hashlib.sha256(_client_ip(request).encode()).hexdigest()[:24]
+    cache.add(key, 0, 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, 60)
+        count = 1
+    return count <= SIMILAR_PER_MINUTE
+
+
+@require_POST
+def similar(request: HttpRequest) -> HttpResponse:
+    """While the citizen writes: open cases of the same township that look like the same
+    report, so they can follow one instead of submitting again (htmx fragment; empty when
+    there is nothing to show). Only public facts, only the chosen township."""
+    text = str(request.POST.get("text", ""))[:SIMILAR_TEXT_CHARS].strip()
+    title = str(request.POST.get("title", ""))[:SIMILAR_TEXT_CHARS].strip()
+    township = selectors.township_or_none(request.POST.get("township"))
+    hints: list[Any] = []
+    if text and township is not None and _similar_allowed(request):
+        village = selectors.village_in(township, request.POST.get("village"))
+        hints = public_duplicate_hints(
+            title=title or derive_title(text), text=text, township=township, village=village
+        )
+    return render(request, "portal/_similar.html", {"hints": hints})
 
 
 @require_GET
