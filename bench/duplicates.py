@@ -144,6 +144,123 @@ def latency(rows: list[dict[str, str]], rounds: int) -> None:
     _report(f"cold, {duplicates.CANDIDATE_CAP} candidates", walls, cpus)
 
 
+def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: bool = False) -> None:
+    """End to end through the database: a year of ``n_cases`` cases in 15 townships, 40 % of
+    them in the county seat (the busiest township, where the 500 cap bites), then lookups
+    in the county seat. Runs in a transaction that is rolled back: nothing stays behind."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+
+    from jishi.cases.models import Case, CaseKind, Channel, State
+    from jishi.common import clock
+    from jishi.orgs.models import Unit, UnitKind
+
+    rng = random.Random(3)
+    docs = [(r["subject"][:120], r["body"]) for r in rows]
+    rng.shuffle(docs)
+    queries, stored = docs[:rounds], docs[rounds:]
+    open_states = [State.ACCEPTED, State.DISPATCHED, State.IN_PROGRESS, State.REPLIED]
+
+    class _Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            county = Unit.objects.create(code="BENCH-DUP", name="基准县", kind=UnitKind.COUNTY)
+            towns = [
+                Unit.objects.create(
+                    code=f"BENCH-DUP-T{i:02d}",
+                    name=f"基准镇{i}",
+                    kind=UnitKind.TOWNSHIP,
+                    parent=county,
+                )
+                for i in range(15)
+            ]
+            now = clock.now()
+            batch = []
+            for i in range(n_cases):
+                title, text = stored[i % len(stored)]
+                at = now - timedelta(days=rng.random() * 365)
+                recent = now - at < timedelta(days=30)
+                state = rng.choice(open_states) if recent and rng.random() < 0.7 else State.CLOSED
+                if not recent and rng.random() < 0.03:
+                    state = rng.choice(open_states)  # the odd long-running case
+                town = towns[0] if rng.random() < 0.4 else rng.choice(towns[1:])
+                batch.append(
+                    Case(
+                        code=f"BD{i:08d}",
+                        kind=CaseKind.REQUEST,
+                        channel=Channel.PORTAL,
+                        title=title,
+                        text=text,
+                        township=town,
+                        state=state,
+                        accepted_at=at,
+                        last_hash="0" * 64,
+                    )
+                )
+            Case.objects.bulk_create(batch, batch_size=2000)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE") if connection.vendor == "postgresql" else None
+            seat = towns[0]
+            since = now - timedelta(days=duplicates.WINDOW_DAYS)
+            candidates = Case.objects.filter(
+                township=seat, state__in=list(duplicates.OPEN_STATES), accepted_at__gte=since
+            ).count()
+            print(
+                f"\ndatabase ({connection.vendor}): {n_cases} cases, "
+                f"{candidates} open in the county seat in the last 30 days "
+                f"(cap {duplicates.CANDIDATE_CAP})"
+            )
+            if connection.vendor == "postgresql" and verbose:
+                from django.db.models.functions import Substr
+
+                plan = (
+                    Case.objects.filter(
+                        township=seat,
+                        state__in=list(duplicates.OPEN_STATES),
+                        accepted_at__gte=since,
+                    )
+                    .order_by("-accepted_at", "-id")
+                    .values_list("id", "title", Substr("text", 1, duplicates.TEXT_CHARS))[
+                        : duplicates.CANDIDATE_CAP
+                    ]
+                    .explain(analyze=True)
+                )
+                print(plan)
+            duplicates.clear_cache()
+            walls: list[float] = []
+            cpus: list[float] = []
+            query_walls: list[float] = []
+            for k, (title, text) in enumerate(queries):
+                w, c = time.perf_counter(), time.process_time()
+                duplicates.similar_open_cases(title=title, text=text, township=seat)
+                wall, cpu = time.perf_counter() - w, time.process_time() - c
+                if k == 0:
+                    print(f"first lookup (cold cache): {wall * 1000:.0f} ms")
+                    continue
+                walls.append(wall)
+                cpus.append(cpu)
+                w = time.perf_counter()
+                duplicates._candidates(
+                    township_id=seat.pk,
+                    village_id=None,
+                    lat=None,
+                    lon=None,
+                    exclude=[],
+                    since=since,
+                    same_township_only=True,
+                )
+                query_walls.append(time.perf_counter() - w)
+            _report("similar_open_cases, end to end", walls, cpus)
+            q50, q99 = np.percentile(query_walls, [50, 99]) * 1000
+            print(f"  of which the candidate query: p50 {q50:.1f} ms p99 {q99:.1f} ms")
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
 def _report(label: str, walls: list[float], cpus: list[float]) -> None:
     def p(values: list[float], q: float) -> float:
         return float(np.percentile(values, q)) * 1000
@@ -159,12 +276,23 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--no-calibrate", action="store_true")
+    parser.add_argument(
+        "--db",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure end to end with N cases in the database of DATABASE_URL "
+        "(migrated; everything is rolled back)",
+    )
+    parser.add_argument("--explain", action="store_true", help="print the candidate query plan")
     args = parser.parse_args()
     rows = _rows()
     print(f"{len(rows)} messages; mean length {statistics.mean(len(r['body']) for r in rows):.0f}")
     if not args.no_calibrate:
         calibrate(rows)
     latency(rows, args.rounds)
+    if args.db:
+        database(rows, args.db, args.rounds, verbose=args.explain)
     return 0
 
 

@@ -2,9 +2,10 @@
 
 A new message is compared with the open cases of the last 30 days in the same township (or,
 when both sides carry coordinates, within :data:`RADIUS_M` metres). Similarity is the mean
-of two TF-IDF cosines over title and text: character 2- and 3-grams (robust to the way
-Chinese words are split, and to typos), and the words of the routing pipeline
-(:func:`jishi.routing.text.segment`: normalised, numbers masked, county names kept whole).
+of two TF-IDF cosines over title and text: character bigrams (robust to the way Chinese
+words are split, and to typos; trigrams added cost and no separation on the public set),
+and the words of the routing pipeline (:func:`jishi.routing.text.segment`: normalised,
+numbers masked, county names kept whole).
 
 Speed: the candidate set comes from one indexed query (``case_township_state``; state open,
 accepted in the window, newest :data:`CANDIDATE_CAP`). Each case's term counts are hashed
@@ -30,7 +31,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Q
+from django.db.models import FloatField, Q
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -43,15 +45,16 @@ from jishi.routing import text as pipeline
 WINDOW_DAYS = 30
 CANDIDATE_CAP = 500
 RADIUS_M = 500.0
-# Mean of the character and word cosines at or above which a case is shown as a likely
-# duplicate. Chosen on hot_messages.csv (bench/duplicates.py): six groups of messages from
-# many citizens about one matter (one compound's bundled parking spaces, one lending
-# fraud …) against 4,168 unrelated messages. At 0.22 no lookup among 500 unrelated
-# messages raised a false alarm (0.175: 2.4%, 0.15: 5.7%) while 42% of same-matter pairs
-# passed (50% at 0.20); the pairs missed are mostly different grievances about the same
-# compound, which the dispatcher should not merge anyway. Short paraphrases of one report
-# ("东街路灯不亮" / "文化广场路灯坏了") score about 0.25.
-THRESHOLD = 0.22
+# Mean of the character-bigram and word cosines at or above which a case is shown as a
+# likely duplicate. Chosen on hot_messages.csv (bench/duplicates.py): six groups of
+# messages from many citizens about one matter (one compound's bundled parking spaces, one
+# lending fraud …) against 4,168 unrelated messages. From 0.20 up no lookup among 500
+# unrelated messages raised a false alarm (0.175: 4.9 %, 0.15: 8.1 %); 0.25 keeps a margin
+# above that edge and still passes 40 % of same-matter pairs (50 % at 0.225). The pairs
+# missed are mostly different grievances about the same compound, which a dispatcher would
+# not merge anyway. A short paraphrase of one report ("东街路灯不亮" / "文化广场路灯坏了")
+# scores about 0.33.
+THRESHOLD = 0.25
 # A shared village, or a location within NEAR_M metres, is evidence too; it lowers the bar
 # by this much (never below the floor: the text must still be about the same thing).
 PLACE_BONUS = 0.05
@@ -61,7 +64,7 @@ TEXT_CHARS = 400
 _N_FEATURES = 2**18
 _CHARS = HashingVectorizer(
     analyzer="char",
-    ngram_range=(2, 3),
+    ngram_range=(2, 2),
     n_features=_N_FEATURES,
     alternate_sign=False,
     norm=None,
@@ -333,18 +336,16 @@ def _float(value: Decimal | float | str | None) -> float | None:
         return None
 
 
-_FIELDS = (
-    "id",
-    "code",
-    "title",
-    "text",
-    "state",
-    "accepted_at",
-    "township_id",
-    "village_id",
-    "latitude",
-    "longitude",
-)
+@dataclass(frozen=True)
+class _Candidate:
+    pk: int
+    title: str
+    head: str  # the first TEXT_CHARS characters of the text: all the features look at
+    township_id: int | None
+    village_id: int | None
+    latitude: float | None
+    longitude: float | None
+    recency: int  # 0 = the newest candidate
 
 
 def _candidates(
@@ -356,7 +357,10 @@ def _candidates(
     exclude: Iterable[int],
     since: datetime,
     same_township_only: bool,
-) -> list[Case]:
+) -> list[_Candidate]:
+    """The open cases to compare with, newest first, as plain tuples: building 500 model
+    instances, and fetching whole texts of which only the start is used, cost more than
+    the comparison itself."""
     place = Q()
     if township_id is not None:
         place |= Q(township_id=township_id)
@@ -378,10 +382,21 @@ def _candidates(
     qs = (
         Case.objects.filter(place, state__in=OPEN_STATES, accepted_at__gte=since)
         .exclude(pk__in=list(exclude))
-        .only(*_FIELDS)
         .order_by("-accepted_at", "-id")
     )
-    return list(qs[:CANDIDATE_CAP])
+    # Only what the comparison needs, and no column whose conversion costs more than it
+    # tells: aware datetimes and Decimals for 500 rows take longer than the query (the
+    # order of the rows already says which is newer); coordinates only when the new
+    # message has some, and then as floats.
+    columns: list[Any] = ["id", "title", Substr("text", 1, TEXT_CHARS), "township_id", "village_id"]
+    with_coords = lat is not None and lon is not None
+    if with_coords:
+        columns += [Cast("latitude", FloatField()), Cast("longitude", FloatField())]
+    found = []
+    for rank, row in enumerate(qs.values_list(*columns)[:CANDIDATE_CAP]):
+        la, lo = (row[5], row[6]) if with_coords else (None, None)
+        found.append(_Candidate(row[0], row[1], row[2] or "", row[3], row[4], la, lo, rank))
+    return found
 
 
 def similar_open_cases(
@@ -428,37 +443,41 @@ def similar_open_cases(
         return []
 
     distances: list[float | None] = []
-    kept: list[Case] = []
-    for case in cands:
+    kept: list[_Candidate] = []
+    for cand in cands:
         d = None
-        c_lat, c_lon = _float(case.latitude), _float(case.longitude)
-        if lat is not None and lon is not None and c_lat is not None and c_lon is not None:
-            d = distance_m(lat, lon, c_lat, c_lon)
-        same_place = township_id is not None and case.township_id == township_id
-        if not same_place and village_id is not None and case.village_id == village_id:
+        if (
+            lat is not None
+            and lon is not None
+            and cand.latitude is not None
+            and cand.longitude is not None
+        ):
+            d = distance_m(lat, lon, cand.latitude, cand.longitude)
+        same_place = township_id is not None and cand.township_id == township_id
+        if not same_place and village_id is not None and cand.village_id == village_id:
             same_place = True
         # Reached through the bounding box only: keep it when really within the radius.
         if not same_place and (d is None or d > RADIUS_M):
             continue
-        kept.append(case)
+        kept.append(cand)
         distances.append(d)
     if not kept:
         return []
 
     sims = text_similarity(
         (title or "", text or ""),
-        [(c.title, c.text) for c in kept],
+        [(c.title, c.head) for c in kept],
         keys=[c.pk for c in kept],
     )
-    matches: list[Match] = []
-    for case, sim, d in zip(kept, sims, distances, strict=True):
+    scored: list[tuple[float, _Candidate, list[str]]] = []
+    for cand, sim, d in zip(kept, sims, distances, strict=True):
         sim = float(sim)
-        reasons = [_("内容相似度 %(percent)d%%") % {"percent": round(sim * 100)}]
         bonus = 0.0
-        if village_id is not None and case.village_id == village_id:
+        reasons = [_("内容相似度 %(percent)d%%") % {"percent": round(sim * 100)}]
+        if village_id is not None and cand.village_id == village_id:
             reasons.append(_("同一村(社区)"))
             bonus = PLACE_BONUS
-        elif township_id is not None and case.township_id == township_id:
+        elif township_id is not None and cand.township_id == township_id:
             reasons.append(_("同一乡镇"))
         if d is not None:
             reasons.append(_("相距约 %(metres)d 米") % {"metres": round(d)})
@@ -466,9 +485,18 @@ def similar_open_cases(
                 bonus = PLACE_BONUS
         score = min(1.0, sim + bonus)
         if score >= threshold:
-            matches.append(Match(case=case, score=round(score, 4), reasons=reasons))
-    matches.sort(key=lambda m: (-m.score, -m.case.accepted_at.timestamp()))
-    return matches[:limit]
+            scored.append((round(score, 4), cand, reasons))
+    scored.sort(key=lambda x: (-x[0], x[1].recency))
+    scored = scored[:limit]
+    if not scored:
+        return []
+    # Whole cases only for the few that are shown.
+    cases = Case.objects.select_related("township", "village").in_bulk([c.pk for _, c, _ in scored])
+    return [
+        Match(case=cases[c.pk], score=score, reasons=reasons)
+        for score, c, reasons in scored
+        if c.pk in cases
+    ]
 
 
 @dataclass(frozen=True)
