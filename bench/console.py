@@ -1,0 +1,341 @@
+"""Console pages through the real HTTP server, beside the SQL their main list needs.
+
+Builds the demo county's organisation, takes in a few hundred varied cases through the
+services, then multiplies those rows with plain inserts up to ``--cases`` (the page timings
+need volume, not a year of replayed history; the copies' hash chains name their originals'
+codes, so ``verify_ledger`` is not meant for this database). Then, with gunicorn (2 workers)
+on loopback, times each page sequentially (p50/p95 over ``--repeat`` requests) and, in the
+same run, the single SQL query behind each page's main list. Usage::
+
+    .venv/bin/python bench/console.py [--cases 100000] [--db sqlite|postgres] [--repeat 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ledger_intake import prepare_database  # noqa: E402
+
+
+def populate(total: int) -> dict[str, Any]:
+    """Runs in a child process: the organisation, template cases, then copies."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from jishi.cases import services
+    from jishi.cases.models import Case, CaseClock, CaseEvent
+    from jishi.demo.orgdata import DemoPlace, build_demo_org
+    from jishi.demo.seed import seed_categories, seed_time_limits
+    from jishi.demo.textgen import generate_case_text
+    from jishi.orgs.models import Unit, UnitKind, User
+
+    call_command("migrate", verbosity=0)
+    org = build_demo_org()
+    categories = seed_categories(org)
+    seed_time_limits(categories)
+    rng = random.Random(7)
+    villages = list(Unit.objects.filter(kind=UnitKind.VILLAGE).select_related("parent"))
+    dispatcher = User.objects.get(username="dispatcher")
+    leaves = [c for c in categories.values() if c.owning_unit_id and c.parent_id]
+    templates = []
+    for i in range(300):
+        village = rng.choice(villages)
+        category = rng.choice(leaves)
+        township = village.parent
+        assert township is not None
+        place = DemoPlace(township=township.name, village=village.name)
+        title, body = generate_case_text(category.code, rng, place)
+        route = services.Route(actor=dispatcher, category=category, lead_unit=township)
+        with services.batch():
+            case = services.case_accept(
+                actor=services.Citizen(),
+                kind="request",
+                channel="portal",
+                title=title,
+                text=body,
+                village=village,
+                citizen_phone=f"139{i:08d}",
+                route=route if i % 3 else None,
+            )
+        templates.append(case.pk)
+    # Copies: same columns, new ids and codes, spread over townships and months.
+    columns = {m: [f.column for f in m._meta.concrete_fields] for m in (Case, CaseEvent, CaseClock)}
+    rows: dict[Any, list[list[Any]]] = {}
+    with connection.cursor() as cursor:
+        for model in columns:
+            key = "id" if model is Case else "case_id"
+            cursor.execute(
+                f"SELECT {', '.join(columns[model])} FROM {model._meta.db_table} "
+                f"WHERE {key} IN ({', '.join(str(pk) for pk in templates)})"
+            )
+            rows[model] = [list(r) for r in cursor.fetchall()]
+    by_case: dict[int, dict[Any, list[list[Any]]]] = {}
+    for model in (CaseEvent, CaseClock):
+        index = columns[model].index("case_id")
+        for row in rows[model]:
+            by_case.setdefault(row[index], {}).setdefault(model, []).append(row)
+    case_cols = columns[Case]
+    at = {
+        name: case_cols.index(name)
+        for name in ("id", "code", "township_id", "village_id", "lead_unit_id", "accepted_at")
+    }
+    next_id = Case.objects.order_by("-id").values_list("id", flat=True)[0] + 1
+    made = 0
+    batch_cases: list[list[Any]] = []
+    batch_children: dict[Any, list[list[Any]]] = {CaseEvent: [], CaseClock: []}
+
+    def flush() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for model, batch in ((Case, batch_cases), *batch_children.items()):
+                cols = [c for c in columns[model] if model is Case or c != "id"]
+                cursor.executemany(
+                    f"INSERT INTO {model._meta.db_table} ({', '.join(cols)}) "
+                    f"VALUES ({', '.join(['%s'] * len(cols))})",
+                    batch,
+                )
+        batch_cases.clear()
+        for batch in batch_children.values():
+            batch.clear()
+
+    from datetime import timedelta
+
+    while made < total - len(templates):
+        source = rng.choice(rows[Case])
+        copy = list(source)
+        village = rng.choice(villages)
+        copy[at["id"]] = next_id
+        copy[at["code"]] = f"BX{next_id:08d}"
+        copy[at["township_id"]], copy[at["village_id"]] = village.parent_id, village.pk
+        if copy[at["lead_unit_id"]] is not None:
+            copy[at["lead_unit_id"]] = village.parent_id
+        copy[at["accepted_at"]] = source[at["accepted_at"]] - timedelta(minutes=made)
+        batch_cases.append(copy)
+        for model, children in by_case.get(source[at["id"]], {}).items():
+            cols = columns[model]
+            for child in children:
+                row = [v for c, v in zip(cols, child, strict=True) if c != "id"]
+                row[[c for c in cols if c != "id"].index("case_id")] = next_id
+                batch_children[model].append(row)
+        next_id += 1
+        made += 1
+        if len(batch_cases) >= 5000:
+            flush()
+    if batch_cases:
+        flush()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    chengguan = Unit.objects.get(name="城关镇")
+    return {"township": chengguan.pk, "cases": Case.objects.count()}
+
+
+def session_for(username: str) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(
+        __import__("jishi.orgs.models", fromlist=["User"]).User.objects.get(username=username)
+    )
+    return client.cookies["sessionid"].value
+
+
+def sql_time(sql_builder: Any, repeat: int) -> float:
+    """p50 ms of the page's main list query, run as the server would run it."""
+    from django.db import connection
+
+    queryset = sql_builder()
+    sql, params = queryset.query.sql_with_params()
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def child(args: argparse.Namespace) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jishi.config.settings")
+    if args.populate:
+        info = populate(args.cases)
+        print(f"{info['township']} {info['cases']}")
+        return
+    django.setup()
+    from django.contrib.auth.models import AnonymousUser  # noqa: F401
+    from django.http import QueryDict
+    from django.utils.http import urlencode
+
+    from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
+    from jishi.cases.models import Case
+    from jishi.cases.selectors_console import _group_specs
+    from jishi.common import clock
+    from jishi.orgs.models import User
+
+    township = args.township
+    county_lead = User.objects.get(username="lead")
+    handler = User.objects.get(username="chengguan")
+    probe = (
+        Case.objects.filter(township_id=township).order_by("-id").values_list("code", flat=True)[0]
+    )
+
+    def ledger_qs(params: dict[str, str]) -> Any:
+        def build() -> Any:
+            form = LedgerFilterForm(QueryDict(urlencode(params)))
+            return ledger_cases(county_lead, form)[:100]
+
+        return build
+
+    def my_work_qs() -> Any:
+        _spec, condition = _group_specs(handler, clock.now())[0]
+        from jishi.cases.selectors import cases_visible_to
+
+        return cases_visible_to(handler).filter(condition).order_by("handling_due")[:20]
+
+    pages = [
+        ("我的工作 (township handler)", "chengguan", "/console/", my_work_qs),
+        ("台账 first 100", "lead", "/console/ledger/?per_page=100", ledger_qs({"per_page": "100"})),
+        (
+            "台账 township + state",
+            "lead",
+            f"/console/ledger/?township={township}&state=closed&per_page=100",
+            ledger_qs({"township": str(township), "state": "closed", "per_page": "100"}),
+        ),
+        (
+            "台账 text search",
+            "lead",
+            "/console/ledger/?q=%E8%B7%AF%E7%81%AF&per_page=100",
+            ledger_qs({"q": "路灯", "per_page": "100"}),
+        ),
+        (
+            "case page",
+            "lead",
+            f"/console/cases/{probe}/",
+            lambda: Case.objects.filter(code=probe).select_related("lead_unit", "category"),
+        ),
+    ]
+    sessions = {name: session_for(name) for name in {"chengguan", "lead"}}
+    port = args.port
+    print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'main SQL p50 ms':>16} {'ratio':>7}")
+    for label, who, path, builder in pages:
+        times = []
+        for i in range(args.repeat + 3):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": f"sessionid={sessions[who]}"})
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            conn.close()
+            if response.status != 200:
+                raise RuntimeError(f"{path} answered {response.status}")
+            if i >= 3:  # warm-up
+                times.append(elapsed)
+        times.sort()
+        p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+        sql = sql_time(builder, args.repeat)
+        print(f"  {label:<30} {p50:8.1f} {p95:8.1f} {sql:16.2f} {p50 / sql:6.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--populate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--township", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    url = prepare_database(args.db)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
+        "JISHI_LOG_LEVEL": "ERROR",
+    }
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--populate", "--cases", str(args.cases)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    township, count = int(out[-2]), int(out[-1])
+    print(f"{args.db}: {count:,} cases ({time.perf_counter() - started:.0f} s to build)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "jishi.config.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "5",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--township",
+                str(township),
+                "--port",
+                str(port),
+                "--repeat",
+                str(args.repeat),
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
