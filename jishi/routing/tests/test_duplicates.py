@@ -293,6 +293,7 @@ def test_hint_partial_renders_public_fields_only(county: County) -> None:
     )
     html = render_to_string("routing/duplicate_hints.html", {"hints": hints})
     assert hints[0].code in html and "附近已有相似的反映" in html
+    assert f'name="same_as" value="{hints[0].code}"' in html
     assert "王秀英" not in html and "东街12号" not in html
     assert render_to_string("routing/duplicate_hints.html", {"hints": []}).strip() == ""
 
