@@ -84,6 +84,11 @@ class RejectForm(ActionForm):
 
 class ReplyForm(ActionForm):
     text = text_field(_("答复内容"), TEXT_MAX, rows=5)
+    # The case page's form asks for the reply check (a thin reply is held back with the
+    # reasons until the replier confirms); the check is advice, so a post without it —
+    # an older page, a script — simply sends.
+    check = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label=_("仍然发送"), required=False)
 
 
 class InterimReplyForm(ActionForm):

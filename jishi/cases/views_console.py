@@ -35,6 +35,7 @@ from jishi.common.errors import (
     PermissionDenied,
 )
 from jishi.orgs.models import User
+from jishi.routing.replies import score_reply
 from jishi.workdays.selectors import get_calendar
 
 CONFLICT_MESSAGE = gettext_lazy("该事项已被他人处理，页面已刷新")
@@ -67,6 +68,29 @@ def _merge(user: User, case: Case, d: dict[str, Any]) -> Case:
     return services.case_merge(
         actor=user, case=case, into=into, note=d["note"], expected_version=d["expected_version"]
     )
+
+
+def _reply(user: User, case: Case, d: dict[str, Any]) -> Case:
+    """Send the reply, unless the reply check finds it thin and the replier has not yet
+    confirmed: then the form comes back with the reasons and a "仍然发送" box."""
+    if d.get("check") and not d.get("confirm"):
+        score = score_reply(
+            message=case.text,
+            subject=case.title,
+            reply=d["text"],
+            asked_at=case.accepted_at,
+            replied_at=clock.now(),
+        )
+        if score.needs_warning:
+            # The reasons above the form; the box to send anyway, with its hint, below it.
+            raise InvalidInput(
+                score.warning_text,
+                errors={
+                    "__all__": [score.warning_text],
+                    "confirm": [_("可修改答复后重新提交；确认无误请勾选“仍然发送”")],
+                },
+            )
+    return services.case_reply(actor=user, case=case, text=d["text"], expected_version=_v(d))
 
 
 def _attach(user: User, case: Case, d: dict[str, Any]) -> Case:
@@ -105,9 +129,7 @@ ACTIONS: dict[str, Action] = {
             "reply",
             gettext_lazy("答复"),
             forms.ReplyForm,
-            lambda u, c, d: services.case_reply(
-                actor=u, case=c, text=d["text"], expected_version=_v(d)
-            ),
+            _reply,
             gettext_lazy("已答复，等待回访"),
             "primary",
         ),
