@@ -1,18 +1,25 @@
-"""Console page: how the router's dispatching is doing, month by month."""
+"""Console pages: how the router's dispatching is doing, month by month; the hotspots."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
+from jishi.cases.selectors import cases_visible_to
 from jishi.common import clock
+from jishi.orgs.models import Role
 from jishi.orgs.selectors import scope_of
 from jishi.routing.models import RouterTarget
+from jishi.routing.models_hotspots import Hotspot
 from jishi.routing.policy import auto_threshold, month_stats
 from jishi.routing.selectors import active_model
 
@@ -23,7 +30,7 @@ def _month_starts(now: datetime, count: int) -> list[datetime]:
     local = timezone.localtime(now)
     year, month = local.year, local.month
     starts = []
-    for _ in range(count + 1):
+    for _step in range(count + 1):
         starts.append(
             local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
         )
@@ -68,3 +75,57 @@ def stats(request: HttpRequest) -> HttpResponse:
             "threshold": auto_threshold(),
         },
     )
+
+
+def _may_refresh(user: object) -> bool:
+    scope = scope_of(user)  # type: ignore[arg-type]
+    return bool(getattr(user, "is_superuser", False)) or bool(
+        scope.roles & {Role.DISPATCHER, Role.ADMIN}
+    )
+
+
+@require_safe
+@login_required
+def hotspots(request: HttpRequest) -> HttpResponse:
+    """热点: the topics of the latest stored computation, hottest first, with their cases.
+
+    Everyone signed in may look, but only through the cases they may see: a hotspot none of
+    whose cases is in the user's view is left out, and each hotspot lists only the visible
+    ones. The hotspot's own figures (heat, size, citizens, places) are county-wide counts,
+    with no name or text in them, and stay as computed so that every user reads the same
+    ranking.
+    """
+    latest = Hotspot.objects.aggregate(end=Max("period_end"))["end"]
+    rows: list[Hotspot] = []
+    if latest is not None:
+        visible = cases_visible_to(request.user).only("code", "title", "state")
+        qs = Hotspot.objects.filter(period_end=latest).order_by("rank")
+        if not scope_of(request.user).county_wide:
+            qs = qs.filter(cases__in=cases_visible_to(request.user)).distinct()
+        qs = qs.prefetch_related(
+            Prefetch("cases", queryset=visible.order_by("-accepted_at"), to_attr="shown")
+        )
+        rows = list(qs)
+    return render(
+        request,
+        "routing/hotspots.html",
+        {
+            "rows": rows,
+            "period_end": latest,
+            "period_start": rows[0].period_start if rows else None,
+            "may_refresh": _may_refresh(request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+def hotspots_refresh(request: HttpRequest) -> HttpResponse:
+    """立即刷新: recompute the hotspots now (in the background where a worker runs)."""
+    if not _may_refresh(request.user):
+        raise PermissionDenied(_("只有派单员和管理员可以刷新热点"))
+    from jishi.routing.tasks import refresh_hotspots
+
+    refresh_hotspots.enqueue()
+    messages.success(request, _("已开始刷新热点，稍后刷新本页查看"))
+    return redirect("routing:hotspots")

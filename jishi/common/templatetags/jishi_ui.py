@@ -126,6 +126,7 @@ CONSOLE_NAV = (
     ("intake", _("走访"), "intake:index", "all"),
     ("routing", _("分派统计"), "routing:stats", "dispatch"),
     ("stats", _("统计"), "reports:index", "all"),
+    ("hotspots", _("热点"), "routing:hotspots", "all"),
     ("admin", _("管理"), "admin:index", "admin"),
 )
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
