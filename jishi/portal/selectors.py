@@ -208,3 +208,24 @@ def village_in(township: Unit, raw: object) -> Unit | None:
     return Unit.objects.filter(
         kind=UnitKind.VILLAGE, active=True, pk=pk, parent_id=township.pk
     ).first()
+
+
+MERGE_HOPS = 3
+
+
+def merged_into_codes(codes: list[str]) -> set[str]:
+    """The codes of the cases that ``codes`` were merged into, following a merged case's
+    target if that was merged in turn (a few hops at most)."""
+    found: set[str] = set()
+    frontier = list(codes)
+    for _hop in range(MERGE_HOPS):
+        if not frontier:
+            break
+        targets = set(
+            Case.objects.filter(code__in=frontier, merged_into__isnull=False).values_list(
+                "merged_into__code", flat=True
+            )
+        )
+        frontier = list(targets - found - set(codes))
+        found |= targets
+    return found

@@ -39,7 +39,10 @@ def _remember(request: HttpRequest, code: str) -> None:
 
 
 def _remembered(request: HttpRequest, code: str) -> bool:
-    return code in request.session.get(SESSION_KEY, [])
+    """Whether this browser proved ``code`` is its citizen's — or proved a case that was
+    merged into it: that citizen now follows the surviving case, whose phone differs."""
+    codes = request.session.get(SESSION_KEY, [])
+    return code in codes or code in selectors.merged_into_codes(codes)
 
 
 def _add_service_errors(form: Any, exc: InvalidInput) -> None:
@@ -217,7 +220,11 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The case as its citizen sees it: status, replies, public timeline."""
     if not _remembered(request, code):
         return redirect(reverse("portal:track") + "?" + urlencode({"code": code}))
-    case = Case.objects.select_related("township", "village", "lead_unit").filter(code=code).first()
+    case = (
+        Case.objects.select_related("township", "village", "lead_unit", "merged_into")
+        .filter(code=code)
+        .first()
+    )
     if case is None:
         raise NotFound("事项不存在")
     public = selectors.public_case(case)
@@ -227,6 +234,8 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "public": public,
             "case": case,
+            # Only the surviving case's tracking code: its page is open to this citizen too.
+            "merged_into_code": case.merged_into.code if case.merged_into else "",
             "callback_url": tokens.callback_path(case) if public.awaiting_callback else "",
         },
     )

@@ -7,7 +7,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from jishi.cases import services
 from jishi.cases.tests import builders
+from jishi.orgs.models import User
 from jishi.portal import views
 from jishi.routing import duplicates
 from jishi.testing.fixtures import County
@@ -100,3 +102,39 @@ def test_submit_page_wires_the_lookup_and_submitting_stays_possible(
         },
     )
     assert response.status_code == 302
+
+
+# --- a merged case on the tracking page --------------------------------------------------
+
+
+def test_merged_case_points_to_the_surviving_one_which_its_citizen_may_follow(
+    county: County, client: Client, dispatcher: User
+) -> None:
+    surviving = builders.accepted(county, citizen_phone="13900001111")
+    merged = builders.accepted(county, title="文化广场路灯坏了", text=AGAIN)
+    services.case_merge(actor=dispatcher, case=merged, into=surviving)
+    survivor_page = f"/portal/track/{surviving.code}/"
+    # Before proving anything, neither page opens.
+    assert client.get(survivor_page).status_code == 302
+
+    response = client.post("/portal/track/", {"code": merged.code, "last4": "5678"})
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert f"此事项已与 {surviving.code} 合并办理" in html
+    assert f'href="{survivor_page}"' in html
+    # The merged case's own last four open the surviving case's public page.
+    page = client.get(survivor_page)
+    assert page.status_code == 200
+    assert surviving.title in page.content.decode()
+    assert "1111" not in page.content.decode()
+
+
+def test_surviving_case_does_not_open_the_merged_one(
+    county: County, client: Client, dispatcher: User
+) -> None:
+    surviving = builders.accepted(county, citizen_phone="13900001111")
+    merged = builders.accepted(county, title="文化广场路灯坏了", text=AGAIN)
+    services.case_merge(actor=dispatcher, case=merged, into=surviving)
+    client.post("/portal/track/", {"code": surviving.code, "last4": "1111"})
+    assert client.get(f"/portal/track/{surviving.code}/").status_code == 200
+    assert client.get(f"/portal/track/{merged.code}/").status_code == 302
