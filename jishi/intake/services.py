@@ -253,8 +253,8 @@ def hall_record(
                 resolve_on_the_spot=resolution or None,
             )
         except (NotFound, PermissionDenied) as exc:
-            # The ledger lets only posts that can see the case close it on the spot; a hall
-            # problem belongs to no unit yet, so a department post cannot.
+            # Resolving on the spot is for handlers, unit leads and dispatchers (the workflow
+            # table); a director on duty with another kind of post hands it to the dispatchers.
             raise InvalidInput(
                 "不能当场办结",
                 errors={
