@@ -373,6 +373,10 @@ def _case_context(
         "deadlines": sel.open_clocks(case, now=now, calendar=calendar),
         "actions": offered,
         "may_reveal": sel.may_reveal(user, case),
+        # Likely duplicates load after the page, and only for those who may merge it.
+        "duplicates_url": reverse("routing:duplicates", args=[case.code])
+        if "merge" in names
+        else "",
         "attachments": case.attachment_list,  # type: ignore[attr-defined]
         "assisting": case.assisting_list,  # type: ignore[attr-defined]
     }

@@ -14,10 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from jishi.cases.selectors import cases_visible_to
+from jishi.cases import selectors_console
+from jishi.cases.selectors import case_for, cases_visible_to
 from jishi.common import clock
+from jishi.common.errors import NotFound
 from jishi.orgs.models import Role
 from jishi.orgs.selectors import scope_of
+from jishi.routing.duplicates import duplicates_for
 from jishi.routing.models import RouterTarget
 from jishi.routing.models_hotspots import Hotspot
 from jishi.routing.policy import auto_threshold, month_stats
@@ -129,3 +132,24 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
     refresh_hotspots.enqueue()
     messages.success(request, _("已开始刷新热点，稍后刷新本页查看"))
     return redirect("routing:hotspots")
+
+
+@require_safe
+@login_required
+def duplicates(request: HttpRequest, code: str) -> HttpResponse:
+    """Likely duplicates of a case among those the user may see, each with a one-click
+    merge (htmx fragment, loaded by the dispatcher's queue row or the case page; empty
+    when the user may not merge this case or nothing matches)."""
+    try:
+        case = case_for(request.user, code)
+    except NotFound:
+        raise Http404 from None
+    on_queue = request.GET.get("on") == "queue"
+    matches = []
+    if "merge" in selectors_console.actions_for(request.user, case):  # type: ignore[arg-type]
+        matches = duplicates_for(request.user, case)
+    return render(
+        request,
+        "routing/duplicate_matches.html",
+        {"case": case, "matches": matches, "on_queue": on_queue},
+    )

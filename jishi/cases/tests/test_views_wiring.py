@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from jishi.cases import services
 from jishi.cases.models import Case, State
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
@@ -88,3 +89,100 @@ def test_specific_reply_is_sent_at_once(
     html = _reply(client, case, SPECIFIC)
     assert "答复可能未回应诉求" not in html
     assert fresh(case).state == State.REPLIED
+
+
+# --- duplicates and the one-click merge -----------------------------------------------------
+
+AGAIN = (
+    "文化广场路灯坏了",
+    "东街文化广场边上的路灯坏了好几天了，晚上黑漆漆的走路不安全，请尽快修好。",
+)
+
+
+def _pair(county: County) -> tuple[Case, Case]:
+    original = builders.accepted(county)
+    again = builders.accepted(county, title=AGAIN[0], text=AGAIN[1], citizen_phone="13900001111")
+    return original, again
+
+
+def _fragment(client: Client, case: Case, on: str = "") -> str:
+    url = reverse("routing:duplicates", args=[case.code]) + (f"?on={on}" if on else "")
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_queue_row_lists_duplicates_and_merges_in_one_click(
+    client: Client, county: County, dispatcher: User
+) -> None:
+    original, again = _pair(county)
+    client.force_login(dispatcher)
+    queue = client.get(reverse("cases:dispatch")).content.decode()
+    assert f'hx-get="/console/routing/duplicates/{again.code}/?on=queue"' in queue
+
+    html = _fragment(client, again, "queue")
+    assert original.code in html and original.title in html
+    assert "合并到此事项" in html and "相似度" in html and "%" in html
+    assert "城关镇" in html
+    row_url = reverse("cases:dispatch_row", args=[again.code])
+    assert f'hx-post="{row_url}"' in html
+
+    response = client.post(
+        row_url,
+        {"op": "merge", "merge-into": original.code, "merge-expected_version": again.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    again = fresh(again)
+    assert again.state == State.MERGED and again.merged_into_id == original.pk
+
+
+def test_case_page_lists_duplicates_and_merges_in_one_click(
+    client: Client, county: County, dispatcher: User
+) -> None:
+    original, again = _pair(county)
+    client.force_login(dispatcher)
+    page = client.get(reverse("cases:detail", args=[again.code])).content.decode()
+    assert f'hx-get="/console/routing/duplicates/{again.code}/"' in page
+
+    html = _fragment(client, again)
+    merge_url = act(again, "merge")
+    assert f'hx-post="{merge_url}"' in html and 'hx-target="#case-body"' in html
+    response = client.post(
+        merge_url,
+        {"merge-into": original.code, "merge-expected_version": again.version},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert fresh(again).merged_into_id == original.pk
+
+
+def test_stale_merge_is_a_conflict(client: Client, county: County, dispatcher: User) -> None:
+    original, again = _pair(county)
+    client.force_login(dispatcher)
+    response = client.post(
+        act(again, "merge"),
+        {"merge-into": original.code, "merge-expected_version": again.version - 1},
+        headers=HTMX,
+    )
+    assert response.status_code == 409
+    assert fresh(again).state == State.ACCEPTED
+
+
+def test_no_duplicates_for_those_who_may_not_merge_or_see(
+    client: Client,
+    county: County,
+    dispatcher: User,
+    township_handler: User,
+    other_township_handler: User,
+) -> None:
+    original, again = _pair(county)
+    again = services.case_dispatch(actor=dispatcher, case=again, lead_unit=county.chengguan)
+    client.force_login(township_handler)
+    page = client.get(reverse("cases:detail", args=[again.code])).content.decode()
+    assert "/console/routing/duplicates/" not in page
+    assert _fragment(client, again).strip() == ""
+    client.force_login(other_township_handler)
+    url = reverse("routing:duplicates", args=[again.code])
+    assert client.get(url).status_code == 404
+    assert fresh(original).state == State.ACCEPTED
