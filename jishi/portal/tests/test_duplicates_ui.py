@@ -3,15 +3,19 @@ page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from playwright.sync_api import Page, expect
 
 from jishi.cases import services
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
 from jishi.portal import views
 from jishi.routing import duplicates
+from jishi.testing.browser import screenshot
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +142,26 @@ def test_surviving_case_does_not_open_the_merged_one(
     client.post("/portal/track/", {"code": surviving.code, "last4": "1111"})
     assert client.get(f"/portal/track/{surviving.code}/").status_code == 200
     assert client.get(f"/portal/track/{merged.code}/").status_code == 302
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_phone_shows_the_hint_while_writing(
+    phone_page: Page, live_server: Any, county: County
+) -> None:
+    original = builders.accepted(county)
+    page = phone_page
+    page.goto(live_server.url + "/portal/submit/")
+    page.get_by_label("反映内容").fill(AGAIN)
+    page.get_by_label("所在乡镇").select_option(label="城关镇")
+    hint = page.locator("#similar-hints")
+    expect(hint).to_contain_text("已有相同的反映")
+    expect(hint.get_by_role("link", name=original.code)).to_have_attribute(
+        "href", f"/portal/track/?code={original.code}"
+    )
+    expect(hint).not_to_contain_text("王先生")
+    hint.scroll_into_view_if_needed()
+    screenshot(page, "portal-similar-hint-phone")
+    # Another township: the hint goes away.
+    page.get_by_label("所在乡镇").select_option(label="石桥镇")
+    expect(hint).not_to_contain_text("已有相同的反映")
