@@ -3,15 +3,19 @@ a one-click merge on the dispatcher's queue and the case page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import Page, expect
 
 from jishi.cases import services
 from jishi.cases.models import Case, State
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
 from jishi.routing import duplicates
+from jishi.testing.browser import login, screenshot
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +190,47 @@ def test_no_duplicates_for_those_who_may_not_merge_or_see(
     url = reverse("routing:duplicates", args=[again.code])
     assert client.get(url).status_code == 404
     assert fresh(original).state == State.ACCEPTED
+
+
+# --- in a browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_dispatcher_merges_from_the_queue_and_handler_is_warned_on_a_phone(
+    desktop_page: Page,
+    phone_page: Page,
+    live_server: Any,
+    county: County,
+    dispatcher: User,
+    township_handler: User,
+) -> None:
+    original, again = _pair(county)
+    page = desktop_page
+    login(page, live_server, dispatcher)
+    page.goto(live_server.url + reverse("cases:dispatch"))
+    row = page.locator(f"#queue-{again.code}")
+    matches = row.locator(".dup-matches")
+    expect(matches).to_contain_text(original.code)
+    screenshot(page, "console-queue-duplicates")
+    matches.get_by_role("button", name="合并到此事项").click()
+    expect(page.locator("#toast")).to_contain_text("已合并")
+    assert fresh(again).merged_into_id == original.pk
+
+    case = services.case_acknowledge(
+        actor=township_handler,
+        case=services.case_dispatch(actor=dispatcher, case=original, lead_unit=county.chengguan),
+    )
+    phone = phone_page
+    login(phone, live_server, township_handler)
+    phone.goto(live_server.url + f"/console/cases/{case.code}/")
+    reply = phone.locator("details[data-action=reply]")
+    reply.locator("summary").click()
+    reply.locator("textarea").fill(BOILERPLATE)
+    reply.get_by_role("button", name="确认答复").click()
+    reply = phone.locator("details[data-action=reply]")
+    expect(reply).to_contain_text("答复可能未回应诉求")
+    screenshot(phone, "console-reply-check-phone")
+    reply.get_by_label("仍然发送").check()
+    reply.get_by_role("button", name="确认答复").click()
+    expect(phone.locator("[data-testid=state]")).to_have_text("待回访")
