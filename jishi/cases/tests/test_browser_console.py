@@ -94,10 +94,12 @@ def test_handler_acknowledges_and_replies_on_a_phone(
     reply.get_by_role("button", name="确认答复").click()
     expect(reply.locator(".errorlist")).to_contain_text("请填写答复内容")
     reply = page.locator("details[data-action=reply]")
-    reply.locator("textarea").fill("已安排电工更换灯泡，现已恢复照明。")
+    reply.locator("textarea").fill(
+        "经现场核查，东街文化广场三盏路灯灯泡损坏，11月28日已由镇电工更换，现已恢复照明。"
+    )
     reply.get_by_role("button", name="确认答复").click()
     expect(page.locator("[data-testid=state]")).to_have_text("待回访")
-    expect(page.locator(".timeline")).to_contain_text("已安排电工更换灯泡")
+    expect(page.locator(".timeline")).to_contain_text("已由镇电工更换")
 
     page.get_by_role("button", name="显示").click()
     expect(page.locator("#contact-phone")).to_contain_text("13812345678")
