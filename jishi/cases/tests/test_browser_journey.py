@@ -93,8 +93,9 @@ def test_a_case_from_submission_to_closure(
         form.get_by_role("button", name="确认答复").click()
         # A short reply may be held back by the reply check; the handler confirms it.
         confirm = handler.locator("details[data-action=reply]").get_by_label("仍然发送")
-        handler.wait_for_load_state("networkidle")
-        if confirm.count() and confirm.is_visible():
+        replied = handler.locator("[data-testid=state]", has_text="待回访")
+        expect(replied.or_(confirm)).to_be_visible()  # the htmx answer has arrived
+        if confirm.is_visible():
             confirm.check()
             handler.locator("details[data-action=reply]").get_by_role(
                 "button", name="确认答复"
