@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages jishi needs: venv for Python, Pango for PDFs, CJK fonts for Chinese in PDFs
-# and screenshots, Chromium for browser tests, poppler to turn PDFs into images in tests.
+# and screenshots, Chromium for browser tests, poppler to turn PDFs into images in tests, and
+# npm (with Node.js) to fetch the front-end assets.
 set -euo pipefail
 need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium poppler-utils)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Front-end assets are installed with npm; a machine with its own Node.js keeps it.
+command -v npm >/dev/null || missing+=(npm)
 # A pyenv or other non-Debian Python brings its own venv module.
 if python3 -c 'import ensurepip, venv' 2>/dev/null; then
   missing=("${missing[@]/python3-venv}")
