@@ -7,7 +7,7 @@ more than the ledger would. Which buttons to offer is only a courtesy: the servi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,9 +30,10 @@ from jishi.cases.models import (
     Satisfaction,
     State,
 )
-from jishi.cases.selectors import case_for, cases_visible_to
+from jishi.cases.selectors import LIST_DEFERRED, case_for, cases_visible_to
 from jishi.cases.workflow import TRANSITIONS, Scope
 from jishi.common import clock
+from jishi.common.widgets import OptionList
 from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, User
 from jishi.orgs.selectors import active_posts, scope_of
 from jishi.workdays.calendar import Calendar
@@ -294,7 +295,11 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
         order = (
             [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
         )
-        rows_qs = qs.select_related("lead_unit", "category", "township", "village").order_by(*order)
+        rows_qs = (
+            qs.select_related("lead_unit", "category", "township", "village")
+            .defer(*LIST_DEFERRED)
+            .order_by(*order)
+        )
         rows = [_work_row(case, now, calendar) for case in rows_qs[:limit]]
         # Deadlines in the database are ordered, but nulls land differently per database:
         # put overdue (most negative) first in Python, stable for the rest.
@@ -321,19 +326,43 @@ def dispatch_queue(user: User, *, limit: int = QUEUE_LIMIT) -> tuple[list[Case],
     """Cases awaiting routing (new and returned), oldest first, and how many there are."""
     qs = cases_visible_to(user).filter(state__in=[State.ACCEPTED, State.RETURNED])
     rows = list(
-        qs.select_related("category", "lead_unit", "township", "village").order_by(
-            "accepted_at", "id"
-        )[:limit]
+        qs.select_related("category", "lead_unit", "township", "village")
+        .defer(*LIST_DEFERRED)
+        .order_by("accepted_at", "id")[:limit]
     )
     total = qs.count() if len(rows) >= limit else len(rows)
     return rows, total
 
 
-def routing_choices() -> tuple[list[Category], list[Unit]]:
-    """Active categories (with their owning units) and the units a case may be sent to."""
+@dataclass
+class RoutingChoices:
+    """What a dispatcher may pick: active categories and the units a case may be sent to,
+    with their ``<option>`` lists rendered once per page (see ``OptionList``)."""
+
+    categories: list[Category]
+    units: list[Unit]
+
+    @property
+    def by_code(self) -> dict[str, Category]:
+        return {c.code: c for c in self.categories}
+
+    def context(self) -> dict[str, Any]:
+        from jishi.common.templatetags.jishi_ui import unit_name
+
+        def category_label(c: Category) -> str:
+            label = f"{c.parent.name} / {c.name}" if c.parent else c.name
+            return f"{label}（{unit_name(c.owning_unit)}）" if c.owning_unit else label
+
+        return {
+            "category_choices": OptionList((c.pk, category_label(c)) for c in self.categories),
+            "unit_choices": OptionList((u.pk, unit_name(u)) for u in self.units),
+        }
+
+
+def routing_choices() -> RoutingChoices:
     categories = list(Category.objects.filter(active=True).select_related("owning_unit", "parent"))
     units = list(Unit.objects.filter(active=True, parent__isnull=False).order_by("path"))
-    return categories, units
+    return RoutingChoices(categories, units)
 
 
 @dataclass(frozen=True)
@@ -343,24 +372,36 @@ class Suggestion:
 
 
 def suggestions_for(case: Case, categories: dict[str, Category]) -> list[Suggestion]:
-    """The router's top three categories for this case, or none when it cannot say.
+    """The router's top three categories for this case, or none when it cannot say."""
+    return suggestions_for_many([case], categories)[0]
+
+
+def suggestions_for_many(
+    cases: Sequence[Case], categories: dict[str, Category]
+) -> list[list[Suggestion]]:
+    """Top-three suggestions for each case, asked of the router in one batch.
 
     The router is optional: without a trained model it falls back to keyword rules, and any
     failure (no rules, a model file gone missing) leaves the dispatcher choosing by hand.
     """
-    try:
-        from jishi.routing.selectors import predict
-
-        township = case.township.name if case.township else None
-        prediction = predict(case.title, case.text, township)
-    except Exception:  # suggestions are a convenience, never a blocker
+    if not cases:
         return []
-    out = []
-    for label, score in prediction.top3:
-        category = categories.get(label)
-        if category is not None:
-            out.append(Suggestion(category, float(score)))
-    return out
+    try:
+        from jishi.routing.selectors import predict_many
+
+        predictions = predict_many(
+            [(c.title, c.text, c.township.name if c.township else None) for c in cases]
+        )
+    except Exception:  # suggestions are a convenience, never a blocker
+        return [[] for _ in cases]
+    return [
+        [
+            Suggestion(categories[label], float(score))
+            for label, score in prediction.top3
+            if label in categories
+        ]
+        for prediction in predictions
+    ]
 
 
 # --- case page ------------------------------------------------------------------------------

@@ -460,14 +460,11 @@ _TYPED = ("dispatch-note", "merge-into", "reject-reason", "arbitrate-reason")
 
 def _queue_row(
     case: Case,
-    categories: list[Any],
-    units: list[Any],
-    by_code: dict[str, Any],
+    suggestions: list[sel.Suggestion],
     *,
     form: forms.ActionForm | None = None,
     op: str = "",
 ) -> dict[str, Any]:
-    suggestions = sel.suggestions_for(case, by_code)
     if form is not None:
         chosen = form.data.get("dispatch-category") or ""
         chosen_unit = form.data.get("dispatch-lead_unit") or ""
@@ -501,17 +498,16 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     if not _may_dispatch(user):
         raise DjangoPermissionDenied(_("只有派单员可以派单"))
     cases, total = sel.dispatch_queue(user)
-    categories, units = sel.routing_choices()
-    by_code = {c.code: c for c in categories}
-    rows = [_queue_row(c, categories, units, by_code) for c in cases]
+    choices = sel.routing_choices()
+    suggestions = sel.suggestions_for_many(cases, choices.by_code)
+    rows = [_queue_row(c, s) for c, s in zip(cases, suggestions, strict=True)]
     return render(
         request,
         "cases/dispatch_queue.html",
         {
             "rows": rows,
             "total": total,
-            "categories": categories,
-            "units": units,
+            **choices.context(),
             "more_url": sel.ledger_url({"state": State.ACCEPTED}),
         },
     )
@@ -541,9 +537,9 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
         if not request.htmx:  # type: ignore[attr-defined]
             return redirect("cases:dispatch")
         return _toast(response, action.done)
-    categories, units = sel.routing_choices()
-    row = _queue_row(case, categories, units, {c.code: c for c in categories}, form=form, op=op)
-    context = {"row": row, "categories": categories, "units": units}
+    choices = sel.routing_choices()
+    row = _queue_row(case, sel.suggestions_for(case, choices.by_code), form=form, op=op)
+    context = {"row": row, **choices.context()}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "cases/_queue_row.html", context)
     return render(request, "cases/_queue_row.html", context, status=400)

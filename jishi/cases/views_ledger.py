@@ -24,8 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jishi.cases import exports
 from jishi.cases.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
+from jishi.cases.ledger_html import rows_html
 from jishi.cases.models import Case, State
 from jishi.cases.models_export import ExportStatus, LedgerExport
+from jishi.cases.selectors import LIST_DEFERRED
 from jishi.common import clock
 from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
@@ -130,7 +132,7 @@ def _page_url(request: HttpRequest, number: int) -> str:
 def ledger(request: HttpRequest) -> HttpResponse:
     """The ledger list; an htmx request aimed at the results gets only the results."""
     form = LedgerFilterForm(request.GET or None)
-    queryset = ledger_cases(request.user, form)  # type: ignore[arg-type]
+    queryset = ledger_cases(request.user, form).defer(*LIST_DEFERRED, "text")  # type: ignore[arg-type]
     per_page = form.page_size
     number = _page_number(request, per_page)
     offset = (number - 1) * per_page
@@ -141,9 +143,11 @@ def ledger(request: HttpRequest) -> HttpResponse:
     total = len(cases) if number == 1 and not more else _capped_count(queryset)
     capped = total > COUNT_CAP
     last_page = max(1, -(-min(total, COUNT_CAP) // per_page))
+    rows = _rows(cases)
     context: dict[str, Any] = {
         "form": form,
-        "rows": _rows(cases),
+        "rows": rows,
+        "rows_html": rows_html(rows),
         "total": min(total, COUNT_CAP),
         "capped": capped,
         "page_number": number,

@@ -83,6 +83,8 @@ TEMPLATES = [
         },
     },
 ]
+# Selects render their options in Python: see jishi/common/widgets.py.
+FORM_RENDERER = "jishi.common.widgets.FormRenderer"
 
 
 def database_from_url(url: str) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from jishi.routing import lexicon, text
 from jishi.routing.classifier import TextClassifier
@@ -80,15 +83,39 @@ def predict(
 
     Uses the active trained model of ``target``; without one, the active keyword rules.
     """
+    return predict_many([(title, text_body, township)], target=target)[0]
+
+
+def predict_many(
+    documents: Sequence[tuple[str | None, str | None, str | None]],
+    target: str = RouterTarget.CATEGORY,
+) -> list[Prediction]:
+    """:func:`predict` for many ``(title, text, township)`` at once (the dispatcher queue):
+    one model lookup and, for several documents, one vectorised prediction."""
+    if not documents:
+        return []
     lexicon.ensure_loaded()
     loaded = _classifier_for(target)
     if loaded is None:
-        return predict_by_rules(title, text_body, target=target)
+        rules = _active_rules(target)
+        return [_predict_by_rules(rules, title, body) for title, body, _ in documents]
     version, classifier = loaded
-    tokens = text.document_tokens(title, text_body, township)
-    top = classifier.top_k(tokens, k=3)
-    label, probability = top[0]
-    return Prediction(label=label, probability=probability, top3=top, model_version=version)
+    token_lists = [text.document_tokens(title, body, place) for title, body, place in documents]
+    proba = classifier.predict_proba(token_lists)
+    out = []
+    for row in proba:
+        order = np.argsort(-row, kind="stable")[:3]
+        top = [(classifier.classes[i], float(row[i])) for i in order]
+        label, probability = top[0]
+        out.append(
+            Prediction(label=label, probability=probability, top3=top, model_version=version)
+        )
+    return out
+
+
+def _active_rules(target: str) -> list[tuple[KeywordRule, list[str]]]:
+    rules = KeywordRule.objects.filter(target=target, active=True)
+    return [(rule, [text.normalize(w).lower() for w in rule.keyword_list()]) for rule in rules]
 
 
 def predict_by_rules(
@@ -99,10 +126,16 @@ def predict_by_rules(
     A label's score is the number of its matched keywords; the highest rule priority among
     matches ranks first, and scores are shared out so the suggestions sum to 1.
     """
+    return _predict_by_rules(_active_rules(target), title, text_body)
+
+
+def _predict_by_rules(
+    rules: list[tuple[KeywordRule, list[str]]], title: str | None, text_body: str | None
+) -> Prediction:
     haystack = text.normalize(f"{title or ''} {text_body or ''}").lower()
     best: dict[str, tuple[int, int]] = {}  # label → (priority, matched keywords)
-    for rule in KeywordRule.objects.filter(target=target, active=True):
-        hits = sum(1 for word in rule.keyword_list() if text.normalize(word).lower() in haystack)
+    for rule, words in rules:
+        hits = sum(1 for word in words if word in haystack)
         if not hits:
             continue
         priority, total = best.get(rule.label, (rule.priority, 0))

@@ -784,28 +784,32 @@ def test_queue_conflict(client: Client, county: County, dispatcher: User) -> Non
     assert response.status_code == 409
 
 
-def test_queue_shows_router_suggestions(
-    client: Client, county: County, dispatcher: User, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from jishi.routing import selectors as routing
+def test_queue_shows_router_suggestions(client: Client, county: County, dispatcher: User) -> None:
+    from jishi.routing.models import KeywordRule, RouterModel, RouterTarget
 
     roads = Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport)
     lights = Category.objects.create(code="lights", name="路灯照明", owning_unit=county.chengguan)
-    builders.accepted(county)
-
-    def fake(*args: Any, **kwargs: Any) -> routing.Prediction:
-        return routing.Prediction("lights", 0.81, [("lights", 0.81), ("roads", 0.12)], "v1")
-
-    monkeypatch.setattr(routing, "predict", fake)
+    KeywordRule.objects.create(target=RouterTarget.CATEGORY, keywords="路灯 不亮", label="lights")
+    KeywordRule.objects.create(target=RouterTarget.CATEGORY, keywords="道路 坑洼", label="roads")
+    builders.accepted(county, title="路灯不亮", text="小区门口的路灯不亮了，旁边道路也不好走")
+    builders.accepted(county, title="咨询", text="想问问办事时间")
     html = signed_in(client, dispatcher).get(reverse("cases:dispatch")).content.decode()
-    assert "路灯照明 81%" in html and "道路维修 12%" in html
+    # Two keywords of "lights" matched and one of "roads": shares 2/3 and 1/3.
+    assert "路灯照明 67%" in html and "道路维修 33%" in html
     assert f'<option value="{lights.pk}" selected>' in html
-    assert roads.pk != lights.pk
+    assert f'<option value="{roads.pk}" selected>' not in html
+    # The second case matches no rule: it gets no suggestions, only the picker.
+    assert html.count('aria-label="分类建议"') == 1
 
-    def broken(*args: Any, **kwargs: Any) -> routing.Prediction:
-        raise RuntimeError("no model")
-
-    monkeypatch.setattr(routing, "predict", broken)
+    # An active model whose file has gone missing: the queue still works, without hints.
+    RouterModel.objects.create(
+        version="gone",
+        target=RouterTarget.CATEGORY,
+        n_documents=1,
+        artifact="router/gone.pkl",
+        sha256="0" * 64,
+        is_active=True,
+    )
     response = client.get(reverse("cases:dispatch"))
     assert response.status_code == 200 and "建议分类" not in response.content.decode()
 

@@ -473,3 +473,30 @@ def test_deadline_lights() -> None:
     assert light(State.ACCEPTED, None) is None
     assert light(State.REPLIED, None, late=True) == "red"
     assert light(State.CLOSED, None, late=False) is None
+
+
+def test_rows_escape_case_text_and_label_every_cell(client, county, county_lead) -> None:
+    # Rows are written in Python (jishi/cases/ledger_html.py), not by the template engine:
+    # whatever a citizen typed must still come out escaped, and each cell must carry the
+    # label of its column (the phone layout shows it beside the value).
+    builders.accepted(county, title='<script>alert("x")</script>&路灯', citizen_phone="")
+    html = get(client, county_lead).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;路灯" in html
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    headers = [cell.split("</th>")[0] for cell in head.split("<th>")[1:]]
+    row = body.split("<tr>", 1)[1].split("</tr>", 1)[0]
+    labels = [part.split('"', 1)[0] for part in row.split('data-label="')[1:]]
+    assert labels == headers and len(labels) == 11
+    # An empty cell is marked (hidden on a phone) and shows a dash.
+    assert 'data-label="主办单位" class="is-empty">—</td>' in row
+
+
+def test_rows_in_traditional_chinese(client, cases, county_lead) -> None:
+    client.force_login(county_lead)
+    response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hant")
+    html = response.content.decode()
+    body = html.split("<tbody>", 1)[1]
+    assert 'data-label="受理編號"' in body and "重辦 1" in body and "督辦" in body
+    assert "城關鎮" in body and "城关镇" not in body

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from jishi.common.widgets import OptionList
 from jishi.orgs.models import Post, Role, Unit
 from jishi.orgs.selectors import active_posts, county_root, scope_of
 
@@ -55,6 +56,12 @@ def vendor_script(name: str) -> SafeString:
 
 def is_traditional() -> bool:
     return (get_language() or "").lower() in {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}
+
+
+@register.simple_tag
+def options(choices: OptionList, selected: Any = None) -> SafeString:
+    """``<option>`` elements of a prepared :class:`OptionList`, one value selected."""
+    return choices.html(selected)
 
 
 @register.filter
