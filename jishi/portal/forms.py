@@ -5,6 +5,7 @@ number) and their messages are put back on the fields by the views."""
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -134,10 +135,14 @@ class SubmitForm(forms.Form):
             assert isinstance(township, forms.ModelChoiceField)
             township.required = False
             township.empty_label = _("请选择乡镇（选填）")
-        # The village picker lists the chosen township's villages only (htmx refills it when
-        # the township changes); validation above still sees them all.
+
+    @cached_property
+    def village_options(self) -> list[Unit]:
+        """The village picker lists the chosen township's villages only (htmx refills it
+        when the township changes); validation still sees them all. Read only when the form
+        is shown again, never on a successful submission."""
         township_id = self["township"].value()
-        self.village_options = selectors.villages_of(township_id) if township_id else []
+        return selectors.villages_of(township_id) if township_id else []
 
     def clean_text(self) -> str:
         return str(self.cleaned_data["text"]).strip()

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case, CaseEvent, Satisfaction, State
+from jishi.common import clock
 from jishi.orgs.models import Unit, UnitKind
 
 
@@ -229,3 +230,23 @@ def merged_into_codes(codes: list[str]) -> set[str]:
         frontier = list(targets - found - set(codes))
         found |= targets
     return found
+
+
+# How long a second, identical submission from the same browser is taken for the first.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def same_recent_submission(codes: list[str], text: str) -> str | None:
+    """The code of a case this browser submitted in the last few minutes with this very
+    text, if any (``codes``: the browser's remembered cases, newest first)."""
+    if not codes:
+        return None
+    return (
+        Case.objects.filter(
+            code__in=codes[:5],
+            text=text,
+            accepted_at__gte=clock.now() - RESUBMIT_WINDOW,
+        )
+        .values_list("code", flat=True)
+        .first()
+    )

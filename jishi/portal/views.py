@@ -1,13 +1,18 @@
 """The citizen portal: submit a request, track it, answer the callback. No sign-in.
 
 A citizen proves a case is theirs with its tracking code and the last four digits of their
-phone (or the code alone if they left no phone); the proof is remembered in their session,
-so the tracking page survives a refresh. The callback page is opened by a signed link.
+phone (or the code alone if they left no phone); the proof is remembered in a signed
+cookie, so the tracking page survives a refresh. (A signed cookie rather than a database
+session: a submission then writes the case and nothing else — no session row, no second
+write transaction, which on SQLite would queue behind every other submission.) The
+callback page is opened by a signed link.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import segno
@@ -27,21 +32,57 @@ from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm, derive_title
 from jishi.routing.duplicates import public_duplicate_hints
 from jishi.routing.policy import route_for_intake
 
-SESSION_KEY = "jishi_portal_cases"
-SESSION_MAX = 20
+REMEMBER_COOKIE = "jishi_portal"
+REMEMBER_SALT = "jishi.portal.remembered-cases"
+REMEMBER_MAX = 20
+REMEMBER_SECONDS = 30 * 24 * 3600
 # Service error keys → this form's field names.
 FIELD_FOR = {"attachments": "photos"}
 
 
+def _codes(request: HttpRequest) -> list[str]:
+    """The codes this browser has proved, newest first (a tampered cookie counts as none)."""
+    codes = getattr(request, "_portal_codes", None)
+    if codes is None:
+        raw = request.get_signed_cookie(
+            REMEMBER_COOKIE, default="", salt=REMEMBER_SALT, max_age=REMEMBER_SECONDS
+        )
+        codes = [c for c in str(raw).split(",") if c][:REMEMBER_MAX]
+        request._portal_codes = codes  # type: ignore[attr-defined]
+    return codes
+
+
 def _remember(request: HttpRequest, code: str) -> None:
-    codes = [c for c in request.session.get(SESSION_KEY, []) if c != code]
-    request.session[SESSION_KEY] = [code, *codes][:SESSION_MAX]
+    codes = [code, *(c for c in _codes(request) if c != code)][:REMEMBER_MAX]
+    request._portal_codes = codes  # type: ignore[attr-defined]
+    request._portal_codes_changed = True  # type: ignore[attr-defined]
+
+
+def remembers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Writes the remembered codes back to their cookie when the view changed them."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if getattr(request, "_portal_codes_changed", False):
+            response.set_signed_cookie(
+                REMEMBER_COOKIE,
+                ",".join(_codes(request)),
+                salt=REMEMBER_SALT,
+                max_age=REMEMBER_SECONDS,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return response
+
+    return wrapper
 
 
 def _remembered(request: HttpRequest, code: str) -> bool:
     """Whether this browser proved ``code`` is its citizen's — or proved a case that was
     merged into it: that citizen now follows the surviving case, whose phone differs."""
-    codes = request.session.get(SESSION_KEY, [])
+    codes = _codes(request)
     return code in codes or code in selectors.merged_into_codes(codes)
 
 
@@ -63,6 +104,7 @@ def _window(request: HttpRequest) -> tuple[str, Any]:
     return (Channel.WINDOW_QR, window) if window is not None else (Channel.PORTAL, None)
 
 
+@remembers
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     """我要反映."""
@@ -78,6 +120,11 @@ def submit(request: HttpRequest) -> HttpResponse:
     had_photos = bool(request.FILES.getlist("photos"))
     if form.is_valid():
         fields = form.case_fields()
+        # Sent twice (a double tap, or back and submit again): answer with the case the
+        # first one made instead of opening a second.
+        earlier = selectors.same_recent_submission(_codes(request), fields["text"])
+        if earlier is not None:
+            return redirect("portal:submitted", code=earlier)
         uploads = [services.Upload(f.name, f.read()) for f in form.cleaned_data["photos"]]
         # The window is recorded as the case's external reference ("window:<unit code>"):
         # a stable, machine-readable link to the unit that survives renames, without
@@ -193,6 +240,7 @@ def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "")
 
 
+@remembers
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
     """查询进度: tracking code + last four digits of the phone."""
@@ -241,6 +289,7 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@remembers
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest, token: str) -> HttpResponse:
     """回访: was it solved, how satisfied (five levels), a comment."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -39,17 +40,36 @@ def active_model(target: str) -> RouterModel | None:
     return RouterModel.objects.filter(target=target, is_active=True).first()
 
 
-def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
-    """The active classifier for ``target``, loaded at most once per version.
+# target → (monotonic time read, the active model's row or None). An intake request asks
+# which model is active; reading it from the database at most every few seconds saves a
+# query per submission. Saving or deleting a RouterModel forgets it at once in this process
+# (see apps.py); other processes pick an activation up within ACTIVE_TTL_SECONDS.
+ACTIVE_TTL_SECONDS = 5.0
+_active_rows: dict[str, tuple[float, tuple[int, str, str, str] | None]] = {}
 
-    Costs one indexed query per call, so an activation in another process is picked up on
-    the very next prediction.
-    """
+
+def _active_row(target: str) -> tuple[int, str, str, str] | None:
+    now = time.monotonic()
+    cached = _active_rows.get(target)
+    if cached is not None and now - cached[0] < ACTIVE_TTL_SECONDS:
+        return cached[1]
     row = (
         RouterModel.objects.filter(target=target, is_active=True)
         .values_list("pk", "version", "sha256", "artifact")
         .first()
     )
+    _active_rows[target] = (now, row)
+    return row
+
+
+def forget_active_models(**_: object) -> None:
+    """Drop the remembered active-model rows (a model was saved, activated or deleted)."""
+    _active_rows.clear()
+
+
+def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
+    """The active classifier for ``target``, loaded at most once per version."""
+    row = _active_row(target)
     if row is None:
         return None
     pk, version, sha256, artifact_name = row
@@ -71,6 +91,7 @@ def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
 def clear_loaded_models() -> None:
     """Forget loaded classifiers (tests, or after deleting artifacts)."""
     _loaded.clear()
+    _active_rows.clear()
 
 
 def predict(

@@ -16,6 +16,7 @@ from PIL import Image
 from jishi.cases import services
 from jishi.cases.models import Attachment, Case, CaseEvent, Channel, State
 from jishi.cases.tests import builders
+from jishi.common import clock
 from jishi.portal import tokens
 from jishi.portal.forms import derive_title
 from jishi.portal.selectors import PUBLIC_EVENTS, normalize_code
@@ -94,6 +95,49 @@ def test_submit_creates_a_portal_case_and_shows_code_and_qr(client: Client, coun
     assert case.code in html
     assert "<svg" in html and "<img" not in html  # inline SVG QR code
     assert "手机号后四位" in html
+
+
+def test_submission_writes_no_session_and_remembers_the_code_in_a_signed_cookie(
+    client: Client, county: County
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    response = client.post(SUBMIT, form_data(county))
+    case = Case.objects.get()
+    assert Session.objects.count() == 0
+    cookie = response.cookies["jishi_portal"]
+    assert cookie["httponly"] and case.code in cookie.value
+    assert client.get(reverse("portal:track_detail", args=[case.code])).status_code == 200
+
+    # A cookie edited by hand proves nothing: the tracking page asks for the phone again.
+    stranger = Client()
+    stranger.cookies["jishi_portal"] = cookie.value.replace(case.code[:2], "ZZ", 1)
+    forged = stranger.get(reverse("portal:track_detail", args=[case.code]))
+    assert forged.status_code == 302 and "/portal/track/" in forged["Location"]
+    unsigned = Client()
+    unsigned.cookies["jishi_portal"] = case.code
+    assert unsigned.get(reverse("portal:track_detail", args=[case.code])).status_code == 302
+
+
+def test_the_same_submission_sent_twice_makes_one_case(client: Client, county: County) -> None:
+    first = client.post(SUBMIT, form_data(county))
+    again = client.post(SUBMIT, form_data(county))
+    assert Case.objects.count() == 1
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    # Another text from the same browser is another case; so is the same text from
+    # someone else (two neighbours reporting one lamp: the duplicate finder's business).
+    client.post(SUBMIT, form_data(county, text="西街路口的下水道井盖丢了，很危险，请尽快处理。"))
+    Client().post(SUBMIT, form_data(county))
+    assert Case.objects.count() == 3
+
+
+def test_the_same_text_after_the_window_is_a_new_case(client: Client, county: County) -> None:
+    from datetime import timedelta
+
+    client.post(SUBMIT, form_data(county))
+    with clock.travel_to(clock.now() + timedelta(minutes=11)):
+        client.post(SUBMIT, form_data(county))
+    assert Case.objects.count() == 2
 
 
 def test_submit_with_full_width_phone_and_traditional_text(client: Client, county: County) -> None:

@@ -71,6 +71,23 @@
     showToast(d.msgNetwork, "error");
   });
 
+  // A form marked data-submit-once sends once: a second tap while the first is on its way
+  // is ignored (the server also answers a repeated submission with the first case).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-submit-once")) { return; }
+    if (form.dataset.submitting) { event.preventDefault(); return; }
+    form.dataset.submitting = "1";
+    form.setAttribute("aria-busy", "true");
+  });
+  // Coming back with the browser's Back button shows the page as it was left: sendable again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+      delete form.dataset.submitting;
+      form.removeAttribute("aria-busy");
+    });
+  });
+
   // Lets a server response ask for a toast: HX-Trigger: {"jishi:toast": "已保存"}.
   document.addEventListener("jishi:toast", function (event) {
     var detail = event.detail;
