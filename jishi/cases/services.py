@@ -21,10 +21,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from jishi.cases import rows
 from jishi.cases.ledger import GENESIS, event_hash
 from jishi.cases.models import (
     Attachment,
@@ -103,18 +104,49 @@ def batch() -> Iterator[None]:
     Inside it, services open no savepoints of their own — two round trips fewer per step —
     so any error rolls back the whole batch: callers must not catch a service error inside
     and carry on.
+
+    A case a service returns inside the batch stays locked until the batch ends (the row
+    lock of ``select_for_update``, or SQLite's one writer), and every later change to it in
+    the batch goes through that same object. Handing that object back to the next service
+    therefore spares the re-read of the row and of its running clocks.
     """
-    previous = getattr(_batch, "on", False)
+    outermost = not getattr(_batch, "on", False)
     _batch.on = True
+    if outermost:
+        _batch.held = {}
     try:
         with transaction.atomic():
             yield
+    except BaseException:
+        # An inner batch rolled back to its savepoint: what is held may be ahead of the rows.
+        _batch.held.clear()
+        raise
     finally:
-        _batch.on = previous
+        if outermost:
+            _batch.on = False
+            _batch.held = None
 
 
 def _savepoints() -> bool:
     return not getattr(_batch, "on", False)
+
+
+def _held() -> dict[int, Case] | None:
+    """The cases locked by this thread's batch, by id, as the objects services returned."""
+    return getattr(_batch, "held", None) if getattr(_batch, "on", False) else None
+
+
+def _hold(case: Case) -> None:
+    held = _held()
+    if held is not None:
+        held[case.pk] = case
+
+
+def _release(case: Case) -> None:
+    """Forget a held case whose object may now differ from its row (a step failed)."""
+    held = _held()
+    if held is not None and held.get(case.pk) is case:
+        del held[case.pk]
 
 
 def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
@@ -170,10 +202,13 @@ _UNUSED_BY_TRANSITIONS = ("text", "search_text", "citizen_phone", "citizen_id_nu
 
 def _lock(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
+    held = _held()
+    if held is not None and isinstance(case, Case) and held.get(pk) is case:
+        return case  # locked earlier in this batch, and changed only through this object
     try:
         # The long text and the encrypted contact are not needed to take a step: deferring
         # them spares the transfer and a decryption on every transition (a reveal loads them).
-        return (
+        locked = (
             Case.objects.select_for_update(of=("self",))
             .select_related("lead_unit")
             .defer(*_UNUSED_BY_TRANSITIONS)
@@ -181,6 +216,8 @@ def _lock(case: Case | int) -> Case:
         )
     except Case.DoesNotExist:
         raise NotFound("事项不存在") from None
+    _hold(locked)
+    return locked
 
 
 def _record(
@@ -242,29 +279,48 @@ def _transition(
     transition = TRANSITIONS[name]
     with transaction.atomic(savepoint=_savepoints()):
         locked = _lock(case)
-        # Order matters: an invisible case is "not found" whatever else is wrong; a stale
-        # page is a conflict before it is a wrong state; the state before the post.
-        if isinstance(actor, User) and not can_see(actor, locked):
-            raise NotFound("事项不存在")
-        if expected_version is not None and locked.version != expected_version:
-            raise Conflict("该事项已被他人处理，请刷新后再试")
-        if locked.state not in transition.sources:
-            raise InvalidTransition(
-                f"事项当前状态为「{locked.get_state_display()}」，不能{transition.label}"
+        try:
+            _apply_transition(
+                actor, locked, transition, name, expected_version, apply, extra_fields
             )
-        acting = _resolve(actor, transition, locked)
-        at = clock.now()
-        from_state = locked.state
-        payload = apply(locked, acting, at, locked.version + 1)
-        event = _record(locked, transition, acting, at, payload, from_state=from_state)
-        event.save(force_insert=True)
-        _stop_clocks(locked, transition.stops, at, event.seq, name)
-        fields = ["state", "version", "last_hash", "updated_at", *extra_fields]
-        if transition.stops:
-            fields += ["response_due", "handling_due"]
-        locked.save(update_fields=list(dict.fromkeys(fields)))
-        _after_commit(locked, event)
+        except BaseException:
+            _release(locked)
+            raise
     return locked
+
+
+def _apply_transition(
+    actor: Actor,
+    locked: Case,
+    transition: Transition,
+    name: str,
+    expected_version: int | None,
+    apply: Callable[[Case, Acting, datetime, int], dict[str, Any]],
+    extra_fields: Sequence[str],
+) -> None:
+    """Check, apply, record, save, notify: ``_transition`` inside its lock."""
+    # Order matters: an invisible case is "not found" whatever else is wrong; a stale
+    # page is a conflict before it is a wrong state; the state before the post.
+    if isinstance(actor, User) and not can_see(actor, locked):
+        raise NotFound("事项不存在")
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict("该事项已被他人处理，请刷新后再试")
+    if locked.state not in transition.sources:
+        raise InvalidTransition(
+            f"事项当前状态为「{locked.get_state_display()}」，不能{transition.label}"
+        )
+    acting = _resolve(actor, transition, locked)
+    at = clock.now()
+    from_state = locked.state
+    payload = apply(locked, acting, at, locked.version + 1)
+    event = _record(locked, transition, acting, at, payload, from_state=from_state)
+    rows.insert([event])
+    _stop_clocks(locked, transition.stops, at, event.seq, name)
+    fields = ["state", "version", "last_hash", "updated_at", *extra_fields]
+    if transition.stops:
+        fields += ["response_due", "handling_due"]
+    rows.update(locked, list(dict.fromkeys(fields)))
+    _after_commit(locked, event)
 
 
 def _after_commit(case: Case, event: CaseEvent) -> None:
@@ -292,9 +348,20 @@ def _new_code(at: datetime) -> str:
         # Four characters give 810,000 codes a month; a fifth is added only if a month fills.
         length = 4 if attempt < 5 else 5
         code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-        if not Case.objects.filter(code=code).exists():
+        if not _code_taken(code):
             return code
     raise Conflict("无法生成受理编号，请重试")
+
+
+def _code_taken(code: str) -> bool:
+    """One probe of the unique index on ``code``, written out: intake asks it for every case,
+    and building the ORM query cost more than the lookup. Drawing again here, rather than
+    catching the insert's unique violation, keeps a collision from aborting the enclosing
+    transaction on PostgreSQL (a batch has no savepoint to roll back to); the index still
+    turns away the code two writers might draw at the same instant."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {Case._meta.db_table} WHERE code = %s", [code])
+        return cursor.fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -311,22 +378,23 @@ def _start_clocks(
     """Start SLA clocks at ``at``; returns their deadlines for the event's payload.
 
     ``fresh`` says no clock is running on the case (the workflow stopped them all, as after
-    intake, a return or a reply), which spares the queries that replace running clocks.
+    intake, a return or a reply), which spares reading the running clocks to replace them.
     """
-    rows, out = _plan_clocks(case, at, seq, specs)
-    kinds = [spec.kind for spec in specs]
-    estimated = any(row.estimated for row in rows)
+    planned, out = _plan_clocks(case, at, seq, specs)
+    kinds = {spec.kind for spec in specs}
+    estimated = any(row.estimated for row in planned)
+    running: list[CaseClock] = []
     if not fresh:
-        CaseClock.objects.filter(case=case, kind__in=kinds, stopped_at__isnull=True).update(
-            stopped_at=at, stopped_seq=seq, outcome="replaced"
-        )
-        estimated = estimated or (
-            CaseClock.objects.filter(case=case, stopped_at__isnull=True, estimated=True)
-            .exclude(kind__in=kinds)
-            .exists()
-        )
-    CaseClock.objects.bulk_create(rows)
-    case.__dict__.pop("_running_clocks", None)  # the running set changed
+        running = _running_clocks(case)
+        replaced = [c for c in running if c.kind in kinds]
+        if replaced:
+            for c in replaced:
+                c.stopped_at, c.stopped_seq, c.outcome = at, seq, "replaced"
+                rows.update(c, _STOP_FIELDS)
+        running = [c for c in running if c.kind not in kinds]
+        estimated = estimated or any(c.estimated for c in running)
+    rows.insert(planned)
+    _set_running_clocks(case, running + planned)
     case.due_estimated = estimated
     return out
 
@@ -336,13 +404,13 @@ def _plan_clocks(
 ) -> tuple[list[CaseClock], dict[str, Any]]:
     """Clock rows (unsaved) and their payload; sets the case's due fields."""
     calendar = get_calendar()
-    rows, out = [], {}
+    built, out = [], {}
     for spec in specs:
         if spec.unit == LimitUnit.WORKHOUR:
             deadline = calendar.add_working_hours(at, spec.amount)
         else:
             deadline = calendar.add_workdays(at, spec.amount)
-        rows.append(
+        built.append(
             CaseClock(
                 case=case,
                 kind=spec.kind,
@@ -364,11 +432,12 @@ def _plan_clocks(
             "rule": spec.rule,
             "estimated": deadline.estimated,
         }
-    return rows, out
+    return built, out
 
 
 def _running_clocks(case: Case) -> list[CaseClock]:
-    """The case's running clocks, read once per transition (the case row is locked)."""
+    """The case's running clocks, read once while the case row is locked: every later
+    change to them goes through the services, which keep this list in step."""
     cached: list[CaseClock] | None = getattr(case, "_running_clocks", None)
     if cached is None:
         cached = list(CaseClock.objects.filter(case=case, stopped_at__isnull=True))
@@ -376,17 +445,28 @@ def _running_clocks(case: Case) -> list[CaseClock]:
     return cached
 
 
+def _set_running_clocks(case: Case, clocks: list[CaseClock]) -> None:
+    if all(c.pk is not None for c in clocks):
+        case._running_clocks = clocks  # type: ignore[attr-defined]
+    else:  # a database that returns no ids from a bulk insert: read them when needed
+        case.__dict__.pop("_running_clocks", None)
+
+
+_STOP_FIELDS = ("stopped_at", "stopped_seq", "outcome")
+
+
 def _stop_clocks(case: Case, kinds: Iterable[str], at: datetime, seq: int, why: str) -> None:
     kinds = list(kinds)
     if not kinds:
         return
     cancelled = why in {"return", "merge"}
-    stopped = [c for c in _running_clocks(case) if c.kind in kinds]
-    for running in stopped:
-        running.stopped_at, running.stopped_seq = at, seq
-        running.outcome = "cancelled" if cancelled else ("met" if at <= running.due_at else "late")
-    if stopped:
-        CaseClock.objects.bulk_update(stopped, ["stopped_at", "stopped_seq", "outcome"])
+    for running in _running_clocks(case):
+        if running.kind in kinds:
+            running.stopped_at, running.stopped_seq = at, seq
+            running.outcome = (
+                "cancelled" if cancelled else ("met" if at <= running.due_at else "late")
+            )
+            rows.update(running, _STOP_FIELDS)
     case._running_clocks = [  # type: ignore[attr-defined]
         c for c in _running_clocks(case) if c.stopped_at is None
     ]
@@ -537,10 +617,10 @@ def _route_at_intake(
         payload["model_version"] = route.model_version
     events = [_record(case, classify, acting, at, payload, from_state=case.state)]
     limits = limits_for(route.category, case.kind)
-    rows, planned = _plan_clocks(case, at, case.version + 1, _dispatch_clocks(limits))
-    clocks.extend(rows)
+    started, planned = _plan_clocks(case, at, case.version + 1, _dispatch_clocks(limits))
+    clocks.extend(started)
     case.lead_unit, case.dispatched_at = route.lead_unit, at
-    case.due_estimated = any(row.estimated for row in rows)
+    case.due_estimated = any(row.estimated for row in started)
     assisting = _assisting(route.lead_unit, route.assisting_units)
     payload = {
         "lead_unit": _unit_ref(route.lead_unit),
@@ -676,14 +756,17 @@ def case_accept(
         if route is not None:
             events += _route_at_intake(case, route, at, clocks)
         try:
-            case.save(force_insert=True)
+            rows.insert([case])
         except IntegrityError as exc:  # the same code drawn twice at the same instant
             raise Conflict("受理编号冲突，请重新提交") from exc
         for event in events:
             event.case = case
-        CaseEvent.objects.bulk_create(events)
-        if clocks:
-            CaseClock.objects.bulk_create(clocks)
+        rows.insert(events)
+        for row in clocks:
+            row.case = case
+        rows.insert(clocks)
+        _set_running_clocks(case, clocks)
+        _hold(case)
         if route is not None and route.assisting_units:
             case.assisting_units.set(_assisting(route.lead_unit, route.assisting_units))
         for event in events:
@@ -691,8 +774,9 @@ def case_accept(
         if checked:
             _attach(case, acting, at, checked)
     if resolve_on_the_spot is not None:
-        case_resolve_on_the_spot(actor=actor, case=case, resolution=resolve_on_the_spot)
-        case.refresh_from_db()
+        solved = case_resolve_on_the_spot(actor=actor, case=case, resolution=resolve_on_the_spot)
+        if solved is not case:
+            case.refresh_from_db()
     return case
 
 
@@ -705,8 +789,8 @@ def _attach(
     if not stored:
         return
     event = _record(case, transition, acting, at, {"files": stored}, from_state=case.state)
-    event.save(force_insert=True)
-    case.save(update_fields=["version", "last_hash", "state", "updated_at"])
+    rows.insert([event])
+    rows.update(case, ["version", "last_hash", "state", "updated_at"])
     _after_commit(case, event)
 
 
@@ -1163,9 +1247,7 @@ def case_decide_extension(
         case.extension_pending = False
         payload: dict[str, Any] = {"approve": approve, "days": days, "note": note}
         if approve:
-            running = CaseClock.objects.filter(
-                case=case, kind=ClockKind.HANDLING, stopped_at__isnull=True
-            ).first()
+            running = next((c for c in _running_clocks(case) if c.kind == ClockKind.HANDLING), None)
             if running is None:
                 raise InvalidTransition("办理时限未在计时，无法延期")
             deadline = get_calendar().add_workdays(running.due_at, days)
@@ -1175,7 +1257,7 @@ def case_decide_extension(
                 running.estimated or deadline.estimated,
             )
             running.rule = f"{running.rule}；延期 {days} 个工作日"[:200]
-            running.save(update_fields=["extension_days", "due_at", "estimated", "rule"])
+            rows.update(running, ["extension_days", "due_at", "estimated", "rule"])
             case.handling_due = deadline.due
             case.due_estimated = case.due_estimated or deadline.estimated
             payload["clocks"] = {
