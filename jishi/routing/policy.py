@@ -21,7 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from jishi.routing.classifier import TextClassifier, Tokens
 from jishi.routing.models import RouterTarget
-from jishi.routing.selectors import active_model, predict
+from jishi.routing.selectors import active_model_row, predict
 
 if TYPE_CHECKING:
     from jishi.cases.services import Route
@@ -93,11 +93,11 @@ def auto_threshold() -> float | None:
         return None
     if configured not in ("", None):
         return float(configured)
-    model = active_model(RouterTarget.CATEGORY)
+    model = active_model_row(RouterTarget.CATEGORY)
     if model is None:
         return None
-    value = (model.metrics or {}).get("auto_threshold")
-    return float(value) if value is not None and float(value) <= 1.0 else None
+    value = model.auto_threshold
+    return value if value is not None and value <= 1.0 else None
 
 
 def route_for_intake(*, title: str, text: str, township_name: str | None = None) -> Route | None:

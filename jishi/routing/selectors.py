@@ -45,21 +45,38 @@ def active_model(target: str) -> RouterModel | None:
 # query per submission. Saving or deleting a RouterModel forgets it at once in this process
 # (see apps.py); other processes pick an activation up within ACTIVE_TTL_SECONDS.
 ACTIVE_TTL_SECONDS = 5.0
-_active_rows: dict[str, tuple[float, tuple[int, str, str, str] | None]] = {}
+@dataclass(frozen=True)
+class ActiveModel:
+    pk: int
+    version: str
+    sha256: str
+    artifact: str
+    auto_threshold: float | None  # from the model's validation, see policy.auto_threshold
 
 
-def _active_row(target: str) -> tuple[int, str, str, str] | None:
+_active_rows: dict[str, tuple[float, ActiveModel | None]] = {}
+
+
+def active_model_row(target: str) -> ActiveModel | None:
+    """The active model of ``target`` (its identity and threshold), read at most every
+    ``ACTIVE_TTL_SECONDS`` per process."""
     now = time.monotonic()
     cached = _active_rows.get(target)
     if cached is not None and now - cached[0] < ACTIVE_TTL_SECONDS:
         return cached[1]
     row = (
         RouterModel.objects.filter(target=target, is_active=True)
-        .values_list("pk", "version", "sha256", "artifact")
+        .values_list("pk", "version", "sha256", "artifact", "metrics__auto_threshold")
         .first()
     )
-    _active_rows[target] = (now, row)
-    return row
+    active = None
+    if row is not None:
+        pk, version, sha256, artifact, threshold = row
+        active = ActiveModel(
+            pk, version, sha256, artifact, float(threshold) if threshold is not None else None
+        )
+    _active_rows[target] = (now, active)
+    return active
 
 
 def forget_active_models(**_: object) -> None:
@@ -69,10 +86,10 @@ def forget_active_models(**_: object) -> None:
 
 def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
     """The active classifier for ``target``, loaded at most once per version."""
-    row = _active_row(target)
+    row = active_model_row(target)
     if row is None:
         return None
-    pk, version, sha256, artifact_name = row
+    pk, version, sha256, artifact_name = row.pk, row.version, row.sha256, row.artifact
     cached = _loaded.get(target)
     if cached is not None and cached[0] == pk and cached[1] == sha256:
         return version, cached[2]
