@@ -347,4 +347,36 @@ def refresh_hotspots(
                 last_at=h.last_at,
             )
             row.cases.add(*[int(i) for i in h.doc_ids])
+        # Earlier computations are kept a week (to compare), then dropped: an hourly refresh
+        # would otherwise grow the table by ten rows an hour for ever.
+        Hotspot.objects.filter(period_end__lt=end - KEEP_COMPUTATIONS).delete()
     return len(found)
+
+
+# How old the stored hotspots may get before a visit to the page asks for a refresh; and the
+# pause after such a request, so a busy page asks once, not on every view.
+MAX_AGE = timedelta(hours=1)
+REQUEST_PAUSE_SECONDS = 600
+KEEP_COMPUTATIONS = timedelta(days=7)
+
+
+def refresh_if_stale(latest_end: datetime | None, now: datetime | None = None) -> bool:
+    """Ask the background worker for a refresh when the stored hotspots are older than
+    ``MAX_AGE`` (or there are none). Returns whether a refresh was requested.
+
+    This is the schedule: hotspots are recomputed when someone is looking and they are
+    stale, and a county that wants them fresh regardless runs ``hotspots_refresh --enqueue``
+    from cron. Another request is not made for ``REQUEST_PAUSE_SECONDS`` in this process.
+    """
+    from django.core.cache import cache
+
+    from jishi.common import clock
+    from jishi.routing.tasks import refresh_hotspots as refresh_task
+
+    now = now or clock.now()
+    if latest_end is not None and now - latest_end < MAX_AGE:
+        return False
+    if not cache.add("jishi:hotspots:refresh-requested", 1, REQUEST_PAUSE_SECONDS):
+        return False
+    refresh_task.enqueue()
+    return True

@@ -21,6 +21,7 @@ from jishi.common.errors import NotFound
 from jishi.orgs.models import Role
 from jishi.orgs.selectors import scope_of
 from jishi.routing.duplicates import duplicates_for
+from jishi.routing.hotspots import refresh_if_stale
 from jishi.routing.models import RouterTarget
 from jishi.routing.models_hotspots import Hotspot
 from jishi.routing.policy import auto_threshold, month_stats
@@ -99,6 +100,9 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     ranking.
     """
     latest = Hotspot.objects.aggregate(end=Max("period_end"))["end"]
+    if refresh_if_stale(latest):
+        # With an immediate task backend the refresh has already run.
+        latest = Hotspot.objects.aggregate(end=Max("period_end"))["end"]
     rows: list[Hotspot] = []
     if latest is not None:
         visible = cases_visible_to(request.user).only("code", "title", "state")

@@ -42,8 +42,11 @@ def synthetic_corpus(n_per_label: int = 30, seed: int = 7) -> tuple[list[str], l
 
 @pytest.fixture(autouse=True)
 def _fresh_routing_state() -> Iterator[None]:
+    from django.core.cache import cache
+
     selectors.clear_loaded_models()
     lexicon.invalidate()
+    cache.clear()  # e.g. the hotspot page's "refresh requested" marker
     yield
     selectors.clear_loaded_models()
     lexicon.invalidate()

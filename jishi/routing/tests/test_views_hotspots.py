@@ -92,11 +92,36 @@ def test_page_queries_do_not_grow_with_rows(
 def test_dispatcher_refreshes_now(client: Client, county: County, dispatcher: User) -> None:
     _lights(county)
     client.force_login(dispatcher)
-    assert "立即刷新" in client.get(PAGE).content.decode()
-    response = client.post(REFRESH)
-    assert response.status_code == 302 and response["Location"] == PAGE
-    assert Hotspot.objects.count() == 1  # the test settings run tasks at once
-    assert "已开始刷新热点" in client.get(PAGE).content.decode()
+    with clock.travel_to(clock.now()):
+        assert "立即刷新" in client.get(PAGE).content.decode()
+    # Nothing was stored: the visit itself asked for a refresh (the test settings run
+    # tasks at once).
+    assert Hotspot.objects.count() == 1
+    with clock.travel_to(clock.now() + timedelta(minutes=5)):
+        response = client.post(REFRESH)
+        assert response.status_code == 302 and response["Location"] == PAGE
+        latest = Hotspot.objects.order_by("-period_end").first()
+        assert latest is not None
+        assert Hotspot.objects.filter(period_end=latest.period_end).count() == 1
+        assert "已开始刷新热点" in client.get(PAGE).content.decode()
+
+
+def test_a_visit_refreshes_stale_hotspots_once(
+    client: Client, county: County, county_lead: User
+) -> None:
+    _lights(county)
+    _refresh()
+    client.force_login(county_lead)
+    client.get(PAGE)
+    assert Hotspot.objects.values("period_end").distinct().count() == 1  # fresh: kept
+    with clock.travel_to(clock.now() + engine.MAX_AGE + timedelta(minutes=5)):
+        client.get(PAGE)
+        client.get(PAGE)  # the first visit refreshed them: the second finds them fresh
+    assert Hotspot.objects.values("period_end").distinct().count() == 2
+    # A week later the old computations are dropped when the next one is stored.
+    with clock.travel_to(clock.now() + timedelta(days=8)):
+        engine.refresh_hotspots(days=30)
+    assert Hotspot.objects.values("period_end").distinct().count() == 1
 
 
 def test_others_may_not_refresh(client: Client, county: County, county_lead: User) -> None:
