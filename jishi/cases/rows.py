@@ -90,7 +90,11 @@ def insert(objs: Sequence[Model]) -> None:
     model = type(objs[0])
     meta = model._meta
     conn = connections[DEFAULT_DB_ALIAS]
-    if not _plain(model) or not conn.features.can_return_rows_from_bulk_insert:
+    if not _plain(model):
+        for obj in objs:
+            obj.save(force_insert=True)
+        return
+    if not conn.features.can_return_rows_from_bulk_insert:
         model._default_manager.bulk_create(objs)
         return
     key = ("insert", model, len(objs), conn.vendor)

@@ -63,6 +63,10 @@ TITLE_MAX = 120
 TEXT_MAX = 5000
 REASON_MAX = 2000
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
+# The choices as sets: ``TextChoices.values`` builds a new list at every access.
+_KINDS = frozenset(CaseKind.values)
+_CHANNELS = frozenset(Channel.values)
+_SATISFACTIONS = frozenset(Satisfaction.values)
 
 
 @dataclass(frozen=True)
@@ -661,9 +665,9 @@ def case_accept(
     auto-dispatch, or a hotline operator who routes as they type): three events, one insert
     each for the case, its events and its clocks."""
     errors: dict[str, list[str]] = {}
-    if kind not in CaseKind.values:
+    if kind not in _KINDS:
         errors["kind"] = ["请选择事项类型"]
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         errors["channel"] = ["渠道无效"]
     try:
         title = _clean_text(title, field="title", label="标题", required=True, limit=TITLE_MAX)
@@ -1096,7 +1100,7 @@ def case_callback(
     """Record the citizen's answer (回访). Satisfied (resolved, 基本满意 or better) closes the
     case; otherwise it is reopened (重办) — unless it has been reopened the maximum number of
     times, when it closes and counts as unresolved."""
-    if satisfaction not in Satisfaction.values:
+    if satisfaction not in _SATISFACTIONS:
         raise InvalidInput("请选择满意度", errors={"satisfaction": ["满意度须为 1–5 的五级评价"]})
     comment = _clean_text(comment, field="comment", label="意见", required=False, limit=REASON_MAX)
 

@@ -463,34 +463,36 @@ class Planner:
         lead = spot.township if where < 0.28 else (spot.village if where < 0.33 else owner)
         assisting = [spot.township] if lead != spot.township and rng.random() < 0.08 else []
         dispatcher = rng.choice(cast.dispatchers)
-        auto = channel in (Channel.PORTAL, Channel.API, Channel.WINDOW_QR) and rng.random() < 0.4
-        if auto:  # the router filed and sent it itself
-            add(
-                "classify",
-                services.System(),
-                State.ACCEPTED,
-                rng.uniform(0.01, 0.05),
-                category=category,
-                source="router",
-                confidence=rng.uniform(0.72, 0.99),
-                model_version="demo-1",
-            )
-            dispatch_actor: Any = services.System()
-        else:
-            dispatch_actor = dispatcher
+        # The router files and sends some citizen reports itself, as they arrive (a case
+        # left waiting for a dispatcher cannot have been one of those).
+        auto = (
+            channel in (Channel.PORTAL, Channel.API, Channel.WINDOW_QR)
+            and stall not in (State.ACCEPTED, State.DISPATCHED)
+            and rng.random() < 0.4
+        )
         wants_return = stall == State.RETURNED or rng.random() < 0.045
         first = lead
         if wants_return:  # first sent to the wrong place, which says so
             first = rng.choice([u for u in cast.departments if u not in (lead, owner)])
-        add(
-            "dispatch",
-            dispatch_actor,
-            State.DISPATCHED,
-            rng.uniform(0.05, 3),
-            lead_unit=first,
-            assisting_units=assisting if not wants_return else [],
-            category=category,
-        )
+        if auto:  # classified and dispatched in the intake's own transaction
+            plan.accept["route"] = services.Route(
+                actor=services.System(),
+                category=category,
+                lead_unit=first,
+                assisting_units=assisting if not wants_return else [],
+                confidence=rng.uniform(0.72, 0.99),
+                model_version="demo-1",
+            )
+        else:
+            add(
+                "dispatch",
+                dispatcher,
+                State.DISPATCHED,
+                rng.uniform(0.05, 3),
+                lead_unit=first,
+                assisting_units=assisting if not wants_return else [],
+                category=category,
+            )
         if wants_return:
             add(
                 "return",
@@ -717,7 +719,8 @@ class Replayer:
                 if step.at < self.now:
                     queue.append((step.at, i, j, step))
         heapq.heapify(queue)
-        with services.batch():
+        # travel_to puts back, when the run ends, whatever time the caller had pinned.
+        with clock.travel_to(self.now), services.batch():
             while queue:
                 at, i, _j, next_step = heapq.heappop(queue)
                 clock.set_now(at)
@@ -730,14 +733,11 @@ class Replayer:
                 if case.state in (State.REJECTED, State.MERGED):
                     continue  # a failed merge became a rejection: the rest never happened
                 cases[i] = self.step(next_step, case, plan, cases)
-            clock.set_now(None)
 
     def step(self, step: Step, case: Case, plan: Plan, cases: list[Case | None]) -> Case:
         op, actor, kw = step.op, step.actor, step.kwargs
         if op == "spot":
             return services.case_resolve_on_the_spot(actor=actor, case=case, **kw)
-        if op == "classify":
-            return services.case_classify(actor=actor, case=case, **kw)
         if op == "dispatch":
             return services.case_dispatch(actor=actor, case=case, **kw)
         if op == "return":
