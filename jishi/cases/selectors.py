@@ -7,14 +7,22 @@ lookup does not reveal that it exists.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
 
 from jishi.cases.models import Case
 from jishi.common.errors import NotFound
 from jishi.common.text import search_key
 from jishi.orgs.models import User
 from jishi.orgs.selectors import scope_of
+
+# Letters, digits and a hyphen, at least one digit: what a tracking code (JA2611-7Q4K) or an
+# external reference looks like, and what a Chinese query never does.
+CODE_LIKE = re.compile(r"(?=[A-Z0-9-]*[0-9])[A-Z0-9][A-Z0-9-]{3,23}")
 
 # Columns a list of cases never shows: decrypting the contact costs ~0.1 ms a row (Fernet)
 # and the search column doubles the text read. Lists ``defer`` them; a case page loads all.
@@ -74,8 +82,22 @@ def cases_matching(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
     words = search_key(query).split()
     if not words:
         return queryset
-    code = query.strip().upper()
     matching = Q()
     for word in words:
         matching &= Q(search_text__contains=word)
-    return queryset.filter(matching | Q(code=code))
+    grams = sorted({w[i : i + 2] for w in words for i in range(len(w) - 1)})
+    if grams and connections[queryset.db].vendor == "postgresql":
+        # The bigram index (migration 0007) finds the candidates; LIKE above keeps those
+        # where the characters are contiguous.
+        queryset = queryset.alias(
+            search_grams=Func(
+                F("search_text"), function="jishi_bigrams", output_field=ArrayField(TextField())
+            )
+        )
+        matching &= Q(search_grams__contains=grams)
+    code = query.strip().upper()
+    if CODE_LIKE.fullmatch(code):
+        # Only a query shaped like a tracking code is also looked up as one: an OR with the
+        # code in every text search would keep PostgreSQL from using the bigram index alone.
+        matching |= Q(code=code)
+    return queryset.filter(matching)

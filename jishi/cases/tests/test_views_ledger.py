@@ -500,3 +500,31 @@ def test_rows_in_traditional_chinese(client, cases, county_lead) -> None:
     body = html.split("<tbody>", 1)[1]
     assert 'data-label="受理編號"' in body and "重辦 1" in body and "督辦" in body
     assert "城關鎮" in body and "城关镇" not in body
+
+
+def test_search_needs_the_characters_together(client, county, county_lead) -> None:
+    # Every bigram of the query occurs, but not as one run: the index may offer the case,
+    # the match must still refuse it.
+    apart = builders.accepted(county, title="路灯坏了", text="路灯坏了，灯不亮，也不亮堂。")
+    together = builders.accepted(county, title="东街路灯不亮", text="东街的路灯不亮了。")
+    assert codes(get(client, county_lead, "q=路灯不亮")) == [together.code]
+    assert set(codes(get(client, county_lead, "q=路燈"))) == {apart.code, together.code}
+    # One character: no bigram to look up, still found.
+    assert set(codes(get(client, county_lead, "q=灯"))) == {apart.code, together.code}
+
+
+@pytest.mark.postgres_only
+def test_two_character_search_uses_the_bigram_index(county, county_lead) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("EXPLAIN plans are checked on PostgreSQL")
+    from django.http import QueryDict
+
+    from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
+
+    form = LedgerFilterForm(QueryDict("q=路灯"))
+    sql, params = ledger_cases(county_lead, form)[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_search_bigram" in plan, plan
