@@ -269,7 +269,7 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    url = prepare_database(args.db)
+    url = prepare_database(args.db, "console")
     env = {
         **os.environ,
         "DATABASE_URL": url,

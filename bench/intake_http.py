@@ -178,7 +178,7 @@ class Client:
 
 
 def run(db: str, requests: int, clients: int) -> None:
-    url = prepare_database(db)
+    url = prepare_database(db, "http")
     place = setup_county(url)
     queries = count_queries(url, place)
     port = free_port()

@@ -33,19 +33,21 @@ PG_ADMIN_URL = os.environ.get("JISHI_BENCH_PG", "postgres://postgres@127.0.0.1:5
 PG_BENCH_DB = "jishi_bench_intake"
 
 
-def prepare_database(kind: str) -> str:
-    """A fresh, empty database for this run; returns its DATABASE_URL."""
+def prepare_database(kind: str, name: str = "intake") -> str:
+    """A fresh, empty database for this run, one per benchmark ``name`` (so two benchmarks
+    can run side by side); returns its DATABASE_URL."""
     if kind == "sqlite":
-        path = Path(tempfile.gettempdir()) / "jishi-bench-intake.sqlite3"
+        path = Path(tempfile.gettempdir()) / f"jishi-bench-{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return f"sqlite:///{path}"
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-        conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+        database = PG_BENCH_DB if name == "intake" else f"jishi_bench_{name}"
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
 
 
 def run_one(n: int) -> None:
