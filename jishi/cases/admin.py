@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, TimeLimit
+from jishi.cases.models_checkpoint import LedgerCheckpoint
 
 
 class TimeLimitInline(admin.TabularInline):
@@ -82,3 +83,10 @@ class CaseClockAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "started_at", "due_at", "estimated", "stopped_at", "outcome"]
     list_filter = ["kind", "outcome", "estimated"]
     list_select_related = ["case"]
+
+
+@admin.register(LedgerCheckpoint)
+class LedgerCheckpointAdmin(ReadOnlyAdmin):
+    """Checkpoints are written by ``manage.py ledger_checkpoint`` only."""
+
+    list_display = ("seq", "covers_until", "cases", "events", "chain", "created_at")

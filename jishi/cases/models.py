@@ -425,4 +425,5 @@ class Attachment(models.Model):
         return self.original_name
 
 
+from jishi.cases.models_checkpoint import LedgerCheckpoint  # noqa: F401,E402
 from jishi.cases.models_export import LedgerExport  # noqa: F401,E402

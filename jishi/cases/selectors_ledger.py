@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jishi.cases.checkpoints import GENESIS, CheckpointProblem, check_checkpoint
 from jishi.cases.ledger import Break, chunks, verify_case_chain
 from jishi.cases.models import Case, CaseEvent
+from jishi.cases.models_checkpoint import LedgerCheckpoint
 
 BATCH = 500
 
@@ -15,6 +17,29 @@ class VerifyResult:
     cases: int = 0
     events: int = 0
     breaks: list[Break] = field(default_factory=list)
+    checkpoint: LedgerCheckpoint | None = None  # the latest, when one was checked
+    checkpoint_problems: list[CheckpointProblem] = field(default_factory=list)
+
+
+def verify_checkpoints(result: VerifyResult) -> None:
+    """Every checkpoint linked to the one before; the latest recomputed from the events
+    (a case deleted before it was taken shows as a difference)."""
+    expected_prev = GENESIS
+    for number, checkpoint in enumerate(LedgerCheckpoint.objects.order_by("seq"), 1):
+        if checkpoint.seq != number:
+            result.checkpoint_problems.append(CheckpointProblem(number, "存证缺失"))
+            return
+        if checkpoint.prev_chain != expected_prev:
+            result.checkpoint_problems.append(
+                CheckpointProblem(checkpoint.seq, "与上一份存证接不上")
+            )
+            return
+        expected_prev = checkpoint.chain
+        result.checkpoint = checkpoint
+    if result.checkpoint is not None:
+        problem = check_checkpoint(result.checkpoint)
+        if problem is not None:
+            result.checkpoint_problems.append(problem)
 
 
 def verify_ledger(*, case_code: str | None = None, stop_at_first: bool = True) -> VerifyResult:
@@ -45,4 +70,6 @@ def verify_ledger(*, case_code: str | None = None, stop_at_first: bool = True) -
                 result.breaks.append(broken)
                 if stop_at_first:
                     return result
+    if not case_code:
+        verify_checkpoints(result)
     return result

@@ -20,8 +20,21 @@ class Command(BaseCommand):
         result = verify_ledger(case_code=options["case"], stop_at_first=not options["all"])
         for broken in result.breaks:
             self.stderr.write(f"断裂：{broken}")
-        if result.breaks:
-            raise CommandError(f"台账记录链校验失败：{len(result.breaks)} 处断裂")
+        for problem in result.checkpoint_problems:
+            self.stderr.write(f"存证不符：{problem}")
+        if result.breaks or result.checkpoint_problems:
+            raise CommandError(
+                f"台账校验失败：{len(result.breaks)} 处断裂，"
+                f"{len(result.checkpoint_problems)} 处存证不符"
+            )
         self.stdout.write(
             f"台账完好：{result.cases} 个事项，{result.events} 条记录，哈希链全部一致"
         )
+        if result.checkpoint is not None:
+            c = result.checkpoint
+            self.stdout.write(
+                f"与存证 #{c.seq}（截至 {c.covers_until:%Y-%m-%d %H:%M}）一致，"
+                f"存证值 {c.chain}：请与公布的值核对"
+            )
+        elif not options["case"]:
+            self.stdout.write("尚无台账存证：运行 manage.py ledger_checkpoint 生成")
