@@ -7,15 +7,20 @@ For each database (SQLite file, PostgreSQL), in one run on one machine:
   clocks with working-day deadlines — one transaction per case, as the router's confident
   auto-dispatch does;
 * **service, three calls**: ``case_accept`` → ``case_classify`` → ``case_dispatch`` in one
-  transaction per case (each re-locks and re-saves the case);
+  ``services.batch()`` per case (each saves the case again; the batch spares re-reading it);
 * **service, step by step**: the same three services, each its own transaction (a dispatcher
   routing by hand);
 * **raw**: the very rows the service path wrote (cases, events, clocks), inserted again with
   ``cursor.executemany`` in one transaction — the ceiling no application code reaches.
 
-Prints cases/s for each and the service/raw ratio. Usage::
+Prints cases/s for each and the service/raw ratio, and the CPU this process spent per
+case on the routed path (on a shared machine wall-clock rates swing; the ratio and the CPU
+figure less so). Usage::
 
     .venv/bin/python bench/ledger_intake.py [--cases 2000] [--db sqlite|postgres|both]
+
+``JISHI_BENCH_PG`` names the PostgreSQL server (its maintenance database) and
+``JISHI_BENCH_PG_DB`` the scratch database made there, so two runs need not share one.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("JISHI_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_BENCH_DB = "jishi_bench_intake"
+PG_BENCH_DB = os.environ.get("JISHI_BENCH_PG_DB", "jishi_bench_intake")
 
 
 def prepare_database(kind: str, name: str = "intake") -> str:
@@ -98,10 +103,11 @@ def run_one(n: int) -> None:
         accept(i, route)
     first_measured = Case.objects.count()
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(n):
         accept(i, route)
     routed_s = time.perf_counter() - started
+    routed_cpu_ms = (time.process_time() - cpu_started) * 1000 / n
 
     half = n // 2
     started = time.perf_counter()
@@ -166,6 +172,7 @@ def run_one(n: int) -> None:
     for label, rate in rates.items():
         print(f"  {label:<44} {rate:8.0f} cases/s")
     raw = n / raw_s
+    print(f"  routed at intake: {routed_cpu_ms:.2f} ms of this process's CPU per case")
     print(
         "  ratio to raw: "
         + ", ".join(

@@ -250,14 +250,16 @@ def _record(
         payload=payload,
         created_at=at,
     )
+    # Ids rather than objects: a step builds one of these every time, and the related objects
+    # would only be cached on an event nothing reads back.
     event = CaseEvent(
-        case=case,
+        case_id=case.pk,  # None at intake, set once the case is inserted
         seq=seq,
         kind=transition.name,
-        actor=acting.user,
+        actor_id=acting.user.pk if acting.user else None,
         actor_name=acting.name[:64],
         actor_role=acting.role,
-        actor_unit=acting.unit,
+        actor_unit_id=acting.unit.pk if acting.unit else None,
         actor_unit_name=acting.unit.name if acting.unit else "",
         from_state=from_state,
         to_state=to_state,
@@ -416,7 +418,7 @@ def _plan_clocks(
             deadline = calendar.add_workdays(at, spec.amount)
         built.append(
             CaseClock(
-                case=case,
+                case_id=case.pk,  # None at intake, set once the case is inserted
                 kind=spec.kind,
                 started_at=at,
                 started_seq=seq,
@@ -764,10 +766,10 @@ def case_accept(
         except IntegrityError as exc:  # the same code drawn twice at the same instant
             raise Conflict("受理编号冲突，请重新提交") from exc
         for event in events:
-            event.case = case
+            event.case_id = case.pk
         rows.insert(events)
         for row in clocks:
-            row.case = case
+            row.case_id = case.pk
         rows.insert(clocks)
         _set_running_clocks(case, clocks)
         _hold(case)
