@@ -1,5 +1,5 @@
 """The router's classifier: TF-IDF over word uni- and bigrams plus character bigrams →
-linear SVM, calibrated.
+linear SVM (one-vs-rest), Platt-calibrated.
 
 Chosen on 5-fold cross-validation of the public labelled data (``bench/router_quality.py``
 prints the comparison): character bigrams add about one point of macro-F1 over words alone
@@ -8,12 +8,30 @@ and SGD ensembles added a few thousandths at most for several times the training
 which matters for the "retrain on 100k cases in under two minutes" budget.
 
 Input is a list of tokens per document (see :mod:`jishi.routing.text`), so the same model
-serves raw text and already-segmented text. Probabilities come from
-``CalibratedClassifierCV`` (sigmoid, 3-fold, one final SVM), normalised to sum to 1.
+serves raw text and already-segmented text.
 
-Privacy: only normalised (masked) tokens ever reach the vectoriser, terms seen in fewer
-than ``min_df`` documents are not kept, and the vectoriser's ``stop_words_`` (the list of
-every dropped term, which scikit-learn keeps by default) is deleted before serialising.
+How it is computed, and why not with scikit-learn's vectoriser:
+
+- n-grams are never built as strings. A word is looked up once in the vocabulary; a word
+  bigram is the pair of the two words' numbers, a character bigram the pair of the two code
+  points, each packed into one integer and found in a sorted array with ``searchsorted``.
+  The same code turns one document or a whole training set into a TF-IDF matrix
+  (sublinear tf, smooth idf, L2 rows: scikit-learn's ``TfidfVectorizer`` numbers, which
+  ``test_classifier`` checks), an order of magnitude faster than a Python analyzer.
+- Identical documents (same tokens, same label) are fitted once with their count as sample
+  weight, which is the same SVM objective as fitting every copy. Ledgers repeat themselves
+  (forwarded and re-submitted cases), and resampled benchmarks even more.
+- Calibration is what ``CalibratedClassifierCV(method="sigmoid", ensemble=False)`` does:
+  out-of-fold SVM scores (stratified folds) fit one sigmoid per class, and the answering
+  SVM is fitted on all the data; here on the one precomputed matrix. The sigmoids count
+  each distinct document once: a copy's held-out score is the same number again, and
+  counting it k times would only make Platt's prior k times surer (a cold-start model
+  trained on a few repeated examples would claim 99.99%).
+
+Privacy: only normalised (masked) tokens ever reach the model, terms seen in fewer than
+``min_df`` distinct documents are not kept (a repeated document does not count twice), and
+the artifact holds the kept vocabulary and numbers only: no list of dropped terms, and no
+pickle (format 2 is a NumPy ``.npz`` read with ``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -21,41 +39,356 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
+import json
 import pickle
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-ARTIFACT_FORMAT = 1
+# 1: pickled scikit-learn objects (still loaded, converted on load); 2: .npz, no pickle.
+ARTIFACT_FORMAT = 2
 
 Tokens = Sequence[str]
 
+# Code points fit in 21 bits, so up to three characters pack into one int64 key.
+_CHAR_BITS = 21
+
 
 def word_ngrams(tokens: Tokens) -> list[str]:
-    """Unigrams and adjacent-pair bigrams; a module-level function so models pickle."""
+    """Unigrams and adjacent-pair bigrams as strings (the analyzer of format-1 artifacts,
+    which reference it by name; kept so they still load)."""
     grams = list(tokens)
     grams.extend([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
     return grams
 
 
 def word_and_char_ngrams(tokens: Tokens) -> list[str]:
-    """Word unigrams and bigrams plus character bigrams of the joined tokens.
-
-    Character bigrams make the model robust to segmentation differences (jieba cuts an
-    unknown name differently in different contexts, and training data may have been
-    segmented by another version); the "#" prefix keeps them apart from two-character
-    words.
-    """
+    """:func:`word_ngrams` plus "#"-prefixed character bigrams of the joined tokens: the
+    terms the model uses, as strings (format-1 analyzer; also the reference in tests)."""
     grams = word_ngrams(tokens)
     joined = "".join(tokens)
     grams.extend(["#" + joined[i : i + 2] for i in range(len(joined) - 1)])
     return grams
+
+
+# --- features ----------------------------------------------------------------------------
+
+
+def _flatten(documents: Sequence[Tokens]) -> tuple[list[str], np.ndarray | None]:
+    """All tokens in one list, and the document each comes from (None for one document:
+    the single-document path skips every "same document?" test)."""
+    if len(documents) == 1:
+        return list(documents[0]), None
+    lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
+    flat = list(itertools.chain.from_iterable(documents))
+    return flat, np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
+
+
+Block = tuple[np.ndarray | None, np.ndarray]
+
+
+def _ngram_keys(
+    tokens: list[str],
+    ids: np.ndarray,
+    doc_of: np.ndarray | None,
+    n_words: int,
+    char_sizes: tuple[int, ...],
+) -> list[Block]:
+    """(document, key) arrays for word bigrams, then for each character n-gram size
+    (document None when ``doc_of`` is None, i.e. for one document).
+
+    ``ids`` are word numbers (-1 for words outside the vocabulary): a bigram with an unknown
+    word cannot be in the vocabulary either (its document frequency is at most the word's).
+    Character n-grams run over each document's tokens joined without spaces, and never
+    across two documents.
+    """
+    first, second = ids[:-1], ids[1:]
+    ok = (first >= 0) & (second >= 0)
+    if doc_of is not None:
+        ok &= doc_of[:-1] == doc_of[1:]
+    blocks: list[Block] = [
+        (None if doc_of is None else doc_of[:-1][ok], first[ok] * n_words + second[ok])
+    ]
+    if not char_sizes:
+        return blocks
+    joined = "".join(tokens).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype="<u4").astype(np.int64)
+    char_doc = None
+    if doc_of is not None:
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        char_doc = np.repeat(doc_of, lengths)
+    for size in char_sizes:
+        count = max(len(codes) - size + 1, 0)
+        keys = codes[:count].copy()
+        for offset in range(1, size):
+            keys <<= _CHAR_BITS
+            keys |= codes[offset : offset + count]
+        if char_doc is None:
+            blocks.append((None, keys))
+        else:
+            ok = char_doc[:count] == char_doc[size - 1 : size - 1 + count]
+            blocks.append((char_doc[:count][ok], keys[ok]))
+    return blocks
+
+
+def _find(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``keys`` in the sorted ``table`` and which of them are there."""
+    if len(table) == 0 or len(keys) == 0:
+        return np.zeros(len(keys), np.int64), np.zeros(len(keys), dtype=bool)
+    pos = np.searchsorted(table, keys)
+    np.minimum(pos, len(table) - 1, out=pos)
+    return pos, table[pos] == keys
+
+
+def _document_frequency(
+    doc: np.ndarray, keys: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys, in how many documents each occurs, and those documents' total weight.
+
+    ``doc`` must be non-decreasing (as :func:`_ngram_keys` makes it), so one stable sort by
+    key leaves every key's documents in order and repeats side by side.
+    """
+    if len(keys) == 0:
+        return keys, np.zeros(0, np.int64), np.zeros(0)
+    doc_bits = max(len(weights).bit_length(), 1)
+    if int(keys.max()) < 1 << (63 - doc_bits):
+        # One plain sort of (key, document) packed into one integer is the fastest way.
+        packed = np.sort((keys << doc_bits) | doc)
+        sorted_keys, sorted_docs = packed >> doc_bits, packed & ((1 << doc_bits) - 1)
+    else:
+        order = np.argsort(keys, kind="stable")
+        sorted_keys, sorted_docs = keys[order], doc[order]
+    new_key = np.empty(len(sorted_keys), dtype=bool)
+    new_key[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_key[1:])
+    new_pair = new_key.copy()
+    new_pair[1:] |= sorted_docs[1:] != sorted_docs[:-1]
+    key_index = (np.cumsum(new_key) - 1)[new_pair]
+    unique = sorted_keys[new_key]
+    df = np.bincount(key_index, minlength=len(unique))
+    weighted = np.bincount(key_index, weights=weights[sorted_docs[new_pair]], minlength=len(unique))
+    return unique, df, weighted
+
+
+@dataclass
+class _Features:
+    """The vocabulary and idf: token lists → TF-IDF rows.
+
+    Columns: words (``words`` values), then word bigrams (``pairs``: sorted keys
+    ``first_word * len(words) + second_word``), then one block per character n-gram size
+    (sorted keys of packed code points).
+    """
+
+    words: dict[str, int]
+    pairs: np.ndarray
+    char_sizes: tuple[int, ...]
+    chars: list[np.ndarray]
+    idf: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return len(self.idf)
+
+    @classmethod
+    def learn(
+        cls,
+        documents: Sequence[Tokens],
+        weights: np.ndarray,
+        *,
+        min_df: int,
+        char_sizes: tuple[int, ...],
+    ) -> _Features:
+        """Keep terms found in at least ``min_df`` of the (distinct) documents; idf from
+        the weighted counts, so a document of weight k counts as k copies."""
+        flat, single = _flatten(documents)
+        doc_of = np.zeros(len(flat), dtype=np.int64) if single is None else single
+        index = {token: i for i, token in enumerate(dict.fromkeys(flat))}
+        token_ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+        ids, word_df, word_weight = _document_frequency(doc_of, token_ids, weights)
+        keep = word_df >= min_df
+        by_id = list(index)
+        words = {by_id[i]: col for col, i in enumerate(ids[keep].tolist())}
+        renumber = np.full(len(index), -1, dtype=np.int64)
+        renumber[ids[keep]] = np.arange(len(words), dtype=np.int64)
+        weight_parts = [word_weight[keep]]
+        tables = []
+        for doc, keys in _ngram_keys(flat, renumber[token_ids], doc_of, len(words), char_sizes):
+            assert doc is not None  # several documents: every key has its document
+            unique, df, weighted = _document_frequency(doc, keys, weights)
+            keep = df >= min_df
+            tables.append(unique[keep])
+            weight_parts.append(weighted[keep])
+        total = float(weights.sum())
+        idf = np.log((1.0 + total) / (1.0 + np.concatenate(weight_parts))) + 1.0
+        return cls(
+            words=words,
+            pairs=tables[0],
+            char_sizes=char_sizes,
+            chars=tables[1:],
+            idf=idf,
+        )
+
+    def entries(self, documents: Sequence[Tokens]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero TF-IDF entries (rows, columns, values), sorted by row then column."""
+        n = len(documents)
+        flat, doc_of = _flatten(documents)
+        ids = np.fromiter(
+            map(self.words.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat)
+        )
+        known = ids >= 0
+        col_parts, row_parts = [ids[known]], [None if doc_of is None else doc_of[known]]
+        offset = len(self.words)
+        blocks = _ngram_keys(flat, ids, doc_of, len(self.words), self.char_sizes)
+        for (doc, keys), table in zip(blocks, [self.pairs, *self.chars], strict=True):
+            if doc is None:
+                # One document: ascending keys let each binary search start where the last
+                # one ended, which touches fewer cache lines.
+                keys = np.sort(keys)
+            pos, hit = _find(table, keys)
+            col_parts.append(pos[hit] + offset)
+            row_parts.append(None if doc is None else doc[hit])
+            offset += len(table)
+        if doc_of is None:
+            cols, counts = np.unique(np.concatenate(col_parts), return_counts=True)
+            rows = np.zeros(len(cols), dtype=np.int64)
+        else:
+            n_features = max(self.n_features, 1)
+            doc_rows = np.concatenate([part for part in row_parts if part is not None])
+            cells, counts = np.unique(
+                doc_rows * n_features + np.concatenate(col_parts), return_counts=True
+            )
+            rows, cols = np.divmod(cells, n_features)
+        values = (np.log(counts) + 1.0) * self.idf[cols]
+        if doc_of is None:
+            norm = np.sqrt(values @ values)
+            if norm > 0:
+                values /= norm
+        else:
+            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n))
+            norms[norms == 0] = 1.0
+            values /= norms[rows]
+        return rows, cols, values
+
+    def transform(self, documents: Sequence[Tokens]) -> sparse.csr_matrix:
+        rows, cols, values = self.entries(documents)
+        indptr = np.zeros(len(documents) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(documents)), out=indptr[1:])
+        return sparse.csr_matrix((values, cols, indptr), shape=(len(documents), self.n_features))
+
+    def terms(self) -> list[str]:
+        """Every feature as a string, in column order (words, "a b", "#" + characters)."""
+        words = list(self.words)
+        out = list(words)
+        first, second = np.divmod(self.pairs, max(len(words), 1))
+        out += [
+            f"{words[a]} {words[b]}" for a, b in zip(first.tolist(), second.tolist(), strict=True)
+        ]
+        mask = (1 << _CHAR_BITS) - 1
+        for size, keys in zip(self.char_sizes, self.chars, strict=True):
+            for key in keys.tolist():
+                codes = [(key >> (_CHAR_BITS * (size - 1 - i))) & mask for i in range(size)]
+                out.append("#" + "".join(map(chr, codes)))
+        return out
+
+
+# --- scores and probabilities ------------------------------------------------------------
+
+
+@dataclass
+class _Scorer:
+    """Linear scores, then per-class sigmoids (``a``, ``b``: p = 1 / (1 + exp(a·s + b)),
+    normalised) or, without calibration (``a`` is None), a softmax."""
+
+    coef: np.ndarray  # (n_features, n_classes) float32: one contiguous row per feature
+    intercept: np.ndarray
+    a: np.ndarray | None = None
+    b: np.ndarray | None = None
+
+    def scores(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+        if n == 1:
+            return (values @ self.coef[cols] + self.intercept)[None, :]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        matrix = sparse.csr_matrix((values, cols, indptr), shape=(n, self.coef.shape[0]))
+        return np.asarray(matrix @ self.coef, dtype=np.float64) + self.intercept
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        if self.a is None or self.b is None:
+            proba = np.exp(scores - scores.max(axis=1, keepdims=True))
+        else:
+            proba = expit(-(self.a * scores + self.b))
+        total = proba.sum(axis=1, keepdims=True)
+        if not total.all():
+            # All sigmoids can underflow together for a far-out document: say "no idea".
+            empty = total[:, 0] <= 0
+            proba[empty] = 1.0
+            total[empty] = proba.shape[1]
+        return proba / total
+
+
+def _svm_scores(svm: LinearSVC, matrix: sparse.csr_matrix) -> np.ndarray:
+    """Decision values as (n, n_classes) for several classes, (n, 1) for two."""
+    scores = np.asarray(svm.decision_function(matrix), dtype=np.float64)
+    return scores.reshape(len(scores), -1)
+
+
+def _platt(scores: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """Platt's sigmoid (with his smoothed targets) fitted by L-BFGS: scikit-learn's
+    ``_sigmoid_calibration``, which is private API, written out."""
+    prior1 = float(positive.sum())
+    prior0 = float(len(positive) - prior1)
+    target = np.where(positive, (prior1 + 1.0) / (prior1 + 2.0), 1.0 / (prior0 + 2.0))
+    scale = float(np.abs(scores).max()) if len(scores) else 1.0
+    scale = scale if scale >= 30 else 1.0
+    f = scores / scale
+
+    def loss_grad(ab: np.ndarray) -> tuple[float, np.ndarray]:
+        z = ab[0] * f + ab[1]  # p(positive) = expit(-z)
+        loss = np.sum(target * np.logaddexp(0.0, z) + (1.0 - target) * np.logaddexp(0.0, -z))
+        g = expit(z) - (1.0 - target)
+        return float(loss), np.array([g @ f, g.sum()])
+
+    start = np.array([0.0, np.log((prior0 + 1.0) / (prior1 + 1.0))])
+    result = minimize(
+        loss_grad,
+        start,
+        method="L-BFGS-B",
+        jac=True,
+        options={"gtol": 1e-6, "ftol": 64 * np.finfo(float).eps},
+    )
+    return float(result.x[0]) / scale, float(result.x[1])
+
+
+def _dedupe(
+    documents: Sequence[Tokens], labels: Sequence[str]
+) -> tuple[list[Tokens], list[str], np.ndarray]:
+    """Distinct (tokens, label) pairs in first-seen order, with how often each occurs."""
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+    docs: list[Tokens] = []
+    kept: list[str] = []
+    counts: list[int] = []
+    for tokens, label in zip(documents, labels, strict=True):
+        key = (label, tuple(tokens))
+        at = seen.get(key)
+        if at is None:
+            seen[key] = len(docs)
+            docs.append(tokens)
+            kept.append(label)
+            counts.append(1)
+        else:
+            counts[at] += 1
+    return docs, kept, np.asarray(counts, dtype=np.float64)
+
+
+# --- the classifier ----------------------------------------------------------------------
 
 
 @dataclass
@@ -66,74 +399,69 @@ class TextClassifier:
     min_df: int = 2
     char_ngrams: bool = True
     calibration_folds: int = 3
-    vectorizer: Any = field(default=None, repr=False)
-    model: Any = field(default=None, repr=False)
+    features: _Features | None = field(default=None, repr=False)
+    scorer: _Scorer | None = field(default=None, repr=False)
     classes: list[str] = field(default_factory=list)
 
     def fit(self, documents: Sequence[Tokens], labels: Sequence[str]) -> TextClassifier:
-        counts: dict[str, int] = {}
-        for label in labels:
-            counts[label] = counts.get(label, 0) + 1
-        if len(counts) < 2:
+        docs, kept, weights = _dedupe(documents, [str(label) for label in labels])
+        y = np.asarray(kept)
+        classes, per_class = np.unique(y, return_counts=True)
+        if len(classes) < 2:
             raise ValueError("至少需要两个类别才能训练")
         # Calibration folds need every class in every fold; a rare class lowers the fold
         # count rather than failing (and a class with one example cannot be calibrated).
-        folds = min(self.calibration_folds, min(counts.values()))
+        folds = min(self.calibration_folds, int(per_class.min()))
         min_df = self.min_df if len(documents) >= 50 else 1
-        self.vectorizer = TfidfVectorizer(
-            analyzer=word_and_char_ngrams if self.char_ngrams else word_ngrams,
-            min_df=min_df,
-            sublinear_tf=True,
-            dtype=np.float32,
+        self.features = _Features.learn(
+            docs, weights, min_df=min_df, char_sizes=(2,) if self.char_ngrams else ()
         )
-        matrix = self.vectorizer.fit_transform(documents)
-        # Every term dropped by min_df would otherwise be pickled with the model.
-        if hasattr(self.vectorizer, "stop_words_"):
-            del self.vectorizer.stop_words_
-        svm = LinearSVC(C=self.c)
+        matrix = self.features.transform(docs)
+        svm = LinearSVC(C=self.c).fit(matrix, y, sample_weight=weights)
+        coef = svm.coef_.T.astype(np.float32)
+        intercept = np.asarray(svm.intercept_, dtype=np.float64)
+        binary = len(classes) == 2
         if folds >= 2:
-            # ensemble=False: the answering SVM is fitted on all the data (the folds only
-            # fit the sigmoids), which scores better than averaging fold models trained
-            # on less data, and predicts at the cost of one SVM.
-            self.model = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+            # Out-of-fold scores: the sigmoids learn how scores of unseen documents map to
+            # being right, which the answering SVM's own training scores would overstate.
+            oof = np.empty((len(y), 1 if binary else len(classes)))
+            splitter = StratifiedKFold(n_splits=folds)
+            for train, test in splitter.split(np.zeros(len(y)), y):
+                part = LinearSVC(C=self.c).fit(
+                    matrix[train], y[train], sample_weight=weights[train]
+                )
+                oof[test] = _svm_scores(part, matrix[test])
+            positives = [y == label for label in classes[-oof.shape[1] :]]
+            ab = np.array([_platt(oof[:, k], pos) for k, pos in enumerate(positives)])
+            a, b = ab[:, 0], ab[:, 1]
+            if binary:
+                # One score s for the second class; P(first) = 1 - P(second) is the sigmoid
+                # with both parameters negated, so both columns share the SVM's row.
+                coef = np.hstack([coef, coef])
+                intercept = np.concatenate([intercept, intercept])
+                a, b = np.concatenate([-a, a]), np.concatenate([-b, b])
+            self.scorer = _Scorer(coef=np.ascontiguousarray(coef), intercept=intercept, a=a, b=b)
         else:
             # Too few examples to calibrate: a softmax over SVM scores still gives ordered
             # scores that sum to 1, and the tiny-data case is only ever a cold start.
-            self.model = svm
-        self.model.fit(matrix, list(labels))
-        self.classes = [str(c) for c in self.model.classes_]
+            if binary:
+                coef = np.hstack([-coef, coef])
+                intercept = np.concatenate([-intercept, intercept])
+            self.scorer = _Scorer(coef=np.ascontiguousarray(coef), intercept=intercept)
+        self.classes = [str(label) for label in classes]
         return self
 
     def predict_proba(self, documents: Sequence[Tokens]) -> np.ndarray:
-        """Rows of class probabilities (columns in ``classes`` order), each summing to 1."""
-        if len(documents) == 1:
-            fast = self._fast_scorer()
-            if fast is not None:
-                return fast.predict_proba(documents[0])[None, :]
-        matrix = self.vectorizer.transform(documents)
-        if hasattr(self.model, "predict_proba"):
-            proba = np.asarray(self.model.predict_proba(matrix), dtype=np.float64)
-        else:
-            scores = np.asarray(self.model.decision_function(matrix), dtype=np.float64)
-            if scores.ndim == 1:  # binary LinearSVC returns one column
-                scores = np.column_stack([-scores, scores])
-            scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-            proba = scores
-        # Normalise once more: guards against float drift so callers can rely on sum == 1.
-        return proba / proba.sum(axis=1, keepdims=True)
+        """Rows of class probabilities (columns in ``classes`` order), each summing to 1.
 
-    def _fast_scorer(self) -> _FastScorer | None:
-        # Built on first use and never pickled: it duplicates what the fitted objects hold.
-        fast = self.__dict__.get("_fast")
-        if fast is None:
-            fast = _FastScorer.build(self)
-            self.__dict__["_fast"] = fast if fast is not None else False
-        return fast or None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_fast", None)
-        return state
+        Many documents at once cost one vectorised pass, not one pass each."""
+        if self.features is None or self.scorer is None:
+            raise ValueError("模型尚未训练")
+        if len(documents) == 0:
+            return np.zeros((0, len(self.classes)))
+        rows, cols, values = self.features.entries(documents)
+        scores = self.scorer.scores(rows, cols, values, len(documents))
+        return self.scorer.probabilities(scores)
 
     def predict(self, documents: Sequence[Tokens]) -> list[str]:
         proba = self.predict_proba(documents)
@@ -146,102 +474,171 @@ class TextClassifier:
         return [(self.classes[i], float(proba[i])) for i in order]
 
     def vocabulary(self) -> list[str]:
-        return list(self.vectorizer.vocabulary_) if self.vectorizer is not None else []
+        return self.features.terms() if self.features is not None else []
 
     # --- artifacts ---------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        payload = {
+        """The fitted model as an ``.npz`` archive: arrays and one JSON header, no pickle."""
+        if self.features is None or self.scorer is None:
+            raise ValueError("模型尚未训练")
+        features, scorer = self.features, self.scorer
+        words = list(features.words)
+        header = {
             "format": ARTIFACT_FORMAT,
-            "sklearn": sklearn.__version__,
-            "classifier": self,
+            "classes": self.classes,
+            "c": self.c,
+            "min_df": self.min_df,
+            "char_ngrams": self.char_ngrams,
+            "calibration_folds": self.calibration_folds,
+            "char_sizes": list(features.char_sizes),
+            "calibrated": scorer.a is not None,
         }
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            # Words as one UTF-8 text plus their lengths: no separator a token could contain.
+            "words": np.frombuffer("".join(words).encode(), dtype=np.uint8),
+            "word_lengths": np.fromiter(map(len, words), dtype=np.int32, count=len(words)),
+            "pairs": features.pairs,
+            "idf": features.idf,
+            "coef": scorer.coef,
+            "intercept": scorer.intercept,
+        }
+        for size, keys in zip(features.char_sizes, features.chars, strict=True):
+            arrays[f"chars{size}"] = keys
+        if scorer.a is not None and scorer.b is not None:
+            arrays["sigmoid_a"], arrays["sigmoid_b"] = scorer.a, scorer.b
         buffer = io.BytesIO()
-        pickle.dump(payload, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]
         return buffer.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes, *, sha256: str | None = None) -> TextClassifier:
-        """Load an artifact; with ``sha256`` given, refuse bytes that do not match it
-        before unpickling (pickle runs code, so only our own artifacts may be loaded)."""
+        """Load an artifact; with ``sha256`` given, refuse bytes that do not match it before
+        reading anything (format-1 artifacts are pickles, and pickle runs code, so only our
+        own may be loaded)."""
         if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
             raise ValueError("模型文件校验失败（SHA-256 不匹配）")
+        if data[:2] == b"PK":
+            return cls._from_npz(data)
         payload = pickle.loads(data)
-        if payload.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"不支持的模型文件格式：{payload.get('format')}")
+        version = payload.get("format") if isinstance(payload, dict) else None
+        if version != 1:
+            raise ValueError(f"不支持的模型文件格式：{version}")
         classifier = payload["classifier"]
-        if not isinstance(classifier, cls):
+        if not isinstance(classifier, cls) or classifier.features is None:
             raise ValueError("模型文件内容无效")
         return classifier
 
-
-class _FastScorer:
-    """One-document prediction without scikit-learn's per-call input validation.
-
-    scikit-learn spends about 90% of a single-document prediction checking its inputs; this
-    computes the same numbers (TF-IDF with sublinear tf and L2 norm, the SVM's scores, the
-    per-class sigmoids, normalisation) directly. ``test_classifier`` checks it agrees with
-    the scikit-learn path. Used only for the calibrated multi-class model.
-    """
-
-    def __init__(
-        self,
-        analyzer: Any,
-        vocabulary: dict[str, int],
-        idf: np.ndarray,
-        coef_t: np.ndarray,
-        intercept: np.ndarray,
-        sigmoid_a: np.ndarray,
-        sigmoid_b: np.ndarray,
-    ) -> None:
-        self.analyzer = analyzer
-        self.vocabulary = vocabulary
-        self.idf = idf
-        self.coef_t = coef_t  # (n_features, n_classes): one contiguous row per feature
-        self.intercept = intercept
-        self.sigmoid_a = sigmoid_a
-        self.sigmoid_b = sigmoid_b
-
     @classmethod
-    def build(cls, model: TextClassifier) -> _FastScorer | None:
-        calibrated = model.model
-        vectorizer = model.vectorizer
-        if not isinstance(calibrated, CalibratedClassifierCV) or len(model.classes) < 3:
-            return None
-        if len(calibrated.calibrated_classifiers_) != 1 or vectorizer.norm != "l2":
-            return None
-        member = calibrated.calibrated_classifiers_[0]
-        svm = member.estimator
-        if getattr(vectorizer, "use_idf", True) is False or not vectorizer.sublinear_tf:
-            return None
+    def _from_npz(cls, data: bytes) -> TextClassifier:
+        try:
+            archive = np.load(io.BytesIO(data), allow_pickle=False)
+            header = json.loads(archive["header"].tobytes())
+            if header.get("format") != ARTIFACT_FORMAT:
+                raise ValueError(f"不支持的模型文件格式：{header.get('format')}")
+            text = archive["words"].tobytes().decode()
+            ends = np.cumsum(archive["word_lengths"]).tolist()
+            starts = [0, *ends][:-1]
+            words = {text[a:b]: i for i, (a, b) in enumerate(zip(starts, ends, strict=True))}
+            sizes = tuple(int(s) for s in header["char_sizes"])
+            features = _Features(
+                words=words,
+                pairs=archive["pairs"],
+                char_sizes=sizes,
+                chars=[archive[f"chars{size}"] for size in sizes],
+                idf=archive["idf"],
+            )
+            calibrated = header["calibrated"]
+            scorer = _Scorer(
+                coef=archive["coef"],
+                intercept=archive["intercept"],
+                a=archive["sigmoid_a"] if calibrated else None,
+                b=archive["sigmoid_b"] if calibrated else None,
+            )
+        except (KeyError, ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+            if isinstance(error, ValueError) and str(error).startswith("不支持"):
+                raise
+            raise ValueError("模型文件内容无效") from error
         return cls(
-            analyzer=vectorizer.build_analyzer(),
-            vocabulary=vectorizer.vocabulary_,
-            idf=np.asarray(vectorizer.idf_, dtype=np.float64),
-            coef_t=np.ascontiguousarray(svm.coef_.T, dtype=np.float64),
-            intercept=np.asarray(svm.intercept_, dtype=np.float64),
-            sigmoid_a=np.array([c.a_ for c in member.calibrators], dtype=np.float64),
-            sigmoid_b=np.array([c.b_ for c in member.calibrators], dtype=np.float64),
+            c=header["c"],
+            min_df=header["min_df"],
+            char_ngrams=header["char_ngrams"],
+            calibration_folds=header["calibration_folds"],
+            features=features,
+            scorer=scorer,
+            classes=list(header["classes"]),
         )
 
-    def predict_proba(self, tokens: Tokens) -> np.ndarray:
-        counts: dict[int, int] = {}
-        vocabulary = self.vocabulary
-        for gram in self.analyzer(tokens):
-            index = vocabulary.get(gram)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
-        if counts:
-            indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            weights = (np.log(tf) + 1.0) * self.idf[indices]
-            weights /= np.sqrt(weights @ weights)
-            scores = weights @ self.coef_t[indices] + self.intercept
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "vectorizer" in state:  # a format-1 pickle: scikit-learn objects
+            state = _convert_format1(state)
+        self.__dict__.update(state)
+
+
+def _convert_format1(state: dict[str, Any]) -> dict[str, Any]:
+    """Turn a format-1 classifier (``TfidfVectorizer`` + calibrated or plain ``LinearSVC``)
+    into this module's arrays; it then predicts the same numbers. ``features`` is left None
+    (and ``from_bytes`` refuses the artifact) when the layout is not one format 1 wrote."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    state = dict(state)
+    vectorizer, model = state.pop("vectorizer"), state.pop("model")
+    state["features"] = state["scorer"] = None
+    if vectorizer is None or model is None:
+        return state
+    if isinstance(model, CalibratedClassifierCV):
+        if len(model.calibrated_classifiers_) != 1:
+            return state
+        member = model.calibrated_classifiers_[0]
+        svm = member.estimator
+        a = np.array([c.a_ for c in member.calibrators], dtype=np.float64)
+        b = np.array([c.b_ for c in member.calibrators], dtype=np.float64)
+    elif isinstance(model, LinearSVC):
+        svm, a, b = model, None, None
+    else:
+        return state
+    char_ngrams = vectorizer.analyzer is word_and_char_ngrams
+    # Sort the old terms into this module's blocks; ``old`` gives each new column's source.
+    words: dict[str, int] = {}
+    old_words: list[int] = []
+    pair_terms: list[tuple[str, str, int]] = []
+    char_terms: list[tuple[int, int]] = []
+    for term, column in vectorizer.vocabulary_.items():
+        if char_ngrams and term.startswith("#") and len(term) == 3:
+            char_terms.append(((ord(term[1]) << _CHAR_BITS) | ord(term[2]), column))
+        elif " " in term:
+            first, second = term.split(" ", 1)
+            pair_terms.append((first, second, column))
         else:
-            scores = self.intercept.copy()
-        # scikit-learn's sigmoid calibration: p = 1 / (1 + exp(a·f + b)), then normalised.
-        proba = 1.0 / (1.0 + np.exp(self.sigmoid_a * scores + self.sigmoid_b))
-        total = proba.sum()
-        if total <= 0:
-            return np.full(len(proba), 1.0 / len(proba))
-        return proba / total
+            words[term] = len(old_words)
+            old_words.append(column)
+    pair_list = [
+        (words[x] * len(words) + words[y], column)
+        for x, y, column in pair_terms
+        if x in words and y in words
+    ]
+    pair_list.sort()
+    char_terms.sort()
+    old = np.array(
+        old_words + [col for _, col in pair_list] + [col for _, col in char_terms], dtype=np.int64
+    )
+    coef = np.asarray(svm.coef_, dtype=np.float64).T[old]
+    intercept = np.asarray(svm.intercept_, dtype=np.float64)
+    if coef.shape[1] == 1:  # binary: one score for the second class
+        if a is not None and b is not None:
+            coef, intercept = np.hstack([coef, coef]), np.concatenate([intercept, intercept])
+            a, b = np.concatenate([-a, a]), np.concatenate([-b, b])
+        else:
+            coef, intercept = np.hstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    state["features"] = _Features(
+        words=words,
+        pairs=np.array([key for key, _ in pair_list], dtype=np.int64),
+        char_sizes=(2,) if char_ngrams else (),
+        chars=[np.array([key for key, _ in char_terms], dtype=np.int64)] if char_ngrams else [],
+        idf=np.asarray(vectorizer.idf_, dtype=np.float64)[old],
+    )
+    state["scorer"] = _Scorer(
+        coef=np.ascontiguousarray(coef, dtype=np.float32), intercept=intercept, a=a, b=b
+    )
+    return state

@@ -43,6 +43,9 @@ _FULLWIDTH[0x00A0] = 0x20
 _FULLWIDTH_ANY = re.compile("[\uff0b\uff0d\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]")
 
 _TAG = re.compile(r"<[^<>]{0,500}>")
+# Spreadsheet exports write a line break inside a cell as "_x000D_" (Excel's escape for a
+# control character); ledgers imported from Excel are full of them.
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _SPACE = re.compile(r"\s+")
 # Zero-width characters pasted from web pages and chat apps split words invisibly.
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
@@ -83,20 +86,61 @@ def mask_numbers(text: str) -> str:
     return _CANDIDATE.sub(_mask_stretch, text)
 
 
+# CJK Unified Ideographs (the Basic block, extension A and the supplementary-plane
+# extensions) and the compatibility ideographs: every code point OpenCC's t2s could rewrite.
+_IDEOGRAPHS = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
+_traditional: re.Pattern[str] | None = None
+
+
+def _traditional_pattern() -> re.Pattern[str]:
+    """A pattern matching any character that t2s changes on its own.
+
+    Built once per process from the installed OpenCC (every ideograph converted in one call,
+    about a tenth of a second), so it follows the dictionary's version. Supplementary-plane
+    ideographs are rare and all taken as Traditional: one range keeps the character class a
+    bitmap, which searches several times faster than OpenCC converts.
+    """
+    global _traditional
+    if _traditional is None:
+        chars = [chr(c) for low, high in _IDEOGRAPHS[:3] for c in range(low, high + 1)]
+        converted = to_simplified("\n".join(chars)).split("\n")
+        if len(converted) == len(chars):
+            changed = "".join(c for c, s in zip(chars, converted, strict=True) if c != s)
+            _traditional = re.compile(f"[{changed}\U00020000-\U0003134f]")
+        else:  # cannot happen with a well-formed dictionary; convert everything then
+            _traditional = re.compile(".", re.DOTALL)
+    return _traditional
+
+
 def normalize(text: str | None) -> str:
-    """Markup stripped, full-width letters and digits made half-width, Traditional made
-    Simplified, phone and ID numbers masked, whitespace collapsed to single spaces."""
+    """Markup and spreadsheet escapes stripped, full-width letters and digits made
+    half-width, Traditional made Simplified, phone and ID numbers masked, whitespace
+    collapsed to single spaces.
+
+    Only text containing a Traditional character goes through OpenCC's t2s: the check is
+    cheaper than the conversion, and t2s also rewrites a few Simplified phrases that are
+    Traditional spellings of something else (it turns 打坏 "smashed" into 打坯 "beat clay
+    into shape"), which Simplified text, nearly all of it, must not suffer.
+    """
     if not text:
         return ""
     if "<" in text:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(" ", text)
     # Searching first is cheap; translate() walks every character even when none changes.
     if _FULLWIDTH_ANY.search(text):
         text = text.translate(_FULLWIDTH)
     text = _ZERO_WIDTH.sub("", text)
-    text = to_simplified(text)
+    if _traditional_pattern().search(text):
+        text = to_simplified(text)
     text = mask_numbers(text)
     return _SPACE.sub(" ", text).strip()
 
@@ -141,24 +185,25 @@ _filtered: dict[str, str] = {}
 _FILTER_CACHE_MAX = 500_000
 
 
+def _filter_one(raw: str) -> str:
+    # strip("[] ") turns a masked "[电话]" arriving whole on the segmented path into the
+    # same "电话" that the raw path gets when jieba splits off the brackets.
+    token = raw.strip("[] \t\n").lower()
+    token = token if _keep(token) else ""
+    _filtered[raw] = token
+    return token
+
+
 def filter_tokens(tokens: Iterable[str]) -> list[str]:
     """Lower-case Latin letters, drop whitespace, punctuation and stopwords."""
-    cache = _filtered
-    if len(cache) > _FILTER_CACHE_MAX:
-        cache.clear()
-    out = []
-    for raw in tokens:
-        token = cache.get(raw)
-        if token is None:
-            # strip("[] ") turns a masked "[电话]" arriving whole on the segmented path into
-            # the same "电话" that the raw path gets when jieba splits off the brackets.
-            token = raw.strip("[] \t\n").lower()
-            if not _keep(token):
-                token = ""
-            cache[raw] = token
-        if token:
-            out.append(token)
-    return out
+    if len(_filtered) > _FILTER_CACHE_MAX:
+        _filtered.clear()
+    raw = tokens if isinstance(tokens, list) else list(tokens)
+    # One C-level pass of lookups; Python runs only for tokens never seen before.
+    found = list(map(_filtered.get, raw))
+    if None in found:
+        found = [_filter_one(t) if f is None else f for t, f in zip(raw, found, strict=True)]
+    return list(filter(None, found))
 
 
 # --- segmentation ----------------------------------------------------------------------

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import pickle
 import re
 
 import numpy as np
 import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
 
 from jishi.routing import text
-from jishi.routing.classifier import TextClassifier
+from jishi.routing.classifier import TextClassifier, word_and_char_ngrams
 from jishi.routing.tests.conftest import synthetic_corpus
 
 
@@ -62,8 +68,6 @@ def test_masked_numbers_never_reach_the_model() -> None:
 
 
 def test_artifact_round_trip_and_checksum(fitted: TextClassifier) -> None:
-    import hashlib
-
     data = fitted.to_bytes()
     digest = hashlib.sha256(data).hexdigest()
     loaded = TextClassifier.from_bytes(data, sha256=digest)
@@ -87,9 +91,118 @@ def test_fit_refuses_one_class() -> None:
         TextClassifier().fit([["a"], ["b"]], ["x", "x"])
 
 
-def test_fast_single_document_path_matches_scikit_learn(fitted: TextClassifier) -> None:
+def test_one_document_alone_scores_as_in_a_batch(fitted: TextClassifier) -> None:
     docs = [text.segment(t) for t in ("学校门口噪音大", "医院", "", "完全无关的词语")]
-    batch = fitted.predict_proba(docs)  # the scikit-learn path
-    assert fitted._fast_scorer() is not None
+    batch = fitted.predict_proba(docs)
     for i, doc in enumerate(docs):
-        np.testing.assert_allclose(fitted.predict_proba([doc])[0], batch[i], rtol=1e-5)
+        np.testing.assert_allclose(fitted.predict_proba([doc])[0], batch[i], rtol=1e-12)
+    assert fitted.predict_proba([]).shape == (0, 4)
+
+
+def _reference_vectorizer(docs: list[list[str]], terms: list[str]) -> TfidfVectorizer:
+    """scikit-learn's TF-IDF over the same terms: what the model's own arithmetic replaces."""
+    vectorizer = TfidfVectorizer(analyzer=word_and_char_ngrams, vocabulary=terms, sublinear_tf=True)
+    return vectorizer.fit(docs)
+
+
+def test_features_are_scikit_learn_tf_idf() -> None:
+    texts, labels = synthetic_corpus()
+    docs = [text.segment(t) for t in texts]
+    model = TextClassifier().fit(docs, labels)
+    assert model.features is not None
+    ours = model.features.transform(docs).toarray()
+    reference = _reference_vectorizer(docs, model.vocabulary()).transform(docs)
+    np.testing.assert_allclose(ours, reference.toarray(), atol=1e-12)
+
+
+def test_probabilities_are_calibrated_svm_probabilities() -> None:
+    texts, labels = synthetic_corpus()
+    docs = [text.segment(t) for t in texts]
+    model = TextClassifier().fit(docs, labels)
+    vectorizer = _reference_vectorizer(docs, model.vocabulary())
+    reference = CalibratedClassifierCV(
+        LinearSVC(C=model.c), method="sigmoid", cv=3, ensemble=False
+    ).fit(vectorizer.transform(docs), labels)
+    probe = [text.segment(t) for t in ("学校门口噪音大", "医院的护士", "公交车站", "")]
+    expected = reference.predict_proba(vectorizer.transform(probe))
+    # liblinear stops at a tolerance, so two fits agree closely but not to the last digit.
+    np.testing.assert_allclose(model.predict_proba(probe), expected, atol=1e-3)
+
+
+def test_two_classes_give_two_calibrated_columns() -> None:
+    texts, labels = synthetic_corpus()
+    keep = [i for i, label in enumerate(labels) if label in ("交通运输", "教育文体")]
+    model = TextClassifier().fit([text.segment(texts[i]) for i in keep], [labels[i] for i in keep])
+    proba = model.predict_proba([text.segment("学校老师"), text.segment("公交车拥堵")])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.classes == ["交通运输", "教育文体"]
+    assert proba[0].argmax() == 1 and proba[1].argmax() == 0
+
+
+def test_a_repeated_document_does_not_make_its_words_common() -> None:
+    texts, labels = synthetic_corpus()
+    docs = [text.segment(t) for t in texts]
+    # The same rare name submitted three times is still one document's word.
+    docs += [["张三丰", "小区", "噪音"]] * 3
+    labels += ["环境保护"] * 3
+    model = TextClassifier().fit(docs, labels)
+    assert not any("张三丰" in term or "三丰" in term for term in model.vocabulary())
+
+
+def test_duplicates_weigh_like_copies() -> None:
+    texts, labels = synthetic_corpus()
+    docs = [text.segment(t) for t in texts]
+    once = TextClassifier(calibration_folds=1).fit(docs, labels)
+    # Every document twice: the same vocabulary, and the SVM objective of C doubled.
+    twice = TextClassifier(calibration_folds=1).fit(docs * 2, labels * 2)
+    doubled = TextClassifier(c=1.0, calibration_folds=1).fit(docs, labels)
+    assert twice.vocabulary() == once.vocabulary()
+    probe = [text.segment("学校门口噪音大")]
+    np.testing.assert_allclose(twice.predict_proba(probe), doubled.predict_proba(probe), atol=0.02)
+
+
+def test_artifact_is_an_npz_without_pickles(fitted: TextClassifier) -> None:
+    data = fitted.to_bytes()
+    assert data[:2] == b"PK"
+    archive = np.load(io.BytesIO(data), allow_pickle=False)
+    assert {"header", "words", "coef", "idf"} <= set(archive.files)
+    loaded = TextClassifier.from_bytes(data)
+    assert loaded.vocabulary() == fitted.vocabulary()
+    assert loaded.classes == fitted.classes
+    docs = [text.segment("学校门口噪音大"), text.segment("医院")]
+    np.testing.assert_array_equal(loaded.predict_proba(docs), fitted.predict_proba(docs))
+
+
+def test_format_1_artifacts_still_load_and_predict_the_same() -> None:
+    """A version stored before format 2 (pickled scikit-learn objects) keeps answering."""
+    texts, labels = synthetic_corpus()
+    docs = [text.segment(t) for t in texts]
+    vectorizer = TfidfVectorizer(
+        analyzer=word_and_char_ngrams, min_df=2, sublinear_tf=True, dtype=np.float32
+    )
+    matrix = vectorizer.fit_transform(docs)
+    calibrated = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3, ensemble=False)
+    calibrated.fit(matrix, labels)
+    legacy = TextClassifier.__new__(TextClassifier)
+    legacy.__dict__.update(
+        c=0.5,
+        min_df=2,
+        char_ngrams=True,
+        calibration_folds=3,
+        vectorizer=vectorizer,
+        model=calibrated,
+        classes=[str(c) for c in calibrated.classes_],
+    )
+    data = pickle.dumps({"format": 1, "sklearn": "1.9.1", "classifier": legacy})
+    loaded = TextClassifier.from_bytes(data, sha256=hashlib.sha256(data).hexdigest())
+    probe = [text.segment(t) for t in ("学校门口噪音大", "医院的护士", "公交车站", "")]
+    expected = calibrated.predict_proba(vectorizer.transform(probe))
+    np.testing.assert_allclose(loaded.predict_proba(probe), expected, rtol=1e-5, atol=1e-7)
+    assert sorted(loaded.vocabulary()) == sorted(vectorizer.vocabulary_)
+
+
+def test_unknown_artifact_formats_are_refused(fitted: TextClassifier) -> None:
+    with pytest.raises(ValueError, match="格式"):
+        TextClassifier.from_bytes(pickle.dumps({"format": 99}))
+    with pytest.raises(ValueError, match="无效"):
+        TextClassifier.from_bytes(fitted.to_bytes()[:200])
