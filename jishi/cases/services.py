@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -1069,16 +1069,28 @@ def case_interim_reply(
 
 
 def case_reply(
-    *, actor: Actor, case: Case | int, text: str, expected_version: int | None = None
+    *,
+    actor: Actor,
+    case: Case | int,
+    text: str,
+    quality: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Case:
-    """The unit's answer to the citizen; stops the handling clock and awaits the callback."""
+    """The unit's answer to the citizen; stops the handling clock and awaits the callback.
+
+    ``quality``: the reply check's scores (``ReplyScore.as_payload``), kept on the event so
+    the bulletin can rank units by how well they answer.
+    """
     text = _clean_text(text, field="text", label="答复内容", required=True, limit=TEXT_MAX)
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
         case.replied_at = at
         case.supervised = False
         outcomes = _clock_outcomes(case, [ClockKind.HANDLING, ClockKind.SUPERVISION], at)
-        return {"text": text, "clocks": outcomes}
+        payload: dict[str, Any] = {"text": text, "clocks": outcomes}
+        if quality:
+            payload["quality"] = dict(quality)
+        return payload
 
     return _transition(
         actor=actor,

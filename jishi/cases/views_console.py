@@ -73,24 +73,29 @@ def _merge(user: User, case: Case, d: dict[str, Any]) -> Case:
 def _reply(user: User, case: Case, d: dict[str, Any]) -> Case:
     """Send the reply, unless the reply check finds it thin and the replier has not yet
     confirmed: then the form comes back with the reasons and a "仍然发送" box."""
-    if d.get("check") and not d.get("confirm"):
-        score = score_reply(
-            message=case.text,
-            subject=case.title,
-            reply=d["text"],
-            asked_at=case.accepted_at,
-            replied_at=clock.now(),
+    score = score_reply(
+        message=case.text,
+        subject=case.title,
+        reply=d["text"],
+        asked_at=case.accepted_at,
+        replied_at=clock.now(),
+    )
+    if d.get("check") and not d.get("confirm") and score.needs_warning:
+        # The reasons above the form; the box to send anyway, with its hint, below it.
+        raise InvalidInput(
+            score.warning_text,
+            errors={
+                "__all__": [score.warning_text],
+                "confirm": [_("可修改答复后重新提交；确认无误请勾选“仍然发送”")],
+            },
         )
-        if score.needs_warning:
-            # The reasons above the form; the box to send anyway, with its hint, below it.
-            raise InvalidInput(
-                score.warning_text,
-                errors={
-                    "__all__": [score.warning_text],
-                    "confirm": [_("可修改答复后重新提交；确认无误请勾选“仍然发送”")],
-                },
-            )
-    return services.case_reply(actor=user, case=case, text=d["text"], expected_version=_v(d))
+    return services.case_reply(
+        actor=user,
+        case=case,
+        text=d["text"],
+        quality=score.as_payload(confirmed=bool(d.get("confirm"))),
+        expected_version=_v(d),
+    )
 
 
 def _attach(user: User, case: Case, d: dict[str, Any]) -> Case:

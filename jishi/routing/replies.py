@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -125,6 +125,18 @@ class ReplyScore:
     @property
     def needs_warning(self) -> bool:
         return self.total < WARN_BELOW
+
+    def as_payload(self, *, confirmed: bool = False) -> dict[str, Any]:
+        """What the reply event keeps, for the bulletin: the scores, whether the replier was
+        warned, and whether they sent it anyway."""
+        return {
+            "score": self.total,
+            "relevance": self.relevance,
+            "substance": self.substance,
+            "timeliness": self.timeliness,
+            "warned": self.needs_warning,
+            "confirmed": confirmed and self.needs_warning,
+        }
 
     @property
     def warning_text(self) -> str:

@@ -15,6 +15,7 @@ from jishi.cases.models import Case, State
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
 from jishi.routing import duplicates
+from jishi.routing.replies import WARN_BELOW
 from jishi.testing.browser import login, screenshot
 from jishi.testing.fixtures import County
 
@@ -82,7 +83,11 @@ def test_confirmed_thin_reply_is_sent(
     _reply(client, fresh(case), BOILERPLATE, **{"reply-confirm": "on"})
     case = fresh(case)
     assert case.state == State.REPLIED
-    assert case.events.get(kind="reply").payload["text"] == BOILERPLATE
+    payload = case.events.get(kind="reply").payload
+    assert payload["text"] == BOILERPLATE
+    # The bulletin will know this reply was flagged and sent anyway.
+    quality = payload["quality"]
+    assert quality["warned"] and quality["confirmed"] and quality["score"] < WARN_BELOW
 
 
 def test_specific_reply_is_sent_at_once(
@@ -93,6 +98,10 @@ def test_specific_reply_is_sent_at_once(
     html = _reply(client, case, SPECIFIC)
     assert "答复可能未回应诉求" not in html
     assert fresh(case).state == State.REPLIED
+    quality = fresh(case).events.get(kind="reply").payload["quality"]
+    assert not quality["warned"] and not quality["confirmed"]
+    assert quality["score"] >= WARN_BELOW
+    assert set(quality) >= {"relevance", "substance", "timeliness"}
 
 
 # --- duplicates and the one-click merge -----------------------------------------------------
