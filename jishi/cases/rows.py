@@ -94,8 +94,8 @@ def insert(objs: Sequence[Model]) -> None:
         for obj in objs:
             obj.save(force_insert=True)
         return
-    if not conn.features.can_return_rows_from_bulk_insert:
-        model._default_manager.bulk_create(objs)
+    if not conn.features.can_return_rows_from_bulk_insert or any(o.pk is not None for o in objs):
+        model._default_manager.bulk_create(objs)  # no RETURNING, or ids of their own
         return
     key = ("insert", model, len(objs), conn.vendor)
     cached = _statements.get(key)
