@@ -154,7 +154,8 @@ def _release(case: Case) -> None:
 
 
 def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
-    """Pick the actor's post that allows this transition on this case, or refuse."""
+    """Pick the actor's post that allows this transition on this case, or refuse. The caller
+    has already refused a case the actor cannot see (``_apply_transition``)."""
     if isinstance(actor, Citizen):
         if CITIZEN not in transition.roles:
             raise PermissionDenied("群众不能执行此操作")
@@ -163,8 +164,6 @@ def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
         if SYSTEM not in transition.roles:
             raise PermissionDenied("系统不能执行此操作")
         return Acting(None, SYSTEM, None, actor.name)
-    if case is not None and not can_see(actor, case):
-        raise NotFound("事项不存在")
     posts = active_posts(actor)
     candidates = [(p.role, p.unit) for p in posts]
     if actor.is_superuser:
