@@ -1,9 +1,10 @@
 """Console pages through the real HTTP server, beside the SQL their main list needs.
 
 Builds the demo county's organisation, takes in a few hundred varied cases through the
-services, then multiplies those rows with plain inserts up to ``--cases`` (the page timings
-need volume, not a year of replayed history; the copies' hash chains name their originals'
-codes, so ``verify_ledger`` is not meant for this database). Then, with gunicorn (2 workers)
+services (most of them closed, as in a mature ledger), then multiplies those rows with plain
+inserts up to ``--cases`` (the page timings need volume, not a year of replayed history;
+the copies' hash chains name their originals' codes, so ``verify_ledger`` is not meant for
+this database). Then, with gunicorn (2 workers)
 on loopback, times each page sequentially (p50/p95 over ``--repeat`` requests) and, in the
 same run, the single SQL query behind each page's main list. Usage::
 
@@ -53,16 +54,21 @@ def populate(total: int) -> dict[str, Any]:
     rng = random.Random(7)
     villages = list(Unit.objects.filter(kind=UnitKind.VILLAGE).select_related("parent"))
     dispatcher = User.objects.get(username="dispatcher")
+    handler = User.objects.get(username="chengguan")
+    chengguan = Unit.objects.get(name="城关镇")
+    home = [v for v in villages if v.parent_id == chengguan.pk]
     leaves = [c for c in categories.values() if c.owning_unit_id and c.parent_id]
     templates = []
+    # Most of a mature ledger is history: of every 20 template cases one waits for routing,
+    # one for acknowledgement, one is being handled, one awaits the callback and sixteen are
+    # closed. (Copies spread them over every township; the events name the originals.)
     for i in range(300):
-        village = rng.choice(villages)
+        village = rng.choice(home)
         category = rng.choice(leaves)
-        township = village.parent
-        assert township is not None
-        place = DemoPlace(township=township.name, village=village.name)
+        place = DemoPlace(township=chengguan.name, village=village.name)
         title, body = generate_case_text(category.code, rng, place)
-        route = services.Route(actor=dispatcher, category=category, lead_unit=township)
+        route = services.Route(actor=dispatcher, category=category, lead_unit=chengguan)
+        stage = i % 20
         with services.batch():
             case = services.case_accept(
                 actor=services.Citizen(),
@@ -72,8 +78,18 @@ def populate(total: int) -> dict[str, Any]:
                 text=body,
                 village=village,
                 citizen_phone=f"139{i:08d}",
-                route=route if i % 3 else None,
+                route=route if stage else None,
             )
+            if stage >= 2:
+                case = services.case_acknowledge(actor=handler, case=case)
+            if stage >= 3:
+                case = services.case_reply(
+                    actor=handler, case=case, text="已安排人员到现场处理，问题已解决。"
+                )
+            if stage >= 4:
+                case = services.case_callback(
+                    actor=dispatcher, case=case, resolved=True, satisfaction=5
+                )
         templates.append(case.pk)
     # Copies: same columns, new ids and codes, spread over townships and months.
     columns = {m: [f.column for f in m._meta.concrete_fields] for m in (Case, CaseEvent, CaseClock)}
@@ -142,7 +158,6 @@ def populate(total: int) -> dict[str, Any]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    chengguan = Unit.objects.get(name="城关镇")
     return {"township": chengguan.pk, "cases": Case.objects.count()}
 
 

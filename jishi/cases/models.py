@@ -253,6 +253,8 @@ class Case(models.Model):
         ordering = ["-accepted_at", "-id"]
         indexes = [
             models.Index(fields=["state", "handling_due"], name="case_state_due"),
+            # "To acknowledge" in my work lists dispatched cases by response deadline.
+            models.Index(fields=["state", "response_due"], name="case_state_response_due"),
             models.Index(fields=["lead_unit", "state"], name="case_lead_state"),
             models.Index(fields=["township", "state"], name="case_township_state"),
             models.Index(fields=["village", "state"], name="case_village_state"),

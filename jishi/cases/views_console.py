@@ -340,6 +340,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "empty_groups": [g for g in groups if not g.count],
             "total": sum(g.count for g in groups),
+            "capped": any(g.capped for g in groups),
             "dispatch_url": reverse("cases:dispatch"),
             "posts": sel.active_posts(request.user),
             "has_posts": bool(sel.active_posts(request.user)) or request.user.is_superuser,

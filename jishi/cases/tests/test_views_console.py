@@ -837,6 +837,28 @@ def test_my_work_query_count_is_bounded(
         assert response.status_code == 200
 
 
+def test_a_huge_backlog_is_counted_only_up_to_the_cap(
+    client: Client,
+    county: County,
+    dispatcher: User,
+    township_handler: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jishi.cases import selectors_console
+
+    with services.batch():
+        for _ in range(24):
+            builders.dispatched(county, dispatcher)
+    monkeypatch.setattr(selectors_console, "WORK_COUNT_CAP", 22)
+    html = signed_in(client, township_handler).get("/console/").content.decode()
+    assert '<span class="count" aria-label="22+ 件">22+</span>' in html
+    assert "共 22+ 件事项等您处理" in html and "还有很多，在台账中查看全部" in html
+    monkeypatch.setattr(selectors_console, "WORK_COUNT_CAP", 999)
+    html = client.get("/console/").content.decode()
+    assert '<span class="count" aria-label="24 件">24</span>' in html
+    assert "还有 4 件，在台账中查看全部" in html
+
+
 def test_case_page_query_count_is_bounded(
     client: Client,
     county: County,
