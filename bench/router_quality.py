@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -38,9 +39,10 @@ DATA = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data")
 OVERLAP_JACCARD = 0.6
 
 OPTIONS: dict[str, TextClassifier] = {
-    "default: word 1-2 + char 2, SVM C=0.5, sigmoid-calibrated": TextClassifier(),
-    "word 1-2 only, SVM C=0.5, calibrated": TextClassifier(char_ngrams=False),
-    "word 1-2 + char 2, SVM C=1, calibrated": TextClassifier(c=1.0),
+    "default: word 1-2 + char 2, SVM C=1 balanced, sigmoid-calibrated": TextClassifier(),
+    "word 1-2 + char 1-2, SVM C=1 balanced, calibrated": TextClassifier(char_unigrams=True),
+    "word 1-2 + char 2, SVM C=0.5 unweighted, calibrated": TextClassifier(c=0.5, balanced=False),
+    "word 1-2 only, SVM C=1 balanced, calibrated": TextClassifier(char_ngrams=False),
 }
 
 
@@ -53,9 +55,7 @@ def cross_validate(docs: list[list[str]], labels: list[str], option: TextClassif
     predicted = np.empty(len(y), dtype=object)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
-        model = TextClassifier(
-            c=option.c, min_df=option.min_df, char_ngrams=option.char_ngrams
-        ).fit([docs[i] for i in train_idx], y[train_idx].tolist())
+        model = dataclasses.replace(option).fit([docs[i] for i in train_idx], y[train_idx].tolist())
         predicted[test_idx] = model.predict([docs[i] for i in test_idx])
     return float(f1_score(y, predicted.astype(str), average="macro"))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
@@ -189,7 +190,9 @@ def _filter_one(raw: str) -> str:
     # strip("[] ") turns a masked "[电话]" arriving whole on the segmented path into the
     # same "电话" that the raw path gets when jieba splits off the brackets.
     token = raw.strip("[] \t\n").lower()
-    token = token if _keep(token) else ""
+    # Interned: the model's vocabulary holds the same string objects, so looking a token up
+    # there is a pointer comparison, not a read of another copy of the string.
+    token = sys.intern(token) if _keep(token) else ""
     _filtered[raw] = token
     return token
 

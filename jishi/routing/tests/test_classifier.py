@@ -121,7 +121,7 @@ def test_probabilities_are_calibrated_svm_probabilities() -> None:
     model = TextClassifier().fit(docs, labels)
     vectorizer = _reference_vectorizer(docs, model.vocabulary())
     reference = CalibratedClassifierCV(
-        LinearSVC(C=model.c), method="sigmoid", cv=3, ensemble=False
+        LinearSVC(C=model.c, class_weight="balanced"), method="sigmoid", cv=3, ensemble=False
     ).fit(vectorizer.transform(docs), labels)
     probe = [text.segment(t) for t in ("学校门口噪音大", "医院的护士", "公交车站", "")]
     expected = reference.predict_proba(vectorizer.transform(probe))
@@ -155,7 +155,7 @@ def test_duplicates_weigh_like_copies() -> None:
     once = TextClassifier(calibration_folds=1).fit(docs, labels)
     # Every document twice: the same vocabulary, and the SVM objective of C doubled.
     twice = TextClassifier(calibration_folds=1).fit(docs * 2, labels * 2)
-    doubled = TextClassifier(c=1.0, calibration_folds=1).fit(docs, labels)
+    doubled = TextClassifier(c=2.0, calibration_folds=1).fit(docs, labels)
     assert twice.vocabulary() == once.vocabulary()
     probe = [text.segment("学校门口噪音大")]
     np.testing.assert_allclose(twice.predict_proba(probe), doubled.predict_proba(probe), atol=0.02)
