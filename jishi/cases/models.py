@@ -387,6 +387,9 @@ class CaseClock(models.Model):
             models.Index(
                 fields=["due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
             ),
+            # "Answered late" on every ledger row and the overdue filter: a small index, so
+            # the planner looks clocks up by case instead of scanning them all.
+            models.Index(fields=["case"], name="clock_late_case", condition=Q(outcome="late")),
         ]
 
     def __str__(self) -> str:

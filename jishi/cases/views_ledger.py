@@ -104,6 +104,26 @@ def _rows(cases: Sequence[Case]) -> list[Row]:
     return rows
 
 
+def _page(queryset: QuerySet[Case], offset: int, per_page: int) -> tuple[list[Case], bool]:
+    """One page of rows, and whether there are more.
+
+    The page's ids first (filter, sort and limit over the case table alone), then those
+    rows with their units, category and lateness: otherwise PostgreSQL may join every
+    matching row (thousands, for a common word) before sorting and keeping a hundred.
+    """
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    more = len(ids) > per_page
+    ids = ids[:per_page]
+    rows = (
+        Case.objects.filter(pk__in=ids)
+        .select_related("category", "township", "village", "lead_unit")
+        .defer(*LIST_DEFERRED, "text")
+        .annotate(answered_late=answered_late_condition())
+    )
+    by_pk = {case.pk: case for case in rows}
+    return [by_pk[pk] for pk in ids], more
+
+
 def _page_number(request: HttpRequest, per_page: int) -> int:
     try:
         number = int(request.GET.get("page", "1"))
@@ -132,13 +152,11 @@ def _page_url(request: HttpRequest, number: int) -> str:
 def ledger(request: HttpRequest) -> HttpResponse:
     """The ledger list; an htmx request aimed at the results gets only the results."""
     form = LedgerFilterForm(request.GET or None)
-    queryset = ledger_cases(request.user, form).defer(*LIST_DEFERRED, "text")  # type: ignore[arg-type]
+    queryset = ledger_cases(request.user, form)  # type: ignore[arg-type]
     per_page = form.page_size
     number = _page_number(request, per_page)
     offset = (number - 1) * per_page
-    page = queryset.annotate(answered_late=answered_late_condition())
-    fetched = list(page[offset : offset + per_page + 1])
-    cases, more = fetched[:per_page], len(fetched) > per_page
+    cases, more = _page(queryset, offset, per_page)
     # A short first page is its own count; otherwise count, capped.
     total = len(cases) if number == 1 and not more else _capped_count(queryset)
     capped = total > COUNT_CAP
