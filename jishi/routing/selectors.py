@@ -45,6 +45,8 @@ def active_model(target: str) -> RouterModel | None:
 # query per submission. Saving or deleting a RouterModel forgets it at once in this process
 # (see apps.py); other processes pick an activation up within ACTIVE_TTL_SECONDS.
 ACTIVE_TTL_SECONDS = 5.0
+
+
 @dataclass(frozen=True)
 class ActiveModel:
     pk: int

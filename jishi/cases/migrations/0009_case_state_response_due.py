@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_ledger_checkpoint'),
-        ('orgs', '0001_initial'),
+        ("cases", "0008_ledger_checkpoint"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'response_due'], name='case_state_response_due'),
+            model_name="case",
+            index=models.Index(fields=["state", "response_due"], name="case_state_response_due"),
         ),
     ]

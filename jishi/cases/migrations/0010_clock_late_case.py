@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_case_state_response_due'),
+        ("cases", "0009_case_state_response_due"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='caseclock',
-            index=models.Index(condition=models.Q(('outcome', 'late')), fields=['case'], name='clock_late_case'),
+            model_name="caseclock",
+            index=models.Index(
+                condition=models.Q(("outcome", "late")), fields=["case"], name="clock_late_case"
+            ),
         ),
     ]
