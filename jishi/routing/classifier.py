@@ -253,10 +253,13 @@ class _Features:
         offset = len(self.words)
         blocks = _ngram_keys(flat, ids, doc_of, len(self.words), self.char_sizes)
         for (doc, keys), table in zip(blocks, [self.pairs, *self.chars], strict=True):
+            # Ascending keys let each binary search start where the last one ended, which
+            # touches fewer cache lines.
             if doc is None:
-                # One document: ascending keys let each binary search start where the last
-                # one ended, which touches fewer cache lines.
                 keys = np.sort(keys)
+            else:
+                order = np.argsort(keys)
+                keys, doc = keys[order], doc[order]
             pos, hit = _find(table, keys)
             col_parts.append(pos[hit] + offset)
             row_parts.append(None if doc is None else doc[hit])
@@ -320,10 +323,13 @@ class _Scorer:
     def scores(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
         if n == 1:
             return (values @ self.coef[cols] + self.intercept)[None, :]
+        # Only the rows of the features these documents use, in float64: multiplying by the
+        # whole float32 matrix would have scipy convert all of it on every call.
+        used, local = np.unique(cols, return_inverse=True)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        matrix = sparse.csr_matrix((values, cols, indptr), shape=(n, self.coef.shape[0]))
-        return np.asarray(matrix @ self.coef, dtype=np.float64) + self.intercept
+        matrix = sparse.csr_matrix((values, local, indptr), shape=(n, len(used)))
+        return matrix @ self.coef[used].astype(np.float64) + self.intercept
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         if self.a is None or self.b is None:
