@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -33,10 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from jishi.routing import datasets, text  # noqa: E402
 from jishi.routing.classifier import TextClassifier  # noqa: E402
-from jishi.routing.evaluation import train_test  # noqa: E402
+from jishi.routing.evaluation import OVERLAP_JACCARD, find_overlap, train_test  # noqa: E402
 
 DATA = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data")) / "tipdm2020"
-OVERLAP_JACCARD = 0.6
 
 OPTIONS: dict[str, TextClassifier] = {
     "default: word 1-2 + char 2, SVM C=1 balanced, sigmoid-calibrated": TextClassifier(),
@@ -44,10 +42,6 @@ OPTIONS: dict[str, TextClassifier] = {
     "word 1-2 + char 2, SVM C=0.5 unweighted, calibrated": TextClassifier(c=0.5, balanced=False),
     "word 1-2 only, SVM C=1 balanced, calibrated": TextClassifier(char_ngrams=False),
 }
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
 
 
 def cross_validate(docs: list[list[str]], labels: list[str], option: TextClassifier) -> float:
@@ -61,23 +55,13 @@ def cross_validate(docs: list[list[str]], labels: list[str], option: TextClassif
 
 
 def overlapping_rows(train_docs: list[list[str]], test_docs: list[list[str]]) -> list[int]:
-    """Indices of training rows that are the same message as some test row."""
-    vectorizer = CountVectorizer(analyzer=_identity, binary=True)
-    vectorizer.fit(train_docs + test_docs)
-    a = vectorizer.transform(train_docs).astype(np.float32)
-    b = vectorizer.transform(test_docs).astype(np.float32)
-    inter = (a @ b.T).toarray()
-    sizes_a = np.asarray(a.sum(axis=1)).ravel()[:, None]
-    sizes_b = np.asarray(b.sum(axis=1)).ravel()[None, :]
-    jaccard = inter / np.maximum(sizes_a + sizes_b - inter, 1)
-    best = jaccard.max(axis=1)
-    matched_test = int((jaccard.max(axis=0) >= OVERLAP_JACCARD).sum())
+    overlap = find_overlap(train_docs, test_docs)
     print(
-        f"overlap: {int((best >= OVERLAP_JACCARD).sum())} training rows match "
-        f"{matched_test}/{len(test_docs)} test rows (Jaccard ≥ {OVERLAP_JACCARD}); "
-        f"best-match Jaccard of the rest: max {best[best < OVERLAP_JACCARD].max():.2f}"
+        f"overlap: {len(overlap.train_rows)} training rows match "
+        f"{overlap.test_rows}/{len(test_docs)} test rows (Jaccard ≥ {OVERLAP_JACCARD}); "
+        f"best-match Jaccard of the rest: max {overlap.best_other:.2f}"
     )
-    return [int(i) for i in np.flatnonzero(best >= OVERLAP_JACCARD)]
+    return overlap.train_rows
 
 
 def main() -> int:

@@ -7,11 +7,46 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from jishi.routing import text
 from jishi.routing.classifier import TextClassifier
 from jishi.routing.datasets import Dataset
+
+# Two messages whose word sets overlap this much are the same message (re-segmented, or
+# with a line added): a test row like that measures memory, not generalisation.
+OVERLAP_JACCARD = 0.6
+
+
+@dataclass(frozen=True)
+class Overlap:
+    train_rows: list[int]  # training rows that are the same message as some test row
+    test_rows: int  # test rows that have such a twin in training
+    best_other: float  # the highest similarity among the rest
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def find_overlap(train_docs: Sequence[list[str]], test_docs: Sequence[list[str]]) -> Overlap:
+    """Training rows that repeat a test row (word-set Jaccard ≥ ``OVERLAP_JACCARD``)."""
+    vectorizer = CountVectorizer(analyzer=_identity, binary=True)
+    vectorizer.fit([*train_docs, *test_docs])
+    a = vectorizer.transform(train_docs).astype(np.float32)
+    b = vectorizer.transform(test_docs).astype(np.float32)
+    inter = (a @ b.T).toarray()
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()[:, None]
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()[None, :]
+    jaccard = inter / np.maximum(sizes_a + sizes_b - inter, 1)
+    best = jaccard.max(axis=1)
+    rest = best[best < OVERLAP_JACCARD]
+    return Overlap(
+        train_rows=[int(i) for i in np.flatnonzero(best >= OVERLAP_JACCARD)],
+        test_rows=int((jaccard.max(axis=0) >= OVERLAP_JACCARD).sum()),
+        best_other=float(rest.max()) if rest.size else 0.0,
+    )
 
 
 @dataclass

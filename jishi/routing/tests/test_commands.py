@@ -56,6 +56,34 @@ def test_router_eval_prints_the_report_and_macro_f1_last(tmp_path: Path) -> None
     assert any("precision" in line and "recall" in line for line in lines)
 
 
+def test_router_eval_names_test_rows_seen_in_training(tmp_path: Path) -> None:
+    # The same file as training and test set: every row has its twin in training.
+    same = _write_raw(tmp_path / "same.csv", 4)
+    out = StringIO()
+    call_command(
+        "router_eval",
+        train=str(same),
+        test=str(same),
+        format_train="raw",
+        format_test="raw",
+        stdout=out,
+    )
+    assert "注意：48 条测试文本在训练集中有几乎相同的文本" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "router_eval",
+        train=str(_write_tokens(tmp_path / "train.csv", 1)),
+        test=str(same),
+        format_train="tokens",
+        format_test="raw",
+        exclude_overlap=True,
+        stdout=out,
+    )
+    first = out.getvalue().split("\n", 1)[0]
+    assert first.startswith("已从训练集去掉") or first.startswith("训练 ")
+    assert re.fullmatch(r"macro-F1 [01]\.\d{4}", out.getvalue().rstrip("\n").split("\n")[-1])
+
+
 def test_router_eval_reports_a_missing_column(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("label,words\n交通运输,公交车\n", encoding="utf-8")
