@@ -21,7 +21,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connections,
+    models,
+    transaction,
+)
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
@@ -78,6 +85,29 @@ def _preparer(field: Field[Any, Any]) -> Prepare:
 _statements: dict[tuple[Any, ...], tuple[str, list[Prepare]]] = {}
 
 
+def _insert_statement(
+    model: type[Model], count: int, conn: BaseDatabaseWrapper
+) -> tuple[str, list[Prepare]]:
+    """``INSERT … VALUES (…), … RETURNING id`` for ``count`` rows of every column but the
+    id, and how each column's value is prepared."""
+    key = ("insert", model, count, conn.vendor)
+    cached = _statements.get(key)
+    if cached is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        assert meta.pk is not None
+        # A column whose value needs SQL of its own (a geometry) has no place in a plain list.
+        assert not any(hasattr(f, "get_placeholder") for f in fields), model
+        qn = conn.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * count)} RETURNING {qn(meta.pk.column)}"
+        )
+        cached = _statements[key] = (sql, [_preparer(f) for f in fields])
+    return cached
+
+
 def _plain(model: type[Model]) -> bool:
     """True when nothing listens to this model's saves, so skipping ``save`` skips nothing."""
     return not (pre_save.has_listeners(model) or post_save.has_listeners(model))
@@ -88,7 +118,6 @@ def insert(objs: Sequence[Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
-    meta = model._meta
     conn = connections[DEFAULT_DB_ALIAS]
     if not _plain(model):
         for obj in objs:
@@ -97,22 +126,7 @@ def insert(objs: Sequence[Model]) -> None:
     if not conn.features.can_return_rows_from_bulk_insert or any(o.pk is not None for o in objs):
         model._default_manager.bulk_create(objs)  # no RETURNING, or ids of their own
         return
-    key = ("insert", model, len(objs), conn.vendor)
-    cached = _statements.get(key)
-    if cached is None:
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        assert meta.pk is not None
-        if any(hasattr(f, "get_placeholder") for f in fields):
-            model._default_manager.bulk_create(objs)  # a column needs SQL of its own
-            return
-        qn = conn.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        sql = (
-            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(meta.pk.column)}"
-        )
-        cached = _statements[key] = (sql, [_preparer(f) for f in fields])
-    sql, preparers = cached
+    sql, preparers = _insert_statement(model, len(objs), conn)
     params = [prepare(obj, True, conn) for obj in objs for prepare in preparers]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
@@ -123,6 +137,44 @@ def insert(objs: Sequence[Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = conn.alias
+
+
+def insert_unless_taken(obj: Model) -> bool:
+    """Insert a new object unless a unique column already holds one of its values: True if
+    inserted (with its id), False if taken. The database's own check, in the insert itself
+    (``ON CONFLICT DO NOTHING``), so a taken value costs no failed statement — which on
+    PostgreSQL would abort the whole transaction — and no lookup beforehand."""
+    model = type(obj)
+    conn = connections[DEFAULT_DB_ALIAS]
+    if (
+        not _plain(model)
+        or obj.pk is not None
+        or not conn.features.supports_ignore_conflicts
+        or not conn.features.can_return_rows_from_bulk_insert
+    ):
+        try:
+            with transaction.atomic(using=conn.alias):
+                obj.save(force_insert=True)
+        except IntegrityError:
+            return False
+        return True
+    key = ("insert-unless-taken", model, conn.vendor)
+    cached = _statements.get(key)
+    if cached is None:
+        sql, preparers = _insert_statement(model, 1, conn)
+        head, returning = sql.rsplit(" RETURNING ", 1)
+        sql = f"{head} ON CONFLICT DO NOTHING RETURNING {returning}"
+        cached = _statements[key] = (sql, preparers)
+    sql, preparers = cached
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [prepare(obj, True, conn) for prepare in preparers])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = conn.alias
+    return True
 
 
 def update(obj: Model, names: Sequence[str]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -346,27 +346,26 @@ def _clean_text(value: str, *, field: str, label: str, required: bool, limit: in
     return value
 
 
-def _new_code(at: datetime) -> str:
-    local = timezone.localtime(at)
-    stem = f"{settings.JISHI_CODE_PREFIX}{local:%y%m}-"
+def _insert_with_code(
+    case: Case, at: datetime, record: Callable[[], tuple[list[CaseEvent], list[CaseClock]]]
+) -> tuple[list[CaseEvent], list[CaseClock]]:
+    """Give the new case a tracking code no other case has, record its intake events under
+    that code (``record``), and insert the case; returns what ``record`` made.
+
+    The unique index on ``code`` decides, inside the insert itself: a code already taken
+    (by a committed case, or by one a concurrent intake is inserting) leaves the row out
+    without an error, and another code is drawn. No lookup first, and no failed statement
+    that would abort a batch's transaction on PostgreSQL.
+    """
+    stem = f"{settings.JISHI_CODE_PREFIX}{timezone.localtime(at):%y%m}-"
     for attempt in range(8):
         # Four characters give 810,000 codes a month; a fifth is added only if a month fills.
         length = 4 if attempt < 5 else 5
-        code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-        if not _code_taken(code):
-            return code
+        case.code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+        recorded = record()
+        if rows.insert_unless_taken(case):
+            return recorded
     raise Conflict("无法生成受理编号，请重试")
-
-
-def _code_taken(code: str) -> bool:
-    """One probe of the unique index on ``code``, written out: intake asks it for every case,
-    and building the ORM query cost more than the lookup. Drawing again here, rather than
-    catching the insert's unique violation, keeps a collision from aborting the enclosing
-    transaction on PostgreSQL (a batch has no savepoint to roll back to); the index still
-    turns away the code two writers might draw at the same instant."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {Case._meta.db_table} WHERE code = %s", [code])
-        return cursor.fetchone() is not None
 
 
 @dataclass(frozen=True)
@@ -719,7 +718,6 @@ def case_accept(
     with transaction.atomic(savepoint=_savepoints()):
         at = clock.now()
         case = Case(
-            code=_new_code(at),
             kind=kind,
             channel=channel,
             category=category,
@@ -756,14 +754,17 @@ def case_accept(
             "category": category.code if category else None,
             "external_ref": external_ref,
         }
-        events = [_record(case, transition, acting, at, payload, from_state="")]
-        clocks: list[CaseClock] = []
-        if route is not None:
-            events += _route_at_intake(case, route, at, clocks)
-        try:
-            rows.insert([case])
-        except IntegrityError as exc:  # the same code drawn twice at the same instant
-            raise Conflict("受理编号冲突，请重新提交") from exc
+
+        def record() -> tuple[list[CaseEvent], list[CaseClock]]:
+            # The tracking code is hashed into every event, so a redrawn code records anew.
+            case.version, case.last_hash, case.state = 0, "", ""
+            events = [_record(case, transition, acting, at, payload, from_state="")]
+            clocks: list[CaseClock] = []
+            if route is not None:
+                events += _route_at_intake(case, route, at, clocks)
+            return events, clocks
+
+        events, clocks = _insert_with_code(case, at, record)
         for event in events:
             event.case_id = case.pk
         rows.insert(events)

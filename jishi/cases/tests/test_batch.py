@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jishi.cases import rows, services
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, State
+from jishi.cases.selectors_ledger import verify_ledger
 from jishi.cases.tests import builders
 from jishi.common import clock
 from jishi.common.errors import InvalidTransition
@@ -169,3 +170,26 @@ def test_prepared_statements_give_way_to_save_receivers(county: County) -> None:
     finally:
         post_save.disconnect(dispatch_uid="test-batch-receiver", sender=Case)
     assert seen == [case.pk, case.pk]
+
+
+class _Draws:
+    """Stands in for ``secrets``: hands out the given characters, then the alphabet's last."""
+
+    def __init__(self, chars: str) -> None:
+        self.chars = list(chars)
+
+    def choice(self, alphabet: str) -> str:
+        return self.chars.pop(0) if self.chars else alphabet[-1]
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(
+    county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = builders.accepted(county)
+    suffix = first.code.rsplit("-", 1)[1]
+    monkeypatch.setattr(services, "secrets", _Draws(suffix))
+    # Inside a batch too: on PostgreSQL a failed insert would have broken its transaction.
+    with services.batch():
+        second = builders.accepted(county)
+    assert second.code != first.code and second.code.endswith("ZZZZ")
+    assert verify_ledger(case_code=None, stop_at_first=False).breaks == []
