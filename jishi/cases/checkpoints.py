@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.timezone import localtime
 
 from jishi.cases.ledger import canonical_time
 from jishi.cases.models import CaseEvent
@@ -84,7 +85,7 @@ def check_checkpoint(checkpoint: LedgerCheckpoint) -> CheckpointProblem | None:
         detail = f"，少了 {lost} 个事项" if lost > 0 else ""
         return CheckpointProblem(
             checkpoint.seq,
-            f"截至 {checkpoint.covers_until:%Y-%m-%d %H:%M} 的台账与存证不符"
+            f"截至 {localtime(checkpoint.covers_until):%Y-%m-%d %H:%M} 的台账与存证不符"
             f"（存证 {stored.cases} 个事项 {stored.events} 条记录，"
             f"现有 {found.cases} 个事项 {found.events} 条记录{detail}）",
         )

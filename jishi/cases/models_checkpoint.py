@@ -10,6 +10,7 @@ to publish (in the monthly bulletin, say) where no database password reaches it.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.timezone import localtime
 
 
 class LedgerCheckpoint(models.Model):
@@ -30,4 +31,4 @@ class LedgerCheckpoint(models.Model):
         ordering = ["-seq"]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.covers_until:%Y-%m-%d %H:%M} {self.chain[:12]}"
+        return f"#{self.seq} {localtime(self.covers_until):%Y-%m-%d %H:%M} {self.chain[:12]}"

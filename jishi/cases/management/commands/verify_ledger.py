@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.timezone import localtime
 
 from jishi.cases.selectors_ledger import verify_ledger
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         if result.checkpoint is not None:
             c = result.checkpoint
             self.stdout.write(
-                f"与存证 #{c.seq}（截至 {c.covers_until:%Y-%m-%d %H:%M}）一致，"
+                f"与存证 #{c.seq}（截至 {localtime(c.covers_until):%Y-%m-%d %H:%M}）一致，"
                 f"存证值 {c.chain}：请与公布的值核对"
             )
         elif not options["case"]:
