@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from jishi.cases.models import CaseKind, Channel, State
 from jishi.common.templatetags.jishi_ui import LIGHT_LABELS, is_traditional
 
 if TYPE_CHECKING:
@@ -59,6 +60,10 @@ def rows_html(rows: Sequence[Row]) -> SafeString:
             "marks": _("标记"),
         }.items()
     }
+    # Display names translated once per page (get_FOO_display walks the choices per call).
+    kinds = {value: escape(str(label)) for value, label in CaseKind.choices}
+    channels = {value: escape(str(label)) for value, label in Channel.choices}
+    states = {value: escape(str(label)) for value, label in State.choices}
     supervised = f'<span class="badge badge-danger">{escape(_("督办"))}</span>'
     reopened = _("重办 %(n)s")
     empty = ' class="is-empty"'
@@ -103,14 +108,14 @@ def rows_html(rows: Sequence[Row]) -> SafeString:
             f'<td data-label="{label["title"]}">'
             f'<span class="ledger-title" title="{title}">{title}</span></td>'
             f'<td data-label="{label["kind"]}" class="ledger-nowrap">'
-            f"{escape(case.get_kind_display())}</td>"
+            f"{kinds.get(case.kind) or escape(case.kind)}</td>"
             f'<td data-label="{label["channel"]}" class="ledger-nowrap">'
-            f"{escape(case.get_channel_display())}</td>"
+            f"{channels.get(case.channel) or escape(case.channel)}</td>"
             f'<td data-label="{label["category"]}"{"" if case.category else empty}>{category}</td>'
             f'<td data-label="{label["place"]}"{"" if case.township else empty}>{place}</td>'
             f'<td data-label="{label["lead"]}"{"" if case.lead_unit else empty}>{lead}</td>'
             f'<td data-label="{label["state"]}"><span class="badge {row.badge}">'
-            f"{escape(case.get_state_display())}</span></td>"
+            f"{states.get(case.state) or escape(case.state)}</span></td>"
             f'<td data-label="{label["accepted"]}" class="ledger-nowrap">'
             f"{_time(case.accepted_at)}</td>"
             f'<td data-label="{label["due"]}"{"" if row.due or row.light else empty}>{due}</td>'
