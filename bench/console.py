@@ -221,10 +221,11 @@ def child(args: argparse.Namespace) -> None:
         return build
 
     def my_work_qs() -> Any:
-        _spec, condition = _group_specs(handler, clock.now())[0]
+        spec, condition = _group_specs(handler, clock.now())[0]
         from jishi.cases.selectors import cases_visible_to
 
-        return cases_visible_to(handler).filter(condition).order_by("handling_due")[:20]
+        base = Case.objects.all() if spec.within_scope else cases_visible_to(handler)
+        return base.filter(condition).order_by(spec.due_field or "accepted_at")[:20]
 
     pages = [
         ("我的工作 (township handler)", "chengguan", "/console/", my_work_qs),

@@ -137,6 +137,9 @@ class _GroupSpec:
     hint: Any
     due_field: str | None  # order by this deadline (overdue first); else oldest accepted first
     params: dict[str, str] = field(default_factory=dict)
+    # The condition itself keeps to the user's scope (lead unit among their units), so the
+    # visibility filter — five alternatives ORed — would only slow the query down.
+    within_scope: bool = False
 
 
 def ledger_url(params: dict[str, str]) -> str:
@@ -158,6 +161,7 @@ def _unit_groups(ids: frozenset[int], unit_param: str) -> list[tuple[_GroupSpec,
                 gettext_lazy("派给本单位的事项，请签收或退单"),
                 "response_due",
                 {"state": State.DISPATCHED, "unit": unit_param},
+                within_scope=True,
             ),
             mine & Q(state=State.DISPATCHED),
         ),
@@ -168,6 +172,7 @@ def _unit_groups(ids: frozenset[int], unit_param: str) -> list[tuple[_GroupSpec,
                 gettext_lazy("回访不满意，退回本单位重新办理"),
                 "handling_due",
                 {"state": State.IN_PROGRESS, "unit": unit_param, "reopened": "1"},
+                within_scope=True,
             ),
             mine & Q(state=State.IN_PROGRESS, reopen_count__gt=0),
         ),
@@ -178,6 +183,7 @@ def _unit_groups(ids: frozenset[int], unit_param: str) -> list[tuple[_GroupSpec,
                 gettext_lazy("已签收，办理后答复群众"),
                 "handling_due",
                 {"state": State.IN_PROGRESS, "unit": unit_param},
+                within_scope=True,
             ),
             mine & Q(state=State.IN_PROGRESS, reopen_count=0),
         ),
@@ -299,7 +305,7 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
     visible = cases_visible_to(user)
     groups = []
     for spec, condition in _group_specs(user, now):
-        qs = visible.filter(condition)
+        qs = (Case.objects.all() if spec.within_scope else visible).filter(condition)
         order = (
             [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
         )
