@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ledger_intake import prepare_database  # noqa: E402
+from serve import gunicorn  # noqa: E402
 
 
 def populate(total: int) -> dict[str, Any]:
@@ -303,32 +303,7 @@ def main() -> None:
     ).stdout.split()
     township, count = int(out[-2]), int(out[-1])
     print(f"{args.db}: {count:,} cases ({time.perf_counter() - started:.0f} s to build)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "jishi.config.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--graceful-timeout",
-            "5",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env) as (port, _server):
         subprocess.run(
             [
                 sys.executable,
@@ -345,12 +320,6 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

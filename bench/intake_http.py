@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,18 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ledger_intake import prepare_database  # noqa: E402
+from serve import gunicorn  # noqa: E402
 
 ROUTER_DATA = (
     Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data"))
     / "tipdm2020"
     / "labelled_tokens.csv"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def setup_county(url: str) -> dict[str, str]:
@@ -181,34 +175,13 @@ def run(db: str, requests: int, clients: int) -> None:
     url = prepare_database(db, "http")
     place = setup_county(url)
     queries = count_queries(url, place)
-    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
         "JISHI_LOG_LEVEL": "ERROR",
     }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "jishi.config.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env) as (port, server):
         people = [Client(port, place, i) for i in range(clients)]
         for i in range(50):  # warm-up
             people[i % clients].submit(10_000_000 + i)
@@ -235,13 +208,6 @@ def run(db: str, requests: int, clients: int) -> None:
             thread.join()
         wall = time.perf_counter() - started
         cpu = server_cpu_seconds(server.pid) - cpu_before
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=40)  # gunicorn's graceful shutdown
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
