@@ -18,10 +18,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from jishi.cases.models import Category, Satisfaction
+from jishi.cases.fields import CategoryField
+from jishi.cases.models import Satisfaction
 from jishi.cases.services import REASON_MAX, TEXT_MAX
 from jishi.common.text import _FULLWIDTH
-from jishi.orgs.models import Unit
+from jishi.orgs.forms import UnitField
+from jishi.orgs.models import Unit, UnitKind
 
 
 def _halfwidth(value: Any) -> Any:
@@ -170,25 +172,17 @@ class MergeForm(ActionForm):
         return _halfwidth(self.cleaned_data["into"]).upper().replace("—", "-")
 
 
-class _UnitChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        from jishi.common.templatetags.jishi_ui import unit_name
-
-        return unit_name(obj)  # in the reader's script
-
-
 class DispatchForm(ActionForm):
     """Route a case: category, lead unit (default: the category's owning unit), assists."""
 
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=_("分类"),
-        queryset=Category.objects.filter(active=True),
         required=False,
         empty_label=_("（保持原分类）"),
     )
-    lead_unit = _UnitChoice(
+    lead_unit = UnitField(
         label=_("主办单位"),
-        queryset=Unit.objects.filter(active=True),
+        kinds=UnitKind.values,
         required=False,
         empty_label=_("按分类的归口单位"),
     )
@@ -215,9 +209,9 @@ class DispatchForm(ActionForm):
 
 
 class ArbitrateForm(ActionForm):
-    lead_unit = _UnitChoice(
+    lead_unit = UnitField(
         label=_("裁定主办单位"),
-        queryset=Unit.objects.filter(active=True),
+        kinds=UnitKind.values,
         error_messages={"required": _("请选择主办单位")},
     )
     assisting_units = forms.ModelMultipleChoiceField(

@@ -6,18 +6,18 @@ so the three can never disagree; it always starts from ``cases_visible_to``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
-from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jishi.cases.fields import CategoryField
 from jishi.cases.models import (
     Case,
     CaseClock,
@@ -29,9 +29,9 @@ from jishi.cases.models import (
 )
 from jishi.cases.selectors import cases_matching, cases_visible_to
 from jishi.common import clock
-from jishi.common.templatetags.jishi_ui import is_traditional, unit_name
 from jishi.common.widgets import ListSelect
-from jishi.orgs.models import Unit, UnitKind, User
+from jishi.orgs.forms import UnitField
+from jishi.orgs.models import UnitKind, User
 
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "-accepted": ("-accepted_at", "-id"),
@@ -56,33 +56,6 @@ DEFAULT_PER_PAGE = 50
 VIEW_PARAMS = frozenset({"sort", "per_page", "page"})
 INVALID_CHOICE = _("所选项无效，已忽略此条件。")
 INVALID_DATE = _("日期格式应为 年-月-日（如 2026-11-02），已忽略此条件。")
-
-
-def _unit_label(unit: Unit) -> str:
-    return unit_name(unit)
-
-
-class _UnitChoiceIterator(ModelChoiceIterator):
-    """Choices labelled in the reader's script, the language looked up once per list
-    rather than once per unit (a county has ~400)."""
-
-    def __iter__(self) -> Iterator[Any]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        traditional = is_traditional()
-        # Plain tuples, not model instances: the picker needs only the id and the name.
-        for pk, name, name_traditional in self.queryset.values_list(
-            "pk", "name", "name_traditional"
-        ):
-            yield pk, (name_traditional if traditional and name_traditional else name)
-
-
-class UnitChoiceField(forms.ModelChoiceField[Unit]):
-    iterator = _UnitChoiceIterator
-    widget = ListSelect
-
-    def label_from_instance(self, obj: Unit) -> str:
-        return _unit_label(obj)
 
 
 class LedgerFilterForm(forms.Form):
@@ -120,33 +93,38 @@ class LedgerFilterForm(forms.Form):
         choices=[("", _("全部渠道")), *Channel.choices],
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
-    category = forms.ModelChoiceField(
+    category = CategoryField(
         label=_("分类"),
         required=False,
-        queryset=Category.objects.all(),
+        active_only=False,
         empty_label=_("全部分类"),
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
-    unit = UnitChoiceField(
+    # Former units stay in the pickers: the ledger reaches back years.
+    unit = UnitField(
         label=_("承办单位"),
         required=False,
-        queryset=Unit.objects.filter(
-            kind__in=[UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.VILLAGE]
-        ).order_by("path"),
+        kinds=[UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.VILLAGE],
+        active_only=False,
+        widget=ListSelect,
         empty_label=_("全部单位"),
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
-    township = UnitChoiceField(
+    township = UnitField(
         label=_("乡镇"),
         required=False,
-        queryset=Unit.objects.filter(kind=UnitKind.TOWNSHIP).order_by("path"),
+        kinds=[UnitKind.TOWNSHIP],
+        active_only=False,
+        widget=ListSelect,
         empty_label=_("全部乡镇"),
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
-    village = UnitChoiceField(
+    village = UnitField(
         label=_("村(社区)"),
         required=False,
-        queryset=Unit.objects.filter(kind=UnitKind.VILLAGE).order_by("path"),
+        kinds=[UnitKind.VILLAGE],
+        active_only=False,
+        widget=ListSelect,
         empty_label=_("全部村(社区)"),
         error_messages={"invalid_choice": INVALID_CHOICE},
     )

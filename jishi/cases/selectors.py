@@ -8,17 +8,21 @@ lookup does not reveal that it exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, F, ForeignKey, Func, OuterRef, Q, QuerySet, TextField
 
-from jishi.cases.models import Case
+from jishi.cases.models import Case, Category
 from jishi.common.errors import NotFound
+from jishi.common.snapshots import Snapshot
 from jishi.common.text import search_key
-from jishi.orgs.models import User
-from jishi.orgs.selectors import scope_of
+from jishi.orgs.models import Unit, User
+from jishi.orgs.selectors import scope_of, unit_table
 
 # Letters, digits and a hyphen, at least one digit: what a tracking code (JA2611-7Q4K) or an
 # external reference looks like, and what a Chinese query never does.
@@ -101,3 +105,82 @@ def cases_matching(queryset: QuerySet[Case], query: str) -> QuerySet[Case]:
         # code in every text search would keep PostgreSQL from using the bigram index alone.
         matching |= Q(code=code)
     return queryset.filter(matching)
+
+
+@dataclass(frozen=True)
+class CategoryTable:
+    ordered: list[Category]  # as pickers list them: sort order, then code
+    by_code: dict[str, Category]
+    by_pk: dict[int, Category]
+
+
+def _load_categories() -> CategoryTable:
+    ordered = list(
+        Category.objects.select_related("owning_unit", "parent").order_by("sort_order", "code")
+    )
+    return CategoryTable(ordered, {c.code: c for c in ordered}, {c.pk: c for c in ordered})
+
+
+# The router names a category on every submission it is sure of; the ledger and the
+# dispatcher's queue list them all on every page.
+_CATEGORIES: Snapshot[CategoryTable] = Snapshot(
+    "categories", _load_categories, models_=[Category, Unit]
+)
+
+
+def category_table() -> CategoryTable:
+    """Every category (active or not, with its owning unit and parent), from the in-memory
+    snapshot (``jishi.common.snapshots``). The instances are shared between requests: read
+    them, never change them. One added in another process moments ago may be missing."""
+    return _CATEGORIES.get()
+
+
+def category_by_code(code: str) -> Category | None:
+    """A category by code from the table, else from the database."""
+    category = category_table().by_code.get(code)
+    if category is None:
+        category = Category.objects.filter(code=code).select_related("owning_unit").first()
+    return category
+
+
+def _foreign_key(name: str) -> ForeignKey[Any, Any]:
+    field = Case._meta.get_field(name)
+    assert isinstance(field, ForeignKey)
+    return field
+
+
+def attach_references(cases: Iterable[Case]) -> None:
+    """Give listed cases their category and units from the in-memory tables, as
+    ``select_related`` would but without joining four tables for every row and building
+    four objects per row. A row the tables lack (added in another process moments ago) is
+    read from the database."""
+    units, categories = unit_table(), category_table().by_pk
+    unit_fields = [_foreign_key(name) for name in ("township", "village", "lead_unit")]
+    category_field = _foreign_key("category")
+    missing_units: dict[int, list[tuple[Case, ForeignKey[Any, Any]]]] = {}
+    missing_categories: dict[int, list[Case]] = {}
+    for case in cases:
+        for field in unit_fields:
+            pk = getattr(case, field.attname)
+            if pk is None:
+                continue
+            unit = units.get(pk)
+            if unit is None:
+                missing_units.setdefault(pk, []).append((case, field))
+            else:
+                field.set_cached_value(case, unit)
+        pk = case.category_id
+        if pk is not None:
+            category = categories.get(pk)
+            if category is None:
+                missing_categories.setdefault(pk, []).append(case)
+            else:
+                category_field.set_cached_value(case, category)
+    if missing_units:
+        for unit in Unit.objects.filter(pk__in=missing_units):
+            for case, field in missing_units[unit.pk]:
+                field.set_cached_value(case, unit)
+    if missing_categories:
+        for category in Category.objects.filter(pk__in=missing_categories):
+            for case in missing_categories[category.pk]:
+                category_field.set_cached_value(case, category)

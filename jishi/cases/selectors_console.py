@@ -30,7 +30,12 @@ from jishi.cases.models import (
     Satisfaction,
     State,
 )
-from jishi.cases.selectors import LIST_DEFERRED, case_for, cases_visible_to
+from jishi.cases.selectors import (
+    LIST_DEFERRED,
+    attach_references,
+    case_for,
+    cases_visible_to,
+)
 from jishi.cases.workflow import TRANSITIONS, Scope
 from jishi.common import clock
 from jishi.common.widgets import OptionList
@@ -309,12 +314,9 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
         order = (
             [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
         )
-        rows_qs = (
-            qs.select_related("lead_unit", "category", "township", "village")
-            .defer(*LIST_DEFERRED)
-            .order_by(*order)
-        )
-        rows = [_work_row(case, now, calendar) for case in rows_qs[:limit]]
+        cases = list(qs.defer(*LIST_DEFERRED).order_by(*order)[:limit])
+        attach_references(cases)
+        rows = [_work_row(case, now, calendar) for case in cases]
         # Deadlines in the database are ordered, but nulls land differently per database:
         # put overdue (most negative) first in Python, stable for the rest.
         rows.sort(key=lambda r: (r.deadline is None, r.deadline.seconds if r.deadline else 0))
@@ -345,11 +347,8 @@ QUEUE_LIMIT = 20
 def dispatch_queue(user: User, *, limit: int = QUEUE_LIMIT) -> tuple[list[Case], int]:
     """Cases awaiting routing (new and returned), oldest first, and how many there are."""
     qs = cases_visible_to(user).filter(state__in=[State.ACCEPTED, State.RETURNED])
-    rows = list(
-        qs.select_related("category", "lead_unit", "township", "village")
-        .defer(*LIST_DEFERRED)
-        .order_by("accepted_at", "id")[:limit]
-    )
+    rows = list(qs.defer(*LIST_DEFERRED).order_by("accepted_at", "id")[:limit])
+    attach_references(rows)
     total = qs.count() if len(rows) >= limit else len(rows)
     return rows, total
 

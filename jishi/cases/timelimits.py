@@ -4,12 +4,10 @@ complaints 15, suggestions 20, praise 5 working days)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from django.db.models.signals import post_delete, post_save
-
 from jishi.cases.models import CaseKind, Category, LimitUnit, TimeLimit
+from jishi.common.snapshots import Snapshot
 
 DEFAULT_RESPONSE = (1, LimitUnit.WORKDAY)
 DEFAULT_HANDLING_DAYS = {
@@ -38,38 +36,27 @@ class Limits:
         return f"办理 {self.handling_days}个工作日（{self.source}）"
 
 
-# The table is tiny and read on every dispatch, so it is held in memory. A change made in
-# this process clears it at once (signals below); other worker processes see it within
-# CACHE_SECONDS — the same staleness an admin accepts from any multi-process deployment.
-CACHE_SECONDS = 30.0
-_cache: dict[str, object] = {"rows": None, "at": 0.0}
+def _load_rows() -> list[tuple[int | None, str, str, int, str, int]]:
+    return [
+        (
+            row.category_id,
+            row.category.name if row.category else "",
+            row.kind,
+            row.response_amount,
+            row.response_unit,
+            row.handling_days,
+        )
+        for row in TimeLimit.objects.select_related("category")
+    ]
+
+
+# The table is tiny and read on every dispatch, so it is held in memory (see Snapshot for
+# how changes reach each process).
+_LIMITS = Snapshot("time-limits", _load_rows, models_=[TimeLimit, Category], ttl=30.0)
 
 
 def _rows() -> list[tuple[int | None, str, str, int, str, int]]:
-    rows = _cache["rows"]
-    if rows is None or time.monotonic() - float(_cache["at"]) > CACHE_SECONDS:  # type: ignore[arg-type]
-        rows = [
-            (
-                row.category_id,
-                row.category.name if row.category else "",
-                row.kind,
-                row.response_amount,
-                row.response_unit,
-                row.handling_days,
-            )
-            for row in TimeLimit.objects.select_related("category")
-        ]
-        _cache.update(rows=rows, at=time.monotonic())
-    return rows  # type: ignore[return-value]
-
-
-def clear_cache(**kwargs: object) -> None:
-    _cache.update(rows=None, at=0.0)
-
-
-post_save.connect(clear_cache, sender=TimeLimit, dispatch_uid="timelimits-save")
-post_delete.connect(clear_cache, sender=TimeLimit, dispatch_uid="timelimits-delete")
-post_save.connect(clear_cache, sender=Category, dispatch_uid="timelimits-category")
+    return _LIMITS.get()
 
 
 def limits_for(category: Category | None, kind: str) -> Limits:

@@ -27,7 +27,7 @@ from jishi.cases.forms_ledger import LedgerFilterForm, answered_late_condition, 
 from jishi.cases.ledger_html import rows_html
 from jishi.cases.models import Case, State
 from jishi.cases.models_export import ExportStatus, LedgerExport
-from jishi.cases.selectors import LIST_DEFERRED
+from jishi.cases.selectors import LIST_DEFERRED, attach_references
 from jishi.common import clock
 from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
@@ -110,18 +110,19 @@ def _page(queryset: QuerySet[Case], offset: int, per_page: int) -> tuple[list[Ca
     """One page of rows, and whether there are more.
 
     The page's ids first (filter, sort and limit over the case table alone), then those
-    rows with their units, category and lateness: otherwise PostgreSQL may join every
-    matching row (thousands, for a common word) before sorting and keeping a hundred.
+    rows with their lateness: otherwise PostgreSQL may join every matching row (thousands,
+    for a common word) before sorting and keeping a hundred. Units and category come from
+    the in-memory tables.
     """
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + per_page + 1])
     more = len(ids) > per_page
     ids = ids[:per_page]
-    rows = (
+    rows = list(
         Case.objects.filter(pk__in=ids)
-        .select_related("category", "township", "village", "lead_unit")
         .defer(*LIST_DEFERRED, "text")
         .annotate(answered_late=answered_late_condition())
     )
+    attach_references(rows)
     by_pk = {case.pk: case for case in rows}
     return [by_pk[pk] for pk in ids], more
 

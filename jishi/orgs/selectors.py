@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
+from jishi.common.snapshots import Snapshot
 from jishi.orgs.models import COUNTY_WIDE_ROLES, Post, Role, Unit, User
 
 
@@ -76,4 +77,23 @@ def units_under(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
 
 
 def county_root() -> Unit | None:
+    for unit in unit_table().values():  # tree order: the root comes first
+        if unit.parent_id is None:
+            return unit
     return Unit.objects.filter(parent__isnull=True).first()
+
+
+def _load_units() -> dict[int, Unit]:
+    return {unit.pk: unit for unit in Unit.objects.order_by("path")}
+
+
+# A county has a few hundred units, and nearly every page or submission names some.
+_UNITS: Snapshot[dict[int, Unit]] = Snapshot("units", _load_units, models_=[Unit])
+
+
+def unit_table() -> dict[int, Unit]:
+    """Every unit (active or not) by id, in tree order, from the in-memory snapshot
+    (``jishi.common.snapshots``). The instances are shared between requests: read them,
+    never change them. A unit added in another process in the last few seconds may be
+    missing, so a miss must be looked up in the database."""
+    return _UNITS.get()

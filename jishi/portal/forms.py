@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind, Satisfaction
 from jishi.cases.services import TEXT_MAX, TITLE_MAX
+from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind
 from jishi.portal import selectors
 
@@ -80,17 +81,17 @@ class SubmitForm(forms.Form):
         help_text=_("选填；不填则取内容的第一句"),
         error_messages={"max_length": _("标题最多 %(limit_value)d 字，现有 %(show_value)d 字")},
     )
-    township = forms.ModelChoiceField(
+    township = UnitField(
         label=_("所在乡镇"),
-        queryset=Unit.objects.filter(kind=UnitKind.TOWNSHIP, active=True),
+        kinds=[UnitKind.TOWNSHIP],
         empty_label=_("请选择乡镇"),
         error_messages={"required": _("请选择乡镇"), "invalid_choice": _("请选择乡镇")},
     )
     # Every village validates here; whether it lies in the chosen township is the service's
     # call, so the citizen gets its message rather than a bare "invalid choice".
-    village = forms.ModelChoiceField(
+    village = UnitField(
         label=_("村(社区)"),
-        queryset=Unit.objects.filter(kind=UnitKind.VILLAGE, active=True),
+        kinds=[UnitKind.VILLAGE],
         required=False,
         empty_label=_("请选择村(社区)（选填）"),
         error_messages={"invalid_choice": _("请选择村(社区)")},

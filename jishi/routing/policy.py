@@ -102,7 +102,7 @@ def auto_threshold() -> float | None:
 
 def route_for_intake(*, title: str, text: str, township_name: str | None = None) -> Route | None:
     """A ``services.Route`` when the router is confident enough to dispatch, else None."""
-    from jishi.cases.models import Category
+    from jishi.cases.selectors import category_by_code
     from jishi.cases.services import Route, System
 
     threshold = auto_threshold()
@@ -113,12 +113,10 @@ def route_for_intake(*, title: str, text: str, township_name: str | None = None)
         return None
     if prediction.probability < threshold:
         return None
-    category = (
-        Category.objects.filter(code=prediction.label, active=True)
-        .select_related("owning_unit")
-        .first()
-    )
-    if category is None or category.owning_unit is None or not category.owning_unit.active:
+    category = category_by_code(prediction.label)
+    if category is None or not category.active:
+        return None
+    if category.owning_unit is None or not category.owning_unit.active:
         return None
     return Route(
         actor=System(),

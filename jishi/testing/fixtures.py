@@ -43,6 +43,15 @@ def make_unit(code: str, name: str, kind: str, parent: Unit | None) -> Unit:
     return unit
 
 
+def unit_made_elsewhere(code: str, name: str, kind: str, parent: Unit) -> Unit:
+    """A unit as another worker process creates it: in the database, but no signal of its
+    saving reaches this process (so in-memory tables here do not know it yet)."""
+    Unit.objects.bulk_create(
+        [Unit(code=code, name=name, kind=kind, parent=parent, path=f"{parent.path}{code}/")]
+    )
+    return Unit.objects.get(code=code)
+
+
 def build_county() -> County:
     county = make_unit("C", "测试县", UnitKind.COUNTY, None)
     chengguan = make_unit("T01", "城关镇", UnitKind.TOWNSHIP, county)
@@ -131,6 +140,6 @@ def stranger(db: None) -> User:
 def _fresh_process_caches() -> None:
     """Rolled-back test transactions send no delete signals: start each test with empty
     in-process caches of configuration tables."""
-    from jishi.cases.timelimits import clear_cache
+    from jishi.common.snapshots import forget_all
 
-    clear_cache()
+    forget_all()

@@ -97,3 +97,52 @@ def test_whoever_took_a_case_in_follows_it(county: County, dept_handler, transpo
     assert set(cases_visible_to(dept_handler)) == {taken}
     assert case_for(dept_handler, taken.code) == taken
     assert not cases_visible_to(transport_handler).exists()
+
+
+def test_listed_cases_get_units_and_category_from_memory(
+    ledger, county: County, django_assert_num_queries
+) -> None:
+    from jishi.cases.models import Case, Category
+    from jishi.cases.selectors import attach_references
+
+    lights = Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)
+    Case.objects.filter(pk=ledger["chengguan"].pk).update(category=lights)
+    attach_references([])  # fills the tables
+    cases = list(Case.objects.order_by("pk"))
+    with django_assert_num_queries(0):
+        attach_references(cases)
+        names = [
+            (
+                c.township and c.township.name,
+                c.village and c.village.name,
+                c.lead_unit and c.lead_unit.name,
+            )
+            for c in cases
+        ]
+        assert cases[0].category == lights
+    assert names == [
+        ("城关镇", "东街社区", None),
+        ("石桥镇", "石桥村", None),
+        (None, None, "县住建局"),
+        ("石桥镇", None, "县交通运输局"),
+    ]
+
+
+def test_a_unit_the_tables_lack_is_read_from_the_database(
+    ledger, county: County, django_assert_num_queries
+) -> None:
+    from jishi.cases.models import Case, Category
+    from jishi.cases.selectors import attach_references
+    from jishi.orgs.models import Unit, UnitKind
+    from jishi.testing.fixtures import unit_made_elsewhere
+
+    attach_references([])  # fills the tables; what follows is another process's work
+    unit_made_elsewhere("D09", "县新设局", UnitKind.DEPARTMENT, county.county)
+    Category.objects.bulk_create([Category(code="new", name="新分类")])
+    Case.objects.filter(pk=ledger["housing"].pk).update(
+        lead_unit=Unit.objects.get(code="D09"), category=Category.objects.get(code="new")
+    )
+    case = Case.objects.get(pk=ledger["housing"].pk)
+    with django_assert_num_queries(2):
+        attach_references([case])
+    assert case.lead_unit.name == "县新设局" and case.category.name == "新分类"

@@ -119,6 +119,21 @@ def test_submission_writes_no_session_and_remembers_the_code_in_a_signed_cookie(
     assert unsigned.get(reverse("portal:track_detail", args=[case.code])).status_code == 302
 
 
+def test_a_submission_reads_nothing_once_the_server_is_warm(client: Client, county: County) -> None:
+    """Township and village are checked against the in-memory unit table: a submission
+    only writes its case and its accept event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post(SUBMIT, form_data(county))
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(SUBMIT, form_data(county, text="西街路口的井盖丢了，请处理。"))
+    assert response.status_code == 302
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert "SELECT" not in statements, statements
+    assert statements.count("INSERT") == 2
+
+
 def test_the_same_submission_sent_twice_makes_one_case(client: Client, county: County) -> None:
     first = client.post(SUBMIT, form_data(county))
     again = client.post(SUBMIT, form_data(county))

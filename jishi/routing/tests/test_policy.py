@@ -87,6 +87,32 @@ def test_unsure_or_disabled_router_leaves_it_to_the_dispatcher(trained, settings
     assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
 
 
+def test_no_dispatch_to_a_retired_category_or_unit(trained, county: County) -> None:
+    """The category is read from memory; retiring it or its unit is noticed at once."""
+    lights = policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
+    assert lights is not None and lights.category == trained["lights"]
+    trained["lights"].active = False
+    trained["lights"].save()
+    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+    trained["lights"].active = True
+    trained["lights"].save()
+    county.chengguan.active = False
+    county.chengguan.save()
+    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+
+
+def test_a_category_added_elsewhere_is_found_in_the_database(trained, county: County) -> None:
+    """A category another process created after this one read its snapshot."""
+    from jishi.cases.selectors import category_by_code
+
+    assert category_by_code("parks") is None
+    Category.objects.bulk_create(
+        [Category(code="parks", name="公园", owning_unit=county.chengguan)]
+    )
+    found = category_by_code("parks")
+    assert found is not None and found.owning_unit == county.chengguan
+
+
 def test_keyword_rules_never_dispatch(county: County, settings) -> None:
     settings.JISHI_AUTO_DISPATCH_THRESHOLD = "0.1"
     Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)

@@ -1,0 +1,69 @@
+"""Choice fields over small tables held in memory (see ``jishi.common.snapshots``).
+
+A ``ModelChoiceField`` queries its table to render its options and again to validate the
+submitted value. For units and categories, which nearly every page and submission names,
+these fields read the in-memory snapshot instead; a value the snapshot does not know (a row
+added in another process moments ago) is still looked up through the field's queryset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import ModelChoiceIterator
+
+M = TypeVar("M", bound=models.Model)
+
+
+class _SnapshotChoices(ModelChoiceIterator):
+    """Plain ``(id, label)`` pairs: what ``ListSelect`` caches its markup by."""
+
+    field: SnapshotChoiceField[Any]
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.field.rows()
+        for row, label in zip(rows, self.field.labels(rows), strict=True):
+            yield row.pk, label
+
+    def __len__(self) -> int:
+        return len(self.field.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.rows())
+
+
+class SnapshotChoiceField(forms.ModelChoiceField[M], Generic[M]):
+    """Subclasses say which rows are choices (``rows``) and how to find one by id
+    (``remembered``); the ``queryset`` they pass must select the same rows, for the
+    database fallback."""
+
+    iterator = _SnapshotChoices
+
+    def rows(self) -> Sequence[M]:
+        raise NotImplementedError
+
+    def remembered(self, pk: int) -> M | None:
+        """The row with this id if it is a valid choice, from memory; None to ask the
+        database."""
+        raise NotImplementedError
+
+    def labels(self, rows: Sequence[M]) -> list[str]:
+        return [self.label_from_instance(row) for row in rows]
+
+    def to_python(self, value: Any) -> M | None:
+        if value in self.empty_values:
+            return None
+        try:
+            pk = int(str(value))  # full-width digits are digits to int(), as to the ORM
+        except (TypeError, ValueError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+        row = self.remembered(pk)
+        return row if row is not None else super().to_python(pk)
