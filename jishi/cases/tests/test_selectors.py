@@ -145,4 +145,5 @@ def test_a_unit_the_tables_lack_is_read_from_the_database(
     case = Case.objects.get(pk=ledger["housing"].pk)
     with django_assert_num_queries(2):
         attach_references([case])
-    assert case.lead_unit.name == "县新设局" and case.category.name == "新分类"
+    assert case.lead_unit is not None and case.lead_unit.name == "县新设局"
+    assert case.category is not None and case.category.name == "新分类"
