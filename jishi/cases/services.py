@@ -346,25 +346,36 @@ def _clean_text(value: str, *, field: str, label: str, required: bool, limit: in
     return value
 
 
+Recorded = tuple[list[CaseEvent], list[CaseClock]]
+
+
+def _draw_code(
+    case: Case, at: datetime, record: Callable[[], Recorded], attempt: int = 0
+) -> Recorded:
+    """Give the new case a tracking code and record its intake events under it (the code is
+    hashed into every event, so a redrawn code records anew)."""
+    stem = f"{settings.JISHI_CODE_PREFIX}{timezone.localtime(at):%y%m}-"
+    # Four characters give 810,000 codes a month; a fifth is added only if a month fills.
+    length = 4 if attempt < 5 else 5
+    case.code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return record()
+
+
 def _insert_with_code(
-    case: Case, at: datetime, record: Callable[[], tuple[list[CaseEvent], list[CaseClock]]]
-) -> tuple[list[CaseEvent], list[CaseClock]]:
-    """Give the new case a tracking code no other case has, record its intake events under
-    that code (``record``), and insert the case; returns what ``record`` made.
+    case: Case, at: datetime, record: Callable[[], Recorded], recorded: Recorded
+) -> Recorded:
+    """Insert the new case under the code ``_draw_code`` gave it, drawing again while the
+    code is taken; returns what ``record`` made for the code that stuck.
 
     The unique index on ``code`` decides, inside the insert itself: a code already taken
     (by a committed case, or by one a concurrent intake is inserting) leaves the row out
     without an error, and another code is drawn. No lookup first, and no failed statement
     that would abort a batch's transaction on PostgreSQL.
     """
-    stem = f"{settings.JISHI_CODE_PREFIX}{timezone.localtime(at):%y%m}-"
-    for attempt in range(8):
-        # Four characters give 810,000 codes a month; a fifth is added only if a month fills.
-        length = 4 if attempt < 5 else 5
-        case.code = stem + "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-        recorded = record()
+    for attempt in range(1, 9):
         if rows.insert_unless_taken(case):
             return recorded
+        recorded = _draw_code(case, at, record, attempt)
     raise Conflict("无法生成受理编号，请重试")
 
 
@@ -715,56 +726,58 @@ def case_accept(
                 "当场解决的事项无需派单", errors={"route": ["不能同时派单和当场解决"]}
             )
         _check_units(route.lead_unit, route.assisting_units)
+    # Everything but the writes happens before the transaction: on SQLite it holds the
+    # database's one write lock, and the next submission waits for it.
+    at = clock.now()
+    case = Case(
+        kind=kind,
+        channel=channel,
+        category=category,
+        title=title,
+        text=text,
+        search_text=search_key(f"{title}\n{text}"),
+        township=township,
+        village=village,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        anonymous=anonymous,
+        citizen_name=(citizen_name or "").strip()[:64],
+        citizen_phone=phone,
+        citizen_phone_index=crypto.blind_index(phone),
+        citizen_id_number=id_number,
+        external_ref=external_ref[:64],
+        accepted_at=at,
+        created_by=acting.user,
+        state="",
+    )
+    payload = {
+        "kind": kind,
+        "channel": channel,
+        "title": title,
+        "text": text,
+        "township": _unit_ref(township),
+        "village": _unit_ref(village),
+        "address": address,
+        "coordinates": [str(latitude), str(longitude)] if latitude is not None else None,
+        "anonymous": anonymous,
+        "has_phone": bool(phone),
+        "has_id_number": bool(id_number),
+        "category": category.code if category else None,
+        "external_ref": external_ref,
+    }
+
+    def record() -> Recorded:
+        case.version, case.last_hash, case.state = 0, "", ""
+        events = [_record(case, transition, acting, at, payload, from_state="")]
+        clocks: list[CaseClock] = []
+        if route is not None:
+            events += _route_at_intake(case, route, at, clocks)
+        return events, clocks
+
+    recorded = _draw_code(case, at, record)
     with transaction.atomic(savepoint=_savepoints()):
-        at = clock.now()
-        case = Case(
-            kind=kind,
-            channel=channel,
-            category=category,
-            title=title,
-            text=text,
-            search_text=search_key(f"{title}\n{text}"),
-            township=township,
-            village=village,
-            address=address,
-            latitude=latitude,
-            longitude=longitude,
-            anonymous=anonymous,
-            citizen_name=(citizen_name or "").strip()[:64],
-            citizen_phone=phone,
-            citizen_phone_index=crypto.blind_index(phone),
-            citizen_id_number=id_number,
-            external_ref=external_ref[:64],
-            accepted_at=at,
-            created_by=acting.user,
-            state="",
-        )
-        payload = {
-            "kind": kind,
-            "channel": channel,
-            "title": title,
-            "text": text,
-            "township": _unit_ref(township),
-            "village": _unit_ref(village),
-            "address": address,
-            "coordinates": [str(latitude), str(longitude)] if latitude is not None else None,
-            "anonymous": anonymous,
-            "has_phone": bool(phone),
-            "has_id_number": bool(id_number),
-            "category": category.code if category else None,
-            "external_ref": external_ref,
-        }
-
-        def record() -> tuple[list[CaseEvent], list[CaseClock]]:
-            # The tracking code is hashed into every event, so a redrawn code records anew.
-            case.version, case.last_hash, case.state = 0, "", ""
-            events = [_record(case, transition, acting, at, payload, from_state="")]
-            clocks: list[CaseClock] = []
-            if route is not None:
-                events += _route_at_intake(case, route, at, clocks)
-            return events, clocks
-
-        events, clocks = _insert_with_code(case, at, record)
+        events, clocks = _insert_with_code(case, at, record, recorded)
         for event in events:
             event.case_id = case.pk
         rows.insert(events)
