@@ -70,13 +70,10 @@ def can_see(user: User | AnonymousUser, case: Case) -> bool:
 
 def case_for(user: User | AnonymousUser, code: str) -> Case:
     """The case with this tracking code if the user may see it; otherwise ``NotFound``."""
-    case = (
-        Case.objects.select_related("category", "lead_unit", "township", "village")
-        .filter(code=(code or "").strip().upper())
-        .first()
-    )
+    case = next(iter(Case.objects.filter(code=(code or "").strip().upper())[:1]), None)
     if case is None or not can_see(user, case):
         raise NotFound("事项不存在")
+    attach_references([case])
     return case
 
 

@@ -587,7 +587,8 @@ def timeline(case: Case) -> list[TimelineRow]:
 def case_page(user: User, code: str) -> Case:
     """The case with what its page shows preloaded (``NotFound`` outside the user's scope)."""
     case = case_for(user, code)
-    # case_for already joined category and units; assisting units and files come in two more.
+    # case_for already gave it its category and units; assisting units and files come in
+    # two more queries.
     case.assisting_list = list(case.assisting_units.all())  # type: ignore[attr-defined]
     case.attachment_list = list(case.attachments.order_by("uploaded_at", "id"))  # type: ignore[attr-defined]
     return case
