@@ -6,7 +6,10 @@ inserts up to ``--cases`` (the page timings need volume, not a year of replayed 
 the copies' hash chains name their originals' codes, so ``verify_ledger`` is not meant for
 this database). Then, with gunicorn (2 workers)
 on loopback, times each page sequentially (p50/p95 over ``--repeat`` requests) and, in the
-same run, the single SQL query behind each page's main list. Usage::
+same run, the single SQL query behind each page's main list. An empty console page (a user
+with no posts) is timed first: the frame of session, user, posts and page chrome that every
+page pays, so "beyond frame" shows what a page costs over it, per millisecond of its SQL.
+Usage::
 
     .venv/bin/python bench/console.py [--cases 100000] [--db sqlite|postgres] [--repeat 40]
 """
@@ -249,10 +252,13 @@ def child(args: argparse.Namespace) -> None:
             lambda: Case.objects.filter(code=probe).select_related("lead_unit", "category"),
         ),
     ]
-    sessions = {name: session_for(name) for name in {"chengguan", "lead"}}
+    # The frame every console page pays before its own work: a signed-in user with no posts
+    # gets an empty "my work" (session, user and posts read, the page chrome rendered).
+    User.objects.get_or_create(username="bench_frame")
+    sessions = {name: session_for(name) for name in {"chengguan", "lead", "bench_frame"}}
     port = args.port
-    print(f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'main SQL p50 ms':>16} {'ratio':>7}")
-    for label, who, path, builder in pages:
+
+    def timed(who: str, path: str) -> tuple[float, float]:
         times = []
         for i in range(args.repeat + 3):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -267,9 +273,21 @@ def child(args: argparse.Namespace) -> None:
             if i >= 3:  # warm-up
                 times.append(elapsed)
         times.sort()
-        p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+        return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+    frame, frame95 = timed("bench_frame", "/console/")
+    print(f"  empty console page (the frame): p50 {frame:.1f} ms, p95 {frame95:.1f} ms")
+    print(
+        f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'main SQL p50 ms':>16} {'ratio':>7}"
+        f" {'beyond frame':>13}"
+    )
+    for label, who, path, builder in pages:
+        p50, p95 = timed(who, path)
         sql = sql_time(builder, args.repeat)
-        print(f"  {label:<30} {p50:8.1f} {p95:8.1f} {sql:16.2f} {p50 / sql:6.1f}×")
+        print(
+            f"  {label:<30} {p50:8.1f} {p95:8.1f} {sql:16.2f} {p50 / sql:6.1f}×"
+            f" {(p50 - frame) / sql:12.1f}×"
+        )
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ more than the ledger would. Which buttons to offer is only a courtesy: the servi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -115,6 +115,7 @@ class WorkRow:
     case: Case
     deadline: DeadlineView | None
     waiting: str = ""  # without a deadline: how long it has waited, in working time
+    url: str = ""
 
 
 @dataclass
@@ -155,6 +156,14 @@ def ledger_url(params: dict[str, str]) -> str:
     except NoReverseMatch:
         return ""
     return f"{base}?{urlencode(params)}" if params else base
+
+
+def case_urls() -> Callable[[str], str]:
+    """Tracking code → case page URL, with one ``reverse()`` for a whole list (codes are
+    letters, digits and a hyphen, so they need no quoting)."""
+    marker = "JA0000-MARK"
+    pattern = reverse("cases:detail", args=[marker])
+    return lambda code: pattern.replace(marker, code)
 
 
 def _unit_groups(ids: frozenset[int], unit_param: str) -> list[tuple[_GroupSpec, Q]]:
@@ -288,14 +297,14 @@ def _group_specs(user: User, now: datetime) -> list[tuple[_GroupSpec, Q]]:
     return specs
 
 
-def _work_row(case: Case, now: datetime, calendar: Calendar) -> WorkRow:
+def _work_row(case: Case, now: datetime, calendar: Calendar, url: str) -> WorkRow:
     deadline = case_deadline(case, now=now, calendar=calendar)
     if deadline is not None:
-        return WorkRow(case, deadline)
+        return WorkRow(case, deadline, url=url)
     since = case.replied_at if case.state == State.REPLIED and case.replied_at else case.accepted_at
     waited = max(0, calendar.working_seconds_between(since, now))
     text = _("已等待 %(span)s") % {"span": _span_text(waited, calendar.hours.seconds_per_day)}
-    return WorkRow(case, None, text)
+    return WorkRow(case, None, text, url)
 
 
 WORK_COUNT_CAP = 999
@@ -308,6 +317,7 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
     """
     now = clock.now()
     calendar = get_calendar()
+    url_for = case_urls()
     visible = cases_visible_to(user)
     groups = []
     for spec, condition in _group_specs(user, now):
@@ -317,7 +327,7 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
         )
         cases = list(qs.defer(*LIST_DEFERRED).order_by(*order)[:limit])
         attach_references(cases)
-        rows = [_work_row(case, now, calendar) for case in cases]
+        rows = [_work_row(case, now, calendar, url_for(case.code)) for case in cases]
         # Deadlines in the database are ordered, but nulls land differently per database:
         # put overdue (most negative) first in Python, stable for the rest.
         rows.sort(key=lambda r: (r.deadline is None, r.deadline.seconds if r.deadline else 0))

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +28,7 @@ from jishi.cases.ledger_html import rows_html
 from jishi.cases.models import Case, State
 from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.cases.selectors import attach_references
+from jishi.cases.selectors_console import case_urls
 from jishi.common import clock
 from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
@@ -77,13 +78,6 @@ class Row:
     light_label: str
 
 
-def detail_url(code: str) -> str:
-    try:
-        return reverse("cases:detail", args=[code])
-    except NoReverseMatch:
-        return f"/console/cases/{code}/"
-
-
 def deadline_light(
     case: Case, now: datetime, calendar: Calendar
 ) -> tuple[datetime | None, str | None, str]:
@@ -113,13 +107,11 @@ def deadline_light(
 
 def _rows(cases: Sequence[Case]) -> list[Row]:
     now, calendar = clock.now(), get_calendar()
-    # One reverse() for the page: codes are plain letters, digits and a hyphen.
-    marker = "JA0000-MARK"
-    pattern = detail_url(marker)
+    url_for = case_urls()
     rows = []
     for case in cases:
         due, light, label = deadline_light(case, now, calendar)
-        url = pattern.replace(marker, case.code)
+        url = url_for(case.code)
         rows.append(Row(case, url, STATE_BADGES.get(case.state, ""), due, light, label))
     return rows
 

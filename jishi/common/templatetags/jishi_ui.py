@@ -166,9 +166,15 @@ def console_nav(context: template.Context) -> list[NavItem]:
 LIGHT_LABELS = {"green": _("正常"), "yellow": _("预警"), "red": _("超期")}
 
 
-@register.inclusion_tag("includes/light.html")
-def light(colour: str, label: str | None = None) -> dict[str, Any]:
-    """A status light: a coloured dot *and* a word, so colour is never the only signal."""
+@register.simple_tag
+def light(colour: str, label: str | None = None) -> SafeString:
+    """A status light: a coloured dot *and* a word, so colour is never the only signal.
+
+    Built here rather than by an included template: lists show one per row."""
     if colour not in LIGHT_LABELS:
         raise template.TemplateSyntaxError(f"light colour must be one of {sorted(LIGHT_LABELS)}")
-    return {"colour": colour, "label": label or LIGHT_LABELS[colour]}
+    return format_html(
+        '<span class="light light-{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+        colour,
+        label or LIGHT_LABELS[colour],
+    )
