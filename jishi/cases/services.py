@@ -372,11 +372,13 @@ def _insert_with_code(
     without an error, and another code is drawn. No lookup first, and no failed statement
     that would abort a batch's transaction on PostgreSQL.
     """
-    for attempt in range(1, 9):
-        if rows.insert_unless_taken(case):
-            return recorded
+    attempt = 0
+    while not rows.insert_unless_taken(case):
+        attempt += 1
+        if attempt == 8:
+            raise Conflict("无法生成受理编号，请重试")
         recorded = _draw_code(case, at, record, attempt)
-    raise Conflict("无法生成受理编号，请重试")
+    return recorded
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,9 @@ _option_lists: dict[tuple[tuple[Any, str], ...], OptionList] = {}
 class ListSelect(forms.Select):
     """A ``<select>`` for long, rarely changing lists (units, villages).
 
-    The choices are still read on every render (so a renamed unit shows at once, in every
-    process), but their ``<option>`` markup is built once per distinct list and reused.
-    Choices must be plain ``(value, label)`` pairs.
+    The choices are still read on every render (from the in-memory unit table, so a renamed
+    unit shows within seconds in every process), but their ``<option>`` markup is built once
+    per distinct list and reused. Choices must be plain ``(value, label)`` pairs.
     """
 
     def render(
