@@ -12,6 +12,7 @@ page pays, so "beyond frame" shows what a page costs over it, per millisecond of
 Usage::
 
     .venv/bin/python bench/console.py [--cases 100000] [--db sqlite|postgres] [--repeat 40]
+                                      [--reuse]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ledger_intake import prepare_database  # noqa: E402
+from ledger_intake import PG_ADMIN_URL, prepare_database  # noqa: E402
 from serve import gunicorn  # noqa: E402
 
 
@@ -164,6 +166,19 @@ def populate(total: int) -> dict[str, Any]:
     return {"township": chengguan.pk, "cases": Case.objects.count()}
 
 
+def existing_database(kind: str, name: str) -> str | None:
+    """The URL of the database an earlier run built, if it is there."""
+    if kind == "sqlite":
+        path = Path(tempfile.gettempdir()) / f"jishi-bench-{name}.sqlite3"
+        return f"sqlite:///{path}" if path.exists() else None
+    import psycopg
+
+    database = f"jishi_bench_{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}" if found else None
+
+
 def session_for(username: str) -> str:
     from django.test import Client
 
@@ -197,6 +212,17 @@ def child(args: argparse.Namespace) -> None:
     if args.populate:
         info = populate(args.cases)
         print(f"{info['township']} {info['cases']}")
+        return
+    if args.inspect:
+        # --reuse: bring the schema up to date, then say what is there.
+        django.setup()
+        from django.core.management import call_command
+
+        from jishi.cases.models import Case
+        from jishi.orgs.models import Unit
+
+        call_command("migrate", verbosity=0)
+        print(f"{Unit.objects.get(name='城关镇').pk} {Case.objects.count()}")
         return
     django.setup()
     from django.contrib.auth.models import AnonymousUser  # noqa: F401
@@ -295,7 +321,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database the last run built (migrated first) instead of a new one",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inspect", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--populate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--township", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -303,7 +335,8 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    url = prepare_database(args.db, "console")
+    url = existing_database(args.db, "console") if args.reuse else None
+    url = url or prepare_database(args.db, "console")
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -311,8 +344,9 @@ def main() -> None:
         "JISHI_LOG_LEVEL": "ERROR",
     }
     started = time.perf_counter()
+    step = ["--inspect"] if args.reuse else ["--populate", "--cases", str(args.cases)]
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "--populate", "--cases", str(args.cases)],
+        [sys.executable, __file__, "--child", *step],
         env=env,
         cwd=ROOT,
         check=True,
@@ -320,7 +354,8 @@ def main() -> None:
         text=True,
     ).stdout.split()
     township, count = int(out[-2]), int(out[-1])
-    print(f"{args.db}: {count:,} cases ({time.perf_counter() - started:.0f} s to build)")
+    how = "reused" if args.reuse else f"{time.perf_counter() - started:.0f} s to build"
+    print(f"{args.db}: {count:,} cases ({how})")
     with gunicorn(env) as (port, _server):
         subprocess.run(
             [

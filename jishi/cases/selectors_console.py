@@ -322,9 +322,7 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
     groups = []
     for spec, condition in _group_specs(user, now):
         qs = (Case.objects.all() if spec.within_scope else visible).filter(condition)
-        order = (
-            [f"{spec.due_field}", "accepted_at", "id"] if spec.due_field else ["accepted_at", "id"]
-        )
+        order = [spec.due_field, "id"] if spec.due_field else ["accepted_at", "id"]
         cases = list(qs.defer(*LIST_DEFERRED).order_by(*order)[:limit])
         attach_references(cases)
         rows = [_work_row(case, now, calendar, url_for(case.code)) for case in cases]
