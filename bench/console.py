@@ -9,6 +9,7 @@ on loopback, times each page sequentially (p50/p95 over ``--repeat`` requests) a
 same run, the single SQL query behind each page's main list. An empty console page (a user
 with no posts) is timed first: the frame of session, user, posts and page chrome that every
 page pays, so "beyond frame" shows what a page costs over it, per millisecond of its SQL.
+The last column is all the SQL one request of the page runs, and how many statements.
 Usage::
 
     .venv/bin/python bench/console.py [--cases 100000] [--db sqlite|postgres] [--repeat 40]
@@ -301,18 +302,46 @@ def child(args: argparse.Namespace) -> None:
         times.sort()
         return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
+    def page_sql(who: str, path: str) -> tuple[float, int]:
+        """p50 ms of all the SQL one request of the page runs (session and user included),
+        and how many statements, measured in this process with the same code."""
+        from django.db import connection
+        from django.test import Client
+
+        client = Client()
+        client.cookies["sessionid"] = sessions[who]
+        spent: list[float] = []
+
+        def clocked(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                spent.append((time.perf_counter() - started) * 1000)
+
+        totals, count = [], 0
+        client.get(path)
+        with connection.execute_wrapper(clocked):
+            for _ in range(args.repeat):
+                spent.clear()
+                client.get(path)
+                totals.append(sum(spent))
+                count = len(spent)
+        return statistics.median(totals), count
+
     frame, frame95 = timed("bench_frame", "/console/")
     print(f"  empty console page (the frame): p50 {frame:.1f} ms, p95 {frame95:.1f} ms")
     print(
         f"  {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'main SQL p50 ms':>16} {'ratio':>7}"
-        f" {'beyond frame':>13}"
+        f" {'beyond frame':>13} {'all its SQL ms':>15}"
     )
     for label, who, path, builder in pages:
         p50, p95 = timed(who, path)
         sql = sql_time(builder, args.repeat)
+        total_sql, statements = page_sql(who, path)
         print(
             f"  {label:<30} {p50:8.1f} {p95:8.1f} {sql:16.2f} {p50 / sql:6.1f}×"
-            f" {(p50 - frame) / sql:12.1f}×"
+            f" {(p50 - frame) / sql:12.1f}× {total_sql:8.1f} ({statements:>2})"
         )
 
 
