@@ -45,7 +45,9 @@ class TestUnitField:
             "former": None,
         }
 
-    @pytest.mark.parametrize("value", ["abc", "1.5", "99999999", "１２３４５６７８"])
+    @pytest.mark.parametrize(
+        "value", ["abc", "1.5", "99999999", "１２３４５６７８", "9" * 40, "-1", " ", "1e3", "\x00"]
+    )
     def test_not_a_unit(self, county: County, value: str) -> None:
         form = clean({"township": value})
         assert form.errors["township"] == ["请选择乡镇"]
