@@ -157,7 +157,10 @@ def attach_references(cases: Iterable[Case]) -> None:
     missing_units: dict[int, list[tuple[Case, ForeignKey[Any, Any]]]] = {}
     missing_categories: dict[int, list[Case]] = {}
     for case in cases:
+        deferred = case.get_deferred_fields()  # left alone: reading them costs a query each
         for field in unit_fields:
+            if field.attname in deferred:
+                continue
             pk = getattr(case, field.attname)
             if pk is None:
                 continue
@@ -166,7 +169,7 @@ def attach_references(cases: Iterable[Case]) -> None:
                 missing_units.setdefault(pk, []).append((case, field))
             else:
                 field.set_cached_value(case, unit)
-        pk = case.category_id
+        pk = None if "category_id" in deferred else case.category_id
         if pk is not None:
             category = categories.get(pk)
             if category is None:

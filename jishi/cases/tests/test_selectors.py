@@ -147,3 +147,16 @@ def test_a_unit_the_tables_lack_is_read_from_the_database(
         attach_references([case])
     assert case.lead_unit is not None and case.lead_unit.name == "县新设局"
     assert case.category is not None and case.category.name == "新分类"
+
+
+def test_fields_a_list_did_not_load_are_left_alone(
+    ledger, county: County, django_assert_num_queries
+) -> None:
+    from jishi.cases.models import Case
+    from jishi.cases.selectors import attach_references
+
+    attach_references([])  # fills the tables
+    cases = list(Case.objects.only("code", "township").order_by("pk"))
+    with django_assert_num_queries(0):
+        attach_references(cases)
+        assert cases[0].township == county.chengguan
