@@ -38,7 +38,7 @@ from jishi.workdays.selectors import get_calendar
 COUNT_CAP = 10_000
 RESULTS_ID = "ledger-results"
 # What a ledger row shows (``ledger_html``) and its deadline light need; nothing else is read
-# (a case has some thirty columns, six of them timestamps).
+# (a case has some forty columns, eight of them timestamps).
 ROW_FIELDS = (
     "code",
     "title",
