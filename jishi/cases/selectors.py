@@ -157,11 +157,11 @@ def attach_references(cases: Iterable[Case]) -> None:
     missing_units: dict[int, list[tuple[Case, ForeignKey[Any, Any]]]] = {}
     missing_categories: dict[int, list[Case]] = {}
     for case in cases:
-        deferred = case.get_deferred_fields()  # left alone: reading them costs a query each
+        loaded = case.__dict__  # a deferred field is left alone: reading it costs a query
         for field in unit_fields:
-            if field.attname in deferred:
+            if field.attname not in loaded:
                 continue
-            pk = getattr(case, field.attname)
+            pk = loaded[field.attname]
             if pk is None:
                 continue
             unit = units.get(pk)
@@ -169,7 +169,7 @@ def attach_references(cases: Iterable[Case]) -> None:
                 missing_units.setdefault(pk, []).append((case, field))
             else:
                 field.set_cached_value(case, unit)
-        pk = None if "category_id" in deferred else case.category_id
+        pk = loaded.get("category_id")
         if pk is not None:
             category = categories.get(pk)
             if category is None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from jishi.common.snapshots import Snapshot
 from jishi.routing import lexicon, text
 from jishi.routing.classifier import TextClassifier
 from jishi.routing.models import KeywordRule, RouterModel, RouterTarget
@@ -40,13 +40,6 @@ def active_model(target: str) -> RouterModel | None:
     return RouterModel.objects.filter(target=target, is_active=True).first()
 
 
-# target → (monotonic time read, the active model's row or None). An intake request asks
-# which model is active; reading it from the database at most every few seconds saves a
-# query per submission. Saving or deleting a RouterModel forgets it at once in this process
-# (see apps.py); other processes pick an activation up within ACTIVE_TTL_SECONDS.
-ACTIVE_TTL_SECONDS = 5.0
-
-
 @dataclass(frozen=True)
 class ActiveModel:
     pk: int
@@ -56,34 +49,29 @@ class ActiveModel:
     auto_threshold: float | None  # from the model's validation, see policy.auto_threshold
 
 
-_active_rows: dict[str, tuple[float, ActiveModel | None]] = {}
+def _load_active_models() -> dict[str, ActiveModel]:
+    rows = RouterModel.objects.filter(is_active=True).values_list(
+        "target", "pk", "version", "sha256", "artifact", "metrics__auto_threshold"
+    )
+    return {
+        target: ActiveModel(
+            pk, version, sha256, artifact, float(threshold) if threshold is not None else None
+        )
+        for target, pk, version, sha256, artifact, threshold in rows
+    }
+
+
+# An intake request asks which model is active; holding the answer in memory (see
+# common/snapshots.py) saves a query per submission. Other processes pick an activation up
+# within the snapshot's few seconds.
+_ACTIVE: Snapshot[dict[str, ActiveModel]] = Snapshot(
+    "router-models", _load_active_models, models_=[RouterModel]
+)
 
 
 def active_model_row(target: str) -> ActiveModel | None:
-    """The active model of ``target`` (its identity and threshold), read at most every
-    ``ACTIVE_TTL_SECONDS`` per process."""
-    now = time.monotonic()
-    cached = _active_rows.get(target)
-    if cached is not None and now - cached[0] < ACTIVE_TTL_SECONDS:
-        return cached[1]
-    row = (
-        RouterModel.objects.filter(target=target, is_active=True)
-        .values_list("pk", "version", "sha256", "artifact", "metrics__auto_threshold")
-        .first()
-    )
-    active = None
-    if row is not None:
-        pk, version, sha256, artifact, threshold = row
-        active = ActiveModel(
-            pk, version, sha256, artifact, float(threshold) if threshold is not None else None
-        )
-    _active_rows[target] = (now, active)
-    return active
-
-
-def forget_active_models(**_: object) -> None:
-    """Drop the remembered active-model rows (a model was saved, activated or deleted)."""
-    _active_rows.clear()
+    """The active model of ``target`` (its identity and threshold), from memory."""
+    return _ACTIVE.get().get(target)
 
 
 def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
@@ -110,7 +98,7 @@ def _classifier_for(target: str) -> tuple[str, TextClassifier] | None:
 def clear_loaded_models() -> None:
     """Forget loaded classifiers (tests, or after deleting artifacts)."""
     _loaded.clear()
-    _active_rows.clear()
+    _ACTIVE.forget()
 
 
 def predict(
