@@ -7,7 +7,7 @@ more than the ledger would. Which buttons to offer is only a courtesy: the servi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jishi.cases import access
 from jishi.cases.models import (
     Attachment,
     Case,
@@ -37,10 +38,10 @@ from jishi.cases.selectors import (
     cases_visible_to,
     category_table,
 )
-from jishi.cases.workflow import TRANSITIONS, Scope
 from jishi.common import clock
 from jishi.common.widgets import OptionList
-from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, User
+from jishi.orgs.access import roles_of
+from jishi.orgs.models import Role, Unit, User
 from jishi.orgs.selectors import active_posts, scope_of, unit_table
 from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
@@ -280,9 +281,7 @@ def _oversight_groups(now: datetime) -> list[tuple[_GroupSpec, Q]]:
 
 def _group_specs(user: User, now: datetime) -> list[tuple[_GroupSpec, Q]]:
     scope = scope_of(user)
-    roles = set(scope.roles)
-    if getattr(user, "is_superuser", False):
-        roles.add(Role.ADMIN)
+    roles = roles_of(user)
     specs: list[tuple[_GroupSpec, Q]] = []
     if roles & {Role.HANDLER, Role.UNIT_LEAD} and scope.unit_ids:
         posts = [p for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
@@ -650,48 +649,17 @@ ACTION_ORDER = (
 )
 
 
-def _post_allows(
-    role: str, unit: Unit | None, transition_name: str, case: Case, assisting: Iterable[Unit]
-) -> bool:
-    t = TRANSITIONS[transition_name]
-    if role not in t.roles or case.state not in t.sources:
-        return False
-    county_wide = role in COUNTY_WIDE_ROLES
-    if t.scope == Scope.VISIBLE:
-        return True
-    if t.scope == Scope.COUNTY:
-        return county_wide
-    if county_wide:
-        return t.scope == Scope.LEAD_OR_ASSIST
-    if unit is None:
-        return False
-    lead = case.lead_unit
-    if lead is not None and lead.is_within(unit):
-        return True
-    if t.scope == Scope.LEAD_OR_ASSIST:
-        return any(a.is_within(unit) for a in assisting)
-    return False
-
-
 def may(user: User, name: str, case: Case) -> bool:
     """Whether one of the user's posts allows transition ``name`` on the case now."""
-    assisting = getattr(case, "assisting_list", [])
-    candidates: list[tuple[str, Unit | None]] = [(p.role, p.unit) for p in active_posts(user)]
-    if user.is_superuser:
-        candidates.append((Role.ADMIN, None))
-    return any(_post_allows(role, unit, name, case, assisting) for role, unit in candidates)
+    return access.allowed(user, name, case, assisting=getattr(case, "assisting_list", None))
 
 
 def actions_for(user: User, case: Case) -> list[str]:
-    """The actions to offer this user on this case now (the service still decides)."""
+    """The actions to offer this user on this case now: exactly what the services allow."""
     out = []
     for name in ACTION_ORDER:
         if name == "decide_extension":
-            ok = case.extension_pending and may(user, "approve_extension", case)
-        elif name == "request_extension":
-            ok = not case.extension_pending and may(user, name, case)
-        elif name == "return":
-            ok = not case.arbitrated and may(user, name, case)
+            ok = may(user, "approve_extension", case)
         else:
             ok = may(user, name, case)
         if ok:

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from jishi.cases import rows
+from jishi.cases import access, rows
 from jishi.cases.ledger import GENESIS, event_hash
 from jishi.cases.models import (
     Attachment,
@@ -42,7 +42,7 @@ from jishi.cases.models import (
 )
 from jishi.cases.selectors import can_see
 from jishi.cases.timelimits import Limits, limits_for
-from jishi.cases.workflow import CITIZEN, SYSTEM, TRANSITIONS, Scope, Transition
+from jishi.cases.workflow import CITIZEN, SYSTEM, TRANSITIONS, Transition
 from jishi.common import clock, crypto
 from jishi.common.errors import (
     Conflict,
@@ -52,8 +52,7 @@ from jishi.common.errors import (
     PermissionDenied,
 )
 from jishi.common.text import search_key
-from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, UnitKind, User
-from jishi.orgs.selectors import active_posts
+from jishi.orgs.models import Unit, UnitKind, User
 from jishi.workdays.selectors import get_calendar
 
 # Sent after commit for every event, so notifications and metrics never see a rolled-back one.
@@ -164,43 +163,20 @@ def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
         if SYSTEM not in transition.roles:
             raise PermissionDenied("系统不能执行此操作")
         return Acting(None, SYSTEM, None, actor.name)
-    posts = active_posts(actor)
-    candidates = [(p.role, p.unit) for p in posts]
-    if actor.is_superuser:
-        candidates.append((Role.ADMIN, None))  # type: ignore[arg-type]
-    for role, unit in candidates:
-        if role not in transition.roles:
-            continue
-        if _scope_allows(transition.scope, role, unit, actor, case):
-            return Acting(actor, role, unit, str(actor))
-    raise PermissionDenied(f"您的岗位不能对此事项执行「{transition.label}」")
-
-
-def _scope_allows(
-    scope: Scope, role: str, unit: Unit | None, user: User, case: Case | None
-) -> bool:
-    county_wide = role in COUNTY_WIDE_ROLES
-    if scope in (Scope.INTAKE, Scope.VISIBLE):
-        return True
-    if scope == Scope.COUNTY:
-        return county_wide
-    if case is None:
-        return False
-    if scope == Scope.INTAKER:
-        return case.created_by_id == user.pk
-    if county_wide:
-        return scope == Scope.LEAD_OR_ASSIST
-    if unit is None:
-        return False
-    lead = case.lead_unit
-    if lead is not None and lead.is_within(unit):
-        return True
-    if scope == Scope.LEAD_OR_ASSIST:
-        return case.assisting_units.filter(path__startswith=unit.path).exists()
-    return False
+    post = access.post_allowing(actor, transition, case)
+    if post is None:
+        raise PermissionDenied(f"您的岗位不能对此事项执行「{transition.label}」")
+    role, unit = post
+    return Acting(actor, role, unit, str(actor))
 
 
 _UNUSED_BY_TRANSITIONS = ("text", "search_text", "citizen_phone", "citizen_id_number")
+
+
+def _refuse_if_blocked(name: str, case: Case) -> None:
+    reason = access.blocked(name, case)
+    if reason is not None:
+        raise InvalidTransition(reason)
 
 
 def _lock(case: Case | int) -> Case:
@@ -1052,8 +1028,7 @@ def case_return(
     reason = _clean_text(reason, field="reason", label="退单理由", required=True, limit=REASON_MAX)
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
-        if case.arbitrated:
-            raise InvalidTransition("此事项已经裁定，不能再退单")
+        _refuse_if_blocked("return", case)
         case.return_count += 1
         case.acknowledged_at = None
         case.extension_pending = False
@@ -1246,8 +1221,7 @@ def case_request_extension(
     reason = _clean_text(reason, field="reason", label="延期理由", required=True, limit=REASON_MAX)
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
-        if case.extension_pending:
-            raise InvalidTransition("已有延期申请待审批")
+        _refuse_if_blocked("request_extension", case)
         case.extension_pending = True
         return {"days": days, "reason": reason}
 
@@ -1273,8 +1247,7 @@ def case_decide_extension(
     note = _clean_text(note, field="note", label="审批意见", required=not approve, limit=REASON_MAX)
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
-        if not case.extension_pending:
-            raise InvalidTransition("没有待审批的延期申请")
+        _refuse_if_blocked("approve_extension" if approve else "deny_extension", case)
         request = case.events.filter(kind="request_extension").order_by("-seq").first()
         days = int(request.payload["days"]) if request else 0
         case.extension_pending = False
