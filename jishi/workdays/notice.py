@@ -30,7 +30,9 @@ _WEEKDAY_OF = {c: i for i, c in enumerate(_WEEKDAYS)} | {"天": 6}
 
 # Texts are NFKC-normalised first, so full-width digits, colons, commas and brackets
 # arrive here in their ASCII forms.
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))\s*")
+_NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|\d+[、.]|\([一二三四五六七八九十\d]+\))\s*"
+)
 _NOTICE = re.compile(r"^(?P<name>[^:\d][^:]*?)\s*:\s*(?P<body>.+)$")
 _DATE = re.compile(
     r"(?:(?P<y>\d{4})\s*年\s*)?(?:(?P<m>\d{1,2})\s*月\s*)?(?P<d>\d{1,2})\s*日"
@@ -46,7 +48,10 @@ _CSV = re.compile(
 _CSV_HEADER = re.compile(r"^(?:日期|date)\s*[,\t]", re.IGNORECASE)
 _OFF_WORDS = frozenset({"放假", "休息", "休", "假", "off", "holiday", "0", "false"})
 _ON_WORDS = frozenset({"上班", "调休上班", "班", "work", "workday", "1", "true"})
-_EXAMPLE = "如“春节：2月5日（周五）至11日（周四）放假调休，共7天。2月20日（周六）上班。”或“2027-02-05,放假,春节”"
+_EXAMPLE = (
+    "如“春节：2月5日（周五）至11日（周四）放假调休，共7天。2月20日（周六）上班。”"
+    "或“2027-02-05,放假,春节”"
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,7 @@ class _Line:
     def add(self, day: date, is_workday: bool, name: str) -> None:
         if is_workday and day.weekday() < 5:
             self.error(
-                f"{_md(day)}是星期{_WEEKDAYS[day.weekday()]}，本来就是工作日，"
-                "不能作为调休上班日"
+                f"{_md(day)}是星期{_WEEKDAYS[day.weekday()]}，本来就是工作日，不能作为调休上班日"
             )
             return
         self.days.append(ScheduleDay(day, is_workday, name, self.number))

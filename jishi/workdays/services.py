@@ -275,8 +275,7 @@ def calendar_year_enter_schedule(
     # The year row is the lock two admins entering the same year queue on.
     year_row = CalendarYear.objects.select_for_update().filter(year=year).first()
     existing = {
-        row.date: row
-        for row in HolidayOverride.objects.select_for_update().filter(date__year=year)
+        row.date: row for row in HolidayOverride.objects.select_for_update().filter(date__year=year)
     }
     result = ScheduleEntered(
         year=year,
