@@ -135,7 +135,7 @@ def _parse_csv(line: _Line, match: re.Match[str]) -> None:
 def _parse_sentence(line: _Line, name: str, sentence: str) -> None:
     dates = list(_DATE.finditer(sentence))
     if not dates:
-        if re.search(r"\d", sentence):
+        if re.search(r"\d|放假|上班|休息", sentence):
             line.error(f"“{sentence}”中的日期无法识别，日期应写作“2月5日”")
         # Otherwise a remark such as “与周末连休”, which changes no date.
         return
