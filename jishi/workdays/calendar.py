@@ -42,6 +42,7 @@ __all__ = [
     "chinese_calendar_day_name",
     "default_is_workday",
     "estimated_holidays",
+    "statutory_holidays",
 ]
 
 _US_PER_SECOND = 1_000_000
@@ -130,6 +131,11 @@ def estimated_holidays(year: int) -> Mapping[date, str]:
         name = _ESTIMATED_NAMES_ZH.get(base, base)
         days[day] = f"{name}补假" if "补假" in first else name
     return days
+
+
+def statutory_holidays(year: int) -> Mapping[date, str]:
+    """The statutory days alone (no substitutes): every official schedule gives them off."""
+    return {d: name for d, name in estimated_holidays(year).items() if not name.endswith("补假")}
 
 
 def _estimated_is_workday(d: date) -> bool:

@@ -199,7 +199,7 @@ def calendar_year_status(year: int) -> YearStatus:
 
 def calendar_year_days(year: int) -> list[tuple[date, bool, str, str]]:
     """The days of ``year`` off on a weekday or on at a weekend, with their name and source
-    ("内置", "调整表", "估算"), as the calendar now counts them."""
+    ("package", "table" or "estimate"), as the calendar now counts them."""
     calendar = get_calendar()
     overrides = {row.date: row for row in HolidayOverride.objects.filter(date__year=year)}
     first = date(year, 1, 1)
@@ -211,10 +211,10 @@ def calendar_year_days(year: int) -> list[tuple[date, bool, str, str]]:
         if working != (day.weekday() < 5):
             row = overrides.get(day)
             if row is not None:
-                out.append((day, working, row.name, "调整表"))
+                out.append((day, working, row.name, "table"))
             elif day in estimate:
-                out.append((day, working, estimate[day], "估算"))
+                out.append((day, working, estimate[day], "estimate"))
             else:
-                out.append((day, working, chinese_calendar_day_name(day) or "", "内置"))
+                out.append((day, working, chinese_calendar_day_name(day) or "", "package"))
         day += timedelta(days=1)
     return out

@@ -17,7 +17,11 @@ from django.db import transaction
 
 from jishi.common.errors import InvalidInput
 from jishi.orgs.models import User
-from jishi.workdays.calendar import chinese_calendar_covers, default_is_workday
+from jishi.workdays.calendar import (
+    chinese_calendar_covers,
+    default_is_workday,
+    statutory_holidays,
+)
 from jishi.workdays.models import CalendarChange, CalendarYear, HolidayOverride
 from jishi.workdays.notice import parse_schedule
 from jishi.workdays.selectors import invalidate_calendar
@@ -271,6 +275,24 @@ def calendar_year_enter_schedule(
     if len(note) > _NOTE_MAX:
         raise InvalidInput("备注过长", errors={"note": [f"备注不能超过 {_NOTE_MAX} 个字"]})
     days = parse_schedule(text, year=year)
+    # A year marked complete must hold the whole notice: a table that leaves out a statutory
+    # day (a line lost when pasting) would make that day a working day for good.
+    off = {day.date for day in days if not day.is_workday}
+    missing = [
+        f"{d.month}月{d.day}日（{name}）"
+        for d, name in sorted(statutory_holidays(year).items())
+        if d not in off
+    ]
+    if missing:
+        raise InvalidInput(
+            f"{year}年放假安排不完整，未作任何修改",
+            errors={
+                "table": [
+                    f"表中缺少法定节假日：{'、'.join(missing)}；"
+                    "请粘贴完整的放假通知（各项安排都要有）"
+                ]
+            },
+        )
 
     # The year row is the lock two admins entering the same year queue on.
     year_row = CalendarYear.objects.select_for_update().filter(year=year).first()

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jishi.common import clock
@@ -36,7 +37,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "workdays/forbidden.html",
-            {"message": "只有系统管理员可以录入工作日历。"},
+            {"message": _("只有系统管理员可以录入工作日历。")},
             status=403,
         )
     this_year = clock.now().year
@@ -61,14 +62,24 @@ def schedule(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc.message)
             else:
                 if not result.changed:
-                    messages.info(request, f"{year}年的放假安排与已录入的一致，未作修改。")
+                    messages.info(
+                        request,
+                        _("%(year)s年的放假安排与已录入的一致，未作修改。") % {"year": year},
+                    )
                 else:
                     moved = result.recomputed or 0
                     messages.success(
                         request,
-                        f"{year}年放假安排已录入：放假 {result.days_off} 天，"
-                        f"调休上班 {result.days_on} 天；该年已标记为完整录入，"
-                        f"{moved} 件事项的期限已重新计算。",
+                        _(
+                            "%(year)s年放假安排已录入：放假 %(off)s 天，调休上班 %(on)s 天；"
+                            "该年已标记为完整录入，%(moved)s 件事项的期限已重新计算。"
+                        )
+                        % {
+                            "year": year,
+                            "off": result.days_off,
+                            "on": result.days_on,
+                            "moved": moved,
+                        },
                     )
                 return redirect(f"{reverse('workdays:schedule')}?year={year}")
         status = 400
