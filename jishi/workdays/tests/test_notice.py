@@ -151,3 +151,9 @@ class TestEstimatedHolidays:
         for day, name in estimated_holidays(2026).items():
             if not name.endswith("补假"):
                 assert not chinese_calendar.is_workday(day), day
+
+    def test_every_estimated_name_is_read_in_chinese(self) -> None:
+        known = {"元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"}
+        for year in range(2027, 2061):
+            for name in estimated_holidays(year).values():
+                assert name.removesuffix("补假") in known, (year, name)
