@@ -384,3 +384,13 @@ def calendar_year_enter_schedule(
 
         transaction.on_commit(recompute)
     return result
+
+
+def calendar_recompute(*, years: set[int]) -> int:
+    """Recompute the open deadlines touching ``years`` without changing the tables.
+
+    For when the rules under the tables change: after an upgrade of ``chinesecalendar`` that
+    brings a year's official schedule, or of the estimate, deadlines stored earlier still
+    hold the old count until this runs. Returns the number of cases whose deadline moved.
+    """
+    return _send_calendar_changed(CalendarYear, set(years))

@@ -202,3 +202,30 @@ def test_a_bad_2027_table_leaves_open_deadlines_alone(
     case.refresh_from_db()
     assert (case.handling_due, case.due_estimated, case.version) == before
     assert not CaseEvent.objects.filter(case=case, kind="recompute_deadline").exists()
+
+
+def test_deadlines_stored_before_the_estimate_are_recounted_on_request(
+    county: County, dispatcher
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _ten_day_limit()
+    with clock.travel_to(at(2027, 1, 25, 10, 0)):
+        case = builders.dispatched(county, dispatcher)
+    # As an earlier release stored it: bare Monday–Friday, due on 8 February (春节).
+    CaseClock.objects.filter(case=case, kind=ClockKind.HANDLING).update(
+        due_at=at(2027, 2, 8, 17, 30)
+    )
+    out = StringIO()
+    with clock.travel_to(at(2027, 1, 26, 9, 0)):
+        call_command("workdays_recompute", "2027", stdout=out)
+    assert "已重新计算期限的事项：1 件" in out.getvalue()
+    clock_row = CaseClock.objects.get(case=case, kind=ClockKind.HANDLING)
+    assert clock_row.due_at == at(2027, 2, 12, 17, 30) and clock_row.estimated
+    event = CaseEvent.objects.get(case=case, kind="recompute_deadline")
+    assert event.payload["clocks"]["handling"]["from"].startswith("2027-02-08")
+    # Nothing else moves, so a second run writes nothing.
+    call_command("workdays_recompute", "2027", stdout=out)
+    assert CaseEvent.objects.filter(case=case, kind="recompute_deadline").count() == 1
