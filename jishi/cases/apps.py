@@ -14,8 +14,9 @@ class CasesConfig(AppConfig):
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="cases-recompute-deadlines")
 
 
-def _recompute_deadlines(sender: Any, years: set[int], **kwargs: Any) -> None:
+def _recompute_deadlines(sender: Any, years: set[int], **kwargs: Any) -> int:
     # Sent on commit of the calendar change, so the new calendar is what we count with.
+    # The count of cases moved goes back to whoever entered the change, to tell the admin.
     from jishi.cases.services import deadlines_recompute
 
-    deadlines_recompute(years=years)
+    return deadlines_recompute(years=years)

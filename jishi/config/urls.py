@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/", include("jishi.cases.urls")),
     path("console/intake/", include("jishi.intake.urls")),
     path("console/routing/", include("jishi.routing.urls")),
+    path("console/calendar/", include("jishi.workdays.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("", include("jishi.common.urls")),
 ]

@@ -141,5 +141,9 @@ def _fresh_process_caches() -> None:
     """Rolled-back test transactions send no delete signals: start each test with empty
     in-process caches of configuration tables."""
     from jishi.common.snapshots import forget_all
+    from jishi.workdays.selectors import invalidate_calendar
 
     forget_all()
+    # A calendar cached after a test's captured on-commit hooks would otherwise be served,
+    # for the few seconds before its revision is checked again, to the next test.
+    invalidate_calendar()

@@ -2,9 +2,10 @@
 
 A ``Calendar`` answers "is this a working day" from three sources, in order: the county's
 override table (admin-entered holidays and make-up days), the ``chinese_calendar`` package
-(official schedules 2004–2026 in the pinned version), and Monday–Friday as a fallback for
-any year neither knows. Deadlines that touch a fallback year are marked *estimated*, so the
-cases app can recompute them once the year's official schedule is entered.
+(official schedules 2004–2026 in the pinned version), and an estimate for any year neither
+knows: Monday–Friday less the statutory holidays, whose dates follow from the lunar calendar
+(``estimated_holidays``). Deadlines that touch an estimated year are marked *estimated*, so
+the cases app can recompute them once the year's official schedule is entered.
 
 Counting follows the Civil Code (民法典 art. 201): the day on which the clock starts is not
 counted, and a deadline ends at the close of its last working day (the end of the last
@@ -40,6 +41,8 @@ __all__ = [
     "chinese_calendar_covers",
     "chinese_calendar_day_name",
     "default_is_workday",
+    "estimated_holidays",
+    "statutory_holidays",
 ]
 
 _US_PER_SECOND = 1_000_000
@@ -101,12 +104,64 @@ def _package_is_workday(d: date) -> bool:
     )
 
 
-def default_is_workday(d: date) -> bool:
+# The ``holidays`` package's English names (its Chinese ones cost ~0.5 s of gettext loading
+# per process), most specific first: "Chinese New Year's Eve" must not read as 元旦.
+_ESTIMATED_NAMES_ZH = (
+    ("Chinese New Year", "春节"),
+    ("New Year's Day", "元旦"),
+    ("Tomb-Sweeping", "清明节"),
+    ("Labor Day", "劳动节"),
+    ("Dragon Boat", "端午节"),
+    ("Mid-Autumn", "中秋节"),
+    ("National Day", "国庆节"),
+)
+
+
+def _estimated_name_zh(name: str) -> str:
+    first = name.split(";")[0].strip()
+    for english, chinese in _ESTIMATED_NAMES_ZH:
+        if english in first:
+            return f"{chinese}补假" if "(observed" in first else chinese
+    return first
+
+
+@cache
+def estimated_holidays(year: int) -> Mapping[date, str]:
+    """The days off a year's official schedule will certainly contain, before it is published.
+
+    The statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision, in force since 2025:
+    13 days — 元旦 1, 春节 4 from the eve, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3), dated from
+    the lunar calendar by the ``holidays`` package, plus the substitute weekday off that the
+    same rules (art. 6) give for a holiday falling on a Saturday or Sunday (named “…补假”).
+    Make-up working days (调休) cannot be foreseen and are left out, so an estimated year has
+    the right number of working days with some of them possibly on the wrong side of a holiday.
+    """
+    if not 1 <= year <= _MAX_YEAR:
+        return {}
+    # Imported here: only years beyond chinese_calendar need it, and it takes ~0.3 s.
+    from holidays.countries.china import China
+
+    return {day: _estimated_name_zh(str(name)) for day, name in China(years=year).items()}
+
+
+def statutory_holidays(year: int) -> Mapping[date, str]:
+    """The statutory days alone (no substitutes): every official schedule gives them off."""
+    return {d: name for d, name in estimated_holidays(year).items() if not name.endswith("补假")}
+
+
+def _estimated_is_workday(d: date) -> bool:
+    return d.weekday() < 5 and d not in estimated_holidays(d.year)
+
+
+def default_is_workday(d: date, *, complete: bool = False) -> bool:
     """Whether ``d`` is a working day before any county override: the package's answer for
-    the years it covers, Monday–Friday otherwise."""
+    the years it covers; for other years Monday–Friday, less the statutory holidays unless
+    the county marked the year ``complete`` (its override table then holds every day off)."""
     if chinese_calendar_covers(d.year):
         return _package_is_workday(d)
-    return d.weekday() < 5
+    if complete:
+        return d.weekday() < 5
+    return _estimated_is_workday(d)
 
 
 class WorkingHoursError(ValueError):
@@ -192,7 +247,8 @@ class Deadline:
 
     ``due`` is aware, in the calendar's time zone. ``estimated`` is True when any day the
     computation looked at lies in a year whose official schedule is unknown (counted
-    Monday–Friday instead). ``rule`` says in Chinese how it was counted, e.g. "15个工作日";
+    Monday–Friday less the statutory holidays instead). ``rule`` says in Chinese how it was
+    counted, e.g. "15个工作日";
     callers may prepend their own text with ``dataclasses.replace``.
     """
 
@@ -230,8 +286,9 @@ class Calendar:
     ``overrides`` maps dates to "is a working day" and wins over everything else;
     ``known_years`` are years whose official schedule the override table holds completely
     (an admin ticked ``CalendarYear.complete``). A year is *known* if ``chinese_calendar``
-    covers it or it is in ``known_years``; any other year falls back to Monday–Friday
-    (plus whatever single overrides exist) and makes deadlines that touch it *estimated*.
+    covers it or it is in ``known_years``; any other year falls back to Monday–Friday less
+    its statutory holidays (plus whatever single overrides exist) and makes deadlines that
+    touch it *estimated*.
 
     Instances are safe to share between threads: the only mutable state is caches that are
     filled idempotently with complete values.
@@ -299,7 +356,13 @@ class Calendar:
             d = date.fromordinal(ordinal)
             working = self._overrides.get(d)
             if working is None:
-                working = _package_is_workday(d) if by_package else d.weekday() < 5
+                if by_package:
+                    working = _package_is_workday(d)
+                elif known:
+                    # The county entered the whole schedule: no guess may add to it.
+                    working = d.weekday() < 5
+                else:
+                    working = _estimated_is_workday(d)
             if working:
                 workdays.append(ordinal)
             flags[ordinal] = (base | _WORKDAY) if working else base
@@ -325,7 +388,7 @@ class Calendar:
 
     def is_known(self, d: date) -> bool:
         """False when ``d``'s year is known neither to the package nor as complete in the
-        override table, i.e. ``is_workday`` is a Monday–Friday estimate there."""
+        override table, i.e. ``is_workday`` is an estimate there."""
         if isinstance(d, datetime):
             d = self._local(d).date()
         return chinese_calendar_covers(d.year) or d.year in self.known_years

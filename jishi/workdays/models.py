@@ -17,7 +17,8 @@ class CalendarYear(models.Model):
     """Whether the override table holds a year's complete official schedule.
 
     Only meaningful for years ``chinese_calendar`` does not cover; for those, an unticked
-    (or missing) row means deadlines touching the year are estimated Monday–Friday.
+    (or missing) row means deadlines touching the year are estimated: Monday–Friday less
+    the statutory holidays (``calendar.estimated_holidays``).
     """
 
     year = models.PositiveSmallIntegerField(
@@ -26,7 +27,10 @@ class CalendarYear(models.Model):
     complete = models.BooleanField(
         "已完整录入",
         default=False,
-        help_text="该年全部法定节假日和调休上班日都已录入后勾选；勾选前该年的期限按周一至周五估算。",
+        help_text=(
+            "该年全部法定节假日和调休上班日都已录入后勾选；"
+            "勾选前该年的期限按周一至周五扣除法定节假日估算。"
+        ),
     )
     note = models.CharField("备注", max_length=200, blank=True)
     updated_by = models.ForeignKey(

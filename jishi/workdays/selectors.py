@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,15 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from jishi.workdays.calendar import Calendar, WorkingHours
+from jishi.orgs.models import Role, User
+from jishi.orgs.selectors import active_posts
+from jishi.workdays.calendar import (
+    Calendar,
+    WorkingHours,
+    chinese_calendar_covers,
+    chinese_calendar_day_name,
+    estimated_holidays,
+)
 from jishi.workdays.models import CalendarRevision, CalendarYear, HolidayOverride
 
 # How stale another process's change may be here. Short enough that an admin who enters a
@@ -151,3 +160,61 @@ for _model in (HolidayOverride, CalendarYear):
 def _settings_changed(setting: str, **kwargs: Any) -> None:
     if setting in {"JISHI_WORKING_HOURS", "TIME_ZONE"}:
         invalidate_calendar()
+
+
+def may_administer_calendar(user: User | Any) -> bool:
+    """Who may enter a year's schedule on the console: superusers and active admin posts."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(post.role == Role.ADMIN for post in active_posts(user))
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    """Where a year's working days come from, for the calendar page."""
+
+    year: int
+    source: str  # "package" | "entered" | "estimated"
+    days_off: int  # override rows that are days off
+    days_on: int  # override rows that are working days
+
+
+def calendar_year_status(year: int) -> YearStatus:
+    if chinese_calendar_covers(year):
+        source = "package"
+    elif CalendarYear.objects.filter(year=year, complete=True).exists():
+        source = "entered"
+    else:
+        source = "estimated"
+    rows = HolidayOverride.objects.filter(date__year=year)
+    return YearStatus(
+        year=year,
+        source=source,
+        days_off=rows.filter(is_workday=False).count(),
+        days_on=rows.filter(is_workday=True).count(),
+    )
+
+
+def calendar_year_days(year: int) -> list[tuple[date, bool, str, str]]:
+    """The days of ``year`` off on a weekday or on at a weekend, with their name and source
+    ("package", "table" or "estimate"), as the calendar now counts them."""
+    calendar = get_calendar()
+    overrides = {row.date: row for row in HolidayOverride.objects.filter(date__year=year)}
+    first = date(year, 1, 1)
+    estimate = {} if calendar.is_known(first) else estimated_holidays(year)
+    out = []
+    day = first
+    while day.year == year:
+        working = calendar.is_workday(day)
+        if working != (day.weekday() < 5):
+            row = overrides.get(day)
+            if row is not None:
+                out.append((day, working, row.name, "table"))
+            elif day in estimate:
+                out.append((day, working, estimate[day], "estimate"))
+            else:
+                out.append((day, working, chinese_calendar_day_name(day) or "", "package"))
+        day += timedelta(days=1)
+    return out

@@ -134,6 +134,7 @@ CONSOLE_NAV = (
     ("routing", _("分派统计"), "routing:stats", "dispatch"),
     ("stats", _("统计"), "reports:index", "all"),
     ("hotspots", _("热点"), "routing:hotspots", "all"),
+    ("calendar", _("工作日历"), "workdays:schedule", "calendar"),
     ("admin", _("管理"), "admin:index", "admin"),
 )
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
@@ -150,6 +151,8 @@ def console_nav(context: template.Context) -> list[NavItem]:
         "all": True,
         "dispatch": superuser or bool(scope.roles & DISPATCH_ROLES),
         "admin": superuser or bool(getattr(user, "is_staff", False)) or Role.ADMIN in scope.roles,
+        # As workdays.selectors.may_administer_calendar (common may not import workdays).
+        "calendar": superuser or Role.ADMIN in scope.roles,
     }
     items = []
     for key, label, url_name, audience in CONSOLE_NAV:

@@ -126,9 +126,13 @@ class TestDays:
         assert cal.is_known(date(2026, 12, 31))
         assert not cal.is_known(date(2027, 1, 1))
         assert not cal.is_known(date(2003, 12, 31))
-        assert cal.is_workday(date(2027, 1, 1))  # a Friday: New Year's Day is not known
+        # Not known, but estimated: Friday 1 January is New Year's Day by statute.
+        assert not cal.is_workday(date(2027, 1, 1))
+        assert cal.is_workday(date(2027, 1, 4))
         assert not cal.is_workday(date(2027, 1, 2))
-        assert default_is_workday(date(2027, 1, 1))
+        assert not default_is_workday(date(2027, 1, 1))
+        # A year the county marked complete takes no day off that its table does not list.
+        assert default_is_workday(date(2027, 1, 1), complete=True)
         assert not default_is_workday(date(2025, 10, 1))
 
     def test_overrides_win_and_complete_years_are_known(self) -> None:
@@ -158,8 +162,9 @@ class TestDays:
         assert cal.workdays_between(date(2025, 9, 30), date(2025, 10, 11)) == 3
         assert cal.workdays_between(date(2025, 10, 11), date(2025, 9, 30)) == -3
         assert cal.workdays_between(date(2025, 9, 27), date(2025, 9, 28)) == 1
-        # Across a year boundary into the fallback year: Thu 31 Dec 2026 → Mon 4 Jan 2027.
-        assert cal.workdays_between(date(2026, 12, 30), date(2027, 1, 4)) == 3
+        # Across a year boundary into the estimated year: Thu 31 Dec 2026 → Mon 4 Jan 2027
+        # (Friday 1 January is New Year's Day).
+        assert cal.workdays_between(date(2026, 12, 30), date(2027, 1, 4)) == 2
         # A full year of the package's data (2025 has 248 working days).
         assert cal.workdays_between(date(2024, 12, 31), date(2025, 12, 31)) == 248
 
@@ -214,9 +219,9 @@ class TestAddWorkdays:
         assert last_known.due == close(2026, 12, 31)
         assert not last_known.estimated
         into_2027 = cal.add_workdays(at(2026, 12, 31), 1)
-        assert into_2027.due == close(2027, 1, 1)  # Mon–Fri guess: Friday 1 January
+        assert into_2027.due == close(2027, 1, 4)  # the estimate keeps 1 January off
         assert into_2027.estimated
-        assert cal.add_workdays(at(2026, 12, 31), 2).due == close(2027, 1, 4)
+        assert cal.add_workdays(at(2026, 12, 31), 2).due == close(2027, 1, 5)
 
     def test_override_changes_result_and_complete_year_ends_estimate(self) -> None:
         overrides = {date(2027, 1, 1): False}
@@ -228,6 +233,9 @@ class TestAddWorkdays:
         deadline = complete.add_workdays(at(2026, 12, 31), 1)
         assert deadline.due == close(2027, 1, 4)
         assert not deadline.estimated
+        # A complete year counts only what its table lists: 1 January off, 4 January on,
+        # whatever the estimate said.
+        assert complete.is_workday(date(2027, 2, 9)) and not entered.is_workday(date(2027, 2, 9))
         # And a make-up Saturday entered for 2027 pulls the deadline earlier.
         weekend_on = Calendar({**overrides, date(2027, 1, 2): True}, HOURS, SH)
         assert weekend_on.add_workdays(at(2026, 12, 31), 1).due == close(2027, 1, 2)
@@ -311,7 +319,7 @@ class TestAddWorkingHours:
         assert not cal.add_working_hours(at(2026, 12, 31, 9), 2).estimated
         deadline = cal.add_working_hours(at(2026, 12, 31, 16), 8)
         assert deadline.estimated
-        assert deadline.due == close(2027, 1, 1)  # 1.5 h on 31 Dec, 6.5 h on Fri 1 Jan
+        assert deadline.due == close(2027, 1, 4)  # 1.5 h on 31 Dec, 6.5 h on Mon 4 Jan
 
     def test_rejects_bad_input(self, cal: Calendar) -> None:
         for bad in (-1, float("nan"), float("inf"), Decimal("-0.5")):

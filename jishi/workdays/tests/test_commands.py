@@ -30,7 +30,15 @@ def test_package_year() -> None:
 
 def test_unknown_year_then_entered_then_complete() -> None:
     text = show(2027)
-    assert "未知" in text and "（无）" in text and "全年工作日：261 天" in text
+    assert "2027年：估算" in text and "直到录入该年的官方安排" in text
+    # The statutory days, dated from the lunar calendar, and their weekday substitutes.
+    assert "2027-01-01 周五  元旦  [估算]" in text
+    assert "2027-02-05 周五  春节  [估算]" in text
+    assert "2027-02-08 周一  春节  [估算]" in text
+    assert "2027-02-10 周三  春节补假  [估算]" in text
+    assert "2027-09-15 周三  中秋节  [估算]" in text
+    assert "工作日放假（13 天）" in text and "全年工作日：248 天" in text
+    assert "manage.py workdays_enter 2027" in text
     override_set(actor=None, date=date(2027, 1, 1), is_workday=False, name="元旦")
     override_set(actor=None, date=date(2027, 2, 20), is_workday=True, name="调休上班")
     override_set(actor=None, date=date(2027, 1, 2), is_workday=False, name="元旦")
@@ -38,12 +46,12 @@ def test_unknown_year_then_entered_then_complete() -> None:
     assert "2027-01-01 周五  元旦  [调整表]" in text
     assert "2027-02-20 周六  调休上班  [调整表]" in text
     assert "与平常一致的条目（1 条" in text
-    assert "全年工作日：261 天" in text
-    assert "勾选“已完整录入”" in text
+    assert "全年工作日：249 天" in text  # the estimate, plus the Saturday entered
     calendar_year_mark_complete(actor=None, year=2027, complete=True, note="国办通知")
     text = show(2027)
     assert "2027年：已知（节假日调整表已标记为完整录入）" in text
     assert "备注：国办通知" in text
+    assert "[估算]" not in text and "全年工作日：261 天" in text
 
 
 def test_bad_year() -> None:

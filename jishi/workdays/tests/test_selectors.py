@@ -21,7 +21,8 @@ from jishi.workdays.selectors import get_calendar, invalidate_calendar
 from jishi.workdays.services import calendar_year_mark_complete, override_set
 
 SH = ZoneInfo("Asia/Shanghai")
-NEW_YEAR_2027 = date(2027, 1, 1)
+# A Monday that the 2027 estimate counts as a working day (1 January is off already).
+DAY_2027 = date(2027, 1, 4)
 
 
 @pytest.fixture(autouse=True)
@@ -57,13 +58,13 @@ def another_process_enters(day: date, *, is_workday: bool) -> None:
 @pytest.mark.django_db
 class TestCache:
     def test_built_from_the_database(self) -> None:
-        HolidayOverride.objects.create(date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        HolidayOverride.objects.create(date=DAY_2027, is_workday=False, name="元旦")
         CalendarYear.objects.create(year=2027, complete=True)
         HolidayOverride.objects.create(date=date(2028, 1, 3), is_workday=False, name="元旦")
         CalendarYear.objects.create(year=2028, complete=False)
         calendar = get_calendar()
-        assert not calendar.is_workday(NEW_YEAR_2027)
-        assert calendar.is_known(NEW_YEAR_2027)
+        assert not calendar.is_workday(DAY_2027)
+        assert calendar.is_known(DAY_2027)
         assert not calendar.is_workday(date(2028, 1, 3))
         assert not calendar.is_known(date(2028, 1, 3))
         assert calendar.tz == SH
@@ -94,27 +95,27 @@ class TestCache:
 class TestInvalidation:
     def test_a_service_change_is_seen_at_once(self) -> None:
         stale = get_calendar()
-        assert stale.is_workday(NEW_YEAR_2027)
-        override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        assert stale.is_workday(DAY_2027)
+        override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
         fresh = get_calendar()
         assert fresh is not stale
-        assert not fresh.is_workday(NEW_YEAR_2027)
+        assert not fresh.is_workday(DAY_2027)
         assert get_calendar() is fresh  # and cached again after the commit
 
     def test_plain_orm_saves_and_deletes_are_seen_too(self) -> None:
-        assert get_calendar().is_workday(NEW_YEAR_2027)
-        row = HolidayOverride.objects.create(date=NEW_YEAR_2027, is_workday=False, name="元旦")
-        assert not get_calendar().is_workday(NEW_YEAR_2027)
+        assert get_calendar().is_workday(DAY_2027)
+        row = HolidayOverride.objects.create(date=DAY_2027, is_workday=False, name="元旦")
+        assert not get_calendar().is_workday(DAY_2027)
         row.delete()
-        assert get_calendar().is_workday(NEW_YEAR_2027)
+        assert get_calendar().is_workday(DAY_2027)
         year = CalendarYear.objects.create(year=2027, complete=True)
-        assert get_calendar().is_known(NEW_YEAR_2027)
+        assert get_calendar().is_known(DAY_2027)
         year.complete = False
         year.save()
-        assert not get_calendar().is_known(NEW_YEAR_2027)
+        assert not get_calendar().is_known(DAY_2027)
 
     def test_each_change_bumps_the_revision(self) -> None:
-        override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
         override_set(actor=None, date=date(2027, 2, 6), is_workday=True, name="调休上班")
         calendar_year_mark_complete(actor=None, year=2027, complete=True)
         assert CalendarRevision.objects.get(pk=1).number == 3
@@ -123,40 +124,40 @@ class TestInvalidation:
         self, clock: Callable[[float], None]
     ) -> None:
         stale = get_calendar()
-        another_process_enters(NEW_YEAR_2027, is_workday=False)
+        another_process_enters(DAY_2027, is_workday=False)
         # Within the interval this process may still answer from its copy …
         assert get_calendar() is stale
         clock(selectors.RECHECK_SECONDS + 0.1)
         # … and after it, the revision tells it to rebuild.
         fresh = get_calendar()
         assert fresh is not stale
-        assert not fresh.is_workday(NEW_YEAR_2027)
+        assert not fresh.is_workday(DAY_2027)
 
     def test_rolled_back_writes_are_never_cached(self) -> None:
-        assert get_calendar().is_workday(NEW_YEAR_2027)
+        assert get_calendar().is_workday(DAY_2027)
         with transaction.atomic():
-            override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+            override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
             inside = get_calendar()
             # The writing transaction sees its own change …
-            assert not inside.is_workday(NEW_YEAR_2027)
+            assert not inside.is_workday(DAY_2027)
             transaction.set_rollback(True)
         # … but nobody sees it once it rolled back, not even within the recheck interval.
         after = get_calendar()
         assert after is not inside
-        assert after.is_workday(NEW_YEAR_2027)
+        assert after.is_workday(DAY_2027)
         assert get_calendar() is after
 
     def test_failed_transaction_leaves_no_trace(self) -> None:
         get_calendar()
         with pytest.raises(RuntimeError), transaction.atomic():
-            override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
-            assert not get_calendar().is_workday(NEW_YEAR_2027)
+            override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
+            assert not get_calendar().is_workday(DAY_2027)
             raise RuntimeError("a later step failed")
         assert not HolidayOverride.objects.exists()
-        assert get_calendar().is_workday(NEW_YEAR_2027)
+        assert get_calendar().is_workday(DAY_2027)
 
     def test_deadline_on_the_hot_path_reflects_the_table(self) -> None:
         start = datetime(2026, 12, 31, 10, tzinfo=SH)
-        assert get_calendar().add_workdays(start, 1).due.date() == NEW_YEAR_2027
-        override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
-        assert get_calendar().add_workdays(start, 1).due.date() == date(2027, 1, 4)
+        assert get_calendar().add_workdays(start, 1).due.date() == DAY_2027
+        override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
+        assert get_calendar().add_workdays(start, 1).due.date() == date(2027, 1, 5)

@@ -24,7 +24,9 @@ from jishi.workdays.signals import calendar_changed
 pytestmark = pytest.mark.django_db
 
 SH = ZoneInfo("Asia/Shanghai")
-NEW_YEAR_2027 = date(2027, 1, 1)  # a Friday; the package does not know 2027
+# A Monday: the package does not know 2027, and its estimate (which already takes 1 January
+# off) counts this day as a working day.
+DAY_2027 = date(2027, 1, 4)
 
 
 @pytest.fixture
@@ -53,24 +55,24 @@ class TestOverrideSet:
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             row = override_set(
-                actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name=" 元旦 ", note="x"
+                actor=admin_user, date=DAY_2027, is_workday=False, name=" 元旦 ", note="x"
             )
             assert announced == []  # nothing before the commit
-        assert (row.date, row.is_workday, row.name, row.note) == (NEW_YEAR_2027, False, "元旦", "x")
+        assert (row.date, row.is_workday, row.name, row.note) == (DAY_2027, False, "元旦", "x")
         assert row.created_by == admin_user and row.updated_by == admin_user
         assert announced == [(HolidayOverride, {2027})]
         change = CalendarChange.objects.get()
         assert change.action == CalendarChange.Action.OVERRIDE_SET
-        assert (change.actor, change.year, change.date) == (admin_user, 2027, NEW_YEAR_2027)
+        assert (change.actor, change.year, change.date) == (admin_user, 2027, DAY_2027)
         assert change.before == {}
         assert change.after == {"is_workday": False, "name": "元旦", "note": "x"}
 
     def test_same_values_change_nothing(
         self, admin_user: User, announced: list, django_capture_on_commit_callbacks: Committing
     ) -> None:
-        first = override_set(actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        first = override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦")
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            again = override_set(actor=None, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+            again = override_set(actor=None, date=DAY_2027, is_workday=False, name="元旦")
         assert again.pk == first.pk and again.updated_by == admin_user
         assert callbacks == [] and announced == []
         assert CalendarChange.objects.count() == 1
@@ -78,11 +80,9 @@ class TestOverrideSet:
     def test_renaming_is_recorded_but_not_announced(
         self, admin_user: User, announced: list, django_capture_on_commit_callbacks: Committing
     ) -> None:
-        override_set(actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦")
         with django_capture_on_commit_callbacks(execute=True):
-            row = override_set(
-                actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦节"
-            )
+            row = override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦节")
         assert row.name == "元旦节"
         assert announced == []
         latest = CalendarChange.objects.first()
@@ -128,7 +128,7 @@ class TestOverrideSet:
         ],
     )
     def test_invalid_input(self, admin_user: User, kwargs: dict, field: str) -> None:
-        arguments = {"date": NEW_YEAR_2027, "is_workday": False, "name": "元旦", **kwargs}
+        arguments = {"date": DAY_2027, "is_workday": False, "name": "元旦", **kwargs}
         with pytest.raises(InvalidInput) as raised:
             override_set(actor=admin_user, **arguments)
         assert field in raised.value.errors
@@ -139,9 +139,9 @@ class TestOverrideRemove:
     def test_removes_records_and_announces(
         self, admin_user: User, announced: list, django_capture_on_commit_callbacks: Committing
     ) -> None:
-        override_set(actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+        override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦")
         with django_capture_on_commit_callbacks(execute=True):
-            assert override_remove(actor=admin_user, date=NEW_YEAR_2027) is True
+            assert override_remove(actor=admin_user, date=DAY_2027) is True
         assert not HolidayOverride.objects.exists()
         assert announced == [(HolidayOverride, {2027})]
         latest = CalendarChange.objects.first()
@@ -152,7 +152,7 @@ class TestOverrideRemove:
         self, admin_user: User, announced: list, django_capture_on_commit_callbacks: Committing
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            assert override_remove(actor=admin_user, date=NEW_YEAR_2027) is False
+            assert override_remove(actor=admin_user, date=DAY_2027) is False
         assert callbacks == [] and announced == []
         assert not CalendarChange.objects.exists()
 
@@ -176,12 +176,15 @@ class TestCalendarYearMarkComplete:
         """The admin's path for a new year: enter the days, then tick the year complete."""
         start = datetime(2026, 12, 31, 10, tzinfo=SH)
         before = get_calendar().add_workdays(start, 1)
-        assert before.due == datetime(2027, 1, 1, 17, 30, tzinfo=SH) and before.estimated
+        # The estimate already takes New Year's Day (Friday 1 January) off.
+        assert before.due == datetime(2027, 1, 4, 17, 30, tzinfo=SH) and before.estimated
 
         with django_capture_on_commit_callbacks(execute=True):
-            override_set(actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+            override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦")
+            # Already off in the estimate, so not announced; but a complete year needs it.
+            override_set(actor=admin_user, date=date(2027, 1, 1), is_workday=False, name="元旦")
         entered = get_calendar().add_workdays(start, 1)
-        assert entered.due == datetime(2027, 1, 4, 17, 30, tzinfo=SH) and entered.estimated
+        assert entered.due == datetime(2027, 1, 5, 17, 30, tzinfo=SH) and entered.estimated
 
         with django_capture_on_commit_callbacks(execute=True):
             row = calendar_year_mark_complete(
@@ -189,7 +192,7 @@ class TestCalendarYearMarkComplete:
             )
         assert row.complete and row.note == "国办发明电〔2026〕X号" and row.updated_by == admin_user
         known = get_calendar().add_workdays(start, 1)
-        assert known.due == datetime(2027, 1, 4, 17, 30, tzinfo=SH)
+        assert known.due == datetime(2027, 1, 5, 17, 30, tzinfo=SH)
         assert not known.estimated
         assert announced == [(HolidayOverride, {2027}), (CalendarYear, {2027})]
         change = CalendarChange.objects.first()
@@ -238,8 +241,8 @@ class TestCalendarYearMarkComplete:
         calendar_changed.connect(broken, dispatch_uid="test-workdays-broken")
         try:
             with django_capture_on_commit_callbacks(execute=True):
-                override_set(actor=admin_user, date=NEW_YEAR_2027, is_workday=False, name="元旦")
+                override_set(actor=admin_user, date=DAY_2027, is_workday=False, name="元旦")
         finally:
             calendar_changed.disconnect(dispatch_uid="test-workdays-broken")
-        assert HolidayOverride.objects.filter(date=NEW_YEAR_2027).exists()
+        assert HolidayOverride.objects.filter(date=DAY_2027).exists()
         assert "calendar_changed receiver" in caplog.text

@@ -2,7 +2,8 @@
 
 A sanity tool for an admin entering a new year's schedule: lists the days that differ from
 a plain Monday–Friday week (holidays on weekdays, working weekends), where each answer comes
-from, and whether deadlines in that year are still estimated.
+from (the package, the county's table, or the statutory estimate), and whether deadlines in
+that year are still estimated.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jishi.workdays.calendar import chinese_calendar_covers, chinese_calendar_day_name
+from jishi.workdays.calendar import (
+    chinese_calendar_covers,
+    chinese_calendar_day_name,
+    estimated_holidays,
+)
 from jishi.workdays.models import CalendarYear, HolidayOverride
 from jishi.workdays.selectors import get_calendar
 
@@ -39,8 +44,12 @@ class Command(BaseCommand):
         elif calendar.is_known(first):
             status = "已知（节假日调整表已标记为完整录入）"
         else:
-            status = "未知：期限按周一至周五估算，并标记为“估算”"
+            status = (
+                "估算：尚未录入官方放假安排，按周一至周五扣除法定节假日（含周末补假）估算，"
+                "期限标记为“估算”，直到录入该年的官方安排"
+            )
         self.stdout.write(f"{year}年：{status}")
+        estimate = {} if calendar.is_known(first) else estimated_holidays(year)
         if year_row is not None and year_row.note:
             self.stdout.write(f"备注：{year_row.note}")
 
@@ -55,6 +64,8 @@ class Command(BaseCommand):
                 row = overrides.get(d)
                 if row is not None:
                     source, name = "调整表", row.name
+                elif d in estimate:
+                    source, name = "估算", estimate[d]
                 else:
                     source, name = "内置", chinese_calendar_day_name(d) or ""
                     if working and name:
@@ -82,5 +93,7 @@ class Command(BaseCommand):
         self.stdout.write(f"全年工作日：{workdays} 天")
         if not calendar.is_known(first):
             self.stdout.write(
-                "录入该年全部放假和调休上班日期后，请在后台“日历年份”中勾选“已完整录入”。"
+                f"国务院办公厅公布{year}年放假安排后，请录入："
+                f"manage.py workdays_enter {year} 通知.txt，或在控制台“工作日历”页面粘贴通知；"
+                "录入后该年不再估算。"
             )
