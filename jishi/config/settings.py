@@ -192,6 +192,29 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # WhiteNoise warns at every start while the folder is missing (before the first collectstatic).
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# --- hardening: errors, uploads, sign-in and sessions --------------------------------------
+
+# Service errors and database outages become clean pages (jishi/common/middleware.py); the
+# size cap runs before anything reads the body. ErrorMiddleware is last, so it sees the
+# view's exception first.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "jishi.common.middleware.RequestSizeMiddleware",
+)
+MIDDLEWARE.append("jishi.common.middleware.ErrorMiddleware")
+# Largest request body accepted (413 above it): nine photos at the attachment limit and the
+# form around them.
+JISHI_REQUEST_MAX_BYTES = int(
+    os.environ.get("JISHI_REQUEST_MAX_BYTES", 9 * JISHI_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)
+)
+# Uploads above 256 KB stream to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Largest image accepted, in pixels (a PNG of a few KB can declare billions); every accepted
+# image is stored as a copy at most JISHI_ATTACHMENT_MAX_SIDE pixels on its long side,
+# re-encoded without its metadata (GPS position, camera).
+JISHI_ATTACHMENT_MAX_PIXELS = int(os.environ.get("JISHI_ATTACHMENT_MAX_PIXELS", 40_000_000))
+JISHI_ATTACHMENT_MAX_SIDE = int(os.environ.get("JISHI_ATTACHMENT_MAX_SIDE", 2560))
+
 # --- demo ----------------------------------------------------------------------------------
 
 # The demo county and its `seed_demo` command (./dev demo).
