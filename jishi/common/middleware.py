@@ -21,7 +21,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from jishi.common.errors import JishiError, TooLarge
+from jishi.common.errors import JishiError
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,6 @@ class ErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, TooLarge):
-            return too_large_response(settings.JISHI_REQUEST_MAX_BYTES)
         if isinstance(exception, JishiError):
             return error_response(request, exception)
         if isinstance(exception, DATABASE_ERRORS):
@@ -140,7 +138,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_ERRORS):
         return unavailable_response(request)
-    if isinstance(error, TooLarge):
-        return too_large_response(settings.JISHI_REQUEST_MAX_BYTES)
     response = defaults.server_error(request)
     return response if response is not None else HttpResponseServerError()
