@@ -99,7 +99,7 @@ def _reply(user: User, case: Case, d: dict[str, Any]) -> Case:
 
 
 def _attach(user: User, case: Case, d: dict[str, Any]) -> Case:
-    uploads = [services.Upload(f.name, f.read()) for f in d["attachments"]]
+    uploads = [services.Upload.of(f) for f in d["attachments"]]
     return services.case_attach(
         actor=user, case=case, files=uploads, expected_version=d["expected_version"]
     )

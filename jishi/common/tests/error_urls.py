@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
@@ -20,7 +22,7 @@ def message_for(cls: type[errors.JishiError]) -> str:
     return f"测试错误：{cls.__name__}"
 
 
-def raising(cls: type[errors.JishiError]):  # type: ignore[no-untyped-def]
+def raising(cls: type[errors.JishiError]) -> Callable[[HttpRequest], HttpResponse]:
     def view(request: HttpRequest) -> HttpResponse:
         raise cls(message_for(cls))
 

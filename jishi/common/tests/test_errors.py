@@ -17,7 +17,7 @@ from jishi.common.tests.error_urls import all_error_classes, message_for
 from jishi.orgs.models import User
 from jishi.portal.views import REMEMBER_COOKIE, REMEMBER_SALT
 
-INTENDED = {
+INTENDED: dict[type[errors.JishiError], int] = {
     errors.JishiError: 400,
     errors.NotFound: 404,
     errors.PermissionDenied: 403,
@@ -100,7 +100,7 @@ def database_gone(transactional_db: None) -> Iterator[None]:
         connection.settings_dict.update(original)
 
 
-def _assert_unavailable(response) -> None:  # type: ignore[no-untyped-def]
+def _assert_unavailable(response) -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     body = response.content.decode()
