@@ -55,7 +55,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from jishi.common.text import search_key
+from jishi.common.text import search_key, strip_invisible
 from jishi.orgs.models import COUNTY_WIDE_ROLES, Role, Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts
 from jishi.workdays.selectors import get_calendar
@@ -340,7 +340,7 @@ def _after_commit(case: Case, event: CaseEvent) -> None:
 
 
 def _clean_text(value: str, *, field: str, label: str, required: bool, limit: int) -> str:
-    value = (value or "").replace("\x00", "").strip()
+    value = strip_invisible(value or "").strip()
     if required and not value:
         raise InvalidInput(f"{label}不能为空", errors={field: [f"请填写{label}"]})
     if len(value) > limit:
@@ -563,7 +563,7 @@ def _check_upload(upload: Upload) -> StoredImage:
     """Checks a photo and makes the copy that is stored (the original is not kept).
 
     The copy is at most ``JISHI_ATTACHMENT_MAX_SIDE`` pixels on its long side, turned the
-    way the camera meant it, and re-encoded (JPEG, or PNG when it has transparency), which
+    way the camera meant it, and re-encoded (PNG for PNG and GIF, else JPEG), which
     drops EXIF metadata such as the GPS position. A file declaring more than
     ``JISHI_ATTACHMENT_MAX_PIXELS`` is refused before a pixel is decoded: a PNG of a few KB
     can declare billions (a decompression bomb).
@@ -603,6 +603,8 @@ def _check_upload(upload: Upload) -> StoredImage:
 def _bounded_copy(image: Image.Image) -> StoredImage:
     side = settings.JISHI_ATTACHMENT_MAX_SIDE
     # A JPEG decodes straight at a reduced scale (cheap); other formats decode whole.
+    # Screenshots and drawings (PNG, GIF) stay lossless; photos become JPEG.
+    lossless = image.format in ("PNG", "GIF")
     image.draft("RGB", (side, side))
     image = ImageOps.exif_transpose(image)
     transparent = image.mode in ("RGBA", "LA", "PA") or (
@@ -611,11 +613,12 @@ def _bounded_copy(image: Image.Image) -> StoredImage:
     image = image.convert("RGBA" if transparent else "RGB")
     image.thumbnail((side, side), Image.Resampling.LANCZOS)
     out = BytesIO()
-    if transparent:
+    fmt = "PNG" if lossless or transparent else "JPEG"
+    if fmt == "PNG":
         image.save(out, format="PNG", optimize=True)
     else:
         image.save(out, format="JPEG", quality=85, optimize=True)
-    return StoredImage(out.getvalue(), "PNG" if transparent else "JPEG", *image.size)
+    return StoredImage(out.getvalue(), fmt, *image.size)
 
 
 def _stored_name(name: str, fmt: str) -> str:
@@ -760,7 +763,8 @@ def case_accept(
         text = _clean_text(text, field="text", label="内容", required=True, limit=TEXT_MAX)
     except InvalidInput as exc:
         errors.update(exc.errors)
-    address = (address or "").strip()[:200]
+    address = strip_invisible(address or "").strip()[:200]
+    citizen_name = strip_invisible(citizen_name or "")
     if village is not None:
         if village.kind != UnitKind.VILLAGE:
             errors["village"] = ["请选择村(社区)"]
@@ -771,8 +775,8 @@ def case_accept(
     if township is not None and township.kind != UnitKind.TOWNSHIP:
         errors["township"] = ["请选择乡镇"]
     phone = crypto.normalize_phone(citizen_phone)
-    if citizen_phone and not (7 <= len(phone) <= 12):
-        errors["citizen_phone"] = ["电话号码应为 7–12 位数字（手机号 11 位）"]
+    if problem := crypto.phone_problem(citizen_phone):
+        errors["citizen_phone"] = [problem]
     id_number = (citizen_id_number or "").strip().upper().translate(crypto._FULLWIDTH)
     if id_number and not _valid_id_number(id_number):
         errors["citizen_id_number"] = ["身份证号码无效（18 位，末位可为 X，校验位须正确）"]

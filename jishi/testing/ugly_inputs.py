@@ -32,7 +32,7 @@ TEXTS: list[Ugly] = [
     Ugly("huge", "坏" * 200_000, "far over every length limit"),
     Ugly("control", "路灯\x07\x1b[31m坏了", "terminal control characters"),
     Ugly("lone-surrogate-ish", "路灯\udcff坏了", "a lone surrogate (not encodable as UTF-8)"),
-    Ugly("formula", "=HYPERLINK(\"http://x\",\"点我\")", "a spreadsheet formula"),
+    Ugly("formula", '=HYPERLINK("http://x","点我")', "a spreadsheet formula"),
     Ugly("html", "<script>alert(1)</script>", "markup"),
     Ugly("sql", "' OR 1=1 --", "SQL"),
     Ugly("fullwidth", "ＡＢＣ１２３　，。", "full-width letters and digits"),
