@@ -48,13 +48,11 @@ def client_ip(request: HttpRequest) -> str:
 def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The page a locked-out sign-in gets (429), with the form so the wait is clear."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request)
-    form.add_error(
-        None,
-        _("登录失败次数过多，已暂时锁定。请 %(minutes)d 分钟后再试，或请系统管理员解锁。")
-        % {"minutes": minutes},
-    )
-    return render(request, "common/login.html", {"form": form}, status=429)
+    message = _("登录失败次数过多，已暂时锁定。请 %(minutes)d 分钟后再试，或请系统管理员解锁。") % {
+        "minutes": minutes
+    }
+    context = {"form": LoginForm(request), "locked_message": message}
+    return render(request, "common/login.html", context, status=429)
 
 
 class LoginForm(AuthenticationForm):
