@@ -147,13 +147,13 @@ def test_signed_in_pages_are_not_cached(client: Client, township_handler: User) 
 def test_https_setting_makes_cookies_secure_and_sends_hsts(
     client: Client, township_handler: User
 ) -> None:
-    https = {"headers": {"X-Forwarded-Proto": "https"}}
+    https = {"X-Forwarded-Proto": "https"}
     with override_settings(**https_settings(True)):
-        page = client.get(LOGIN, **https)
+        page = client.get(LOGIN, headers=https)
         assert page["Strict-Transport-Security"].startswith("max-age=31536000")
         assert page.cookies["csrftoken"]["secure"]
         signed = client.post(
-            LOGIN, {"username": "cg_handler", "password": "pw-cg_handler"}, **https
+            LOGIN, {"username": "cg_handler", "password": "pw-cg_handler"}, headers=https
         )
         assert signed.cookies["sessionid"]["secure"]
 
