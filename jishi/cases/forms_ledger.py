@@ -56,6 +56,9 @@ DEFAULT_PER_PAGE = 50
 VIEW_PARAMS = frozenset({"sort", "per_page", "page"})
 INVALID_CHOICE = _("所选项无效，已忽略此条件。")
 INVALID_DATE = _("日期格式应为 年-月-日（如 2026-11-02），已忽略此条件。")
+# The dates a filter may name: year 1 or 9999 cannot be turned into a local midnight.
+EARLIEST_DATE, LATEST_DATE = date(1990, 1, 1), date(2099, 12, 31)
+DATE_OUT_OF_RANGE = _("日期应在 1990-01-01 至 2099-12-31 之间，已忽略此条件。")
 
 
 class LedgerFilterForm(forms.Form):
@@ -179,6 +182,18 @@ class LedgerFilterForm(forms.Form):
             if field_name == name:
                 return param
         return super().add_prefix(field_name)
+
+    def _date_in_range(self, name: str) -> date | None:
+        day: date | None = self.cleaned_data.get(name)
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise forms.ValidationError(DATE_OUT_OF_RANGE, code="out_of_range")
+        return day
+
+    def clean_date_from(self) -> date | None:
+        return self._date_in_range("date_from")
+
+    def clean_date_to(self) -> date | None:
+        return self._date_in_range("date_to")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

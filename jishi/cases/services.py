@@ -11,19 +11,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from io import BytesIO
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from jishi.cases import access, rows
 from jishi.cases.ledger import GENESIS, event_hash
@@ -51,7 +55,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from jishi.common.text import search_key
+from jishi.common.text import search_key, strip_invisible
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.workdays.selectors import get_calendar
 
@@ -312,7 +316,7 @@ def _after_commit(case: Case, event: CaseEvent) -> None:
 
 
 def _clean_text(value: str, *, field: str, label: str, required: bool, limit: int) -> str:
-    value = (value or "").replace("\x00", "").strip()
+    value = strip_invisible(value or "").strip()
     if required and not value:
         raise InvalidInput(f"{label}不能为空", errors={field: [f"请填写{label}"]})
     if len(value) > limit:
@@ -489,68 +493,137 @@ def _unit_ref(unit: Unit | None) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class Upload:
-    """A file as it arrived: its name and its bytes."""
+    """A file as it arrived: its name, and its bytes or the uploaded file itself (Django
+    streams a large upload to a temporary file; it is read from there, never whole)."""
 
     name: str
-    content: bytes
+    content: bytes | IO[bytes]
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.content, bytes):
+            return len(self.content)
+        size = getattr(self.content, "size", None)
+        if size is None:
+            self.content.seek(0, os.SEEK_END)
+            size = self.content.tell()
+        return int(size)
+
+    @classmethod
+    def of(cls, uploaded: UploadedFile) -> Upload:
+        """A file from a form, read from where Django put it (memory or a temporary file)."""
+        return cls(uploaded.name or "", cast(IO[bytes], uploaded))
+
+    def open(self) -> IO[bytes]:
+        if isinstance(self.content, bytes):
+            return BytesIO(self.content)
+        self.content.seek(0)
+        return self.content
 
 
-def _check_upload(upload: Upload) -> dict[str, Any]:
-    from io import BytesIO
+@dataclass(frozen=True)
+class StoredImage:
+    """What is kept of an accepted photo: a bounded, re-encoded copy without metadata."""
 
-    from PIL import Image, UnidentifiedImageError
+    data: bytes
+    format: str
+    width: int
+    height: int
 
+
+def _attachment_error(summary: str, message: str) -> InvalidInput:
+    return InvalidInput(summary, errors={"attachments": [message]})
+
+
+def _check_upload(upload: Upload) -> StoredImage:
+    """Checks a photo and makes the copy that is stored (the original is not kept).
+
+    The copy is at most ``JISHI_ATTACHMENT_MAX_SIDE`` pixels on its long side, turned the
+    way the camera meant it, and re-encoded (PNG for PNG and GIF, else JPEG), which
+    drops EXIF metadata such as the GPS position. A file declaring more than
+    ``JISHI_ATTACHMENT_MAX_PIXELS`` is refused before a pixel is decoded: a PNG of a few KB
+    can declare billions (a decompression bomb).
+    """
     limit = settings.JISHI_ATTACHMENT_MAX_BYTES
-    if not upload.content:
-        raise InvalidInput("附件为空", errors={"attachments": [f"「{upload.name}」是空文件"]})
-    if len(upload.content) > limit:
-        raise InvalidInput(
+    size = upload.size
+    if not size:
+        raise _attachment_error("附件为空", f"「{upload.name}」是空文件")
+    if size > limit:
+        raise _attachment_error(
             "附件过大",
-            errors={
-                "attachments": [
-                    f"「{upload.name}」有 {len(upload.content) / 1048576:.1f} MB，"
-                    f"超过 {limit // 1048576} MB 的上限"
-                ]
-            },
+            f"「{upload.name}」有 {size / 1048576:.1f} MB，超过 {limit // 1048576} MB 的上限",
         )
+    max_pixels = settings.JISHI_ATTACHMENT_MAX_PIXELS
+    too_many_pixels = _attachment_error(
+        "图片像素过大",
+        f"「{upload.name}」的像素过多（上限 {max_pixels // 1_000_000} 百万像素），"
+        "请缩小图片后重新上传",
+    )
     try:
-        with Image.open(BytesIO(upload.content)) as image:
-            image.verify()
-            fmt, size = image.format, image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidInput(
-            "附件不是图片", errors={"attachments": [f"「{upload.name}」不是可识别的图片文件"]}
-        ) from None
-    if fmt not in settings.JISHI_ATTACHMENT_FORMATS:
-        raise InvalidInput(
-            "图片格式不支持",
-            errors={
-                "attachments": [f"「{upload.name}」是 {fmt} 格式，仅支持 JPEG、PNG、WEBP、GIF"]
-            },
-        )
-    return {"format": fmt, "width": size[0], "height": size[1]}
+        with Image.open(upload.open()) as image:
+            fmt, (width, height) = image.format, image.size
+            if fmt not in settings.JISHI_ATTACHMENT_FORMATS:
+                raise _attachment_error(
+                    "图片格式不支持",
+                    f"「{upload.name}」是 {fmt} 格式，仅支持 JPEG、PNG、WEBP、GIF",
+                )
+            if width * height > max_pixels:
+                raise too_many_pixels
+            return _bounded_copy(image)
+    except Image.DecompressionBombError:
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise _attachment_error("附件不是图片", f"「{upload.name}」不是可识别的图片文件") from None
+
+
+def _bounded_copy(image: Image.Image) -> StoredImage:
+    side = settings.JISHI_ATTACHMENT_MAX_SIDE
+    # A JPEG decodes straight at a reduced scale (cheap); other formats decode whole.
+    # Screenshots and drawings (PNG, GIF) stay lossless; photos become JPEG.
+    lossless = image.format in ("PNG", "GIF")
+    image.draft("RGB", (side, side))
+    image = ImageOps.exif_transpose(image)
+    transparent = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    image = image.convert("RGBA" if transparent else "RGB")
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = BytesIO()
+    fmt = "PNG" if lossless or transparent else "JPEG"
+    if fmt == "PNG":
+        image.save(out, format="PNG", optimize=True)
+    else:
+        image.save(out, format="JPEG", quality=85, optimize=True)
+    return StoredImage(out.getvalue(), fmt, *image.size)
+
+
+def _stored_name(name: str, fmt: str) -> str:
+    stem = os.path.splitext(os.path.basename(name))[0][:100] or "photo"
+    return f"{stem}.{'png' if fmt == 'PNG' else 'jpg'}"
 
 
 def _store_uploads(
-    case: Case, uploads: Sequence[tuple[Upload, dict[str, Any]]], at: datetime, seq: int
+    case: Case, uploads: Sequence[tuple[Upload, StoredImage]], at: datetime, seq: int
 ) -> list[dict[str, Any]]:
     stored = []
-    for upload, info in uploads:
-        digest = hashlib.sha256(upload.content).hexdigest()
+    for upload, image in uploads:
+        digest = hashlib.sha256(image.data).hexdigest()
         if Attachment.objects.filter(case=case, sha256=digest).exists():
             continue
         attachment = Attachment(
             case=case,
             original_name=upload.name[:200],
-            content_type=f"image/{info['format'].lower()}",
-            size=len(upload.content),
+            content_type=f"image/{image.format.lower()}",
+            size=len(image.data),
             sha256=digest,
-            width=info["width"],
-            height=info["height"],
+            width=image.width,
+            height=image.height,
             event_seq=seq,
             uploaded_at=at,
         )
-        attachment.file.save(upload.name, ContentFile(upload.content), save=False)
+        attachment.file.save(
+            _stored_name(upload.name, image.format), ContentFile(image.data), save=False
+        )
         attachment.save()
         stored.append({"name": attachment.original_name, "sha256": digest, "size": attachment.size})
     return stored
@@ -666,7 +739,8 @@ def case_accept(
         text = _clean_text(text, field="text", label="内容", required=True, limit=TEXT_MAX)
     except InvalidInput as exc:
         errors.update(exc.errors)
-    address = (address or "").strip()[:200]
+    address = strip_invisible(address or "").strip()[:200]
+    citizen_name = strip_invisible(citizen_name or "")
     if village is not None:
         if village.kind != UnitKind.VILLAGE:
             errors["village"] = ["请选择村(社区)"]
@@ -677,8 +751,8 @@ def case_accept(
     if township is not None and township.kind != UnitKind.TOWNSHIP:
         errors["township"] = ["请选择乡镇"]
     phone = crypto.normalize_phone(citizen_phone)
-    if citizen_phone and not (7 <= len(phone) <= 12):
-        errors["citizen_phone"] = ["电话号码应为 7–12 位数字（手机号 11 位）"]
+    if problem := crypto.phone_problem(citizen_phone):
+        errors["citizen_phone"] = [problem]
     id_number = (citizen_id_number or "").strip().upper().translate(crypto._FULLWIDTH)
     if id_number and not _valid_id_number(id_number):
         errors["citizen_id_number"] = ["身份证号码无效（18 位，末位可为 X，校验位须正确）"]
@@ -778,7 +852,7 @@ def case_accept(
 
 
 def _attach(
-    case: Case, acting: Acting, at: datetime, checked: Sequence[tuple[Upload, dict[str, Any]]]
+    case: Case, acting: Acting, at: datetime, checked: Sequence[tuple[Upload, StoredImage]]
 ) -> None:
     transition = TRANSITIONS["attach"]
     seq = case.version + 1

@@ -2,8 +2,9 @@
 
 Thin views: parse a form, call one service or selector, render. Errors from services become
 field messages (``InvalidInput``), a message above the form (``InvalidTransition``), 404
-(``NotFound``: also "outside your scope"), 403 (``PermissionDenied``) or 409 (``Conflict``:
-``app.js`` reloads the page and explains). htmx requests get the fragment they replace;
+(``NotFound``: also "outside your scope"), 403 (``PermissionDenied``) — those two by
+``jishi.common.middleware.ErrorMiddleware`` — or 409 (``Conflict``: ``app.js`` reloads the
+page and explains). htmx requests get the fragment they replace;
 without JavaScript the same URLs answer with whole pages and redirects.
 """
 
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -99,7 +99,7 @@ def _reply(user: User, case: Case, d: dict[str, Any]) -> Case:
 
 
 def _attach(user: User, case: Case, d: dict[str, Any]) -> Case:
-    uploads = [services.Upload(f.name, f.read()) for f in d["attachments"]]
+    uploads = [services.Upload.of(f) for f in d["attachments"]]
     return services.case_attach(
         actor=user, case=case, files=uploads, expected_version=d["expected_version"]
     )
@@ -352,10 +352,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 
 def _load(request: HttpRequest, code: str) -> Case:
-    try:
-        return sel.case_page(request.user, code)  # type: ignore[arg-type]
-    except NotFound:
-        raise Http404(_("事项不存在")) from None
+    # NotFound (also "outside your scope") is a 404 by ErrorMiddleware.
+    return sel.case_page(request.user, code)  # type: ignore[arg-type]
 
 
 def _case_context(
@@ -407,10 +405,6 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
         ok, form = _perform(request, action, case)
     except Conflict:
         return _conflict(request)
-    except NotFound:
-        raise Http404(_("事项不存在")) from None
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from None
     if ok:
         if not request.htmx:  # type: ignore[attr-defined]
             return redirect("cases:detail", code=case.code)
@@ -437,10 +431,9 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
     case = _load(request, code)
     try:
         value = services.case_reveal_contact(actor=request.user, case=case, field="citizen_phone")  # type: ignore[arg-type]
-    except NotFound:
-        raise Http404 from None
-    except (PermissionDenied, InvalidTransition) as exc:
-        raise DjangoPermissionDenied(exc.message) from None
+    except InvalidTransition as exc:
+        # A case whose state forbids the reveal: refused like a post that may not reveal.
+        raise PermissionDenied(exc.message) from None
     return render(request, "cases/_revealed.html", {"value": value, "case": case})
 
 
@@ -448,10 +441,7 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
     """A case's photo, only for those who may see the case (never a public media URL)."""
-    try:
-        attachment = sel.attachment_for(request.user, code, pk)  # type: ignore[arg-type]
-    except NotFound:
-        raise Http404 from None
+    attachment = sel.attachment_for(request.user, code, pk)  # type: ignore[arg-type]
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -502,7 +492,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     """派单: new and returned cases, oldest first, each routable in one step."""
     user: User = request.user  # type: ignore[assignment]
     if not _may_dispatch(user):
-        raise DjangoPermissionDenied(_("只有派单员可以派单"))
+        raise PermissionDenied(_("只有派单员可以派单"))
     cases, total = sel.dispatch_queue(user)
     choices = sel.routing_choices()
     suggestions = sel.suggestions_for_many(cases, choices.by_code)
@@ -533,10 +523,6 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
         ok, form = _perform(request, action, case)
     except Conflict:
         return _conflict(request)
-    except NotFound:
-        raise Http404 from None
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from None
     if ok:
         fresh = Case.objects.select_related("lead_unit").get(pk=case.pk)
         response = render(request, "cases/_queue_done.html", {"case": fresh, "op": op})

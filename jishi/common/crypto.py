@@ -67,6 +67,26 @@ def normalize_phone(raw: str) -> str:
     return digits
 
 
+# A date typed where the phone belongs (2026-11-02, 2026/11/2, 2026年11月2日): its digits
+# would otherwise pass as an eight-digit local number.
+_DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
+
+
+def phone_problem(raw: str) -> str:
+    """Why ``raw`` is not a phone number, in Chinese; empty when it is one (or is empty)."""
+    text = (raw or "").translate(_FULLWIDTH).strip()
+    if not text:
+        return ""
+    if _DATE_LIKE.match(text):
+        return "这是日期，不是电话号码：请填写手机号（11 位）或带区号的固定电话"
+    digits = normalize_phone(text)
+    if not 7 <= len(digits) <= 12:
+        return "电话号码应为 7–12 位数字（手机号 11 位）"
+    if digits.startswith("1") and len(digits) != 11:
+        return "手机号应为 11 位数字"
+    return ""
+
+
 def mask_phone(phone: str) -> str:
     """138****5678 — what every screen shows until someone with the right post reveals it."""
     if not phone:

@@ -7,13 +7,16 @@ from django.urls import path
 
 from jishi.cases import views_console
 from jishi.common import views
+from jishi.common.auth import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="common/login.html", redirect_authenticated_user=True
+            template_name="common/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

@@ -7,6 +7,7 @@ Every knob has a default that works for a local trial on SQLite; production sets
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,103 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # WhiteNoise warns at every start while the folder is missing (before the first collectstatic).
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# --- hardening: errors, uploads, sign-in and sessions --------------------------------------
+
+# Service errors and database outages become clean pages (jishi/common/middleware.py); the
+# size cap runs before anything reads the body. ErrorMiddleware is last, so it sees the
+# view's exception first.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "jishi.common.middleware.RequestSizeMiddleware",
+)
+MIDDLEWARE.append("jishi.common.middleware.ErrorMiddleware")
+# Largest request body accepted (413 above it): nine photos at the attachment limit and the
+# form around them.
+JISHI_REQUEST_MAX_BYTES = int(
+    os.environ.get("JISHI_REQUEST_MAX_BYTES", 9 * JISHI_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024)
+)
+# Uploads above 256 KB stream to a temporary file instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Largest image accepted, in pixels (a PNG of a few KB can declare billions); every accepted
+# image is stored as a copy at most JISHI_ATTACHMENT_MAX_SIDE pixels on its long side,
+# re-encoded without its metadata (GPS position, camera).
+JISHI_ATTACHMENT_MAX_PIXELS = int(os.environ.get("JISHI_ATTACHMENT_MAX_PIXELS", 40_000_000))
+JISHI_ATTACHMENT_MAX_SIDE = int(os.environ.get("JISHI_ATTACHMENT_MAX_SIDE", 2560))
+
+# Sign-in (jishi/common/auth.py): django-axes counts wrong passwords in the database, per
+# user name and per address; either locks for the cool-off time. An admin unlocks in the
+# admin (访问尝试) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "jishi.common.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("JISHI_LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JISHI_LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "jishi.common.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "jishi.common.auth.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
+# Staff sessions end 8 hours after sign-in or after 30 minutes without a request; signed-in
+# pages are never cached (jishi/common/sessions.py).
+JISHI_SESSION_HOURS = int(os.environ.get("JISHI_SESSION_HOURS", 8))
+JISHI_SESSION_IDLE_MINUTES = int(os.environ.get("JISHI_SESSION_IDLE_MINUTES", 30))
+SESSION_COOKIE_AGE = JISHI_SESSION_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page, never from the cookie
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "axes.middleware.AxesMiddleware",
+)
+# After messages: an ended session says why on the sign-in page.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "jishi.common.sessions.StaffSessionMiddleware",
+)
+
+
+def https_settings(enabled: bool) -> dict[str, Any]:
+    """What JISHI_HTTPS=1 sets: Secure cookies, HSTS for a year, and trust in the proxy's
+    X-Forwarded-Proto (the TLS-terminating proxy in front must set it, and strip it from
+    clients)."""
+    if not enabled:
+        return {"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False}
+    return {
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "LANGUAGE_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 365 * 24 * 3600,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    }
+
+
+globals().update(https_settings(env_bool("JISHI_HTTPS", False)))
+
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline
+# <script>, no on…= handlers, no eval (tested over every template). Inline styles are still
+# allowed: style attributes cannot run script.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- demo ----------------------------------------------------------------------------------
 

@@ -3,6 +3,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+# A database outage outside a view is a 503 with a retry hint, like one inside a view.
+handler500 = "jishi.common.middleware.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     # set_language (POST): the 简体 / 繁體 / English switch on every page, cookie-based.

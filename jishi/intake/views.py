@@ -34,10 +34,6 @@ from jishi.orgs.models import Unit
 VISITS_PER_PAGE = 20
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "intake/forbidden.html", {"message": message}, status=403)
-
-
 def _done(request: HttpRequest, url: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
@@ -105,7 +101,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     post = services.secretary_post(user)
     if post is None:
-        return _forbidden(request, _("只有在村(社区)或乡镇任职的干部可以登记走访。"))
+        raise PermissionDenied(_("只有在村(社区)或乡镇任职的干部可以登记走访。"))
     if request.method == "POST":
         form = VisitForm(request.POST)
         formset = visit_item_formset(request.POST)
@@ -122,8 +118,6 @@ def visit_new(request: HttpRequest) -> HttpResponse:
                 targets: dict[str, Any] = {"": form}
                 targets.update({f"items-{i}-": f for i, f in enumerate(filled)})
                 apply_service_errors(exc.errors, targets)
-            except PermissionDenied as exc:
-                return _forbidden(request, exc.message)
             else:
                 messages.success(request, _("走访已登记。"))
                 return _done(request, reverse("intake:visit_log") + "?mine=1")
@@ -223,8 +217,6 @@ def hall_record(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as exc:
             apply_service_errors(exc.errors, {"": form})
-        except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
         else:
             code = problem.case.code
             if problem.outcome == HallOutcome.RESOLVED:
@@ -298,8 +290,6 @@ def campaign_suggest(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except InvalidInput as exc:
             apply_service_errors(exc.errors, {"": form})
-        except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
         else:
             messages.success(
                 request, _("建议已登记，受理编号 %(code)s。") % {"code": link.case.code}
@@ -319,8 +309,6 @@ def suggestion_adopt(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     try:
         services.campaign_adopt(actor=user, suggestion=suggestion)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc.message)
     except InvalidInput as exc:
         messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
     else:

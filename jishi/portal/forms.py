@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind, Satisfaction
 from jishi.cases.services import TEXT_MAX, TITLE_MAX
+from jishi.common.text import strip_invisible
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind
 from jishi.portal import selectors
@@ -26,7 +27,7 @@ PORTAL_KINDS = [(k.value, k.label) for k in CaseKind]
 
 def derive_title(text: str) -> str:
     """A title from the text's first sentence, at most 30 characters."""
-    first = re.split(r"[。！？!?；;\n]", (text or "").strip(), maxsplit=1)[0].strip()
+    first = re.split(r"[。！？!?；;\n]", strip_invisible(text or "").strip(), maxsplit=1)[0].strip()
     first = re.sub(r"\s+", " ", first).rstrip("，,、：: ")
     if len(first) > TITLE_DERIVED_MAX:
         first = first[: TITLE_DERIVED_MAX - 1] + "…"
@@ -154,7 +155,7 @@ class SubmitForm(forms.Form):
         name, phone = data["citizen_name"].strip(), data["citizen_phone"].strip()
         return {
             "kind": data["kind"],
-            "title": data["title"].strip() or derive_title(data["text"]),
+            "title": strip_invisible(data["title"]).strip() or derive_title(data["text"]),
             "text": data["text"],
             "township": data["township"],
             "village": data["village"],

@@ -125,7 +125,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         earlier = selectors.same_recent_submission(_codes(request), fields["text"])
         if earlier is not None:
             return redirect("portal:submitted", code=earlier)
-        uploads = [services.Upload(f.name, f.read()) for f in form.cleaned_data["photos"]]
+        uploads = [services.Upload.of(f) for f in form.cleaned_data["photos"]]
         # The window is recorded as the case's external reference ("window:<unit code>"):
         # a stable, machine-readable link to the unit that survives renames, without
         # writing into the citizen's own words; the address field shows the hall and window.

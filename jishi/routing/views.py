@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST, require_safe
 from jishi.cases import selectors_console
 from jishi.cases.selectors import case_for, cases_visible_to
 from jishi.common import clock
-from jishi.common.errors import NotFound
 from jishi.orgs.models import Role
 from jishi.orgs.selectors import scope_of
 from jishi.routing.duplicates import duplicates_for
@@ -144,10 +143,7 @@ def duplicates(request: HttpRequest, code: str) -> HttpResponse:
     """Likely duplicates of a case among those the user may see, each with a one-click
     merge (htmx fragment, loaded by the dispatcher's queue row or the case page; empty
     when the user may not merge this case or nothing matches)."""
-    try:
-        case = case_for(request.user, code)
-    except NotFound:
-        raise Http404 from None
+    case = case_for(request.user, code)
     on_queue = request.GET.get("on") == "queue"
     matches = []
     if "merge" in selectors_console.actions_for(request.user, case):  # type: ignore[arg-type]

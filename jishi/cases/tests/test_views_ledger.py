@@ -188,6 +188,8 @@ def test_code_search_with_full_width_characters(client, cases, county_lead) -> N
         ("village=1e9", "village", "所选项无效"),
         ("from=2026-13-01", "date_from", "日期格式应为"),
         ("to=yesterday", "date_to", "日期格式应为"),
+        ("from=0001-01-01", "date_from", "日期应在 1990-01-01 至 2099-12-31 之间"),
+        ("to=9999-12-31", "date_to", "日期应在 1990-01-01 至 2099-12-31 之间"),
         ("sort=nonsense", "sort", "所选项无效"),
         ("per_page=7", "per_page", "所选项无效"),
         ("q=" + "长" * 101, "q", "关键词最多 100 个字"),
@@ -365,6 +367,16 @@ def test_export_is_exactly_the_filtered_rows(client, cases, county_lead) -> None
         client.force_login(county_lead)
         listed = codes(client.get(URL, query))
         assert export_codes(client, county_lead, query) == listed
+
+
+@pytest.mark.parametrize("query", [{"from": "0001-01-01"}, {"to": "9999-12-31"}])
+def test_export_ignores_dates_out_of_range_as_the_page_does(
+    client, cases, county_lead, query
+) -> None:
+    client.force_login(county_lead)
+    listed = codes(client.get(URL, query))
+    assert len(listed) == 5
+    assert export_codes(client, county_lead, query) == listed
 
 
 def test_export_requires_post_and_login(client, cases, county_lead) -> None:

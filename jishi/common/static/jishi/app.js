@@ -88,6 +88,42 @@
     });
   });
 
+  // Small behaviours that templates ask for with data attributes (the Content-Security-Policy
+  // allows no inline script or on…= handlers):
+  //   data-set-field="NAME" data-value="V"  a button that sets its form's field NAME to V;
+  //   data-remove-closest="SELECTOR"         a button that removes its enclosing SELECTOR;
+  //   data-history-back                      a link that goes back (its href when there is no history);
+  //   <form data-no-submit>                  a form that only shows itself (the component page).
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    var setter = target.closest("[data-set-field]");
+    if (setter && setter.form) {
+      var field = setter.form.elements.namedItem(setter.dataset.setField);
+      if (field) {
+        field.value = setter.dataset.value;
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      return;
+    }
+    var remover = target.closest("[data-remove-closest]");
+    if (remover) {
+      var gone = remover.closest(remover.dataset.removeClosest);
+      if (gone) { gone.remove(); }
+      return;
+    }
+    var back = target.closest("a[data-history-back]");
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target instanceof HTMLFormElement && event.target.hasAttribute("data-no-submit")) {
+      event.preventDefault();
+    }
+  });
+
   // Lets a server response ask for a toast: HX-Trigger: {"jishi:toast": "已保存"}.
   document.addEventListener("jishi:toast", function (event) {
     var detail = event.detail;
