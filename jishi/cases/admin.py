@@ -74,7 +74,11 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["state", "kind", "channel"]
     search_fields = ["code", "title"]
     list_select_related = ["lead_unit"]
-    exclude = ["citizen_phone", "citizen_id_number"]  # reveals happen on the case page, logged
+    exclude = [
+        "citizen_phone",
+        "citizen_id_number",
+        "tracking_pin",
+    ]  # reveals happen on the case page, logged
     inlines = [CaseEventInline]
 
 

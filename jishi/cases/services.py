@@ -349,6 +349,14 @@ def _clean_text(value: str, *, field: str, label: str, required: bool, limit: in
 Recorded = tuple[list[CaseEvent], list[CaseClock]]
 
 
+class AlreadySubmitted(Conflict):
+    """The submission key already made a case; ``case_code`` is its tracking code."""
+
+    def __init__(self, case_code: str) -> None:
+        super().__init__("这份表单已经提交过")
+        self.case_code = case_code
+
+
 def _draw_code(
     case: Case, at: datetime, record: Callable[[], Recorded], attempt: int = 0
 ) -> Recorded:
@@ -374,6 +382,16 @@ def _insert_with_code(
     """
     attempt = 0
     while not rows.insert_unless_taken(case):
+        # The insert also stands aside for a submission key already used — by a committed
+        # case, or by a concurrent intake that committed while this one waited on its row.
+        if case.submission_key:
+            earlier = (
+                Case.objects.filter(submission_key=case.submission_key)
+                .values_list("code", flat=True)
+                .first()
+            )
+            if earlier is not None:
+                raise AlreadySubmitted(earlier)
         attempt += 1
         if attempt == 8:
             raise Conflict("无法生成受理编号，请重试")
@@ -671,12 +689,17 @@ def case_accept(
     external_ref: str = "",
     resolve_on_the_spot: str | None = None,
     route: Route | None = None,
+    tracking_pin: str = "",
+    submission_key: str = "",
 ) -> Case:
     """Register a case (受理) and give it its tracking code. With ``resolve_on_the_spot`` the
     person who took it also records it solved there and then (边发现边解决). With ``route``
     it is classified and dispatched in the same transaction (the router's confident
     auto-dispatch, or a hotline operator who routes as they type): three events, one insert
-    each for the case, its events and its clocks."""
+    each for the case, its events and its clocks.
+
+    ``submission_key`` makes the intake idempotent: a second call with the same key raises
+    :class:`AlreadySubmitted` naming the case the first one made, and changes nothing."""
     errors: dict[str, list[str]] = {}
     if kind not in _KINDS:
         errors["kind"] = ["请选择事项类型"]
@@ -749,6 +772,8 @@ def case_accept(
         citizen_phone_index=crypto.blind_index(phone),
         citizen_id_number=id_number,
         external_ref=external_ref[:64],
+        tracking_pin=tracking_pin,
+        submission_key=submission_key[:64],
         accepted_at=at,
         created_by=acting.user,
         state="",
