@@ -133,7 +133,10 @@ class SubmitForm(forms.Form):
         required=False,
         max_length=64,
         widget=forms.HiddenInput,
-        error_messages={"invalid": _("页面已失效，请刷新页面后重新提交")},
+        error_messages={
+            "invalid": _("页面已失效，请刷新页面后重新提交"),
+            "max_length": _("页面已失效，请刷新页面后重新提交"),
+        },
     )
 
     def __init__(self, *args: Any, window: Unit | None = None, **kwargs: Any) -> None:

@@ -6,8 +6,7 @@ left no phone can track too); the receipt's QR code is a signed link that proves
 The proof is remembered in a signed cookie, so the tracking page survives a refresh. (A
 signed cookie rather than a database session: a submission then writes the case and nothing
 else — no session row, no second write transaction, which on SQLite would queue behind every
-other submission.) The
-callback page is opened by a signed link.
+other submission.) The callback page is opened by a signed link.
 """
 
 from __future__ import annotations

@@ -151,6 +151,60 @@ def test_the_same_submission_sent_twice_makes_one_case(client: Client, county: C
     assert Case.objects.count() == 3
 
 
+def blank_form_key(client: Client) -> str:
+    html = client.get(SUBMIT).content.decode()
+    found = re.search(r'name="submission_key" value="([^"]+)"', html)
+    assert found, "the form carries its one-time token"
+    return found.group(1)
+
+
+def test_a_retried_form_makes_one_case_and_answers_with_its_receipt(
+    client: Client, county: County
+) -> None:
+    """The answer to the first sending was lost (a reset connection): the client sends the
+    same form again, without the cookie the lost answer carried."""
+    key = blank_form_key(client)
+    first = client.post(SUBMIT, form_data(county, submission_key=key))
+    case = Case.objects.get()
+    retry = Client()
+    again = retry.post(SUBMIT, form_data(county, submission_key=key))
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="accept").count() == 1
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    receipt = retry.get(again["Location"])
+    html = receipt.content.decode()
+    assert receipt.status_code == 200
+    assert f'value="{case.code}"' in html and f'value="{case.tracking_pin}"' in html
+
+
+def test_every_blank_form_has_its_own_token(client: Client, county: County) -> None:
+    first_key, second_key = blank_form_key(client), blank_form_key(client)
+    assert first_key != second_key
+    client.post(SUBMIT, form_data(county, submission_key=first_key))
+    # The same words from a new form in another browser: a second report, a second case.
+    Client().post(SUBMIT, form_data(county, submission_key=second_key))
+    assert Case.objects.count() == 2
+
+
+def test_a_form_shown_again_with_errors_keeps_its_token(client: Client, county: County) -> None:
+    key = blank_form_key(client)
+    response = client.post(SUBMIT, form_data(county, submission_key=key, consent=""))
+    assert response.status_code == 422
+    assert f'name="submission_key" value="{key}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "key", ["short", "x" * 65, "has spaces in it, sixteen+", "<script>x</script>"]
+)
+def test_a_malformed_token_is_refused_and_changes_nothing(
+    client: Client, county: County, key: str
+) -> None:
+    response = client.post(SUBMIT, form_data(county, submission_key=key))
+    assert response.status_code == 422
+    assert "页面已失效，请刷新页面后重新提交" in response.content.decode()
+    assert not Case.objects.exists()
+
+
 def test_the_same_text_after_the_window_is_a_new_case(client: Client, county: County) -> None:
     from datetime import timedelta
 
