@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.db.models import Q
 
-from jishi.common import crypto
+from jishi.common import crypto, masking
 from jishi.orgs.models import Unit, User
 
 
@@ -295,7 +295,8 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        # Shown in the admin, in pickers and in logs: never a number the citizen typed.
+        return f"{self.code} {masking.mask_personal_numbers(self.title)}"
 
     @property
     def is_open(self) -> bool:

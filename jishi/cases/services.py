@@ -200,7 +200,13 @@ def _scope_allows(
     return False
 
 
-_UNUSED_BY_TRANSITIONS = ("text", "search_text", "citizen_phone", "citizen_id_number")
+_UNUSED_BY_TRANSITIONS = (
+    "text",
+    "search_text",
+    "citizen_phone",
+    "citizen_id_number",
+    "tracking_pin",
+)
 
 
 def _lock(case: Case | int) -> Case:
@@ -1439,13 +1445,17 @@ def case_reject(
 
 # --- contact, notes -------------------------------------------------------------------------
 
-REVEALABLE = {"citizen_phone": "联系电话", "citizen_id_number": "身份证号"}
+# ``text``: the case's text with the phone and ID numbers the citizen typed into it, which
+# every other screen and export masks.
+REVEALABLE = {"citizen_phone": "联系电话", "citizen_id_number": "身份证号", "text": "反映内容"}
 
 
 def case_reveal_contact(*, actor: Actor, case: Case | int, field: str) -> str:
     """Show a citizen's phone or ID number in full; every reveal is an event."""
     if field not in REVEALABLE:
-        raise InvalidInput("字段无效", errors={"field": ["只能查看联系电话或身份证号"]})
+        raise InvalidInput(
+            "字段无效", errors={"field": ["只能查看联系电话、身份证号或反映内容中的号码"]}
+        )
     revealed: dict[str, str] = {}
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def mask_personal_numbers(text: str) -> str:
     if not spans:
         return text
     out = list(text)
-    for start, end, head_end in spans:
+    for _start, end, head_end in spans:
         digits = [i for i in range(head_end, end) if narrow[i].isdigit() or narrow[i] in "Xx"]
         for i in digits[: max(0, len(digits) - KEEP_TAIL)]:
             out[i] = MASK

@@ -82,7 +82,8 @@ separators = st.sampled_from(["", " ", "-", "\u3000", "－"])
 # Words around a number: anything but digits, X and the separators that could extend it.
 words = st.text(
     alphabet=st.characters(
-        categories=["Lo", "Po", "Ll", "Lu"], exclude_characters="0123456789Xx０１２３４５６７８９Ｘｘ"
+        categories=["Lo", "Po", "Ll", "Lu"],
+        exclude_characters="0123456789Xx０１２３４５６７８９Ｘｘ",
     ),
     max_size=12,
 )
