@@ -77,8 +77,8 @@ class CaseAdmin(ReadOnlyAdmin):
     list_select_related = ["lead_unit"]
     # Reveals happen on the case page, logged: here the contact is left out and the numbers
     # a citizen typed into the title and text are masked.
-    exclude = ["citizen_phone", "citizen_id_number", "tracking_pin", "title", "text"]
-    readonly_fields = ["masked_title", "masked_text"]
+    exclude = ["citizen_phone", "citizen_id_number", "tracking_pin", "title", "text", "address"]
+    readonly_fields = ["masked_title", "masked_text", "masked_address"]
     inlines = [CaseEventInline]
 
     @admin.display(description="标题")
@@ -88,6 +88,10 @@ class CaseAdmin(ReadOnlyAdmin):
     @admin.display(description="内容")
     def masked_text(self, obj: Case) -> str:
         return mask_personal_numbers(obj.text)
+
+    @admin.display(description="地址")
+    def masked_address(self, obj: Case) -> str:
+        return mask_personal_numbers(obj.address)
 
 
 @admin.register(CaseClock)
