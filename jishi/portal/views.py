@@ -195,9 +195,6 @@ def _submit_context(request: HttpRequest, form: SubmitForm, window: Any) -> dict
 # The duplicate lookup compares only the start of a message; a longer text adds cost and
 # nothing else. A generous per-IP budget keeps a script from using it as a search engine.
 SIMILAR_TEXT_CHARS = 1000
-SIMILAR_PER_MINUTE = 30
-
-
 SIMILAR_RATE = Rate("portal.similar.ip", limit=30, window=60)
 
 
@@ -269,6 +266,10 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
 TRACK_FAILS_PER_IP = Rate("portal.track.ip", limit=10, window=600)
 TRACK_FAILS_PER_CODE = Rate("portal.track.code", limit=10, window=600)
 TRACK_FAILS_PER_CODE_IP = Rate("portal.track.code-ip", limit=3, window=600)
+# Many addresses together could still try all 10,000 last-four digits of one code. After a
+# day's hundred wrong tries on a code, only the receipt's PIN (a million values) or its link
+# opens it until the day is over; its citizen is told so, and is never locked out.
+TRACK_FAILS_PER_CODE_DAY = Rate("portal.track.code-day", limit=100, window=24 * 3600)
 
 
 def _track_blocked(ip: str, code: str) -> bool:
@@ -283,6 +284,7 @@ def _track_failed(ip: str, code: str) -> None:
     ratelimit.hit(TRACK_FAILS_PER_IP, ip)
     ratelimit.hit(TRACK_FAILS_PER_CODE, code)
     ratelimit.hit(TRACK_FAILS_PER_CODE_IP, code, ip)
+    ratelimit.hit(TRACK_FAILS_PER_CODE_DAY, code)
 
 
 @remembers
@@ -299,7 +301,15 @@ def track(request: HttpRequest) -> HttpResponse:
         if _track_blocked(ip, code):
             form.add_error(None, _("尝试次数过多，请稍后再试"))
             return render(request, "portal/track.html", {"form": form}, status=429)
-        case = selectors.case_for_citizen(code, form.cleaned_data["last4"])
+        secret = form.cleaned_data["last4"]
+        if len(selectors.normalize_last4(secret)) == 4 and ratelimit.exceeded(
+            TRACK_FAILS_PER_CODE_DAY, code
+        ):
+            form.add_error(
+                "last4", _("这个编号今天被多次尝试。为保护您的信息，请填写回执上的查询密码")
+            )
+            return render(request, "portal/track.html", {"form": form}, status=429)
+        case = selectors.case_for_citizen(code, secret)
         if case is not None:
             _remember(request, case.code)
             return redirect("portal:track_detail", code=case.code)

@@ -494,6 +494,22 @@ def test_a_code_guessed_at_from_many_addresses_gets_few_tries_from_each(
     assert track(Client(), case.code, "5678", REMOTE_ADDR="10.0.2.2").status_code == 302
 
 
+def test_a_code_guessed_at_all_day_then_opens_only_with_its_pin(
+    client: Client, county: County
+) -> None:
+    case = builders.accepted(county, tracking_pin="975310")
+    for i in range(100):
+        track(Client(), case.code, f"{i:04d}", REMOTE_ADDR=f"10.1.{i // 3}.{i % 3}")
+    citizen = Client()
+    response = track(citizen, case.code, "5678", REMOTE_ADDR="10.2.0.1")
+    assert response.status_code == 429
+    assert "请填写回执上的查询密码" in response.content.decode()
+    assert track(citizen, case.code, "975310", REMOTE_ADDR="10.2.0.1").status_code == 302
+    # The next day the last four work again.
+    with clock.travel_to(clock.now() + timedelta(days=1, minutes=1)):
+        assert track(Client(), case.code, "5678", REMOTE_ADDR="10.2.0.2").status_code == 302
+
+
 def test_track_shows_replies_but_nothing_internal(
     client: Client, county: County, dispatcher: Any, township_handler: Any
 ) -> None:
