@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, TimeLimit
 from jishi.cases.models_checkpoint import LedgerCheckpoint
+from jishi.common.masking import mask_personal_numbers
 
 
 class TimeLimitInline(admin.TabularInline):
@@ -70,12 +71,27 @@ class CaseEventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["code", "title", "kind", "channel", "state", "lead_unit", "accepted_at"]
+    list_display = ["code", "masked_title", "kind", "channel", "state", "lead_unit", "accepted_at"]
     list_filter = ["state", "kind", "channel"]
     search_fields = ["code", "title"]
     list_select_related = ["lead_unit"]
-    exclude = ["citizen_phone", "citizen_id_number"]  # reveals happen on the case page, logged
+    # Reveals happen on the case page, logged: here the contact is left out and the numbers
+    # a citizen typed into the title and text are masked.
+    exclude = ["citizen_phone", "citizen_id_number", "tracking_pin", "title", "text", "address"]
+    readonly_fields = ["masked_title", "masked_text", "masked_address"]
     inlines = [CaseEventInline]
+
+    @admin.display(description="标题")
+    def masked_title(self, obj: Case) -> str:
+        return mask_personal_numbers(obj.title)
+
+    @admin.display(description="内容")
+    def masked_text(self, obj: Case) -> str:
+        return mask_personal_numbers(obj.text)
+
+    @admin.display(description="地址")
+    def masked_address(self, obj: Case) -> str:
+        return mask_personal_numbers(obj.address)
 
 
 @admin.register(CaseClock)

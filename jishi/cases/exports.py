@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from jishi.cases.forms_ledger import VIEW_PARAMS, form_from_params, ledger_cases, overdue_condition
 from jishi.cases.models import Case
 from jishi.cases.models_export import ExportStatus, LedgerExport
+from jishi.common.masking import mask_value
 from jishi.orgs.models import User
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,8 @@ def write_workbook(
     count = 0
     for case in cases:
         row: list[Any] = []
-        for value in case_row(case):
+        # Phone and ID numbers typed into the text never leave the server in full.
+        for value in map(mask_value, case_row(case)):
             if isinstance(value, datetime):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = DATE_FORMAT

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from jishi.cases.models import CaseKind, Channel, State
+from jishi.common.masking import mask_personal_numbers
 from jishi.common.templatetags.jishi_ui import LIGHT_LABELS, is_traditional
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def rows_html(rows: Sequence[Row]) -> SafeString:
     out: list[str] = []
     for row in rows:
         case = row.case
-        title = escape(case.title)
+        title = escape(mask_personal_numbers(case.title))
         category = escape(str(case.category)) if case.category else DASH
         if case.township:
             village = (

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.db.models import Q
 
-from jishi.common import crypto
+from jishi.common import crypto, masking
 from jishi.orgs.models import Unit, User
 
 
@@ -198,6 +198,13 @@ class Case(models.Model):
     citizen_phone = EncryptedTextField("联系电话", blank=True)
     citizen_phone_index = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
     citizen_id_number = EncryptedTextField("身份证号", blank=True)
+    # The secret printed on the citizen's receipt: with the tracking code it opens the case
+    # on any device, for cases with no phone too. Encrypted, so the receipt can be shown
+    # again to the browser that submitted it.
+    tracking_pin = EncryptedTextField("查询密码", blank=True)
+    # The portal form's one-time token: a client that lost the answer and sends the form
+    # again gets the case its first sending made (unique where given).
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
 
     lead_unit = models.ForeignKey(
         Unit,
@@ -280,10 +287,16 @@ class Case(models.Model):
                 condition=~Q(state="merged") | Q(merged_into__isnull=False),
                 name="case_merged_has_target",
             ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="case_unique_submission_key",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        # Shown in the admin, in pickers and in logs: never a number the citizen typed.
+        return f"{self.code} {masking.mask_personal_numbers(self.title)}"
 
     @property
     def is_open(self) -> bool:

@@ -38,7 +38,9 @@ from jishi.cases.selectors import (
     cases_visible_to,
     category_table,
 )
+from jishi.cases.workflow import CITIZEN
 from jishi.common import clock
+from jishi.common.masking import has_personal_numbers, mask_personal_numbers
 from jishi.common.widgets import OptionList
 from jishi.orgs.access import roles_of
 from jishi.orgs.models import Role, Unit, User
@@ -519,9 +521,14 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
     p = event.payload or {}
     d: list[tuple[str, str]] = []
 
+    # What the citizen wrote (a callback's comment, the reopen it caused) is their own words:
+    # numbers in it are masked like the case's text.
+    by_citizen = event.actor_role == CITIZEN
+
     def add(label: Any, value: Any) -> None:
         if value not in (None, "", [], {}):
-            d.append((str(label), str(value)))
+            text = str(value)
+            d.append((str(label), mask_personal_numbers(text) if by_citizen else text))
 
     kind = event.kind
     if kind == "accept":
@@ -568,7 +575,11 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
         add(gettext_lazy("合并至"), p.get("into"))
         add(gettext_lazy("说明"), p.get("note"))
     elif kind == "reveal_contact":
-        labels = {"citizen_phone": _("联系电话"), "citizen_id_number": _("身份证号")}
+        labels = {
+            "citizen_phone": _("联系电话"),
+            "citizen_id_number": _("身份证号"),
+            "text": _("反映内容中的号码"),
+        }
         add(gettext_lazy("查看"), labels.get(p.get("field", ""), p.get("field")))
     elif kind == "attach":
         add(gettext_lazy("文件"), "、".join(f.get("name", "") for f in p.get("files") or []))
@@ -669,6 +680,12 @@ def actions_for(user: User, case: Case) -> list[str]:
 
 def may_reveal(user: User, case: Case) -> bool:
     return bool(case.citizen_phone) and may(user, "reveal_contact", case)
+
+
+def may_reveal_text(user: User, case: Case) -> bool:
+    """Whether the case's text hides numbers that this user may reveal (a logged reveal,
+    like the contact fields)."""
+    return has_personal_numbers(case.text) and may(user, "reveal_contact", case)
 
 
 def open_clocks(case: Case, *, now: datetime, calendar: Calendar) -> list[DeadlineView]:

@@ -174,7 +174,13 @@ def _resolve(actor: Actor, transition: Transition, case: Case | None) -> Acting:
     return Acting(actor, role, unit, str(actor))
 
 
-_UNUSED_BY_TRANSITIONS = ("text", "search_text", "citizen_phone", "citizen_id_number")
+_UNUSED_BY_TRANSITIONS = (
+    "text",
+    "search_text",
+    "citizen_phone",
+    "citizen_id_number",
+    "tracking_pin",
+)
 
 
 def _refuse_if_blocked(name: str, case: Case) -> None:
@@ -329,6 +335,14 @@ def _clean_text(value: str, *, field: str, label: str, required: bool, limit: in
 Recorded = tuple[list[CaseEvent], list[CaseClock]]
 
 
+class AlreadySubmitted(Conflict):
+    """The submission key already made a case; ``case_code`` is its tracking code."""
+
+    def __init__(self, case_code: str) -> None:
+        super().__init__("这份表单已经提交过")
+        self.case_code = case_code
+
+
 def _draw_code(
     case: Case, at: datetime, record: Callable[[], Recorded], attempt: int = 0
 ) -> Recorded:
@@ -354,6 +368,16 @@ def _insert_with_code(
     """
     attempt = 0
     while not rows.insert_unless_taken(case):
+        # The insert also stands aside for a submission key already used — by a committed
+        # case, or by a concurrent intake that committed while this one waited on its row.
+        if case.submission_key:
+            earlier = (
+                Case.objects.filter(submission_key=case.submission_key)
+                .values_list("code", flat=True)
+                .first()
+            )
+            if earlier is not None:
+                raise AlreadySubmitted(earlier)
         attempt += 1
         if attempt == 8:
             raise Conflict("无法生成受理编号，请重试")
@@ -720,12 +744,17 @@ def case_accept(
     external_ref: str = "",
     resolve_on_the_spot: str | None = None,
     route: Route | None = None,
+    tracking_pin: str = "",
+    submission_key: str = "",
 ) -> Case:
     """Register a case (受理) and give it its tracking code. With ``resolve_on_the_spot`` the
     person who took it also records it solved there and then (边发现边解决). With ``route``
     it is classified and dispatched in the same transaction (the router's confident
     auto-dispatch, or a hotline operator who routes as they type): three events, one insert
-    each for the case, its events and its clocks."""
+    each for the case, its events and its clocks.
+
+    ``submission_key`` makes the intake idempotent: a second call with the same key raises
+    :class:`AlreadySubmitted` naming the case the first one made, and changes nothing."""
     errors: dict[str, list[str]] = {}
     if kind not in _KINDS:
         errors["kind"] = ["请选择事项类型"]
@@ -799,6 +828,8 @@ def case_accept(
         citizen_phone_index=crypto.blind_index(phone),
         citizen_id_number=id_number,
         external_ref=external_ref[:64],
+        tracking_pin=tracking_pin,
+        submission_key=submission_key[:64],
         accepted_at=at,
         created_by=acting.user,
         state="",
@@ -1461,13 +1492,17 @@ def case_reject(
 
 # --- contact, notes -------------------------------------------------------------------------
 
-REVEALABLE = {"citizen_phone": "联系电话", "citizen_id_number": "身份证号"}
+# ``text``: the case's text with the phone and ID numbers the citizen typed into it, which
+# every other screen and export masks.
+REVEALABLE = {"citizen_phone": "联系电话", "citizen_id_number": "身份证号", "text": "反映内容"}
 
 
 def case_reveal_contact(*, actor: Actor, case: Case | int, field: str) -> str:
     """Show a citizen's phone or ID number in full; every reveal is an event."""
     if field not in REVEALABLE:
-        raise InvalidInput("字段无效", errors={"field": ["只能查看联系电话或身份证号"]})
+        raise InvalidInput(
+            "字段无效", errors={"field": ["只能查看联系电话、身份证号或反映内容中的号码"]}
+        )
     revealed: dict[str, str] = {}
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:

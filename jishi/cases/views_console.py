@@ -377,6 +377,7 @@ def _case_context(
         "deadlines": sel.open_clocks(case, now=now, calendar=calendar),
         "actions": offered,
         "may_reveal": sel.may_reveal(user, case),
+        "may_reveal_text": sel.may_reveal_text(user, case),
         # Likely duplicates load after the page, and only for those who may merge it.
         "duplicates_url": reverse("routing:duplicates", args=[case.code])
         if "merge" in names
@@ -427,14 +428,17 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
 @login_required
 @require_POST
 def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
-    """Show the citizen's full phone number; the reveal is recorded as an event."""
+    """Show the citizen's full phone number, or the numbers masked in the case's text; the
+    reveal is recorded as an event."""
     case = _load(request, code)
+    field = "text" if request.POST.get("field") == "text" else "citizen_phone"
     try:
-        value = services.case_reveal_contact(actor=request.user, case=case, field="citizen_phone")  # type: ignore[arg-type]
+        value = services.case_reveal_contact(actor=request.user, case=case, field=field)  # type: ignore[arg-type]
     except InvalidTransition as exc:
         # A case whose state forbids the reveal: refused like a post that may not reveal.
         raise PermissionDenied(exc.message) from None
-    return render(request, "cases/_revealed.html", {"value": value, "case": case})
+    template = "cases/_revealed_text.html" if field == "text" else "cases/_revealed.html"
+    return render(request, template, {"value": value, "case": case})
 
 
 @login_required

@@ -21,6 +21,7 @@ from jishi.portal import selectors
 
 TITLE_DERIVED_MAX = 30
 PHOTOS_MAX = 9
+SUBMISSION_KEY_RE = r"^[A-Za-z0-9_-]{16,64}$"
 # The kinds a citizen picks from; praise is welcome too.
 PORTAL_KINDS = [(k.value, k.label) for k in CaseKind]
 
@@ -127,6 +128,17 @@ class SubmitForm(forms.Form):
         label=_("我已阅读并同意上述个人信息使用说明"),
         error_messages={"required": _("请阅读并勾选同意个人信息使用说明")},
     )
+    # One-time token written into the page when the form is shown (see the submit view).
+    submission_key = forms.RegexField(
+        regex=SUBMISSION_KEY_RE,
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("页面已失效，请刷新页面后重新提交"),
+            "max_length": _("页面已失效，请刷新页面后重新提交"),
+        },
+    )
 
     def __init__(self, *args: Any, window: Unit | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -180,14 +192,15 @@ class TrackForm(forms.Form):
         ),
         error_messages={"required": _("请填写受理编号")},
     )
+    # Four digits are read as the phone's last four, six as the receipt's PIN.
     last4 = forms.CharField(
-        label=_("手机号后四位"),
-        required=False,
-        max_length=8,
-        help_text=_("匿名反映的事项无需填写"),
+        label=_("手机号后四位或查询密码"),
+        max_length=12,
+        help_text=_("查询密码是提交成功页面上的 6 位数字；留了手机号的也可填手机号后四位"),
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "8"}
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "12"}
         ),
+        error_messages={"required": _("请填写手机号后四位或查询密码")},
     )
 
 

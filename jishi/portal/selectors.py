@@ -9,6 +9,8 @@ there are read. Actor names, roles and units are never read at all.
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -100,13 +102,25 @@ def normalize_last4(raw: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
 
 
-def case_for_citizen(code: str, last4: str) -> Case | None:
-    """The case this code and these phone digits prove, or None — one answer for every
-    kind of wrong, so nobody learns whether a code exists.
+PIN_LENGTH = 6
 
-    A case left with no phone number (anonymous) is opened by its code alone; a case with a
-    phone needs its last four digits.
+
+def new_tracking_pin() -> str:
+    """The six-digit PIN printed on a receipt."""
+    return f"{secrets.randbelow(10**PIN_LENGTH):0{PIN_LENGTH}d}"
+
+
+def case_for_citizen(code: str, secret: str) -> Case | None:
+    """The case this code and this secret prove, or None — one answer for every kind of
+    wrong, so nobody learns whether a code exists.
+
+    The secret is what only the case's citizen holds: the last four digits of the phone they
+    left, or the PIN printed on their receipt. A code alone opens nothing, whether or not the
+    case has a phone (a code is printed, read aloud and photographed; it is not a secret).
     """
+    digits = normalize_last4(secret)
+    if len(digits) not in (4, PIN_LENGTH):
+        return None
     case = (
         Case.objects.select_related("township", "village", "lead_unit")
         .filter(code=normalize_code(code))
@@ -114,11 +128,13 @@ def case_for_citizen(code: str, last4: str) -> Case | None:
     )
     if case is None:
         return None
-    digits = normalize_last4(last4)
-    phone = case.citizen_phone
-    if not phone:
-        return case if not digits else None
-    return case if len(digits) == 4 and phone[-4:] == digits else None
+    if len(digits) == 4:
+        expected = case.citizen_phone[-4:] if len(case.citizen_phone) >= 4 else ""
+    else:
+        expected = case.tracking_pin
+    if expected and hmac.compare_digest(expected.encode(), digits.encode()):
+        return case
+    return None
 
 
 def public_case(case: Case) -> PublicCase:

@@ -44,3 +44,30 @@ def read_token(token: str) -> tuple[int, str]:
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         raise BadToken(expired=False)
     return data["id"], str(data.get("code", ""))
+
+
+# --- the tracking link on the receipt ------------------------------------------------------
+
+TRACK_SALT = "jishi.portal.track-link"
+
+
+def track_token(case: Case) -> str:
+    """The secret part of the receipt's tracking link. It names the case and proves the
+    holder got the receipt, like the PIN printed beside it; it does not expire (the case's
+    ledger outlives any session)."""
+    return signing.Signer(salt=TRACK_SALT).sign_object({"id": case.pk, "code": case.code})
+
+
+def track_link_path(case: Case) -> str:
+    return reverse("portal:track_link", args=[track_token(case)])
+
+
+def read_track_token(token: str) -> tuple[int, str]:
+    """The (case id, case code) a tracking link names, or ``BadToken``."""
+    try:
+        data = signing.Signer(salt=TRACK_SALT).unsign_object(token)
+    except signing.BadSignature:
+        raise BadToken(expired=False) from None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise BadToken(expired=False)
+    return data["id"], str(data.get("code", ""))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("submit/villages/", views.villages, name="villages"),
     path("submit/done/<str:code>/", views.submitted, name="submitted"),
     path("track/", views.track, name="track"),
+    path("track/k/<str:token>/", views.track_link, name="track_link"),
     path("track/<str:code>/", views.track_detail, name="track_detail"),
     path("callback/<str:token>/", views.callback, name="callback"),
 ]

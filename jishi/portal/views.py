@@ -1,22 +1,22 @@
 """The citizen portal: submit a request, track it, answer the callback. No sign-in.
 
-A citizen proves a case is theirs with its tracking code and the last four digits of their
-phone (or the code alone if they left no phone); the proof is remembered in a signed
-cookie, so the tracking page survives a refresh. (A signed cookie rather than a database
-session: a submission then writes the case and nothing else — no session row, no second
-write transaction, which on SQLite would queue behind every other submission.) The
-callback page is opened by a signed link.
+A citizen proves a case is theirs with its tracking code and a secret: the last four digits
+of their phone, or the PIN printed on their receipt (every case has one, so a citizen who
+left no phone can track too); the receipt's QR code is a signed link that proves the same.
+The proof is remembered in a signed cookie, so the tracking page survives a refresh. (A
+signed cookie rather than a database session: a submission then writes the case and nothing
+else — no session row, no second write transaction, which on SQLite would queue behind every
+other submission.) The callback page is opened by a signed link.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import segno
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jishi.cases import services
 from jishi.cases.models import Case, Channel, Satisfaction, State
+from jishi.common import ratelimit
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from jishi.portal import selectors, throttle, tokens
+from jishi.common.ratelimit import Rate
+from jishi.portal import selectors, tokens
 from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm, derive_title
 from jishi.routing.duplicates import public_duplicate_hints
 from jishi.routing.policy import route_for_intake
@@ -79,6 +81,11 @@ def remembers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+def _owns(request: HttpRequest, code: str) -> bool:
+    """Whether this browser proved ``code`` is its citizen's own case."""
+    return code in _codes(request)
+
+
 def _remembered(request: HttpRequest, code: str) -> bool:
     """Whether this browser proved ``code`` is its citizen's — or proved a case that was
     merged into it: that citizen now follows the surviving case, whose phone differs."""
@@ -110,7 +117,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     """我要反映."""
     channel, window = _window(request)
     if request.method == "GET":
-        initial = {}
+        # A fresh one-time token with every blank form: the case it makes is found again by
+        # it, so a lost answer can be asked for again without a second case.
+        initial = {"submission_key": secrets.token_urlsafe(24)}
         if window is not None:
             initial["address"] = f"{window.parent.name} {window.name}" if window.parent else ""
         form = SubmitForm(initial=initial, window=window)
@@ -120,11 +129,13 @@ def submit(request: HttpRequest) -> HttpResponse:
     had_photos = bool(request.FILES.getlist("photos"))
     if form.is_valid():
         fields = form.case_fields()
-        # Sent twice (a double tap, or back and submit again): answer with the case the
-        # first one made instead of opening a second.
+        # Sent again (a double tap, back and submit again): answer with the case the first
+        # sending made instead of opening a second. The form's one-time token catches the
+        # rest — a lost answer retried from another connection — in the insert itself, so a
+        # first submission still reads nothing.
         earlier = selectors.same_recent_submission(_codes(request), fields["text"])
         if earlier is not None:
-            return redirect("portal:submitted", code=earlier)
+            return _answer_submitted(request, earlier)
         uploads = [services.Upload.of(f) for f in form.cleaned_data["photos"]]
         # The window is recorded as the case's external reference ("window:<unit code>"):
         # a stable, machine-readable link to the unit that survives renames, without
@@ -144,18 +155,30 @@ def submit(request: HttpRequest) -> HttpResponse:
                 attachments=uploads,
                 external_ref=external_ref,
                 route=route,
+                tracking_pin=selectors.new_tracking_pin(),
+                submission_key=form.cleaned_data["submission_key"],
                 **fields,
             )
+        except services.AlreadySubmitted as exc:  # the same form, sent twice at once
+            return _answer_submitted(request, exc.case_code)
         except InvalidInput as exc:
             _add_service_errors(form, exc)
         except Conflict as exc:
             form.add_error(None, str(exc))
         else:
-            _remember(request, case.code)
-            return redirect("portal:submitted", code=case.code)
+            return _answer_submitted(request, case.code)
+    if form.has_error("submission_key"):
+        form.add_error(None, form.errors["submission_key"][0])
     if had_photos or form.has_error("photos"):
         form.add_error("photos", _("请重新选择照片"))
     return render(request, "portal/submit.html", _submit_context(request, form, window), status=422)
+
+
+def _answer_submitted(request: HttpRequest, code: str) -> HttpResponse:
+    """The receipt of ``code`` for the client that submitted it (its cookie proves it from
+    now on, also when the first answer never arrived)."""
+    _remember(request, code)
+    return redirect("portal:submitted", code=code)
 
 
 def _submit_context(request: HttpRequest, form: SubmitForm, window: Any) -> dict[str, Any]:
@@ -172,35 +195,30 @@ def _submit_context(request: HttpRequest, form: SubmitForm, window: Any) -> dict
 # The duplicate lookup compares only the start of a message; a longer text adds cost and
 # nothing else. A generous per-IP budget keeps a script from using it as a search engine.
 SIMILAR_TEXT_CHARS = 1000
-SIMILAR_PER_MINUTE = 30
-
-
-def _similar_allowed(request: HttpRequest) -> bool:
-    key = "jishi:portal:similar:" + hashlib.sha256(_client_ip(request).encode()).hexdigest()[:24]
-    cache.add(key, 0, 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, 60)
-        count = 1
-    return count <= SIMILAR_PER_MINUTE
+SIMILAR_RATE = Rate("portal.similar.ip", limit=30, window=60)
 
 
 @require_POST
 def similar(request: HttpRequest) -> HttpResponse:
-    """While the citizen writes: open cases of the same township that look like the same
-    report, so they can follow one instead of submitting again (htmx fragment; empty when
-    there is nothing to show). Only public facts, only the chosen township."""
+    """While the citizen writes: whether open cases of the same township look like the same
+    report (htmx fragment; empty when there are none). It says how many, and nothing about
+    them — no code, no words, no place, no date: they are other citizens' cases. A citizen
+    who submits the same thing anyway is merged with them by a dispatcher and then follows
+    the surviving case's progress through their own code."""
     text = str(request.POST.get("text", ""))[:SIMILAR_TEXT_CHARS].strip()
     title = str(request.POST.get("title", ""))[:SIMILAR_TEXT_CHARS].strip()
     township = selectors.township_or_none(request.POST.get("township"))
     hints: list[Any] = []
-    if text and township is not None and _similar_allowed(request):
+    if (
+        text
+        and township is not None
+        and ratelimit.allow(SIMILAR_RATE, ratelimit.client_ip(request))
+    ):
         village = selectors.village_in(township, request.POST.get("village"))
         hints = public_duplicate_hints(
             title=title or derive_title(text), text=text, township=township, village=village
         )
-    return render(request, "portal/_similar.html", {"hints": hints})
+    return render(request, "portal/_similar.html", {"similar_count": len(hints)})
 
 
 @require_GET
@@ -213,59 +231,112 @@ def villages(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _track_url(request: HttpRequest, code: str) -> str:
-    return request.build_absolute_uri(reverse("portal:track") + "?" + urlencode({"code": code}))
-
-
 @require_GET
 def submitted(request: HttpRequest, code: str) -> HttpResponse:
-    """The tracking code, large, with a QR code of the tracking link."""
-    if not _remembered(request, code):
+    """The receipt: the tracking code and the PIN, large, with a QR code of the tracking
+    link. Only for the browser that submitted the case (not for one that follows it)."""
+    if not _owns(request, code):
         return redirect(reverse("portal:track") + "?" + urlencode({"code": code}))
-    case = Case.objects.filter(code=code).only("code", "anonymous", "citizen_phone").first()
+    case = (
+        Case.objects.filter(code=code)
+        .only("code", "anonymous", "citizen_phone", "tracking_pin")
+        .first()
+    )
     if case is None:
         raise NotFound("事项不存在")
-    url = _track_url(request, code)
+    url = request.build_absolute_uri(tokens.track_link_path(case))
     qr = segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#10233f")
     return render(
         request,
         "portal/submitted.html",
-        {"case": case, "track_url": url, "qr_svg": qr, "has_phone": bool(case.citizen_phone)},
+        {
+            "case": case,
+            "track_url": url,
+            "qr_svg": qr,
+            "has_phone": bool(case.citizen_phone),
+            "pin": case.tracking_pin,
+        },
     )
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is forgeable unless a trusted proxy rewrites it,
-    # and the deployment's proxy sets REMOTE_ADDR for us.
-    return str(request.META.get("REMOTE_ADDR") or "")
+# Guessing: every address gets ten wrong tries per window, over all codes. A code that has
+# had ten wrong tries (from anywhere) is being guessed at: then each address that has itself
+# failed on it three times waits for the window to end, while every other address — the
+# citizen's among them — still gets its tries. Ten wrong guesses never lock the citizen out.
+TRACK_FAILS_PER_IP = Rate("portal.track.ip", limit=10, window=600)
+TRACK_FAILS_PER_CODE = Rate("portal.track.code", limit=10, window=600)
+TRACK_FAILS_PER_CODE_IP = Rate("portal.track.code-ip", limit=3, window=600)
+# Many addresses together could still try all 10,000 last-four digits of one code. After a
+# day's hundred wrong tries on a code, only the receipt's PIN (a million values) or its link
+# opens it until the day is over; its citizen is told so, and is never locked out.
+TRACK_FAILS_PER_CODE_DAY = Rate("portal.track.code-day", limit=100, window=24 * 3600)
+
+
+def _track_blocked(ip: str, code: str) -> bool:
+    if ratelimit.exceeded(TRACK_FAILS_PER_IP, ip):
+        return True
+    return ratelimit.exceeded(TRACK_FAILS_PER_CODE_IP, code, ip) and ratelimit.exceeded(
+        TRACK_FAILS_PER_CODE, code
+    )
+
+
+def _track_failed(ip: str, code: str) -> None:
+    ratelimit.hit(TRACK_FAILS_PER_IP, ip)
+    ratelimit.hit(TRACK_FAILS_PER_CODE, code)
+    ratelimit.hit(TRACK_FAILS_PER_CODE_IP, code, ip)
+    ratelimit.hit(TRACK_FAILS_PER_CODE_DAY, code)
 
 
 @remembers
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """查询进度: tracking code + last four digits of the phone."""
+    """查询进度: tracking code + the last four digits of the phone, or the receipt's PIN."""
     if request.method == "GET":
         form = TrackForm(initial={"code": request.GET.get("code", "")[:40]})
         return render(request, "portal/track.html", {"form": form})
     form = TrackForm(request.POST)
     if form.is_valid():
         code = selectors.normalize_code(form.cleaned_data["code"])
-        ip = _client_ip(request)
-        if throttle.blocked(ip, code):
+        ip = ratelimit.client_ip(request)
+        if _track_blocked(ip, code):
             form.add_error(None, _("尝试次数过多，请稍后再试"))
             return render(request, "portal/track.html", {"form": form}, status=429)
-        case = selectors.case_for_citizen(code, form.cleaned_data["last4"])
+        secret = form.cleaned_data["last4"]
+        if len(selectors.normalize_last4(secret)) == 4 and ratelimit.exceeded(
+            TRACK_FAILS_PER_CODE_DAY, code
+        ):
+            form.add_error(
+                "last4", _("这个编号今天被多次尝试。为保护您的信息，请填写回执上的查询密码")
+            )
+            return render(request, "portal/track.html", {"form": form}, status=429)
+        case = selectors.case_for_citizen(code, secret)
         if case is not None:
             _remember(request, case.code)
             return redirect("portal:track_detail", code=case.code)
-        throttle.failed(ip, code)
-        form.add_error(None, _("编号或手机号后四位不正确"))
+        _track_failed(ip, code)
+        form.add_error(None, _("受理编号、手机号后四位或查询密码不正确"))
     return render(request, "portal/track.html", {"form": form}, status=422)
+
+
+@remembers
+@require_GET
+def track_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The receipt's QR code: holding the signed link proves the case, like the PIN."""
+    try:
+        case_id, code = tokens.read_track_token(token)
+    except tokens.BadToken:
+        return render(request, "portal/track_link_invalid.html", status=400)
+    if not Case.objects.filter(pk=case_id, code=code).exists():
+        return render(request, "portal/track_link_invalid.html", status=400)
+    _remember(request, code)
+    return redirect("portal:track_detail", code=code)
 
 
 @require_GET
 def track_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """The case as its citizen sees it: status, replies, public timeline."""
+    """The case as its citizen sees it: status, replies, public timeline. A citizen whose
+    own case was merged into this one follows its progress but does not read what another
+    citizen wrote."""
     if not _remembered(request, code):
         return redirect(reverse("portal:track") + "?" + urlencode({"code": code}))
     case = (
@@ -276,6 +347,7 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
     if case is None:
         raise NotFound("事项不存在")
     public = selectors.public_case(case)
+    own = _owns(request, code)
     return render(
         request,
         "portal/track_detail.html",
@@ -284,7 +356,9 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
             "case": case,
             # Only the surviving case's tracking code: its page is open to this citizen too.
             "merged_into_code": case.merged_into.code if case.merged_into else "",
-            "callback_url": tokens.callback_path(case) if public.awaiting_callback else "",
+            "own": own,
+            # The callback is the other citizen's to give, not a follower's.
+            "callback_url": tokens.callback_path(case) if own and public.awaiting_callback else "",
         },
     )
 

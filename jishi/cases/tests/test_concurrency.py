@@ -73,3 +73,19 @@ def test_many_acknowledgements_at_once(county, dispatcher, township_handler) -> 
     assert sum(isinstance(r, Case) for r in results) == 1
     assert all(isinstance(r, InvalidTransition) for r in results if not isinstance(r, Case))
     assert verify_ledger().breaks == []
+
+
+def test_one_submission_key_sent_twice_at_once_makes_one_case(county) -> None:
+    """A portal form sent twice at the same instant (a double tap, a retry racing the
+    first): the key's unique index lets one intake in; the other is told which case."""
+
+    def accept() -> Case:
+        return builders.accepted(county, submission_key="k" * 32, tracking_pin="123456")
+
+    results = race(accept, accept)
+    made = [r for r in results if isinstance(r, Case)]
+    told = [r for r in results if isinstance(r, services.AlreadySubmitted)]
+    assert len(made) == 1 and len(told) == 1, results
+    assert told[0].case_code == made[0].code
+    assert Case.objects.count() == 1
+    assert verify_ledger().breaks == []

@@ -331,3 +331,15 @@ def test_intake_route_needs_a_dispatching_post(county: County, township_handler)
             route=Route(actor=township_handler, category=lighting, lead_unit=county.chengguan),
         )
     assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0
+
+
+def test_intake_with_a_used_submission_key_changes_nothing(county) -> None:
+    first = builders.accepted(county, submission_key="s" * 20)
+    with pytest.raises(services.AlreadySubmitted) as told:
+        builders.accepted(county, submission_key="s" * 20, title="另一件事")
+    assert told.value.case_code == first.code
+    assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1
+    # Cases without a key (every channel but the portal) never collide.
+    builders.accepted(county)
+    builders.accepted(county)
+    assert Case.objects.count() == 3

@@ -69,7 +69,7 @@ def test_submit_with_photo_then_track(
     page.get_by_label("受理编号").fill(code.lower())
     page.get_by_label("手机号后四位").fill("0000")
     page.get_by_role("button", name="查询").click()
-    expect(page.get_by_text("编号或手机号后四位不正确")).to_be_visible()
+    expect(page.get_by_text("受理编号、手机号后四位或查询密码不正确")).to_be_visible()
     screenshot(page, "portal-track-wrong-phone")
     page.get_by_label("手机号后四位").fill("5678")
     page.get_by_role("button", name="查询").click()

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from jishi.cases import services
 from jishi.cases.tests import builders
+from jishi.common.ratelimit import Rate
 from jishi.orgs.models import User
 from jishi.portal import views
 from jishi.routing import duplicates
@@ -30,16 +31,29 @@ def _fresh() -> None:
     duplicates.clear_cache()
 
 
+HINT = "本乡镇已有 1 件相似的反映正在办理"
+
+
 def test_similar_case_in_the_same_township_is_hinted(county: County, client: Client) -> None:
-    original = builders.accepted(county)
+    original = builders.accepted(county, address="文化广场南门")
     response = client.post(SIMILAR, {"text": AGAIN, "township": county.chengguan.pk})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "已有相同的反映" in body
-    assert "可以直接关注它的进度" in body
-    assert f"/portal/track/?code={original.code}" in body
-    # Never who reported it.
-    assert "王先生" not in body and "1381234" not in body and "5678" not in body
+    assert HINT in body
+    assert "合并办理" in body
+    # That it exists, nothing more: not who, not what they wrote, not its code or date.
+    for secret in (
+        original.code,
+        original.title,
+        "路灯",
+        "文化广场",
+        "王先生",
+        "1381234",
+        "5678",
+        "/portal/track",
+        f"{original.accepted_at:%Y-%m-%d}",
+    ):
+        assert secret not in body, secret
 
 
 def test_no_hints_across_township_lines(county: County, client: Client) -> None:
@@ -82,11 +96,14 @@ def test_lookups_are_rate_limited(
     county: County, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     builders.accepted(county)
-    monkeypatch.setattr(views, "SIMILAR_PER_MINUTE", 2)
+    monkeypatch.setattr(views, "SIMILAR_RATE", Rate("portal.similar.ip", limit=2, window=60))
     data = {"text": AGAIN, "township": county.chengguan.pk}
-    assert "已有相同的反映" in client.post(SIMILAR, data).content.decode()
-    assert "已有相同的反映" in client.post(SIMILAR, data).content.decode()
+    assert HINT in client.post(SIMILAR, data).content.decode()
+    assert HINT in client.post(SIMILAR, data).content.decode()
     assert client.post(SIMILAR, data).content.decode().strip() == ""
+    # The budget is the address's, not the browser's: a new client from it is refused too.
+    assert Client().post(SIMILAR, data).content.decode().strip() == ""
+    assert HINT in Client(REMOTE_ADDR="10.9.9.9").post(SIMILAR, data).content.decode()
 
 
 def test_submit_page_wires_the_lookup_and_submitting_stays_possible(
@@ -126,11 +143,18 @@ def test_merged_case_points_to_the_surviving_one_which_its_citizen_may_follow(
     html = client.get(response["Location"]).content.decode()
     assert f"此事项已与 {surviving.code} 合并办理" in html
     assert f'href="{survivor_page}"' in html
-    # The merged case's own last four open the surviving case's public page.
+    # The merged case's own last four open the surviving case's progress, but not what the
+    # other citizen wrote, nor their callback.
+    services.case_dispatch(actor=dispatcher, case=surviving, lead_unit=county.chengguan)
     page = client.get(survivor_page)
+    html = page.content.decode()
     assert page.status_code == 200
-    assert surviving.title in page.content.decode()
-    assert "1111" not in page.content.decode()
+    assert "已转交承办单位" in html
+    assert "其他群众反映的内容不会显示" in html
+    for secret in (surviving.title, surviving.text, "1111", "东街社区"):
+        assert secret not in html, secret
+    # The receipt (and its PIN) stays with the browser that submitted the case.
+    assert client.get(f"/portal/submit/done/{surviving.code}/").status_code == 302
 
 
 def test_surviving_case_does_not_open_the_merged_one(
@@ -155,13 +179,12 @@ def test_phone_shows_the_hint_while_writing(
     page.get_by_label("反映内容").fill(AGAIN)
     page.get_by_label("所在乡镇").select_option(label="城关镇")
     hint = page.locator("#similar-hints")
-    expect(hint).to_contain_text("已有相同的反映")
-    expect(hint.get_by_role("link", name=original.code)).to_have_attribute(
-        "href", f"/portal/track/?code={original.code}"
-    )
+    expect(hint).to_contain_text("相似的反映正在办理")
+    expect(hint).not_to_contain_text(original.code)
     expect(hint).not_to_contain_text("王先生")
+    expect(hint.get_by_role("link")).to_have_count(0)
     hint.scroll_into_view_if_needed()
     screenshot(page, "portal-similar-hint-phone")
     # Another township: the hint goes away.
     page.get_by_label("所在乡镇").select_option(label="石桥镇")
-    expect(hint).not_to_contain_text("已有相同的反映")
+    expect(hint).not_to_contain_text("相似的反映")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -95,6 +96,9 @@ def test_submit_creates_a_portal_case_and_shows_code_and_qr(client: Client, coun
     assert case.code in html
     assert "<svg" in html and "<img" not in html  # inline SVG QR code
     assert "手机号后四位" in html
+    # Every receipt carries the PIN that opens the case on any device.
+    assert re.fullmatch(r"\d{6}", case.tracking_pin)
+    assert f'value="{case.tracking_pin}"' in html
 
 
 def test_submission_writes_no_session_and_remembers_the_code_in_a_signed_cookie(
@@ -126,8 +130,9 @@ def test_a_submission_reads_nothing_once_the_server_is_warm(client: Client, coun
     from django.test.utils import CaptureQueriesContext
 
     client.post(SUBMIT, form_data(county))
+    data = form_data(county, text="西街路口的井盖丢了，请处理。", submission_key="k" * 32)
     with CaptureQueriesContext(connection) as queries:
-        response = Client().post(SUBMIT, form_data(county, text="西街路口的井盖丢了，请处理。"))
+        response = Client().post(SUBMIT, data)
     assert response.status_code == 302
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert "SELECT" not in statements, statements
@@ -144,6 +149,60 @@ def test_the_same_submission_sent_twice_makes_one_case(client: Client, county: C
     client.post(SUBMIT, form_data(county, text="西街路口的下水道井盖丢了，很危险，请尽快处理。"))
     Client().post(SUBMIT, form_data(county))
     assert Case.objects.count() == 3
+
+
+def blank_form_key(client: Client) -> str:
+    html = client.get(SUBMIT).content.decode()
+    found = re.search(r'name="submission_key" value="([^"]+)"', html)
+    assert found, "the form carries its one-time token"
+    return found.group(1)
+
+
+def test_a_retried_form_makes_one_case_and_answers_with_its_receipt(
+    client: Client, county: County
+) -> None:
+    """The answer to the first sending was lost (a reset connection): the client sends the
+    same form again, without the cookie the lost answer carried."""
+    key = blank_form_key(client)
+    first = client.post(SUBMIT, form_data(county, submission_key=key))
+    case = Case.objects.get()
+    retry = Client()
+    again = retry.post(SUBMIT, form_data(county, submission_key=key))
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="accept").count() == 1
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    receipt = retry.get(again["Location"])
+    html = receipt.content.decode()
+    assert receipt.status_code == 200
+    assert f'value="{case.code}"' in html and f'value="{case.tracking_pin}"' in html
+
+
+def test_every_blank_form_has_its_own_token(client: Client, county: County) -> None:
+    first_key, second_key = blank_form_key(client), blank_form_key(client)
+    assert first_key != second_key
+    client.post(SUBMIT, form_data(county, submission_key=first_key))
+    # The same words from a new form in another browser: a second report, a second case.
+    Client().post(SUBMIT, form_data(county, submission_key=second_key))
+    assert Case.objects.count() == 2
+
+
+def test_a_form_shown_again_with_errors_keeps_its_token(client: Client, county: County) -> None:
+    key = blank_form_key(client)
+    response = client.post(SUBMIT, form_data(county, submission_key=key, consent=""))
+    assert response.status_code == 422
+    assert f'name="submission_key" value="{key}"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "key", ["short", "x" * 65, "has spaces in it, sixteen+", "<script>x</script>"]
+)
+def test_a_malformed_token_is_refused_and_changes_nothing(
+    client: Client, county: County, key: str
+) -> None:
+    response = client.post(SUBMIT, form_data(county, submission_key=key))
+    assert response.status_code == 422
+    assert "页面已失效，请刷新页面后重新提交" in response.content.decode()
+    assert not Case.objects.exists()
 
 
 def test_the_same_text_after_the_window_is_a_new_case(client: Client, county: County) -> None:
@@ -173,7 +232,8 @@ def test_submit_anonymous(client: Client, county: County) -> None:
     case = Case.objects.get()
     assert case.anonymous and not case.citizen_phone
     html = client.get(response["Location"]).content.decode()
-    assert "唯一凭证" in html
+    assert "请务必记下或截图保存编号和查询密码" in html
+    assert case.tracking_pin in html
 
 
 def test_derive_title() -> None:
@@ -321,23 +381,71 @@ def test_track_accepts_lower_case_and_full_width(client: Client, county: County)
     assert normalize_code(case.code.replace("-", " ").lower()) == case.code
 
 
-@pytest.mark.parametrize("last4", ["1234", "", "567", "abcd"])
+WRONG = "受理编号、手机号后四位或查询密码不正确"
+
+
+@pytest.mark.parametrize("last4", ["1234", "567", "abcd", "000000"])
 def test_track_wrong_last_four_gives_one_generic_answer(
     client: Client, county: County, last4: str
 ) -> None:
     case = builders.accepted(county)
     response = track(client, case.code, last4)
     assert response.status_code == 422
-    assert "编号或手机号后四位不正确" in response.content.decode()
+    assert WRONG in response.content.decode()
     unknown = track(client, "JA0000-ZZZZ", "5678")
-    assert "编号或手机号后四位不正确" in unknown.content.decode()
+    assert WRONG in unknown.content.decode()
 
 
-def test_track_anonymous_by_code_alone(client: Client, county: County) -> None:
+@pytest.mark.parametrize("phone", ["", "13812345678"])
+def test_a_code_alone_opens_nothing(client: Client, county: County, phone: str) -> None:
+    """Phone-less and anonymous cases too: a code is printed and read aloud, not a secret."""
+    case = builders.accepted(
+        county, citizen_name="", citizen_phone=phone, anonymous=not phone, tracking_pin="246810"
+    )
+    response = track(client, case.code)
+    assert response.status_code == 422
+    assert "请填写手机号后四位或查询密码" in response.content.decode()
+    assert client.get(reverse("portal:track_detail", args=[case.code])).status_code == 302
+
+
+def test_track_a_phoneless_case_with_its_receipt_pin(client: Client, county: County) -> None:
+    case = builders.accepted(
+        county, citizen_name="", citizen_phone="", anonymous=True, tracking_pin="246810"
+    )
+    assert track(Client(), case.code, "246811").status_code == 422
+    assert track(Client(), case.code, "6810").status_code == 422  # no phone: no last four
+    response = track(client, case.code, "２４６８１０")  # typed on a full-width keyboard
+    assert response.status_code == 302
+    assert case.text in client.get(response["Location"]).content.decode()
+
+
+def test_a_case_with_a_phone_opens_with_its_pin_too(client: Client, county: County) -> None:
+    case = builders.accepted(county, tracking_pin="135790")
+    assert track(client, case.code, "135790").status_code == 302
+
+
+def test_a_case_without_a_pin_is_not_opened_by_six_digits(client: Client, county: County) -> None:
     case = builders.accepted(county, citizen_name="", citizen_phone="", anonymous=True)
-    assert track(client, case.code).status_code == 302
-    client2 = Client()
-    assert track(client2, case.code, "1234").status_code == 422
+    assert case.tracking_pin == ""
+    assert track(client, case.code, "000000").status_code == 422
+
+
+def test_the_receipts_link_opens_the_case_on_another_device(client: Client, county: County) -> None:
+    client.post(SUBMIT, form_data(county, citizen_name="", citizen_phone=""))
+    case = Case.objects.get()
+    receipt = client.get(reverse("portal:submitted", args=[case.code])).content.decode()
+    link = tokens.track_link_path(case)
+    assert link in receipt
+    phone = Client()
+    response = phone.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:track_detail", args=[case.code])
+    assert phone.get(response["Location"]).status_code == 200
+    # A tampered link proves nothing.
+    tampered = link[:-4] + ("x" if link[-4] != "x" else "y") + link[-3:]
+    stranger = Client()
+    assert stranger.get(tampered).status_code == 400
+    assert stranger.get(reverse("portal:track_detail", args=[case.code])).status_code == 302
 
 
 def test_track_detail_needs_proof(client: Client, county: County) -> None:
@@ -355,12 +463,51 @@ def test_track_rate_limited_per_ip(client: Client, county: County) -> None:
     assert "尝试次数过多，请稍后再试" in response.content.decode()
 
 
-def test_track_rate_limited_per_code(client: Client, county: County) -> None:
+def test_ten_wrong_guesses_do_not_lock_the_citizen_out(client: Client, county: County) -> None:
     case = builders.accepted(county)
     for i in range(10):
-        track(client, case.code, "0000", REMOTE_ADDR=f"10.0.0.{i}")
-    response = track(client, case.code, "5678", REMOTE_ADDR="10.0.1.1")
+        assert track(client, case.code, f"{i:04d}", REMOTE_ADDR="10.0.0.1").status_code == 422
+    assert track(client, case.code, "5678", REMOTE_ADDR="10.0.0.1").status_code == 429
+    # The citizen, from their own phone, still gets in — and may mistype first.
+    citizen = Client()
+    assert track(citizen, case.code, "5687", REMOTE_ADDR="10.0.1.1").status_code == 422
+    assert track(citizen, case.code, "5678", REMOTE_ADDR="10.0.1.1").status_code == 302
+
+
+def test_a_code_guessed_at_from_many_addresses_gets_few_tries_from_each(
+    client: Client, county: County
+) -> None:
+    case = builders.accepted(county)
+    # Before anyone guesses at it, one address may mistype a few times and still get in.
+    assert all(
+        track(client, case.code, "0000", REMOTE_ADDR="10.0.9.9").status_code == 422
+        for _ in range(4)
+    )
+    assert track(client, case.code, "5678", REMOTE_ADDR="10.0.9.9").status_code == 302
+    # Many addresses guessing at one code: once it has had ten wrong tries, an address that
+    # has failed on it three times waits; a fresh address still gets its tries.
+    for i in range(4):
+        for n in range(3):
+            track(Client(), case.code, f"{i}{n}00", REMOTE_ADDR=f"10.0.0.{i}")
+    assert track(Client(), case.code, "5678", REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert track(Client(), case.code, "1111", REMOTE_ADDR="10.0.2.1").status_code == 422
+    assert track(Client(), case.code, "5678", REMOTE_ADDR="10.0.2.2").status_code == 302
+
+
+def test_a_code_guessed_at_all_day_then_opens_only_with_its_pin(
+    client: Client, county: County
+) -> None:
+    case = builders.accepted(county, tracking_pin="975310")
+    for i in range(100):
+        track(Client(), case.code, f"{i:04d}", REMOTE_ADDR=f"10.1.{i // 3}.{i % 3}")
+    citizen = Client()
+    response = track(citizen, case.code, "5678", REMOTE_ADDR="10.2.0.1")
     assert response.status_code == 429
+    assert "请填写回执上的查询密码" in response.content.decode()
+    assert track(citizen, case.code, "975310", REMOTE_ADDR="10.2.0.1").status_code == 302
+    # The next day the last four work again.
+    with clock.travel_to(clock.now() + timedelta(days=1, minutes=1)):
+        assert track(Client(), case.code, "5678", REMOTE_ADDR="10.2.0.2").status_code == 302
 
 
 def test_track_shows_replies_but_nothing_internal(
