@@ -15,6 +15,7 @@ Personas: ``township_handler`` (城关镇), ``village_handler`` (东街社区), 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -143,3 +144,15 @@ def _fresh_process_caches() -> None:
     from jishi.common.snapshots import forget_all
 
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request through LocaleMiddleware leaves its language active in the test's thread
+    (e.g. zh-hant from the language cookie); the next test on the same worker starts in the
+    site's own language, as a new request would."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
