@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from sklearn.model_selection import StratifiedKFold
 
 from jishi.routing.classifier import TextClassifier, Tokens
@@ -182,3 +182,27 @@ def month_stats(start: datetime, end: datetime) -> MonthStats:
         suggested=len(rows),
         agreed=agreed,
     )
+
+
+def auto_dispatch_versions(start: datetime, end: datetime) -> dict[str, int]:
+    """Model version → cases it classified and dispatched by itself at intake in
+    [start, end): who made the automatic dispatches that ``month_stats`` counts."""
+    from jishi.cases.models import CaseEvent
+
+    rows = (
+        CaseEvent.objects.filter(
+            kind="classify",
+            actor_role="system",
+            created_at__gte=start,
+            created_at__lt=end,
+            payload__has_key="model_version",
+        )
+        .values("payload__model_version")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        version = str(row["payload__model_version"] or "")
+        counts[version] = counts.get(version, 0) + row["n"]
+    return counts

@@ -21,10 +21,11 @@ from jishi.orgs.models import Role
 from jishi.orgs.selectors import scope_of
 from jishi.routing.duplicates import duplicates_for
 from jishi.routing.hotspots import refresh_if_stale
-from jishi.routing.models import RouterTarget
+from jishi.routing.models import RouterModel, RouterTarget
 from jishi.routing.models_hotspots import Hotspot
-from jishi.routing.policy import auto_threshold, month_stats
+from jishi.routing.policy import auto_dispatch_versions, auto_threshold, month_stats
 from jishi.routing.selectors import active_model
+from jishi.routing.tasks import hotspots_pending, refresh_hotspots, training_pending
 
 MONTHS = 12
 
@@ -54,12 +55,14 @@ def stats(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     starts = _month_starts(now, MONTHS)
     rows = []
+    auto_total = 0
     for index in range(MONTHS):
         if index == 0:
             start, end = starts[0], now
         else:
             start, end = starts[index], starts[index - 1]
         figures = month_stats(start, end)
+        auto_total += figures.auto
         rows.append(
             {
                 "month": start,
@@ -69,13 +72,32 @@ def stats(request: HttpRequest) -> HttpResponse:
                 "agreement": _percent(figures.agreement),
             }
         )
+    model = active_model(RouterTarget.CATEGORY)
+    # Who made the automatic dispatches the table counts, so the text above it can say so
+    # (a version may have been switched off since, or come with imported history).
+    known = dict(RouterModel.objects.values_list("version", "is_active"))
+    versions = [
+        {
+            "version": version or "—",
+            "count": count,
+            "status": (
+                "unknown" if version not in known else "active" if known[version] else "inactive"
+            ),
+        }
+        for version, count in sorted(
+            auto_dispatch_versions(starts[MONTHS - 1], now).items(), key=lambda kv: -kv[1]
+        )
+    ]
     return render(
         request,
         "routing/stats.html",
         {
             "rows": rows,
-            "model": active_model(RouterTarget.CATEGORY),
+            "model": model,
             "threshold": auto_threshold(),
+            "training_since": training_pending(),
+            "auto_total": auto_total,
+            "auto_versions": versions,
         },
     )
 
@@ -120,6 +142,8 @@ def hotspots(request: HttpRequest) -> HttpResponse:
             "period_end": latest,
             "period_start": rows[0].period_start if rows else None,
             "may_refresh": _may_refresh(request.user),
+            # Said on the page, so an empty list is never mistaken for "nothing is hot".
+            "computing_since": hotspots_pending(),
         },
     )
 
@@ -130,8 +154,6 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
     """立即刷新: recompute the hotspots now (in the background where a worker runs)."""
     if not _may_refresh(request.user):
         raise PermissionDenied(_("只有派单员和管理员可以刷新热点"))
-    from jishi.routing.tasks import refresh_hotspots
-
     refresh_hotspots.enqueue()
     messages.success(request, _("已开始刷新热点，稍后刷新本页查看"))
     return redirect("routing:hotspots")

@@ -15,6 +15,7 @@ Personas: ``township_handler`` (城关镇), ``village_handler`` (东街社区), 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -147,3 +148,15 @@ def _fresh_process_caches() -> None:
     # A calendar cached after a test's captured on-commit hooks would otherwise be served,
     # for the few seconds before its revision is checked again, to the next test.
     invalidate_calendar()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request through LocaleMiddleware leaves its language active in the test's thread
+    (e.g. zh-hant from the language cookie); the next test on the same worker starts in the
+    site's own language, as a new request would."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -131,7 +131,7 @@ CONSOLE_NAV = (
     ("dispatch", _("派单"), "cases:dispatch", "dispatch"),
     ("ledger", _("台账"), "cases:ledger", "all"),
     ("intake", _("走访"), "intake:index", "all"),
-    ("routing", _("分派统计"), "routing:stats", "dispatch"),
+    ("routing", _("分派统计"), "routing:stats", "county"),
     ("stats", _("统计"), "reports:index", "all"),
     ("hotspots", _("热点"), "routing:hotspots", "all"),
     ("calendar", _("工作日历"), "workdays:schedule", "calendar"),
@@ -150,6 +150,8 @@ def console_nav(context: template.Context) -> list[NavItem]:
     visible = {
         "all": True,
         "dispatch": superuser or bool(scope.roles & DISPATCH_ROLES),
+        # County-wide figures (分派统计): every post that sees the whole county, as the page.
+        "county": scope.county_wide,
         "admin": superuser or bool(getattr(user, "is_staff", False)) or Role.ADMIN in scope.roles,
         # As workdays.selectors.may_administer_calendar (common may not import workdays).
         "calendar": superuser or Role.ADMIN in scope.roles,

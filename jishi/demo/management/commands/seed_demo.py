@@ -11,6 +11,7 @@ from jishi.common.errors import Conflict
 from jishi.demo.orgdata import DEFAULT_SEED, DemoLogin, plan_demo_org
 from jishi.demo.seed import DEFAULT_MONTHS, DEFAULT_SIZE, seed_demo
 from jishi.orgs.models import Unit
+from jishi.routing.tasks import request_ledger_training
 
 # The address ./dev demo serves on (JISHI_ADDR), so the printed link is the right one.
 ADDRESS = f"http://{os.environ.get('JISHI_ADDR', '127.0.0.1:8000')}/"
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                     "数据库中已有单位；演示县只能建在空数据库中（或使用 --if-empty）"
                 )
             self.stdout.write("数据库中已有数据，跳过演示数据生成。")
+            self._train_router()
             self._logins(plan_demo_org(seed=options["seed"]).logins)
             return
 
@@ -75,7 +77,15 @@ class Command(BaseCommand):
                 f"{k} {v:,}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])
             )
             self.stdout.write(f"  {title}：{parts}")
+        self._train_router()
         self._logins(report.logins)
+
+    def _train_router(self) -> None:
+        """Dispatchers see the router's suggestions once a model has learnt from the seeded
+        history: the background worker trains one (``./dev demo`` runs it)."""
+        if request_ledger_training():
+            self.stdout.write("已请后台根据已办结的事项训练分类模型，完成后自动启用。")
+        self.stdout.flush()
 
     def _logins(self, logins: list[DemoLogin]) -> None:
         self.stdout.write(f"\n地址：{ADDRESS}")

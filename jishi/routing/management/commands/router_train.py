@@ -8,10 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jishi.common.errors import InvalidInput
 from jishi.orgs.models import User
-from jishi.routing import datasets, lexicon, services
-from jishi.routing.ledger_data import LedgerUnavailable, closed_cases
-from jishi.routing.models import RouterTarget
-from jishi.routing.policy import validation_threshold
+from jishi.routing import datasets, services
+from jishi.routing.ledger_data import LedgerUnavailable
+from jishi.routing.models import RouterModel, RouterTarget
 
 
 class Command(BaseCommand):
@@ -42,49 +41,53 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"找不到用户：{options['user']}")
         target = options["target"]
-        metrics: dict[str, object] = {}
-        if options["from_ledger"]:
-            lexicon.ensure_loaded(force=True)
-            try:
-                ledger = closed_cases(target=target)
-            except LedgerUnavailable as error:
-                raise CommandError(str(error)) from error
-            documents, labels, span = ledger.documents, ledger.labels, ledger.span
-            metrics["source"] = "ledger"
-        else:
-            try:
-                data = datasets.load(options["data"], options["format"])
-            except datasets.DatasetError as error:
-                raise CommandError(str(error)) from error
-            documents, labels, span = data.tokens(), data.labels, (None, None)
-            metrics["source"] = f"file:{options['data']} ({options['format']})"
-        if target == "category" and not options["no_threshold"]:
-            threshold = validation_threshold(documents, labels, max_error=options["max_error"])
-            metrics.update(
-                auto_threshold=round(threshold.value, 4),
-                auto_coverage=round(threshold.coverage, 4),
-                auto_error=round(threshold.error, 4),
-                auto_max_error=options["max_error"],
-            )
-            self.stdout.write(
-                f"自动派单阈值 {threshold.value:.3f}：验证集上 {threshold.coverage:.1%} 的事项"
-                f"可自动派单，误派 {threshold.error:.1%}"
-            )
+        with_threshold = target == "category" and not options["no_threshold"]
         try:
-            model = services.router_train(
-                actor=actor,
-                documents=documents,
-                labels=labels,
-                target=target,
-                span=span,
-                metrics=metrics,
-                activate=options["activate"],
-            )
+            if options["from_ledger"]:
+                model = services.router_train_from_ledger(
+                    actor=actor,
+                    target=target,
+                    activate=options["activate"],
+                    max_error=options["max_error"],
+                    with_threshold=with_threshold,
+                )
+            else:
+                model = self._train_from_file(actor, options, with_threshold)
+        except LedgerUnavailable as error:
+            raise CommandError(str(error)) from error
         except InvalidInput as error:
             details = "；".join(m for msgs in error.errors.values() for m in msgs)
             raise CommandError(f"{error.message}：{details}") from error
+        metrics = model.metrics
+        if "auto_threshold" in metrics:
+            self.stdout.write(
+                f"自动派单阈值 {metrics['auto_threshold']:.3f}：验证集上 "
+                f"{metrics['auto_coverage']:.1%} 的事项可自动派单，误派 {metrics['auto_error']:.1%}"
+            )
         state = "已启用" if model.is_active else "未启用（请在管理后台启用）"
         self.stdout.write(
             f"模型 {model.version}：{model.n_documents} 条，{len(model.labels)} 个类别，"
             f"用时 {model.metrics.get('train_seconds')} 秒，{state}"
+        )
+
+    def _train_from_file(
+        self, actor: User | None, options: dict[str, Any], with_threshold: bool
+    ) -> RouterModel:
+        try:
+            data = datasets.load(options["data"], options["format"])
+        except datasets.DatasetError as error:
+            raise CommandError(str(error)) from error
+        documents, labels = data.tokens(), data.labels
+        metrics: dict[str, object] = {"source": f"file:{options['data']} ({options['format']})"}
+        if with_threshold:
+            metrics.update(
+                services.threshold_metrics(documents, labels, max_error=options["max_error"])
+            )
+        return services.router_train(
+            actor=actor,
+            documents=documents,
+            labels=labels,
+            target=options["target"],
+            metrics=metrics,
+            activate=options["activate"],
         )
