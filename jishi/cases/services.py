@@ -338,8 +338,8 @@ Recorded = tuple[list[CaseEvent], list[CaseClock]]
 class AlreadySubmitted(Conflict):
     """The submission key already made a case; ``case_code`` is its tracking code."""
 
-    def __init__(self, case_code: str) -> None:
-        super().__init__("这份表单已经提交过")
+    def __init__(self, message: str = "这份表单已经提交过", *, case_code: str = "") -> None:
+        super().__init__(message)
         self.case_code = case_code
 
 
@@ -377,7 +377,7 @@ def _insert_with_code(
                 .first()
             )
             if earlier is not None:
-                raise AlreadySubmitted(earlier)
+                raise AlreadySubmitted(case_code=earlier)
         attempt += 1
         if attempt == 8:
             raise Conflict("无法生成受理编号，请重试")
