@@ -100,7 +100,7 @@ CHANNEL_WEIGHTS: dict[str, float] = {
     Channel.FIELD_VISIT: 13,
     # The reference county's desk took 27 problems in a year: a few a month, on the days a
     # director sits there.
-    Channel.HALL_DESK: 0.5,
+    Channel.HALL_DESK: 0.25,
     # Suggestions arrive only while a survey campaign runs (counted over its days only).
     Channel.SURVEY: 16,
     Channel.INSPECTION: 3,
