@@ -6,7 +6,6 @@ seeding is the slow part."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
@@ -38,6 +37,7 @@ from jishi.common.text import to_simplified
 from jishi.demo.models import SeedRun
 from jishi.demo.orgdata import CATEGORIES, DEMO_PASSWORD, build_demo_org, plan_demo_org
 from jishi.demo.seed import seed_demo, seed_state
+from jishi.intake import services as intake
 from jishi.intake.models import CampaignSuggestion, DutyShift, HallProblem, VisitItem
 from jishi.orgs.models import Unit
 from jishi.workdays.selectors import get_calendar
@@ -281,28 +281,18 @@ def test_a_seed_stopped_halfway_is_refused_with_what_to_do() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_seed_stopped_before_its_first_case_leaves_the_database_empty() -> None:
-    with pytest.raises(Stop), _failing_campaigns():
-        seed_demo(size=50, seed=6, months=2)
+def test_a_seed_stopped_before_its_first_case_leaves_the_database_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def die(**kwargs: Any) -> Any:
+        raise Stop  # the process dies while the county's set-up is still being written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "campaign_create", die)
+        with pytest.raises(Stop):
+            seed_demo(size=50, seed=6, months=2)
     assert seed_state() == "empty"
     assert not SeedRun.objects.exists() and not Unit.objects.exists()
     out = StringIO()
     call_command("seed_demo", "--if-empty", "--size", "30", "--months", "1", stdout=out)
     assert Case.objects.count() == 30 and seed_state() == "finished"
-
-
-@contextmanager
-def _failing_campaigns() -> Iterator[None]:
-    """The process dies while the county's set-up is still being written."""
-    from jishi.intake import services as intake
-
-    original = intake.campaign_create
-
-    def die(**kwargs: Any) -> Any:
-        raise Stop
-
-    intake.campaign_create = die  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        intake.campaign_create = original  # type: ignore[assignment]
