@@ -579,15 +579,28 @@ CLOSINGS = (
     "此致敬礼！",
     "期待回复。",
 )
-TITLE_FRAMES = (
-    "{t}",
-    "{t}",
-    "关于{t}的问题",
-    "反映{t}",
-    "请求解决{t}",
-    "{t}，盼解决",
-    "投诉：{t}",
-    "{township}{t}",
+# A subject line says what kind of message it is: only a complaint reads "投诉：…", a
+# suggestion "关于…的建议", an inquiry asks. Keys are ``CaseKind`` values.
+TITLE_FRAMES: dict[str, tuple[str, ...]] = {
+    "request": (
+        "{t}",
+        "{t}",
+        "关于{t}的问题",
+        "反映{t}",
+        "请求解决{t}",
+        "{t}，盼解决",
+        "{township}{t}",
+    ),
+    "complaint": ("投诉：{t}", "投诉{t}", "{t}", "反映{t}", "关于{t}的投诉", "{township}{t}"),
+    "suggestion": ("关于{t}的建议", "建议解决{t}", "对{t}的建议", "建议：{t}"),
+    "inquiry": ("咨询：{t}", "关于{t}的咨询", "{t}怎么办？", "请问{t}如何处理"),
+    "praise": ("表扬：{t}解决得快", "感谢帮忙解决{t}", "为{unit}点赞"),
+}
+PRAISE_BODIES = (
+    "我是{village}的群众，前段时间反映的“{t}”问题，{unit}的工作人员{days}天内就上门处理好了，"
+    "态度热情、办事高效，特此表扬，谢谢！",
+    "之前{t}的事困扰我们很久，打电话反映后{unit}很快派人来看，现在已经彻底解决。给他们点个赞！",
+    "感谢{unit}的同志！{t}的问题反映后第二天就有人联系我，跑了好几趟终于办好了，群众很满意。",
 )
 PHONE_LINES = (
     "联系电话：{phone}",
@@ -746,19 +759,29 @@ def _phone(rng: random.Random) -> str:
     )
 
 
-def generate_case_text(category_code: str, rng: random.Random, place: DemoPlace) -> tuple[str, str]:
-    """A citizen's (title, body) about ``category_code`` from someone at ``place``.
+def generate_case_text(
+    category_code: str, rng: random.Random, place: DemoPlace, kind: str = "request"
+) -> tuple[str, str]:
+    """A citizen's (title, body) of ``kind`` (a ``CaseKind`` value) about ``category_code``
+    from someone at ``place``; the title says the kind (only a complaint reads "投诉：…").
 
     The body is 40–300 characters. About 10% also raise a matter of another domain, 12%
     carry a phone number, 5% use full-width digits and 3% arrive in Traditional characters.
     """
+    if kind not in TITLE_FRAMES:
+        raise KeyError(f"未知的事项类型：{kind}")
     leaf = _leaf(category_code, rng)
     topic = TOPICS[leaf]
     slots = _slots(rng, place)
+    slots["unit"] = owner_name(leaf)
     # Titles and issues are written in matching order, so a subject line names its story.
     order = rng.sample(range(len(topic.issues)), k=2 if rng.random() < 0.25 else 1)
     subject = topic.titles[order[0]] if order[0] < len(topic.titles) else topic.titles[0]
-    title = _fill(rng.choice(TITLE_FRAMES).replace("{t}", subject), slots)
+    subject = _fill(subject, slots)
+    title = _fill(rng.choice(TITLE_FRAMES[kind]).replace("{t}", subject), slots)
+    if kind == "praise":
+        body = _fill(rng.choice(PRAISE_BODIES).replace("{t}", subject), slots)
+        return _messy(rng, title, body[:MAX_BODY])
 
     tone = rng.choice(tuple(IMPACTS))
     issues = [topic.issues[i] for i in order]
@@ -788,6 +811,10 @@ def generate_case_text(category_code: str, rng: random.Random, place: DemoPlace)
         body += "这个问题已经存在很长时间了，希望有关部门尽快派人来看看，给群众一个满意的答复。"
         body = body[:MAX_BODY]
 
+    return _messy(rng, title, body)
+
+
+def _messy(rng: random.Random, title: str, body: str) -> tuple[str, str]:
     if rng.random() < FULL_WIDTH_SHARE:
         body = body.translate(_FULL_WIDTH)
     if rng.random() < TRADITIONAL_SHARE:

@@ -6,11 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
+from jishi.common.text import search_key
 from jishi.intake import services
-from jishi.orgs.models import Unit, UnitKind
+from jishi.intake.models import Period
+from jishi.orgs.models import Role, Unit, UnitKind, User
 
 KIND_CHOICES = [
     (CaseKind.REQUEST, _("诉求")),
@@ -22,7 +25,8 @@ KIND_CHOICES = [
 
 
 class NormalizedCharField(forms.CharField):
-    """Full-width digits and letters become ordinary ones before length checks."""
+    """Text kept as written (only NULs and surrounding blanks dropped), with length errors
+    in the county's words."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,13 +36,13 @@ class NormalizedCharField(forms.CharField):
                 validator.message = self.error_messages["max_length"]  # type: ignore[attr-defined]
 
     def to_python(self, value: Any) -> str:
-        return services.normalize_text(super().to_python(value) or "")
+        return services.clean_text(super().to_python(value) or "")
 
 
 class NormalizedDateField(forms.DateField):
     def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, str):
-            value = services.normalize_text(value).replace("/", "-").replace(".", "-")
+        if isinstance(value, str):  # "２０２６/１/５" typed on a Chinese IME is a date too
+            value = search_key(value).strip().replace("/", "-").replace(".", "-")
         result: dt.date | None = super().to_python(value)
         return result
 
@@ -81,6 +85,19 @@ class VisitItemForm(forms.Form):
         max_length=services.RESOLUTION_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    contact_name = NormalizedCharField(
+        label=_("联系人"),
+        required=False,
+        max_length=services.CONTACT_NAME_MAX,
+        help_text=_("选填：回访时找谁"),
+    )
+    contact_phone = NormalizedCharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=20,
+        help_text=_("选填：用于回访，加密保存，页面上只显示部分号码"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -95,6 +112,8 @@ class VisitItemForm(forms.Form):
             text=d["text"],
             resolved=bool(d.get("resolved")),
             resolution=d.get("resolution") or "",
+            contact_name=d.get("contact_name") or "",
+            contact_phone=d.get("contact_phone") or "",
         )
 
 
@@ -162,6 +181,39 @@ class HallRecordForm(forms.Form):
         help_text=_("没有派单员岗位的值班局长提交后，事项进入派单中心，由派单员派往该单位。"),
         empty_label=_("请选择承办单位"),
     )
+
+
+class DutyShiftForm(forms.Form):
+    """One half-day on the hall's roster: who sits at the director's desk, and when."""
+
+    director = forms.ModelChoiceField(
+        label=_("值班局长"),
+        queryset=User.objects.none(),
+        empty_label=_("请选择值班人"),
+        error_messages={"required": _("请选择值班人")},
+    )
+    date = NormalizedDateField(
+        label=_("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写日期"), "invalid": _("日期格式应为 2026-11-28")},
+    )
+    period = forms.ChoiceField(label=_("时段"), choices=Period.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["director"]
+        assert isinstance(field, forms.ModelChoiceField)
+        # Department heads and county leads, the people the county puts at the desk.
+        field.queryset = (
+            User.objects.filter(is_active=True)
+            .filter(
+                Q(posts__role=Role.UNIT_LEAD, posts__unit__kind=UnitKind.DEPARTMENT)
+                | Q(posts__role=Role.COUNTY_LEAD),
+                posts__active=True,
+            )
+            .distinct()
+            .order_by("full_name", "username")
+        )
 
 
 class CampaignSuggestionForm(forms.Form):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from jishi.cases.models import Case
+from jishi.common import clock
 from jishi.orgs.models import Unit, User
 
 
@@ -24,8 +25,13 @@ class Visit(models.Model):
         Unit, verbose_name="所在村(社区)/乡镇", on_delete=models.PROTECT, related_name="+"
     )
     household = models.CharField("走访户", max_length=100)
+    # The household as a search key (half-width, Simplified, spaces folded), so "东街１２号"
+    # and "东街 12 号" count as one household while ``household`` keeps what was written.
+    household_key = models.CharField(max_length=100, blank=True, editable=False)
     visited_on = models.DateField("走访日期")
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # The ledger's clock, not the wall clock: a replayed history is registered when it
+    # happened in the story.
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "走访记录"
@@ -128,7 +134,7 @@ class HallProblem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "大厅问题"
@@ -149,7 +155,7 @@ class Campaign(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name="牵头单位", on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "调研活动"
@@ -178,7 +184,7 @@ class CampaignSuggestion(models.Model):
     adopted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "调研建议"

@@ -61,7 +61,7 @@ def _visible_items(user: User | AnonymousUser, visits: QuerySet[Visit]) -> Query
 
 def visit_totals(user: User | AnonymousUser, visits: QuerySet[Visit]) -> VisitCounts:
     """Households visited (distinct per place), items raised, solved on the spot, still open."""
-    households = visits.values("unit_id", "household").distinct().count()
+    households = visits.values("unit_id", "household_key").distinct().count()
     counts = _item_counts(_visible_items(user, visits))
     return VisitCounts(households, counts["items"], counts["resolved"], counts["open"])
 
@@ -77,7 +77,7 @@ def _grouped(
     user: User | AnonymousUser, visits: QuerySet[Visit], field: str
 ) -> dict[Any, VisitCounts]:
     households: dict[Any, int] = {}
-    for row in visits.values(field, "unit_id", "household").distinct():
+    for row in visits.values(field, "unit_id", "household_key").distinct():
         households[row[field]] = households.get(row[field], 0) + 1
     items = {
         row[f"visit__{field}"]: row

@@ -14,12 +14,14 @@ from jishi.cases import services as cases
 from jishi.cases.models import CaseKind, Channel
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, NotFound, PermissionDenied
+from jishi.common.text import search_key
 from jishi.intake.models import (
     Campaign,
     CampaignSuggestion,
     DutyShift,
     HallOutcome,
     HallProblem,
+    Period,
     Visit,
     VisitItem,
 )
@@ -29,19 +31,22 @@ from jishi.orgs.selectors import active_posts
 HOUSEHOLD_MAX = 100
 ITEM_TEXT_MAX = 2000
 RESOLUTION_MAX = 2000
+CONTACT_NAME_MAX = 64
 ITEMS_MAX = 20
 TITLE_LENGTH = 30
 # A visit is logged soon after it happens; a date a year back is almost surely a typo.
 VISIT_MAX_AGE_DAYS = 366
 
-_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
+
+def clean_text(value: str) -> str:
+    """What people wrote, as they wrote it: only NULs and surrounding blanks go. Full-width
+    punctuation and digits typed on a Chinese IME stay; searching folds them (``search_key``)."""
+    return (value or "").replace("\x00", "").strip()
 
 
-def normalize_text(value: str) -> str:
-    """Trim, drop NULs and turn full-width digits and letters (typed on a Chinese IME) into
-    ordinary ones, so "３号楼" and "3号楼" are the same household."""
-    return (value or "").replace("\x00", "").translate(_FULLWIDTH).strip()
+def household_key(household: str) -> str:
+    """The household as it is matched and counted: "东街１２号" and "东街 12 号" are one."""
+    return "".join(search_key(household).split())[:HOUSEHOLD_MAX]
 
 
 def today() -> dt.date:
@@ -68,6 +73,9 @@ class ItemInput:
     text: str
     resolved: bool = False
     resolution: str = ""
+    # Whom to call back (回访): optional, stored on the case encrypted like a portal contact.
+    contact_name: str = ""
+    contact_phone: str = ""
 
 
 def secretary_post(user: User) -> Post | None:
@@ -90,8 +98,8 @@ def _check_items(items: Sequence[ItemInput], errors: dict[str, list[str]]) -> li
     elif len(items) > ITEMS_MAX:
         errors["items"] = [f"一次走访最多登记 {ITEMS_MAX} 项"]
     for i, item in enumerate(items):
-        text = normalize_text(item.text)
-        resolution = normalize_text(item.resolution) if item.resolved else ""
+        text = clean_text(item.text)
+        resolution = clean_text(item.resolution) if item.resolved else ""
         if item.kind not in CaseKind.values:
             errors[f"items-{i}-kind"] = ["请选择类型"]
         if not text:
@@ -104,8 +112,17 @@ def _check_items(items: Sequence[ItemInput], errors: dict[str, list[str]]) -> li
             errors[f"items-{i}-resolution"] = [
                 f"解决情况最多 {RESOLUTION_MAX} 字，现有 {len(resolution)} 字"
             ]
-        cleaned.append(ItemInput(item.kind, text, item.resolved, resolution))
+        contact_name = clean_text(item.contact_name)
+        if len(contact_name) > CONTACT_NAME_MAX:
+            errors[f"items-{i}-contact_name"] = [f"姓名最多 {CONTACT_NAME_MAX} 字"]
+        cleaned.append(
+            ItemInput(item.kind, text, item.resolved, resolution, contact_name, item.contact_phone)
+        )
     return cleaned
+
+
+# The case's field names for what a visit item calls its contact.
+_ITEM_FIELDS = {"citizen_name": "contact_name", "citizen_phone": "contact_phone"}
 
 
 def visit_record(
@@ -118,7 +135,7 @@ def visit_record(
     if post is None:
         raise PermissionDenied("只有在村(社区)或乡镇任职的干部可以登记走访")
     errors: dict[str, list[str]] = {}
-    household = normalize_text(household)
+    household = clean_text(household)
     if not household:
         errors["household"] = ["请填写走访户（住址或户主姓名）"]
     elif len(household) > HOUSEHOLD_MAX:
@@ -138,7 +155,11 @@ def visit_record(
     township = unit.parent if village is not None else unit
     with transaction.atomic():
         visit = Visit.objects.create(
-            secretary=actor, unit=unit, household=household, visited_on=visited_on
+            secretary=actor,
+            unit=unit,
+            household=household,
+            household_key=household_key(household),
+            visited_on=visited_on,
         )
         for i, item in enumerate(cleaned):
             try:
@@ -151,12 +172,16 @@ def visit_record(
                     township=township,
                     village=village,
                     address=household,
+                    citizen_name=item.contact_name,
+                    citizen_phone=item.contact_phone,
                     resolve_on_the_spot=item.resolution if item.resolved else None,
                 )
             except InvalidInput as exc:
                 raise InvalidInput(
                     exc.message,
-                    errors={f"items-{i}-{k}": v for k, v in exc.errors.items()},
+                    errors={
+                        f"items-{i}-{_ITEM_FIELDS.get(k, k)}": v for k, v in exc.errors.items()
+                    },
                 ) from exc
             VisitItem.objects.create(
                 visit=visit, case=case, position=i, resolved_on_the_spot=item.resolved
@@ -182,20 +207,60 @@ def may_record_at_hall(user: User, hall: Unit) -> bool:
     return shift_today(user, hall) is not None
 
 
+def may_keep_roster(user: User, hall: Unit) -> bool:
+    """Who keeps a hall's duty roster: the hall's own lead (中心主任), the dispatch centre and
+    administrators. Window staff and the directors themselves do not."""
+    return user.is_superuser or any(
+        p.role in (Role.DISPATCHER, Role.ADMIN) or (p.role == Role.UNIT_LEAD and p.unit == hall)
+        for p in active_posts(user)
+    )
+
+
+def may_be_on_duty(user: User) -> bool:
+    """A director at the hall desk heads a department or the county (局长、县领导)."""
+    return user.is_active and any(
+        (p.role == Role.UNIT_LEAD and p.unit.kind == UnitKind.DEPARTMENT)
+        or p.role == Role.COUNTY_LEAD
+        for p in active_posts(user)
+    )
+
+
 def duty_shift_add(
     *, actor: User, director: User, hall: Unit, date: dt.date, period: str
 ) -> DutyShift:
-    """Put a director on the hall's roster (dispatchers and administrators keep it)."""
-    if not (
-        actor.is_superuser
-        or any(p.role in (Role.DISPATCHER, Role.ADMIN) for p in active_posts(actor))
-    ):
-        raise PermissionDenied("只有派单中心或管理员可以排班")
+    """Put a director on the hall's roster for half a day (today or later)."""
     if hall.kind != UnitKind.HALL:
         raise InvalidInput("请选择政务大厅", errors={"hall": ["请选择政务大厅"]})
-    if DutyShift.objects.filter(hall=hall, date=date, period=period).exists():
-        raise InvalidInput("该时段已有人值班", errors={"period": ["该时段已有人值班"]})
-    return DutyShift.objects.create(director=director, hall=hall, date=date, period=period)
+    if not may_keep_roster(actor, hall):
+        raise PermissionDenied(f"只有{hall.name}负责人、派单中心或管理员可以排班")
+    errors: dict[str, list[str]] = {}
+    if not may_be_on_duty(director):
+        errors["director"] = ["值班人应为部门负责人（局长）或县领导"]
+    if not isinstance(date, dt.date):
+        errors["date"] = ["请填写日期"]
+    elif date < today():
+        errors["date"] = ["不能给已过去的日期排班"]
+    if period not in Period.values:
+        errors["period"] = ["请选择上午或下午"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        if DutyShift.objects.select_for_update().filter(hall=hall, date=date, period=period):
+            raise InvalidInput("该时段已有人值班", errors={"period": ["该时段已有人值班"]})
+        return DutyShift.objects.create(director=director, hall=hall, date=date, period=period)
+
+
+def duty_shift_remove(*, actor: User, shift: DutyShift) -> None:
+    """Take a shift off the roster; a shift that has begun or has problems recorded stays."""
+    if not may_keep_roster(actor, shift.hall):
+        raise PermissionDenied(f"只有{shift.hall.name}负责人、派单中心或管理员可以排班")
+    with transaction.atomic():
+        locked = DutyShift.objects.select_for_update().filter(pk=shift.pk).first()
+        if locked is None:
+            return
+        if locked.date < today() or locked.problems.exists():
+            raise InvalidInput("不能删除", errors={"__all__": ["已过去或已有登记的值班不能删除"]})
+        locked.delete()
 
 
 def hall_record(
@@ -223,8 +288,8 @@ def hall_record(
             f"今天不是您在{hall.name}值班，不能登记；如有问题请转交今日值班局长或派单中心"
         )
     errors: dict[str, list[str]] = {}
-    text = normalize_text(text)
-    resolution = normalize_text(resolution)
+    text = clean_text(text)
+    resolution = clean_text(resolution)
     if kind not in CaseKind.values:
         errors["kind"] = ["请选择类型"]
     if not text:
@@ -298,7 +363,7 @@ def campaign_create(
     if not (actor.is_superuser or _is_county_wide(actor) or _posted_within(actor, unit)):
         raise PermissionDenied("只有牵头单位或县级岗位可以发起调研活动")
     errors: dict[str, list[str]] = {}
-    name = normalize_text(name)
+    name = clean_text(name)
     if not name:
         errors["name"] = ["请填写活动名称"]
     elif len(name) > 100:
@@ -342,7 +407,7 @@ def campaign_suggest(
                 ]
             },
         )
-    text = normalize_text(text)
+    text = clean_text(text)
     if not text:
         raise InvalidInput("请填写建议内容", errors={"text": ["请填写建议内容"]})
     if len(text) > ITEM_TEXT_MAX:
@@ -371,7 +436,7 @@ def campaign_adopt(
     campaign = suggestion.campaign
     if not (_is_county_wide(actor) or _posted_within(actor, campaign.unit)):
         raise PermissionDenied(f"只有{campaign.unit.name}或县级岗位可以采纳建议")
-    note = normalize_text(note)
+    note = clean_text(note)
     if len(note) > RESOLUTION_MAX:
         raise InvalidInput("说明过长", errors={"note": [f"说明最多 {RESOLUTION_MAX} 字"]})
     with transaction.atomic():

@@ -6,6 +6,7 @@ messages next to the fields; a successful one redirects (``HX-Redirect``) to the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.intake import selectors, services
 from jishi.intake.forms import (
     CampaignSuggestionForm,
+    DutyShiftForm,
     HallRecordForm,
     PlaceFilterForm,
     VisitForm,
@@ -28,7 +30,7 @@ from jishi.intake.forms import (
     apply_service_errors,
     visit_item_formset,
 )
-from jishi.intake.models import Campaign, HallOutcome, Period
+from jishi.intake.models import Campaign, DutyShift, HallOutcome, Period
 from jishi.orgs.models import Unit
 
 VISITS_PER_PAGE = 20
@@ -164,10 +166,18 @@ def _hall_from(request: HttpRequest) -> Unit:
     return hall
 
 
-def _hall_context(request: HttpRequest, hall: Unit, form: HallRecordForm) -> dict[str, Any]:
+def _hall_context(
+    request: HttpRequest,
+    hall: Unit,
+    form: HallRecordForm,
+    roster_form: DutyShiftForm | None = None,
+) -> dict[str, Any]:
     user: Any = request.user
-    days = selectors.week_of(services.today())
+    today = services.today()
+    # This week and the next, so whoever keeps the roster sees what is still to fill.
+    days = selectors.week_of(today) + selectors.week_of(today + dt.timedelta(days=7))
     shifts = selectors.roster(hall, days)
+    on_duty = [s for (d, _p), s in sorted(shifts.items()) if d == today]
     return {
         "hall": hall,
         "halls": selectors.halls(),
@@ -176,12 +186,14 @@ def _hall_context(request: HttpRequest, hall: Unit, form: HallRecordForm) -> dic
         "week": [
             {
                 "date": d,
-                "morning": shifts.get((d, Period.MORNING)),
-                "afternoon": shifts.get((d, Period.AFTERNOON)),
+                "shifts": [shifts.get((d, Period.MORNING)), shifts.get((d, Period.AFTERNOON))],
             }
             for d in days
         ],
         "may_record": services.may_record_at_hall(user, hall),
+        "may_keep_roster": services.may_keep_roster(user, hall),
+        "roster_form": roster_form or DutyShiftForm(initial={"date": today}),
+        "on_duty": on_duty,
         "counts": selectors.hall_counts(user, hall),
         "recent": selectors.hall_recent(user, hall),
         "outcomes": HallOutcome,
@@ -194,6 +206,56 @@ def hall_desk(request: HttpRequest) -> HttpResponse:
     """局长进政务大厅: this week's roster, the counts, and the form for the director on duty."""
     hall = _hall_from(request)
     return render(request, "intake/hall.html", _hall_context(request, hall, HallRecordForm()))
+
+
+@login_required
+@require_POST
+def roster_add(request: HttpRequest) -> HttpResponse:
+    """Put a director on the hall's roster (the hall's lead, dispatchers, administrators)."""
+    user: Any = request.user
+    hall = _hall_from(request)
+    if not services.may_keep_roster(user, hall):
+        return _forbidden(request, _("只有政务大厅负责人、派单中心或管理员可以排班。"))
+    form = DutyShiftForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            shift = services.duty_shift_add(
+                actor=user, director=d["director"], hall=hall, date=d["date"], period=d["period"]
+            )
+        except InvalidInput as exc:
+            apply_service_errors(exc.errors, {"": form})
+        except PermissionDenied as exc:
+            return _forbidden(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("已排班：%(date)s %(period)s %(director)s。")
+                % {
+                    "date": f"{shift.date:%Y-%m-%d}",
+                    "period": shift.get_period_display(),
+                    "director": shift.director,
+                },
+            )
+            return redirect(f"{reverse('intake:hall')}?hall={hall.pk}")
+    context = _hall_context(request, hall, HallRecordForm(), roster_form=form)
+    return render(request, "intake/hall.html", context, status=400)
+
+
+@login_required
+@require_POST
+def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    shift = get_object_or_404(DutyShift.objects.select_related("hall", "director"), pk=pk)
+    try:
+        services.duty_shift_remove(actor=user, shift=shift)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    except InvalidInput as exc:
+        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("已取消该时段的值班。"))
+    return redirect(f"{reverse('intake:hall')}?hall={shift.hall_id}")
 
 
 @login_required

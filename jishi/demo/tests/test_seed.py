@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jishi.cases.models import (
+    OPEN_STATES,
     Case,
     CaseClock,
     CaseEvent,
@@ -32,9 +33,14 @@ from jishi.cases.models import (
 from jishi.cases.selectors_ledger import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import Conflict
+from jishi.common.text import to_simplified
+from jishi.demo.models import SeedRun
 from jishi.demo.orgdata import CATEGORIES, DEMO_PASSWORD, build_demo_org, plan_demo_org
-from jishi.demo.seed import seed_demo
+from jishi.demo.seed import seed_demo, seed_state
+from jishi.intake import services as intake
+from jishi.intake.models import CampaignSuggestion, DutyShift, HallProblem, VisitItem
 from jishi.orgs.models import Unit
+from jishi.workdays.selectors import get_calendar
 
 SIZE = 300
 
@@ -98,7 +104,11 @@ def test_the_seeded_county_tells_every_kind_of_story() -> None:
     assert Category.objects.count() == len(CATEGORIES)
     assert Category.objects.filter(parent__isnull=True, owning_unit__code="D08").exists()
     assert TimeLimit.objects.exists()
-    assert not Case.objects.exclude(village__parent=F("township")).exists()
+    # Hall and survey cases name no village; every case that does names one in its township.
+    assert not Case.objects.filter(village__isnull=False).exclude(village__parent=F("township"))
+
+    # Every field channel's case traces back to where it came from, through intake's rows.
+    _assert_field_channels_trace_back()
 
     result = verify_ledger(case_code=None, stop_at_first=False)
     assert result.breaks == [] and result.cases == SIZE
@@ -115,6 +125,32 @@ def test_the_seeded_county_tells_every_kind_of_story() -> None:
     call_command("seed_demo", "--if-empty", stdout=again)
     assert (Unit.objects.count(), CaseEvent.objects.count()) == (units, events)
     assert "dispatcher" in again.getvalue() and "http://127.0.0.1:8000/" in again.getvalue()
+
+
+def _assert_field_channels_trace_back() -> None:
+    survey = Case.objects.filter(channel=Channel.SURVEY)
+    assert survey.exists() and not survey.filter(campaign_link__isnull=True).exists()
+    visits = Case.objects.filter(channel=Channel.FIELD_VISIT)
+    assert visits.exists() and not visits.filter(visit_item__isnull=True).exists()
+    hall = Case.objects.filter(channel=Channel.HALL_DESK)
+    assert hall.exists() and not hall.filter(hall_problem__isnull=True).exists()
+    for link in CampaignSuggestion.objects.select_related("campaign", "case"):
+        day = timezone.localdate(link.case.accepted_at)
+        assert link.campaign.starts_on <= day <= link.campaign.ends_on
+        assert link.created_at == link.case.accepted_at  # registered when it happened
+    for problem in HallProblem.objects.select_related("case", "shift"):
+        assert problem.shift is not None and problem.shift.director_id == problem.recorded_by_id
+        assert problem.shift.date == timezone.localdate(problem.case.accepted_at)
+    for item in VisitItem.objects.select_related("visit", "case"):
+        assert item.visit.visited_on == timezone.localdate(item.case.accepted_at)
+        assert item.visit.secretary_id == item.case.created_by_id
+    # Visits keep a contact for the callback, masked like the portal's.
+    assert visits.exclude(citizen_phone="").exists()
+    # The hall's roster: every working day, and the coming days too.
+    today = timezone.localdate()
+    assert DutyShift.objects.filter(date__gt=today).exists()
+    assert DutyShift.objects.filter(date__lt=today).count() > 20
+    assert CampaignSuggestion.objects.filter(adopted=True).exists()
 
 
 def _consecutive(events: Iterable[CaseEvent]) -> Iterator[tuple[CaseEvent, CaseEvent]]:
@@ -182,3 +218,81 @@ def test_the_same_seed_tells_the_same_stories() -> None:
     assert len(first[0]) == 80 and len(first[1]) > 80
     assert _told(seed=9) == first
     assert _told(seed=10) != first
+
+
+@pytest.mark.django_db
+def test_a_year_of_history_looks_like_the_county() -> None:
+    """About 99.7% of a year's items closed; the few overdue cases are recent; a case's title
+    agrees with its kind; the hall desk has a roster and its directors."""
+    seed_demo(size=1500, seed=4, months=13)
+    now = timezone.now()
+    first = Case.objects.order_by("accepted_at").values_list("accepted_at", flat=True)[0]
+    year = Case.objects.filter(accepted_at__lt=first + timedelta(days=365))
+    unsettled = year.filter(state__in=list(OPEN_STATES)).count()
+    assert unsettled / year.count() <= 0.01, unsettled
+
+    late = CaseClock.objects.filter(
+        stopped_at__isnull=True, due_at__lt=now, case__state__in=list(OPEN_STATES)
+    )
+    assert late.exists()  # a few, for the overdue pages to show
+    assert late.values("case").distinct().count() <= 0.01 * Case.objects.count()
+    oldest = late.order_by("due_at").values_list("due_at", flat=True)[0]
+    calendar = get_calendar()
+    behind = sum(
+        calendar.is_workday(timezone.localdate(oldest) + timedelta(days=d))
+        for d in range((now - oldest).days + 1)
+    )
+    assert behind <= 30, behind  # weeks, not the 200+ working days of a year-old case
+
+    # Only a complaint's title reads "投诉…"; a praise thanks, a suggestion suggests.
+    assert not Case.objects.exclude(kind=CaseKind.COMPLAINT).filter(title__startswith="投诉")
+    assert Case.objects.filter(kind=CaseKind.COMPLAINT, title__startswith="投诉").exists()
+    for case in Case.objects.filter(kind=CaseKind.PRAISE, channel=Channel.PORTAL)[:20]:
+        assert any(w in to_simplified(case.title) for w in ("表扬", "感谢", "点赞")), case.title
+
+    assert DutyShift.objects.exists()
+    assert Case.objects.filter(channel=Channel.SURVEY).count() > 0.03 * Case.objects.count()
+    _assert_field_channels_trace_back()
+
+
+class Stop(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seed_stopped_halfway_is_refused_with_what_to_do() -> None:
+    def kill(done: int, total: int, seconds: float) -> None:
+        raise Stop  # as if the process died after the first run of cases was committed
+
+    with pytest.raises(Stop):
+        seed_demo(size=450, seed=6, months=2, progress=kill)
+    assert seed_state() == "unfinished"
+    run = SeedRun.objects.get()
+    assert run.cases_done == Case.objects.count() == 200 and run.finished_at is None
+
+    units, events = Unit.objects.count(), CaseEvent.objects.count()
+    for args in (("--if-empty",), ()):
+        with pytest.raises(CommandError) as exc:
+            call_command("seed_demo", *args, stdout=StringIO())
+        message = str(exc.value)
+        assert "中途停止" in message and "200 / 450" in message
+        assert "删除" in message and "./dev demo" in message
+    assert (Unit.objects.count(), CaseEvent.objects.count()) == (units, events)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seed_stopped_before_its_first_case_leaves_the_database_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def die(**kwargs: Any) -> Any:
+        raise Stop  # the process dies while the county's set-up is still being written
+
+    with monkeypatch.context() as patch:
+        patch.setattr(intake, "campaign_create", die)
+        with pytest.raises(Stop):
+            seed_demo(size=50, seed=6, months=2)
+    assert seed_state() == "empty"
+    assert not SeedRun.objects.exists() and not Unit.objects.exists()
+    out = StringIO()
+    call_command("seed_demo", "--if-empty", "--size", "30", "--months", "1", stdout=out)
+    assert Case.objects.count() == 30 and seed_state() == "finished"

@@ -95,3 +95,31 @@ def test_replies_substantive_boilerplate_and_interim():
 def test_every_category_has_an_owner_name():
     for code in CATEGORY_BY_CODE:
         assert owner_name(code).startswith("县")
+
+
+@pytest.mark.parametrize("kind", ["request", "complaint", "suggestion", "inquiry", "praise"])
+def test_the_title_agrees_with_the_kind(kind: str) -> None:
+    rng = random.Random(kind)
+    titles = [
+        to_simplified(generate_case_text(c.code, rng, rng.choice(PLACES), kind)[0])
+        for c in CATEGORIES
+        for _ in range(6)
+    ]
+    framed = {
+        "complaint": ("投诉", "反映"),
+        "suggestion": ("建议",),
+        "inquiry": ("咨询", "请问", "怎么办"),
+        "praise": ("表扬", "感谢", "点赞"),
+    }
+    if kind in framed:
+        share = sum(any(w in t for w in framed[kind]) for t in titles) / len(titles)
+        assert share >= (0.6 if kind == "complaint" else 1.0), kind
+    if kind != "complaint":
+        assert not any(t.startswith("投诉") for t in titles), kind
+
+
+def test_a_praise_thanks_the_unit_that_owns_the_matter() -> None:
+    rng = random.Random(3)
+    title, body = generate_case_text("daolu", rng, PLACES[0], "praise")
+    assert owner_name("daolu") in title + body
+    assert MIN_BODY <= len(body) <= MAX_BODY

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from jishi.cases import services as cases
 from jishi.cases.models import Case, CaseKind, Channel, State
@@ -14,11 +15,12 @@ from jishi.intake.models import (
     DutyShift,
     HallOutcome,
     HallProblem,
+    Period,
     Visit,
 )
 from jishi.intake.services import ItemInput
-from jishi.orgs.models import User
-from jishi.testing.fixtures import County
+from jishi.orgs.models import Role, User
+from jishi.testing.fixtures import County, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -117,11 +119,86 @@ def test_visit_refuses_bad_input(
     assert Visit.objects.count() == 0
 
 
-def test_full_width_digits_are_normalised(county: County, village_lead: User) -> None:
-    visit = services.visit_record(
+def test_the_household_is_kept_as_written_and_counted_by_its_key(
+    county: County, village_lead: User
+) -> None:
+    first = services.visit_record(
         actor=village_lead, household="东街１２号", visited_on=services.today(), items=TWO_ITEMS[:1]
     )
-    assert visit.household == "东街12号"
+    services.visit_record(
+        actor=village_lead,
+        household="东街 12 号",
+        visited_on=services.today(),
+        items=TWO_ITEMS[:1],
+    )
+    assert first.household == "东街１２号"
+    totals = selectors.visit_totals(village_lead, selectors.visits_visible_to(village_lead))
+    assert (totals.households, totals.items) == (1, 2)
+
+
+WRITTEN = "门口路灯坏了，晚上（8点后）看不见路！请尽快修：谢谢。"
+
+
+def test_visit_and_hall_text_keep_full_width_punctuation(
+    county: County, village_lead: User, director: User, on_duty: DutyShift
+) -> None:
+    visit = services.visit_record(
+        actor=village_lead,
+        household="王家",
+        visited_on=services.today(),
+        items=[ItemInput(CaseKind.REQUEST, WRITTEN, resolved=True, resolution="已修好，谢谢！")],
+    )
+    case = visit.items.get().case
+    assert case.text == WRITTEN and case.title == WRITTEN[:30]
+    assert "，" in case.title and "(8点后)" in case.search_text  # only the search key folds
+    problem = services.hall_record(
+        actor=director,
+        hall=county.hall,
+        kind=CaseKind.REQUEST,
+        text=WRITTEN,
+        lead_unit=county.housing,
+    )
+    assert problem.case.text == WRITTEN
+
+
+def test_a_visit_item_keeps_a_contact_for_the_callback(
+    county: County, village_lead: User, dispatcher: User
+) -> None:
+    item = ItemInput(
+        CaseKind.REQUEST, "门口路灯坏了", contact_name="王大爷", contact_phone="138 1234 5678"
+    )
+    visit = services.visit_record(
+        actor=village_lead, household="王家", visited_on=services.today(), items=[item]
+    )
+    case = Case.objects.get(pk=visit.items.get().case_id)
+    assert (case.citizen_name, case.citizen_phone) == ("王大爷", "13812345678")
+    assert case.phone_masked == "138****5678"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT citizen_phone FROM {Case._meta.db_table} WHERE id = %s", [case.pk])
+        (stored,) = cursor.fetchone()
+    assert stored and "12345678" not in stored  # encrypted at rest
+    assert cases.case_reveal_contact(actor=dispatcher, case=case, field="citizen_phone") == (
+        "13812345678"
+    )
+    assert case.events.filter(kind="reveal_contact").count() == 1
+
+
+def test_a_bad_contact_phone_is_refused_on_its_item(county: County, village_lead: User) -> None:
+    items = [TWO_ITEMS[0], ItemInput(CaseKind.REQUEST, "问题", contact_phone="12-34")]
+    with pytest.raises(InvalidInput) as exc:
+        services.visit_record(
+            actor=village_lead, household="王家", visited_on=services.today(), items=items
+        )
+    assert "items-1-contact_phone" in exc.value.errors
+    assert Visit.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_a_visit_without_contact_still_records(county: County, village_lead: User) -> None:
+    visit = services.visit_record(
+        actor=village_lead, household="王家", visited_on=services.today(), items=TWO_ITEMS[:1]
+    )
+    case = visit.items.get().case
+    assert (case.citizen_name, case.citizen_phone) == ("", "")
 
 
 def test_only_village_or_township_posts_record_visits(
@@ -258,7 +335,65 @@ def test_duty_roster_is_kept_by_dispatchers(
         )
 
 
-# --- campaigns -------------------------------------------------------------------------------
+def test_the_hall_lead_keeps_the_roster_window_staff_and_directors_do_not(
+    county: County, director: User
+) -> None:
+    hall_lead = make_person("hall_lead", county.hall, Role.UNIT_LEAD)
+    window_staff = make_person("window_staff", county.window, Role.HANDLER)
+    tomorrow = services.today() + dt.timedelta(days=1)
+    shift = services.duty_shift_add(
+        actor=hall_lead, director=director, hall=county.hall, date=tomorrow, period="am"
+    )
+    for outsider in (window_staff, director):
+        assert not services.may_keep_roster(outsider, county.hall)
+        with pytest.raises(PermissionDenied):
+            services.duty_shift_add(
+                actor=outsider, director=director, hall=county.hall, date=tomorrow, period="pm"
+            )
+        with pytest.raises(PermissionDenied):
+            services.duty_shift_remove(actor=outsider, shift=shift)
+    assert DutyShift.objects.count() == 1
+    services.duty_shift_remove(actor=hall_lead, shift=shift)
+    assert DutyShift.objects.count() == 0
+
+
+def test_the_roster_takes_directors_and_dates_to_come(
+    county: County, dispatcher: User, director: User, township_handler: User
+) -> None:
+    yesterday = services.today() - dt.timedelta(days=1)
+    with pytest.raises(InvalidInput) as exc:
+        services.duty_shift_add(
+            actor=dispatcher, director=director, hall=county.hall, date=yesterday, period="am"
+        )
+    assert "date" in exc.value.errors
+    with pytest.raises(InvalidInput) as exc:
+        services.duty_shift_add(
+            actor=dispatcher,
+            director=township_handler,
+            hall=county.hall,
+            date=services.today(),
+            period="am",
+        )
+    assert "director" in exc.value.errors
+    past = DutyShift.objects.create(
+        director=director, hall=county.hall, date=yesterday, period=Period.MORNING
+    )
+    with pytest.raises(InvalidInput):
+        services.duty_shift_remove(actor=dispatcher, shift=past)
+    assert DutyShift.objects.filter(pk=past.pk).exists()
+
+
+def test_window_staff_cannot_record_at_the_hall_desk(county: County) -> None:
+    window_staff = make_person("window_staff", county.window, Role.HANDLER)
+    assert not services.may_record_at_hall(window_staff, county.hall)
+    with pytest.raises(PermissionDenied):
+        services.hall_record(
+            actor=window_staff,
+            hall=county.hall,
+            kind=CaseKind.REQUEST,
+            text="问题",
+            lead_unit=county.housing,
+        )
 
 
 def test_campaign_period_is_enforced(

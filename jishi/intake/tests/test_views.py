@@ -10,8 +10,8 @@ from django.urls import reverse
 from jishi.cases.models import Case, CaseKind, State
 from jishi.intake import services
 from jishi.intake.models import Campaign, CampaignSuggestion, DutyShift, HallProblem, Visit
-from jishi.orgs.models import User
-from jishi.testing.fixtures import County
+from jishi.orgs.models import Role, User
+from jishi.testing.fixtures import County, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,8 @@ def test_full_width_digits_and_traditional_text(county: County, village_lead: Us
     response = client_for(village_lead).post(reverse("intake:visit_new"), data)
     assert response.status_code == 302
     visit = Visit.objects.get()
-    assert visit.household == "東街12號"
+    assert visit.household == "東街１２號"  # as written; counted by its key
+    assert visit.household_key == "东街12号"
     case = visit.items.first().case  # type: ignore[union-attr]
     assert case.text == "門口路燈壞了" and "门口路灯坏了" in case.search_text
 
@@ -326,3 +327,56 @@ def test_campaign_list_counts_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("intake:campaigns"))
     assert response.content.decode().count("收集建议 1 条") == 3
+
+
+def test_the_visit_form_takes_a_contact_and_the_log_masks_it(
+    county: County, village_lead: User
+) -> None:
+    client = client_for(village_lead)
+    assert (
+        'name="items-0-contact_phone"' in client.get(reverse("intake:visit_new")).content.decode()
+    )
+    data = visit_post(**{"items-0-contact_name": "王大爷", "items-0-contact_phone": "13812345678"})
+    assert client.post(reverse("intake:visit_new"), data).status_code == 302
+    log = client.get(reverse("intake:visit_log")).content.decode()
+    assert "王大爷" in log and "138****5678" in log and "13812345678" not in log
+
+
+def test_the_hall_lead_edits_the_roster_in_the_console(county: County, director: User) -> None:
+    hall_lead = make_person("hall_lead", county.hall, Role.UNIT_LEAD)
+    client = client_for(hall_lead)
+    page = client.get(reverse("intake:hall")).content.decode()
+    assert "加入值班表" in page and 'name="director"' in page
+    day = services.today() + dt.timedelta(days=1)
+    data = {
+        "hall": county.hall.pk,
+        "director": director.pk,
+        "date": day.isoformat(),
+        "period": "am",
+    }
+    assert client.post(reverse("intake:roster_add"), data).status_code == 302
+    shift = DutyShift.objects.get()
+    assert (shift.director, shift.date, shift.period) == (director, day, "am")
+    refused = client.post(reverse("intake:roster_add"), data)
+    assert refused.status_code == 400 and "该时段已有人值班" in refused.content.decode()
+    assert client.post(reverse("intake:roster_remove", args=[shift.pk])).status_code == 302
+    assert not DutyShift.objects.exists()
+
+
+def test_window_staff_see_who_records_and_cannot_edit_the_roster(
+    county: County, director: User, on_duty: DutyShift
+) -> None:
+    window_staff = make_person("window_staff", county.window, Role.HANDLER)
+    client = client_for(window_staff)
+    page = client.get(reverse("intake:hall")).content.decode()
+    assert "加入值班表" not in page and 'name="text"' not in page
+    assert "只有今日值班局长" in page and "今日值班：zj_director" in page
+    data = {
+        "hall": county.hall.pk,
+        "director": director.pk,
+        "date": services.today().isoformat(),
+        "period": "pm",
+    }
+    assert client.post(reverse("intake:roster_add"), data).status_code == 403
+    assert client.post(reverse("intake:roster_remove", args=[on_duty.pk])).status_code == 403
+    assert DutyShift.objects.count() == 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jishi.common.errors import Conflict
+from jishi.demo.models import SeedRun
 from jishi.demo.orgdata import DEFAULT_SEED, DemoLogin, plan_demo_org
-from jishi.demo.seed import DEFAULT_MONTHS, DEFAULT_SIZE, seed_demo
-from jishi.orgs.models import Unit
+from jishi.demo.seed import DEFAULT_MONTHS, DEFAULT_SIZE, seed_demo, seed_state
 from jishi.routing.tasks import request_ledger_training
 
 # The address ./dev demo serves on (JISHI_ADDR), so the printed link is the right one.
@@ -39,7 +40,10 @@ class Command(BaseCommand):
         if options["logins"]:
             self._logins(plan_demo_org(seed=options["seed"]).logins)
             return
-        if Unit.objects.exists():
+        state = seed_state()
+        if state == "unfinished":
+            raise CommandError(_unfinished_message())
+        if state != "empty":
             if not options["if_empty"]:
                 raise CommandError(
                     "数据库中已有单位；演示县只能建在空数据库中（或使用 --if-empty）"
@@ -93,3 +97,20 @@ class Command(BaseCommand):
         width = max((len(login.username) for login in logins), default=0)
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.note}")
+
+
+def _unfinished_message() -> str:
+    """What to do about a demo county whose seed was stopped halfway: start again from an
+    empty database (the ledger refuses deletions, so there is nothing to clean up in place)."""
+    run = SeedRun.objects.order_by("-pk").first()
+    done = f"（{run.cases_done:,} / {run.size:,} 个事项）" if run else ""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        remedy = f"删除数据库文件 {db['NAME']}（连同同名的 -wal、-shm 文件）"
+    else:
+        remedy = f"删除并重新创建数据库 {db['NAME']}"
+    return (
+        f"上次生成演示县时中途停止{done}，数据库中只有半个演示县。"
+        f"请先停止服务，{remedy}，再重新运行 ./dev demo"
+        "（或 manage.py migrate 后 manage.py seed_demo）。"
+    )
