@@ -215,7 +215,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     hall = _hall_from(request)
     if not services.may_keep_roster(user, hall):
-        return _forbidden(request, _("只有政务大厅负责人、派单中心或管理员可以排班。"))
+        raise PermissionDenied(_("只有政务大厅负责人、派单中心或管理员可以排班。"))
     form = DutyShiftForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -225,8 +225,6 @@ def roster_add(request: HttpRequest) -> HttpResponse:
             )
         except InvalidInput as exc:
             apply_service_errors(exc.errors, {"": form})
-        except PermissionDenied as exc:
-            return _forbidden(request, exc.message)
         else:
             messages.success(
                 request,
@@ -249,8 +247,6 @@ def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(DutyShift.objects.select_related("hall", "director"), pk=pk)
     try:
         services.duty_shift_remove(actor=user, shift=shift)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc.message)
     except InvalidInput as exc:
         messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
     else:
