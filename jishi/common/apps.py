@@ -10,6 +10,8 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.core import validators
 
+        from jishi.common import checks  # noqa: F401 (registers the system checks)
+
         # Django's Simplified Chinese text for a NUL byte in a field reads "empty string
         # not allowed" (不允许是用空字符串), which tells the citizen nothing; every form's
         # text fields use this validator, so its message is replaced once here.

@@ -31,7 +31,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("JISHI_DEBUG", False)
 # The development key is only for trials on one machine; production must set its own.
-SECRET_KEY = os.environ.get("JISHI_SECRET_KEY", "jishi-dev-only-secret-key-change-me-in-production")
+# A system check (jishi/common/checks.py) refuses to start outside debug with this key.
+JISHI_DEV_SECRET_KEY = "jishi-dev-only-secret-key-change-me-in-production"
+SECRET_KEY = os.environ.get("JISHI_SECRET_KEY", JISHI_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("JISHI_CSRF_TRUSTED_ORIGINS")
 
@@ -159,7 +161,8 @@ LOGGING = {
 # --- jishi's own settings ------------------------------------------------------------------
 
 # Fernet keys (urlsafe base64, 32 bytes) for citizen phone and ID numbers; the first encrypts,
-# all decrypt, so keys can be rotated. Unset: a key derived from SECRET_KEY (trials only).
+# all decrypt, so keys can be rotated. Unset: a key derived from SECRET_KEY (debug only: the
+# system check refuses derived keys outside debug).
 JISHI_FIELD_KEYS = env_list("JISHI_FIELD_KEYS")
 # Prefix of tracking codes, e.g. "JA" gives JA2611-7Q4K.
 JISHI_CODE_PREFIX = os.environ.get("JISHI_CODE_PREFIX", "JA")

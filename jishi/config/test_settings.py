@@ -9,6 +9,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 JISHI_FIELD_KEYS = ["amlzaGktdGVzdC1maWVsZC1rZXktMzItYnl0ZXMhISE="]
+# Not the development key, which the system check refuses outside debug.
+SECRET_KEY = "jishi-test-only-secret-key-used-by-the-test-suite-alone"
 
 # SQLite tests use a file (one per xdist worker; pytest-django adds the suffix), not the
 # shared-cache in-memory database: shared cache takes table locks that ignore the busy
