@@ -39,7 +39,8 @@ def production_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
             Error(
                 "JISHI_FIELD_KEYS 未设置：群众电话和身份证号的加密密钥不能由 SECRET_KEY 推导。",
                 hint="设置环境变量 JISHI_FIELD_KEYS 为 Fernet 密钥（例如 python -c "
-                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'）。",
+                "'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'）。",
                 id="jishi.E002",
             )
         )
