@@ -25,7 +25,8 @@ from jishi.intake.models import (
     Visit,
     VisitItem,
 )
-from jishi.orgs.models import COUNTY_WIDE_ROLES, Post, Role, Unit, UnitKind, User
+from jishi.orgs.access import is_county_wide, is_dispatcher, posted_within
+from jishi.orgs.models import Post, Role, Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts
 
 HOUSEHOLD_MAX = 100
@@ -56,10 +57,6 @@ def today() -> dt.date:
 def _title_from(text: str) -> str:
     first_line = text.splitlines()[0].strip() if text else ""
     return first_line[:TITLE_LENGTH] or text[:TITLE_LENGTH]
-
-
-def _is_county_wide(user: User) -> bool:
-    return user.is_superuser or any(p.role in COUNTY_WIDE_ROLES for p in active_posts(user))
 
 
 # --- door-to-door visits (百名书记访万家) ------------------------------------------------------
@@ -200,9 +197,7 @@ def shift_today(user: User, hall: Unit) -> DutyShift | None:
 
 def may_record_at_hall(user: User, hall: Unit) -> bool:
     """The director on duty at this hall today, a dispatcher or an administrator."""
-    if user.is_superuser or any(
-        p.role in (Role.DISPATCHER, Role.ADMIN) for p in active_posts(user)
-    ):
+    if is_dispatcher(user):
         return True
     return shift_today(user, hall) is not None
 
@@ -210,9 +205,8 @@ def may_record_at_hall(user: User, hall: Unit) -> bool:
 def may_keep_roster(user: User, hall: Unit) -> bool:
     """Who keeps a hall's duty roster: the hall's own lead (中心主任), the dispatch centre and
     administrators. Window staff and the directors themselves do not."""
-    return user.is_superuser or any(
-        p.role in (Role.DISPATCHER, Role.ADMIN) or (p.role == Role.UNIT_LEAD and p.unit == hall)
-        for p in active_posts(user)
+    return is_dispatcher(user) or any(
+        p.role == Role.UNIT_LEAD and p.unit == hall for p in active_posts(user)
     )
 
 
@@ -303,7 +297,7 @@ def hall_record(
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
 
-    can_dispatch = actor.is_superuser or any(p.role == Role.DISPATCHER for p in active_posts(actor))
+    can_dispatch = is_dispatcher(actor)
     with transaction.atomic():
         try:
             case = cases.case_accept(
@@ -360,7 +354,7 @@ def campaign_create(
     ends_on: dt.date,
     description: str = "",
 ) -> Campaign:
-    if not (actor.is_superuser or _is_county_wide(actor) or _posted_within(actor, unit)):
+    if not (is_county_wide(actor) or posted_within(actor, unit)):
         raise PermissionDenied("只有牵头单位或县级岗位可以发起调研活动")
     errors: dict[str, list[str]] = {}
     name = clean_text(name)
@@ -374,15 +368,6 @@ def campaign_create(
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     return Campaign.objects.create(
         name=name, description=description.strip(), unit=unit, starts_on=starts_on, ends_on=ends_on
-    )
-
-
-def _posted_within(user: User, unit: Unit) -> bool:
-    """A handler or unit lead at ``unit`` itself or at a unit above it (a township for its
-    villages' campaigns); posts below the unit do not speak for it."""
-    return any(
-        p.role in (Role.HANDLER, Role.UNIT_LEAD) and unit.is_within(p.unit)
-        for p in active_posts(user)
     )
 
 
@@ -434,7 +419,7 @@ def campaign_adopt(
 ) -> CampaignSuggestion:
     """Adopt a suggestion (采纳): a note on the case says so, and the link row remembers it."""
     campaign = suggestion.campaign
-    if not (_is_county_wide(actor) or _posted_within(actor, campaign.unit)):
+    if not (is_county_wide(actor) or posted_within(actor, campaign.unit)):
         raise PermissionDenied(f"只有{campaign.unit.name}或县级岗位可以采纳建议")
     note = clean_text(note)
     if len(note) > RESOLUTION_MAX:

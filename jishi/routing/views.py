@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +18,8 @@ from django.views.decorators.http import require_POST, require_safe
 from jishi.cases import selectors_console
 from jishi.cases.selectors import case_for, cases_visible_to
 from jishi.common import clock
-from jishi.orgs.models import Role
+from jishi.orgs.access import is_dispatcher
+from jishi.orgs.models import User
 from jishi.orgs.selectors import scope_of
 from jishi.routing.duplicates import duplicates_for
 from jishi.routing.hotspots import refresh_if_stale
@@ -102,11 +104,8 @@ def stats(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_refresh(user: object) -> bool:
-    scope = scope_of(user)  # type: ignore[arg-type]
-    return bool(getattr(user, "is_superuser", False)) or bool(
-        scope.roles & {Role.DISPATCHER, Role.ADMIN}
-    )
+def _may_refresh(user: User | AnonymousUser) -> bool:
+    return is_dispatcher(user)
 
 
 @require_safe

@@ -33,8 +33,8 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from jishi.orgs.access import has_role
 from jishi.orgs.models import Role, User
-from jishi.orgs.selectors import active_posts
 from jishi.workdays.calendar import (
     Calendar,
     WorkingHours,
@@ -164,11 +164,7 @@ def _settings_changed(setting: str, **kwargs: Any) -> None:
 
 def may_administer_calendar(user: User | Any) -> bool:
     """Who may enter a year's schedule on the console: superusers and active admin posts."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(post.role == Role.ADMIN for post in active_posts(user))
+    return has_role(user, Role.ADMIN)
 
 
 @dataclass(frozen=True)

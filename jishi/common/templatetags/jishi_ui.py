@@ -22,8 +22,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jishi.common.widgets import OptionList
+from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit
-from jishi.orgs.selectors import active_posts, county_root, scope_of
+from jishi.orgs.selectors import active_posts, county_root
 
 register = template.Library()
 
@@ -137,7 +138,6 @@ CONSOLE_NAV = (
     ("calendar", _("工作日历"), "workdays:schedule", "calendar"),
     ("admin", _("管理"), "admin:index", "admin"),
 )
-DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
 
 
 @register.simple_tag(takes_context=True)
@@ -145,16 +145,14 @@ def console_nav(context: template.Context) -> list[NavItem]:
     """The console's navigation for this user; the longest matching URL prefix is active."""
     request: HttpRequest = context["request"]
     user = request.user
-    scope = scope_of(user)
-    superuser = bool(getattr(user, "is_superuser", False))
     visible = {
         "all": True,
-        "dispatch": superuser or bool(scope.roles & DISPATCH_ROLES),
+        "dispatch": access.is_dispatcher(user),
         # County-wide figures (分派统计): every post that sees the whole county, as the page.
-        "county": scope.county_wide,
-        "admin": superuser or bool(getattr(user, "is_staff", False)) or Role.ADMIN in scope.roles,
+        "county": access.is_county_wide(user),
+        "admin": access.is_admin(user),
         # As workdays.selectors.may_administer_calendar (common may not import workdays).
-        "calendar": superuser or Role.ADMIN in scope.roles,
+        "calendar": access.has_role(user, Role.ADMIN),
     }
     items = []
     for key, label, url_name, audience in CONSOLE_NAV:
