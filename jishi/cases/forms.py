@@ -21,13 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from jishi.cases.fields import CategoryField
 from jishi.cases.models import Satisfaction
 from jishi.cases.services import REASON_MAX, TEXT_MAX
-from jishi.common.text import _FULLWIDTH
+from jishi.common.text import fold
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind
 
 
 def _halfwidth(value: Any) -> Any:
-    return value.translate(_FULLWIDTH).strip() if isinstance(value, str) else value
+    return fold(value).strip() if isinstance(value, str) else value
 
 
 class HalfwidthIntegerField(forms.IntegerField):

@@ -29,6 +29,7 @@ from jishi.cases.models import (
 )
 from jishi.cases.selectors import cases_matching, cases_visible_to
 from jishi.common import clock
+from jishi.common.text import fold
 from jishi.common.widgets import ListSelect
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import UnitKind, User
@@ -173,7 +174,7 @@ class LedgerFilterForm(forms.Form):
             # Full-width digits (２０２６-１１-０２) typed on a phone are still a date.
             for param in self.FIELD_FOR_PARAM:
                 if param in data:
-                    data[param] = _halfwidth(str(data[param])).strip()
+                    data[param] = fold(str(data[param])).strip()
         super().__init__(data, **kwargs)
 
     def add_prefix(self, field_name: str) -> str:
@@ -219,10 +220,6 @@ class LedgerFilterForm(forms.Form):
         return int(self.filters.get("per_page") or DEFAULT_PER_PAGE)
 
 
-def _halfwidth(text: str) -> str:
-    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
-
-
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -264,7 +261,7 @@ def filter_cases(queryset: QuerySet[Case], filters: Mapping[str, Any]) -> QueryS
     qs = queryset
     if query := (filters.get("q") or "").strip():
         # Full-width digits and letters in a tracking code (ＪＡ２６…) are the same code.
-        qs = cases_matching(qs, _halfwidth(query))
+        qs = cases_matching(qs, fold(query))
     if states := filters.get("state"):
         qs = qs.filter(state__in=states)
     if kind := filters.get("kind"):

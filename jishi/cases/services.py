@@ -55,7 +55,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from jishi.common.text import search_key, strip_invisible
+from jishi.common.text import fold, search_key, strip_invisible
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.workdays.selectors import get_calendar
 
@@ -782,7 +782,7 @@ def case_accept(
     phone = crypto.normalize_phone(citizen_phone)
     if problem := crypto.phone_problem(citizen_phone):
         errors["citizen_phone"] = [problem]
-    id_number = (citizen_id_number or "").strip().upper().translate(crypto._FULLWIDTH)
+    id_number = fold(citizen_id_number or "").strip().upper()
     if id_number and not _valid_id_number(id_number):
         errors["citizen_id_number"] = ["身份证号码无效（18 位，末位可为 X，校验位须正确）"]
     if anonymous:

@@ -16,6 +16,8 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
+from jishi.common.text import fold
+
 
 @lru_cache(maxsize=1)
 def _fernet() -> MultiFernet:
@@ -55,12 +57,9 @@ def blind_index(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-_FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)})
-
-
 def normalize_phone(raw: str) -> str:
     """Digits only (full-width digits accepted); a leading +86 / 0086 country code dropped."""
-    digits = re.sub(r"\D", "", (raw or "").translate(_FULLWIDTH))
+    digits = re.sub(r"\D", "", fold(raw or ""))
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]
@@ -74,7 +73,7 @@ _DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日
 
 def phone_problem(raw: str) -> str:
     """Why ``raw`` is not a phone number, in Chinese; empty when it is one (or is empty)."""
-    text = (raw or "").translate(_FULLWIDTH).strip()
+    text = fold(raw or "").strip()
     if not text:
         return ""
     if _DATE_LIKE.match(text):

@@ -15,12 +15,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Every character that may appear inside a number, mapped one-to-one to its ASCII form so
-# that positions in the normalised text are positions in the original.
-_NARROW = {chr(0xFF10 + i): str(i) for i in range(10)}
-_NARROW.update({"Ｘ": "X", "ｘ": "x", "－": "-", "‐": "-", "‑": "-", "–": "-", "—": "-"})
-_NARROW.update({"\u3000": " ", "\u00a0": " ", "（": "(", "）": ")", "＋": "+"})
-_TO_NARROW = str.maketrans(_NARROW)
+from jishi.common.text import fold_aligned
+
+# Numbers are looked for in ``fold_aligned`` text (full-width digits, dashes and brackets made
+# ASCII one character for one), so positions found there are positions in the original.
 
 _SEP = r"[ \-]?"  # one optional space or dash between groups
 _NOT_DIGIT_BEFORE = r"(?<![0-9])"
@@ -82,7 +80,7 @@ def _spans(narrow: str) -> list[tuple[int, int, int]]:
 
 def has_personal_numbers(text: str) -> bool:
     """Whether ``text`` holds a phone or ID number that :func:`mask_personal_numbers` hides."""
-    return bool(text) and bool(_spans(text.translate(_TO_NARROW)))
+    return bool(text) and bool(_spans(fold_aligned(text)))
 
 
 def mask_personal_numbers(text: str) -> str:
@@ -90,7 +88,7 @@ def mask_personal_numbers(text: str) -> str:
     digits and the last four stay, every other digit becomes ``*``."""
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    narrow = text.translate(_TO_NARROW)
+    narrow = fold_aligned(text)
     spans = _spans(narrow)
     if not spans:
         return text

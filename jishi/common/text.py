@@ -23,13 +23,44 @@ def to_simplified(text: str) -> str:
     return _converter("t2s").convert(text) if text else ""
 
 
-_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_FULLWIDTH[0x3000] = 0x20
+# What NFKC leaves alone but a reader takes for the plain character: the dashes and the minus
+# sign people type between the groups of a phone number or an ID.
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
+
+
+def fold(text: str) -> str:
+    """The one normaliser for comparing, searching and parsing what people typed.
+
+    Unicode NFKC (full-width letters, digits and punctuation to ASCII, the ideographic and
+    no-break spaces to a space, circled and superscript digits to digits, compatibility
+    ideographs to the unified ones), then every dash and the minus sign to ``-``.
+
+    Never applied to what is stored or shown: people's words are kept as written; this gives
+    search keys, phone digits, ID numbers, filter values and the router's input.
+    """
+    if not text or text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    folded = fold(char)
+    return folded if len(folded) == 1 else char
+
+
+def fold_aligned(text: str) -> str:
+    """``fold`` character by character, keeping the length: position *i* of the result is
+    position *i* of ``text``, so a match found in the folded text can be marked in the
+    original. A character whose fold is longer or empty (``㎡``, ``…``) is kept as it is."""
+    if not text or text.isascii():
+        return text
+    return "".join(_fold_char(c) for c in text)
 
 
 def search_key(text: str) -> str:
-    """The form text is searched in: Simplified, half-width, lower case."""
-    return to_simplified(text.translate(_FULLWIDTH)).lower() if text else ""
+    """The form text is searched in: folded (``fold``), Simplified, lower case."""
+    return to_simplified(fold(text)).lower() if text else ""
 
 
 _KEPT_CONTROLS = frozenset("\t\n\r")

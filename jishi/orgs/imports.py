@@ -38,7 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from jishi.common.errors import InvalidInput
-from jishi.common.text import to_simplified
+from jishi.common.text import fold, to_simplified
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
 from jishi.orgs.services import unit_create, unit_update
 
@@ -142,13 +142,13 @@ _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), Non
 def _header_key(text: str) -> str:
     """Compare headers ignoring width, case, spaces, brackets and a trailing '*' (required
     marks in templates), so '编码*', ' Code ', 'ＣＯＤＥ' and '上级编码（选填）' all match."""
-    key = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip().lower()
+    key = fold(text).translate(_INVISIBLE).strip().lower()
     key = re.sub(r"[(（\[].*?[)）\]]", "", key)
     return re.sub(r"[\s*_\-]", "", key)
 
 
 def _kind_key(text: str) -> str:
-    return re.sub(r"[\s（）()]", "", to_simplified(unicodedata.normalize("NFKC", text)).lower())
+    return re.sub(r"[\s（）()]", "", to_simplified(fold(text)).lower())
 
 
 _KIND_LOOKUP = {_kind_key(k): v for k, v in KIND_NAMES.items()}
@@ -162,7 +162,7 @@ def clean_text(value: str) -> str:
 
 def clean_code(value: str) -> str:
     """Codes, usernames and phones: full-width digits and letters become half-width."""
-    return unicodedata.normalize("NFKC", clean_text(value)).strip()
+    return fold(clean_text(value)).strip()
 
 
 def clean_name(value: str) -> str:

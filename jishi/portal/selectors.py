@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case, CaseEvent, Satisfaction, State
 from jishi.common import clock
+from jishi.common.text import fold
 from jishi.orgs.models import Unit, UnitKind
 
 
@@ -90,7 +90,7 @@ class PublicCase:
 def normalize_code(raw: str) -> str:
     """A tracking code as typed on a phone: full-width letters and digits, lower case, spaces,
     a missing or odd hyphen — all accepted."""
-    code = unicodedata.normalize("NFKC", raw or "").upper()
+    code = fold(raw or "").upper()
     code = "".join(ch for ch in code if ch.isascii() and (ch.isalnum() or ch == "-"))
     stem = len(settings.JISHI_CODE_PREFIX) + 4  # prefix + yymm
     if "-" not in code and len(code) > stem:
@@ -99,7 +99,7 @@ def normalize_code(raw: str) -> str:
 
 
 def normalize_last4(raw: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
+    return "".join(ch for ch in fold(raw or "") if ch.isdigit())
 
 
 PIN_LENGTH = 6

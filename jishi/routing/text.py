@@ -21,27 +21,9 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from jishi.common.text import to_simplified
+from jishi.common.text import fold, to_simplified
 
 # --- normalisation ---------------------------------------------------------------------
-
-# Full-width letters and digits (and the plus and minus signs that appear in phone numbers)
-# → ASCII; ideographic and no-break spaces → space. Chinese punctuation is left alone: it is
-# dropped at segmentation anyway. A translate table is far faster than NFKC, which would
-# also rewrite circled numbers, compatibility ideographs and so on.
-_FULLWIDTH = {
-    code: code - 0xFEE0
-    for code in (
-        *range(0xFF10, 0xFF1A),  # ０-９
-        *range(0xFF21, 0xFF3B),  # Ａ-Ｚ
-        *range(0xFF41, 0xFF5B),  # ａ-ｚ
-        0xFF0B,  # ＋
-        0xFF0D,  # －
-    )
-}
-_FULLWIDTH[0x3000] = 0x20
-_FULLWIDTH[0x00A0] = 0x20
-_FULLWIDTH_ANY = re.compile("[\uff0b\uff0d\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]")
 
 _TAG = re.compile(r"<[^<>]{0,500}>")
 # Spreadsheet exports write a line break inside a cell as "_x000D_" (Excel's escape for a
@@ -136,9 +118,8 @@ def normalize(text: str | None) -> str:
         text = html.unescape(text)
     if "_x" in text:
         text = _EXCEL_ESCAPE.sub(" ", text)
-    # Searching first is cheap; translate() walks every character even when none changes.
-    if _FULLWIDTH_ANY.search(text):
-        text = text.translate(_FULLWIDTH)
+    # Full-width letters and digits to ASCII, and the like (the one normaliser, common.text).
+    text = fold(text)
     text = _ZERO_WIDTH.sub("", text)
     if _traditional_pattern().search(text):
         text = to_simplified(text)

@@ -16,11 +16,11 @@ entered as a year's complete schedule.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from jishi.common.errors import InvalidInput
+from jishi.common.text import fold, strip_invisible
 
 __all__ = ["ScheduleDay", "parse_schedule"]
 
@@ -203,9 +203,8 @@ def parse_schedule(text: str, *, year: int) -> list[ScheduleDay]:
     days: list[ScheduleDay] = []
     seen: dict[date, int] = {}
     for number, raw in enumerate((text or "").splitlines(), start=1):
-        content = unicodedata.normalize("NFKC", raw).strip()
         # Zero-width characters come along when a notice is copied from a web page.
-        content = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", content)
+        content = strip_invisible(fold(raw)).strip()
         if not content or content.startswith("#"):
             continue
         line = _Line(number, year)

@@ -12,7 +12,8 @@ from jishi.routing import text
     [
         ("臺灣來的電話號碼與身份證", "台湾来的电话号码与身份证"),  # Traditional
         ("县住建局城关镇", "县住建局城关镇"),  # Simplified stays as it is
-        ("關於縣住建局的投訴，路燈壞了", "关于县住建局的投诉，路灯坏了"),  # mixed
+        # mixed; full-width punctuation folds too (dropped at segmentation either way)
+        ("關於縣住建局的投訴，路燈壞了", "关于县住建局的投诉,路灯坏了"),
         ("路灯被打坏了", "路灯被打坏了"),  # Simplified text is not run through t2s at all
         ("路燈被打壞了", "路灯被打坏了"),
         ("\U00020000", "\U00020000"),  # a rare ideograph: converted (to itself)
