@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
@@ -16,15 +17,28 @@ KEYS_TAG = "jishi_keys"
 
 @register(KEYS_TAG)
 def production_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Outside debug, the secret key and the field-encryption keys must be the site's own.
+    """Field keys must be Fernet keys; outside debug, the secret key and the field keys must
+    be the site's own.
 
     The development key is public (it is in this repository), so sessions signed with it can
     be forged; field keys derived from it would decrypt every citizen's phone number for
     anyone who has a copy of the database.
     """
-    if settings.DEBUG:
-        return []
     found: list[CheckMessage] = []
+    # A malformed key fails in debug too, and would otherwise fail only at the first encryption.
+    for number, key in enumerate(settings.JISHI_FIELD_KEYS, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            found.append(
+                Error(
+                    f"JISHI_FIELD_KEYS 的第 {number} 个密钥不是有效的 Fernet 密钥"
+                    "（应为 44 个字符的 URL 安全 base64，通常以“=”结尾）。",
+                    id="jishi.E003",
+                )
+            )
+    if settings.DEBUG:
+        return found
     if settings.SECRET_KEY == settings.JISHI_DEV_SECRET_KEY:
         found.append(
             Error(

@@ -33,6 +33,12 @@ def test_the_sites_own_keys_pass() -> None:
     assert _ids(DEBUG=False, SECRET_KEY="x" * 50, JISHI_FIELD_KEYS=[OWN_FIELD_KEY]) == set()
 
 
+def test_a_field_key_that_is_not_a_fernet_key_is_refused() -> None:
+    # e.g. the trailing "=" lost by a shell that split the line at every "=".
+    truncated = OWN_FIELD_KEY.rstrip("=")
+    assert _ids(DEBUG=False, SECRET_KEY="x" * 50, JISHI_FIELD_KEYS=[truncated]) == {"jishi.E003"}
+
+
 def test_debug_allows_the_development_keys() -> None:
     assert _ids(DEBUG=True, SECRET_KEY=settings.JISHI_DEV_SECRET_KEY, JISHI_FIELD_KEYS=[]) == set()
 
