@@ -9,6 +9,7 @@ service is then called for real inside a transaction that is rolled back. The tw
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -17,7 +18,7 @@ from jishi.cases import selectors_console as sel
 from jishi.cases import services
 from jishi.cases.models import Case, State
 from jishi.cases.tests import builders
-from jishi.cases.tests.test_workflow import _call
+from jishi.cases.tests.test_workflow import _call, personas  # noqa: F401 (a fixture)
 from jishi.cases.workflow import TRANSITIONS
 from jishi.common.errors import InvalidTransition, NotFound, PermissionDenied
 from jishi.orgs.models import User
@@ -93,25 +94,9 @@ def test_buttons_offered_equal_steps_allowed(
     variant: str,
     persona: str,
     county: County,
-    township_handler: User,
-    village_handler: User,
-    unit_lead: User,
-    dispatcher: User,
-    county_lead: User,
-    inspector: User,
-    other_township_handler: User,
-    dept_handler: User,
+    personas: dict[str, Any],  # noqa: F811
 ) -> None:
-    people = {
-        "township_handler": township_handler,
-        "village_handler": village_handler,
-        "unit_lead": unit_lead,
-        "dispatcher": dispatcher,
-        "county_lead": county_lead,
-        "inspector": inspector,
-        "other_township_handler": other_township_handler,
-        "dept_handler": dept_handler,
-    }
+    people: dict[str, User] = {name: personas[name] for name in STAFF}
     case = _variant(variant, county, people)
     user = User.objects.get(pk=people[persona].pk)  # a fresh user: no cached posts
     try:

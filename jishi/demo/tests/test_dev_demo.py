@@ -205,5 +205,11 @@ def test_dev_demo_serves_styles_and_scripts(demo: str, browser: Browser, tmp_pat
             assert _style(page, ".console-header", "position") == "sticky"
             assert _style(page, ".menu-toggle", "display") == "none"  # wide screen: no burger
         assert not page_errors(page), page_errors(page)
+        # The seeder and the worker run behind the server: neither may have crashed (a bad
+        # key in var/keys.env once let the people in and then failed at the first case).
+        for name in ("seed_demo.log", "worker.log"):
+            background = tmp_path / "var" / name
+            text = background.read_text(errors="replace") if background.exists() else ""
+            assert "Traceback" not in text, f"{name}:\n{text[-3000:]}"
     finally:
         page.context.close()
