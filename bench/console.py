@@ -167,6 +167,20 @@ def populate(total: int) -> dict[str, Any]:
     return {"township": chengguan.pk, "cases": Case.objects.count()}
 
 
+def keys() -> dict[str, str]:
+    """A secret key and a field key of the bench's own (the server refuses the development
+    key outside debug), the same in every run so that ``--reuse`` can read what an earlier
+    run encrypted. Bench databases hold generated people only."""
+    import base64
+    import hashlib
+
+    field_key = base64.urlsafe_b64encode(hashlib.sha256(b"jishi bench field key").digest())
+    return {
+        "JISHI_SECRET_KEY": hashlib.sha256(b"jishi bench secret key").hexdigest(),
+        "JISHI_FIELD_KEYS": field_key.decode(),
+    }
+
+
 def existing_database(kind: str, name: str) -> str | None:
     """The URL of the database an earlier run built, if it is there."""
     if kind == "sqlite":
@@ -238,6 +252,7 @@ def child(args: argparse.Namespace) -> None:
 
     township = args.township
     county_lead = User.objects.get(username="lead")
+    dispatcher = User.objects.get(username="dispatcher")
     handler = User.objects.get(username="chengguan")
     probe = (
         Case.objects.filter(township_id=township).order_by("-id").values_list("code", flat=True)[0]
@@ -257,8 +272,16 @@ def child(args: argparse.Namespace) -> None:
         base = Case.objects.all() if spec.within_scope else cases_visible_to(handler)
         return base.filter(condition).order_by(spec.due_field or "accepted_at")[:20]
 
+    def queue_qs() -> Any:
+        from jishi.cases.selectors import cases_visible_to
+        from jishi.cases.selectors_console import QUEUE_PAGE, QUEUE_STATES
+
+        waiting = cases_visible_to(dispatcher).filter(state__in=QUEUE_STATES)
+        return waiting.order_by("accepted_at", "id").values_list("pk", flat=True)[:QUEUE_PAGE]
+
     pages = [
         ("我的工作 (township handler)", "chengguan", "/console/", my_work_qs),
+        ("派单 queue, 50 rows", "dispatcher", "/console/dispatch/", queue_qs),
         ("台账 first 100", "lead", "/console/ledger/?per_page=100", ledger_qs({"per_page": "100"})),
         (
             "台账 township + state",
@@ -282,7 +305,9 @@ def child(args: argparse.Namespace) -> None:
     # The frame every console page pays before its own work: a signed-in user with no posts
     # gets an empty "my work" (session, user and posts read, the page chrome rendered).
     User.objects.get_or_create(username="bench_frame")
-    sessions = {name: session_for(name) for name in {"chengguan", "lead", "bench_frame"}}
+    sessions = {
+        name: session_for(name) for name in {"chengguan", "lead", "dispatcher", "bench_frame"}
+    }
     port = args.port
 
     def timed(who: str, path: str) -> tuple[float, float]:
@@ -329,6 +354,20 @@ def child(args: argparse.Namespace) -> None:
                 count = len(spent)
         return statistics.median(totals), count
 
+    def page_size(who: str, path: str) -> tuple[int, int, int]:
+        """Bytes of the page as sent (uncompressed), its <option> elements and its rows."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Cookie": f"sessionid={sessions[who]}"})
+        body = conn.getresponse().read()
+        conn.close()
+        return len(body), body.count(b"<option"), body.count(b'class="queue-item"')
+
+    size, options, rows = page_size("dispatcher", "/console/dispatch/")
+    waiting = Case.objects.filter(state__in=["accepted", "returned"]).count()
+    print(
+        f"  派单 queue: {waiting:,} cases waiting; the page shows {rows} rows in"
+        f" {size / 1024:.0f} KB with {options} <option> elements"
+    )
     frame, frame95 = timed("bench_frame", "/console/")
     print(f"  empty console page (the frame): p50 {frame:.1f} ms, p95 {frame95:.1f} ms")
     print(
@@ -367,6 +406,7 @@ def main() -> None:
     url = existing_database(args.db, "console") if args.reuse else None
     url = url or prepare_database(args.db, "console")
     env = {
+        **keys(),
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",

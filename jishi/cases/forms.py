@@ -18,12 +18,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from jishi.cases.fields import CategoryField
+from jishi.cases.fields import CATEGORY_INVALID, CategoryField
 from jishi.cases.models import Satisfaction
 from jishi.cases.services import REASON_MAX, TEXT_MAX
 from jishi.common.text import fold
-from jishi.orgs.forms import UnitField
-from jishi.orgs.models import Unit, UnitKind
+from jishi.orgs.forms import PICK_INVALID, UnitField, UnitsField
+from jishi.orgs.models import UnitKind
 
 
 def _halfwidth(value: Any) -> Any:
@@ -175,20 +175,22 @@ class MergeForm(ActionForm):
 class DispatchForm(ActionForm):
     """Route a case: category, lead unit (default: the category's owning unit), assists."""
 
+    # The queue names these through searchable pickers (the text of a list entry), the case
+    # page through <select>s (an id): the fields take either.
     category = CategoryField(
         label=_("分类"),
         required=False,
         empty_label=_("（保持原分类）"),
+        error_messages={"invalid_choice": CATEGORY_INVALID},
     )
     lead_unit = UnitField(
         label=_("主办单位"),
         kinds=UnitKind.values,
         required=False,
         empty_label=_("按分类的归口单位"),
+        error_messages={"invalid_choice": PICK_INVALID},
     )
-    assisting_units = forms.ModelMultipleChoiceField(
-        label=_("协办单位"), queryset=Unit.objects.filter(active=True), required=False
-    )
+    assisting_units = UnitsField(label=_("协办单位"), kinds=UnitKind.values)
     note = text_field(_("派单说明"), REASON_MAX, required=False, rows=2)
     # The router's top suggestion as shown on the page: kept in the event, so the share of
     # dispatches that agree with the router is a figure computed from events.
@@ -212,11 +214,9 @@ class ArbitrateForm(ActionForm):
     lead_unit = UnitField(
         label=_("裁定主办单位"),
         kinds=UnitKind.values,
-        error_messages={"required": _("请选择主办单位")},
+        error_messages={"required": _("请选择主办单位"), "invalid_choice": PICK_INVALID},
     )
-    assisting_units = forms.ModelMultipleChoiceField(
-        label=_("协办单位"), queryset=Unit.objects.filter(active=True), required=False
-    )
+    assisting_units = UnitsField(label=_("协办单位"), kinds=UnitKind.values)
     reason = text_field(_("裁定理由"), REASON_MAX)
 
 

@@ -270,6 +270,13 @@ class Case(models.Model):
                 condition=Q(state="in_progress", reopen_count__gt=0),
                 name="case_redo_due",
             ),
+            # The dispatch queue: the cases waiting for routing, in order of arrival, are few
+            # among a million; a partial index holds just them.
+            models.Index(
+                fields=["accepted_at", "id"],
+                condition=Q(state__in=["accepted", "returned"]),
+                name="case_waiting",
+            ),
             models.Index(fields=["lead_unit", "state"], name="case_lead_state"),
             models.Index(fields=["township", "state"], name="case_township_state"),
             models.Index(fields=["village", "state"], name="case_village_state"),

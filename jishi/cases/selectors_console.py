@@ -7,7 +7,7 @@ more than the ledger would. Which buttons to offer is only a courtesy: the servi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jishi.cases import access
+from jishi.cases.fields import category_picklist
+from jishi.cases.forms_ledger import filter_cases
 from jishi.cases.models import (
     Attachment,
     Case,
@@ -41,8 +43,8 @@ from jishi.cases.selectors import (
 from jishi.cases.workflow import CITIZEN
 from jishi.common import clock
 from jishi.common.masking import has_personal_numbers, mask_personal_numbers
-from jishi.common.widgets import OptionList
 from jishi.orgs.access import roles_of
+from jishi.orgs.forms import unit_picklist
 from jishi.orgs.models import Role, Unit, User
 from jishi.orgs.selectors import active_posts, scope_of, unit_table
 from jishi.workdays.calendar import Calendar
@@ -366,22 +368,70 @@ def my_work(user: User, *, limit: int = GROUP_LIMIT) -> list[WorkGroup]:
 
 # --- dispatcher queue -----------------------------------------------------------------------
 
-QUEUE_LIMIT = 20
+QUEUE_STATES = (State.ACCEPTED, State.RETURNED)
+QUEUE_PAGE = 50
+# The county's aim: a case is routed within one working day of reaching the queue. Waiting
+# cases have no statutory clock yet (it starts at dispatch), so this is what "late" means here.
+DISPATCH_TARGET_DAYS = 1
 
 
-def dispatch_queue(user: User, *, limit: int = QUEUE_LIMIT) -> tuple[list[Case], int]:
-    """Cases awaiting routing (new and returned), oldest first, and how many there are."""
-    qs = cases_visible_to(user).filter(state__in=[State.ACCEPTED, State.RETURNED])
-    rows = list(qs.defer(*LIST_DEFERRED).order_by("accepted_at", "id")[:limit])
-    attach_references(rows)
-    total = qs.count() if len(rows) >= limit else len(rows)
-    return rows, total
+@dataclass
+class QueueRow:
+    case: Case
+    waited: str  # working time since it was accepted, in words
+    late: bool  # waited past the dispatch target
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+def dispatch_queue(
+    user: User,
+    filters: Mapping[str, Any] | None = None,
+    *,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE,
+    newest_first: bool = False,
+) -> QueuePage:
+    """Every case awaiting routing (new and returned) that matches the ledger's ``filters``,
+    a page at a time: by default the one that has waited longest first (it is the nearest to
+    breaking the county's promise), newest first on request.
+
+    Ids first, over the waiting-cases index alone, then those rows: as on the ledger page.
+    """
+    qs = filter_cases(cases_visible_to(user).filter(state__in=QUEUE_STATES), filters or {})
+    total = qs.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    order = ("-accepted_at", "-id") if newest_first else ("accepted_at", "id")
+    offset = (page - 1) * per_page
+    ids = list(qs.order_by(*order).values_list("pk", flat=True)[offset : offset + per_page])
+    by_pk = {c.pk: c for c in Case.objects.filter(pk__in=ids).defer(*LIST_DEFERRED)}
+    cases = [by_pk[pk] for pk in ids if pk in by_pk]
+    attach_references(cases)
+    now, calendar = clock.now(), get_calendar()
+    return QueuePage([queue_row(c, now=now, calendar=calendar) for c in cases], total, page, pages)
+
+
+def queue_row(
+    case: Case, *, now: datetime | None = None, calendar: Calendar | None = None
+) -> QueueRow:
+    """A waiting case with the working time it has waited."""
+    now, calendar = now or clock.now(), calendar or get_calendar()
+    per_day = calendar.hours.seconds_per_day
+    waited = max(0, calendar.working_seconds_between(case.accepted_at, now))
+    return QueueRow(case, _span_text(waited, per_day), waited > DISPATCH_TARGET_DAYS * per_day)
 
 
 @dataclass
 class RoutingChoices:
     """What a dispatcher may pick: active categories and the units a case may be sent to,
-    with their ``<option>`` lists rendered once per page (see ``OptionList``)."""
+    each as one searchable list shared by every row of the page."""
 
     categories: list[Category]
     units: list[Unit]
@@ -391,20 +441,14 @@ class RoutingChoices:
         return {c.code: c for c in self.categories}
 
     def context(self) -> dict[str, Any]:
-        from jishi.common.templatetags.jishi_ui import unit_name
-
-        def category_label(c: Category) -> str:
-            label = f"{c.parent.name} / {c.name}" if c.parent else c.name
-            return f"{label}（{unit_name(c.owning_unit)}）" if c.owning_unit else label
-
         return {
-            "category_choices": OptionList((c.pk, category_label(c)) for c in self.categories),
-            "unit_choices": OptionList((u.pk, unit_name(u)) for u in self.units),
+            "category_picker": category_picklist("pick-categories", self.categories),
+            "unit_picker": unit_picklist("pick-units", self.units),
         }
 
 
 def routing_choices() -> RoutingChoices:
-    """Active categories and units, from the in-memory tables."""
+    """Active categories and units (in tree order), from the in-memory tables."""
     categories = [c for c in category_table().ordered if c.active]
     units = [u for u in unit_table().values() if u.active and u.parent_id is not None]
     return RoutingChoices(categories, units)

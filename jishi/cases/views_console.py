@@ -19,13 +19,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from jishi.cases import forms, services
 from jishi.cases import selectors_console as sel
-from jishi.cases.models import Case, State
+from jishi.cases.forms_ledger import LedgerFilterForm
+from jishi.cases.models import Case
 from jishi.common import clock
 from jishi.common.errors import (
     Conflict,
@@ -34,6 +36,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
+from jishi.orgs import access
 from jishi.orgs.models import User
 from jishi.routing.replies import score_reply
 from jishi.workdays.selectors import get_calendar
@@ -454,61 +457,105 @@ def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
 
 # --- dispatcher queue -----------------------------------------------------------------------
 
+# Ledger form fields that shape a page, not which cases are on it.
+VIEW_FIELDS = frozenset({"sort", "per_page"})
 QUEUE_OPS = ("dispatch", "arbitrate", "merge", "reject")
 _TYPED = ("dispatch-note", "merge-into", "reject-reason", "arbitrate-reason")
 
 
 def _queue_row(
-    case: Case,
+    row: sel.QueueRow,
     suggestions: list[sel.Suggestion],
+    pickers: dict[str, Any],
     *,
     form: forms.ActionForm | None = None,
     op: str = "",
 ) -> dict[str, Any]:
+    """What one row of the queue shows: the case, the router's hints and, after an error,
+    what the dispatcher had typed (the pickers hold list text, not ids)."""
+    case = row.case
+    category_picker, unit_picker = pickers["category_picker"], pickers["unit_picker"]
+    posted: Any = form.data if form is not None else {}
     if form is not None:
-        chosen = form.data.get("dispatch-category") or ""
-        chosen_unit = form.data.get("dispatch-lead_unit") or ""
+        chosen = str(posted.get("dispatch-category") or "")
+        chosen_unit = str(posted.get("dispatch-lead_unit") or "")
+        # An id (from a <select> elsewhere) is shown as its list text.
+        chosen = category_picker.label(chosen) or chosen
+        chosen_unit = unit_picker.label(chosen_unit) or chosen_unit
+        assisting = [unit_picker.label(v) or v for v in posted.getlist("dispatch-assisting_units")]
     else:
         top = suggestions[0].category if suggestions else case.category
-        chosen = str(top.pk) if top else ""
+        chosen = category_picker.label(top.pk) if top else ""
         chosen_unit = ""
-    posted = form.data if form is not None else {}
+        assisting = []
     return {
         "case": case,
+        "waited": row.waited,
+        "late": row.late,
         # What was typed, put back after an error (the keys have no dashes for templates).
         "typed": {key.replace("-", "_"): posted.get(key, "") for key in _TYPED},
-        "suggestions": suggestions,
+        "suggestions": [
+            (s, category_picker.label(s.category.pk) or s.category.name) for s in suggestions
+        ],
         "chosen": chosen,
         "chosen_unit": chosen_unit,
+        "arbitrate_unit": (
+            str(posted.get("arbitrate-lead_unit") or "")
+            if form is not None
+            else unit_picker.label(case.lead_unit_id)
+        ),
+        # Three assisting-unit pickers cover nearly every dispatch; more on the case page.
+        "assisting": [*assisting, "", "", ""][: max(3, len(assisting))],
         "form": form,
         "op": op,
     }
 
 
-def _may_dispatch(user: User) -> bool:
-    roles = {p.role for p in sel.active_posts(user)}
-    return user.is_superuser or bool(roles & {"dispatcher", "admin"})
+def _queue_page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 @login_required
 @require_safe
 def dispatch_queue(request: HttpRequest) -> HttpResponse:
-    """派单: new and returned cases, oldest first, each routable in one step."""
+    """派单: every case waiting for routing (new and returned), the longest-waiting first,
+    filtered like the ledger and paged; each row routable in one step."""
     user: User = request.user  # type: ignore[assignment]
-    if not _may_dispatch(user):
+    if not access.is_dispatcher(user):
         raise PermissionDenied(_("只有派单员可以派单"))
-    cases, total = sel.dispatch_queue(user)
+    form = LedgerFilterForm(request.GET or None)
+    newest_first = request.GET.get("order") == "newest"
+    queue = sel.dispatch_queue(
+        user,
+        form.filters,
+        page=_queue_page_number(request),
+        per_page=sel.QUEUE_PAGE,
+        newest_first=newest_first,
+    )
     choices = sel.routing_choices()
-    suggestions = sel.suggestions_for_many(cases, choices.by_code)
-    rows = [_queue_row(c, s) for c, s in zip(cases, suggestions, strict=True)]
+    pickers = choices.context()
+    suggestions = sel.suggestions_for_many([r.case for r in queue.rows], choices.by_code)
+    rows = [_queue_row(r, s, pickers) for r, s in zip(queue.rows, suggestions, strict=True)]
+    query = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+
+    def page_url(number: int) -> str:
+        return "?" + urlencode([*query, ("page", str(number))])
+
     return render(
         request,
         "cases/dispatch_queue.html",
         {
             "rows": rows,
-            "total": total,
-            **choices.context(),
-            "more_url": sel.ledger_url({"state": State.ACCEPTED}),
+            "queue": queue,
+            "form": form,
+            "newest_first": newest_first,
+            "filtered": any(v for k, v in form.filters.items() if k not in VIEW_FIELDS),
+            "prev_url": page_url(queue.page - 1) if queue.page > 1 else "",
+            "next_url": page_url(queue.page + 1) if queue.page < queue.pages else "",
+            **pickers,
         },
     )
 
@@ -534,8 +581,12 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("cases:dispatch")
         return _toast(response, action.done)
     choices = sel.routing_choices()
-    row = _queue_row(case, sel.suggestions_for(case, choices.by_code), form=form, op=op)
-    context = {"row": row, **choices.context()}
+    pickers = choices.context()
+    row = _queue_row(
+        sel.queue_row(case), sel.suggestions_for(case, choices.by_code), pickers, form=form, op=op
+    )
+    context = {"row": row, **pickers}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "cases/_queue_row.html", context)
-    return render(request, "cases/_queue_row.html", context, status=400)
+    # Without JavaScript: the row again on a page of its own, with its pickers' lists.
+    return render(request, "cases/dispatch_row_page.html", context, status=400)

@@ -56,14 +56,25 @@ class SnapshotChoiceField(forms.ModelChoiceField[M], Generic[M]):
     def labels(self, rows: Sequence[M]) -> list[str]:
         return [self.label_from_instance(row) for row in rows]
 
+    def find(self, text: str) -> M | None:
+        """The choice a searchable picker's text names (see ``jishi.common.datalist``), or
+        None; fields whose pickers are all ``<select>``s need not say."""
+        return None
+
     def to_python(self, value: Any) -> M | None:
         if value in self.empty_values:
             return None
+        text = str(value).strip()
         try:
-            pk = int(str(value))  # full-width digits are digits to int(), as to the ORM
-        except (TypeError, ValueError):
-            raise ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            ) from None
+            pk = int(text)  # full-width digits are digits to int(), as to the ORM
+        except ValueError:
+            found = self.find(text)
+            if found is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text},
+                ) from None
+            return found
         row = self.remembered(pk)
         return row if row is not None else super().to_python(pk)

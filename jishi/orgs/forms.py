@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from jishi.common.datalist import Picklist, pick_key
 from jishi.common.fields import SnapshotChoiceField
 from jishi.common.templatetags.jishi_ui import is_traditional, unit_name
-from jishi.orgs.models import Unit
+from jishi.orgs.models import Unit, UnitKind
 from jishi.orgs.selectors import unit_table
+
+# Names that repeat across the county (every township has a 新村; every hall a 1号窗口) are
+# shown with their parent's.
+_NAMED_WITH_PARENT = frozenset({UnitKind.VILLAGE, UnitKind.WINDOW})
+PICK_INVALID = _("「%(value)s」不在单位列表中，请从列表中选择")
+
+
+def pick_label(unit: Unit, *, traditional: bool | None = None) -> str:
+    """A unit as a searchable picker shows it: 城关镇 / 东街社区 for a village."""
+    if traditional is None:
+        traditional = is_traditional()
+
+    def named(u: Unit) -> str:
+        return (u.name_traditional or u.name) if traditional else u.name
+
+    parent = unit_table().get(unit.parent_id) if unit.parent_id else None
+    if unit.kind in _NAMED_WITH_PARENT and parent is not None:
+        return f"{named(parent)} / {named(unit)}"
+    return named(unit)
+
+
+def unit_picklist(list_id: str, units: Iterable[Unit]) -> Picklist:
+    return Picklist(list_id, ((u.pk, pick_label(u)) for u in units))
 
 
 class UnitField(SnapshotChoiceField[Unit]):
@@ -41,3 +69,56 @@ class UnitField(SnapshotChoiceField[Unit]):
 
     def label_from_instance(self, obj: Unit) -> str:
         return unit_name(obj)
+
+    def find(self, text: str) -> Unit | None:
+        """The unit a picker's text names: its picker label in either script, its code, or
+        its bare name when no other unit of these kinds shares it."""
+        wanted = pick_key(text)
+        by_name: dict[str, list[Unit]] = {}
+        for unit in self.rows():
+            if wanted in {
+                pick_key(pick_label(unit, traditional=False)),
+                pick_key(pick_label(unit, traditional=True)),
+                pick_key(unit.code),
+            }:
+                return unit
+            for name in {unit.name, unit.name_traditional}:
+                by_name.setdefault(pick_key(name), []).append(unit)
+        named = by_name.get(wanted, [])
+        return named[0] if len(named) == 1 else None
+
+
+class UnitsField(forms.Field):
+    """Several units from searchable pickers (one input each, same name) or a multiple
+    ``<select>``: empty inputs are skipped and a unit named twice counts once."""
+
+    widget = forms.SelectMultiple
+
+    def __init__(self, *, kinds: Iterable[str], **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.one = UnitField(
+            kinds=kinds, empty_label=None, error_messages={"invalid_choice": PICK_INVALID}
+        )
+        # As a multiple <select> (the case page), its options are the one-unit field's, read
+        # from the unit table at each render (the iterator keeps no rows of its own).
+        self.widget.choices = cast(Any, self.one.choices)
+
+    def to_python(self, value: Any) -> list[Unit]:
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        units: list[Unit] = []
+        errors: list[ValidationError] = []
+        for item in value:
+            try:
+                unit = self.one.to_python(item)
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+                continue
+            if unit is not None and unit not in units:
+                units.append(unit)
+        if errors:
+            raise ValidationError(errors)
+        return units

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from jishi.common.snapshots import Snapshot
-from jishi.orgs.models import COUNTY_WIDE_ROLES, Post, Role, Unit, User
+from jishi.orgs.models import COUNTY_WIDE_ROLES, Post, Role, Unit, UnitKind, User
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,41 @@ def county_root() -> Unit | None:
     return Unit.objects.filter(parent__isnull=True).first()
 
 
+# Under the county, departments come first, then the hall, then townships (each followed by
+# its villages): the order a dispatcher reads a county's organisation chart in.
+_TOP_RANK: dict[str, int] = {
+    UnitKind.DEPARTMENT: 0,
+    UnitKind.HALL: 1,
+    UnitKind.OTHER: 2,
+    UnitKind.TOWNSHIP: 3,
+}
+
+
+def tree_order(units: Iterable[Unit]) -> list[Unit]:
+    """Units in tree order, grouped: each unit right after its parent, siblings by their
+    ``sort_order`` then name (ids would put a bureau created late among a township's
+    villages), and under the county departments before townships."""
+    by_pk = {unit.pk: unit for unit in units}
+    keys: dict[int, tuple[tuple[int, int, str, int], ...]] = {}
+
+    def key(unit: Unit) -> tuple[tuple[int, int, str, int], ...]:
+        found = keys.get(unit.pk)
+        if found is not None:
+            return found
+        parent = by_pk.get(unit.parent_id) if unit.parent_id else None
+        if parent is None:
+            found = ()
+        else:
+            rank = _TOP_RANK.get(unit.kind, 2) if parent.parent_id is None else 0
+            found = (*key(parent), (rank, unit.sort_order, unit.name, unit.pk))
+        keys[unit.pk] = found
+        return found
+
+    return sorted(by_pk.values(), key=key)
+
+
 def _load_units() -> dict[int, Unit]:
-    return {unit.pk: unit for unit in Unit.objects.order_by("path")}
+    return {unit.pk: unit for unit in tree_order(Unit.objects.all())}
 
 
 # A county has a few hundred units, and nearly every page or submission names some.
@@ -92,7 +126,7 @@ _UNITS: Snapshot[dict[int, Unit]] = Snapshot("units", _load_units, models_=[Unit
 
 
 def unit_table() -> dict[int, Unit]:
-    """Every unit (active or not) by id, in tree order, from the in-memory snapshot
+    """Every unit (active or not) by id, in tree order (``tree_order``), from the in-memory snapshot
     (``jishi.common.snapshots``). The instances are shared between requests: read them,
     never change them. A unit added in another process in the last few seconds may be
     missing, so a miss must be looked up in the database."""

@@ -54,7 +54,10 @@ def test_dispatcher_routes_from_the_queue_on_a_desktop(
     row = page.locator(f"#queue-{first.code}")
     expect(row).to_be_visible()
     screenshot(page, "console-dispatch-queue")
-    row.locator("select[name=dispatch-category]").select_option(str(categories["lights"].pk))
+    # The category picker is searchable: typing part of a name offers the list's entries.
+    picker = row.locator("input[name=dispatch-category]")
+    picker.fill(categories["lights"].name)
+    picker.fill(f"{categories['lights'].name}（城关镇）")
     row.get_by_role("button", name="派单", exact=True).click()
     done = page.locator(f"#queue-{first.code}")
     expect(done).to_contain_text("已派单 → 城关镇")

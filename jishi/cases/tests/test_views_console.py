@@ -787,8 +787,8 @@ def test_queue_conflict(client: Client, county: County, dispatcher: User) -> Non
 def test_queue_shows_router_suggestions(client: Client, county: County, dispatcher: User) -> None:
     from jishi.routing.models import KeywordRule, RouterModel, RouterTarget
 
-    roads = Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport)
-    lights = Category.objects.create(code="lights", name="路灯照明", owning_unit=county.chengguan)
+    Category.objects.create(code="roads", name="道路维修", owning_unit=county.transport)
+    Category.objects.create(code="lights", name="路灯照明", owning_unit=county.chengguan)
     KeywordRule.objects.create(target=RouterTarget.CATEGORY, keywords="路灯 不亮", label="lights")
     KeywordRule.objects.create(target=RouterTarget.CATEGORY, keywords="道路 坑洼", label="roads")
     builders.accepted(county, title="路灯不亮", text="小区门口的路灯不亮了，旁边道路也不好走")
@@ -796,8 +796,12 @@ def test_queue_shows_router_suggestions(client: Client, county: County, dispatch
     html = signed_in(client, dispatcher).get(reverse("cases:dispatch")).content.decode()
     # Two keywords of "lights" matched and one of "roads": shares 2/3 and 1/3.
     assert "路灯照明 67%" in html and "道路维修 33%" in html
-    assert f'<option value="{lights.pk}" selected>' in html
-    assert f'<option value="{roads.pk}" selected>' not in html
+    # The top suggestion is filled in, as the category list names it.
+    assert 'name="dispatch-category" list="pick-categories" value="路灯照明（城关镇）"' in html
+    assert (
+        'value="道路维修（县交通运输局）"'
+        not in html.split('id="pick-categories"')[1].split("</datalist>")[1]
+    )
     # The second case matches no rule: it gets no suggestions, only the picker.
     assert html.count('aria-label="分类建议"') == 1
 
