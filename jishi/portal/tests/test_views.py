@@ -71,7 +71,7 @@ def test_submit_form_renders(client: Client, county: County) -> None:
     response = client.get(SUBMIT)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "匿名反映将无法接收回访和答复短信，只能凭受理编号查询进度" in html
+    assert "匿名反映将无法接收回访和答复短信，只能凭受理编号和提交后显示的查询密码查询进度" in html
     assert "城关镇" in html and "石桥镇" in html
     assert 'name="csrfmiddlewaretoken"' in html
 
