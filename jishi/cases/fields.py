@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jishi.cases import display
 from jishi.cases.models import Category
 from jishi.cases.selectors import category_table
 from jishi.common.fields import SnapshotChoiceField
 
 
 class CategoryField(SnapshotChoiceField[Category]):
-    """A category, in the pickers' order; only active ones unless ``active_only=False``."""
+    """A category, in the pickers' order and the reader's script; only active ones unless
+    ``active_only=False``."""
 
     def __init__(self, *, active_only: bool = True, **kwargs: Any) -> None:
         self.active_only = active_only
@@ -29,3 +31,6 @@ class CategoryField(SnapshotChoiceField[Category]):
         if category is None or (self.active_only and not category.active):
             return None
         return category
+
+    def label_from_instance(self, obj: Category) -> str:
+        return display.category_name(obj)
