@@ -138,10 +138,10 @@ def placeholders(text: str) -> list[str]:
     return sorted(found)
 
 
-def problems(language: str) -> list[str]:
+def problems(language: str, path: Path | None = None) -> list[str]:
     """What is wrong with one catalogue, one line per entry (empty when it is complete)."""
     out = []
-    for entry in read_po(catalogue_path(language)):
+    for entry in read_po(path or catalogue_path(language)):
         if entry.obsolete:
             out.append(f"{language}: obsolete entry {entry.name!r}")
             continue
