@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages jishi needs: venv for Python, Pango for PDFs, CJK fonts for Chinese in PDFs
-# and screenshots, Chromium for browser tests, poppler to turn PDFs into images in tests, and
-# npm (with Node.js) to fetch the front-end assets.
+# and screenshots, Chromium for browser tests, poppler to turn PDFs into images in tests,
+# gettext to collect and compile the UI's translations, and npm (with Node.js) to fetch the
+# front-end assets.
 set -euo pipefail
-need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium poppler-utils)
+need=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk chromium poppler-utils gettext)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

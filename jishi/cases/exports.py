@@ -12,14 +12,18 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jishi.cases import display
 from jishi.cases.forms_ledger import VIEW_PARAMS, form_from_params, ledger_cases, overdue_condition
 from jishi.cases.models import Case
 from jishi.cases.models_export import ExportStatus, LedgerExport
@@ -34,26 +38,26 @@ SYNC_LIMIT = 2000
 PROGRESS_EVERY = 500
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
-# (header, column width in characters)
-COLUMNS: tuple[tuple[str, int], ...] = (
-    ("受理编号", 14),
-    ("标题", 36),
-    ("类型", 10),
-    ("渠道", 16),
-    ("分类", 14),
-    ("乡镇", 12),
-    ("村(社区)", 12),
-    ("主办单位", 18),
-    ("状态", 10),
-    ("受理时间", 17),
-    ("办理期限", 17),
-    ("办结时间", 17),
-    ("超期", 6),
-    ("重办次数", 9),
-    ("督办", 6),
-    ("群众姓名", 10),
-    ("联系电话", 14),
-    ("地址", 30),
+# (header, column width in characters); headers in the language of whoever asked for the file
+COLUMNS: tuple[tuple[Any, int], ...] = (
+    (_("受理编号"), 14),
+    (_("标题"), 36),
+    (_("类型"), 10),
+    (_("渠道"), 16),
+    (_("分类"), 14),
+    (_("乡镇"), 12),
+    (_("村(社区)"), 12),
+    (_("主办单位"), 18),
+    (_("状态"), 10),
+    (_("受理时间"), 17),
+    (_("办理期限"), 17),
+    (_("办结时间"), 17),
+    (_("超期"), 6),
+    (_("重办次数"), 9),
+    (pgettext_lazy("marker", "督办"), 6),
+    (_("群众姓名"), 10),
+    (_("联系电话"), 14),
+    (_("地址"), 30),
 )
 
 
@@ -78,26 +82,25 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def case_row(case: Case) -> list[Any]:
-    def name(unit: Any) -> str:
-        return unit.name if unit is not None else ""
+    name = display.unit_name
 
     return [
         case.code,
         case.title,
-        case.get_kind_display(),
-        case.get_channel_display(),
-        name(case.category),
+        display.kind_label(case.kind),
+        display.channel_label(case.channel),
+        display.category_name(case.category),
         name(case.township),
         name(case.village),
         name(case.lead_unit),
-        case.get_state_display(),
+        display.state_label(case.state),
         _local(case.accepted_at),
         _local(case.handling_due),
         _local(case.closed_at),
-        "是" if getattr(case, "is_overdue", False) else "否",
+        str(_("是") if getattr(case, "is_overdue", False) else _("否")),
         case.reopen_count,
-        "是" if case.supervised else "否",
-        "匿名" if case.anonymous else case.citizen_name,
+        str(_("是") if case.supervised else _("否")),
+        str(_("匿名")) if case.anonymous else case.citizen_name,
         # The mask is all that leaves the server: the full number never reaches a file.
         case.phone_masked,
         case.address,
@@ -110,7 +113,7 @@ def write_workbook(
     """Write ``cases`` as .xlsx to ``out`` in write-only mode (rows are streamed to disk, so
     memory stays flat however many there are). Returns the number of rows written."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("台账")
+    sheet = workbook.create_sheet(str(_("台账")))
     # Layout must be set before the first row: write-only sheets emit it up front.
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -119,7 +122,7 @@ def write_workbook(
     fill = PatternFill("solid", fgColor="E8EEF7")
     header = []
     for title, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=str(title))
         cell.font = bold
         cell.fill = fill
         header.append(cell)
@@ -145,7 +148,7 @@ def write_workbook(
 
 
 def download_name(at: datetime | None = None) -> str:
-    return f"台账_{timezone.localtime(at or timezone.now()):%Y%m%d_%H%M}.xlsx"
+    return f"{_('台账')}_{timezone.localtime(at or timezone.now()):%Y%m%d_%H%M}.xlsx"
 
 
 def start_export(user: User, params: Mapping[str, list[str]]) -> LedgerExport:
@@ -153,13 +156,20 @@ def start_export(user: User, params: Mapping[str, list[str]]) -> LedgerExport:
     from jishi.cases.tasks import export_ledger
 
     export = LedgerExport.objects.create(user=user, filters=export_params(params))
-    export_ledger.enqueue(export.pk)
+    # The worker writes the file in the language of the page it was asked from.
+    export_ledger.enqueue(export.pk, translation.get_language())
     export.refresh_from_db()
     return export
 
 
-def run_export(export_id: int) -> int:
-    """Build the workbook of a recorded export into MEDIA_ROOT/exports/."""
+def run_export(export_id: int, language: str | None = None) -> int:
+    """Build the workbook of a recorded export into MEDIA_ROOT/exports/, in ``language``
+    (the site's own language when not given)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _run_export(export_id)
+
+
+def _run_export(export_id: int) -> int:
     import tempfile
 
     export = LedgerExport.objects.select_related("user").get(pk=export_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from jishi.cases import display
 from jishi.cases.models import Category
 from jishi.cases.selectors import category_table
 from jishi.common.datalist import Picklist, pick_key
@@ -35,7 +36,8 @@ def category_picklist(list_id: str, categories: Sequence[Category]) -> Picklist:
 
 
 class CategoryField(SnapshotChoiceField[Category]):
-    """A category, in the pickers' order; only active ones unless ``active_only=False``."""
+    """A category, in the pickers' order and the reader's script; only active ones unless
+    ``active_only=False``."""
 
     def __init__(self, *, active_only: bool = True, **kwargs: Any) -> None:
         self.active_only = active_only
@@ -66,3 +68,6 @@ class CategoryField(SnapshotChoiceField[Category]):
         if category is None or (self.active_only and not category.active):
             return None
         return category
+
+    def label_from_instance(self, obj: Category) -> str:
+        return display.category_name(obj)

@@ -16,6 +16,7 @@ from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jishi.cases.fields import CategoryField
 from jishi.cases.models import (
@@ -147,8 +148,9 @@ class LedgerFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     overdue = forms.BooleanField(label=_("超期"), required=False)
-    reopened = forms.BooleanField(label=_("重办"), required=False)
-    supervised = forms.BooleanField(label=_("督办"), required=False)
+    # Markers of a case (it was reopened, it is supervised), not the actions of those names.
+    reopened = forms.BooleanField(label=pgettext_lazy("marker", "重办"), required=False)
+    supervised = forms.BooleanField(label=pgettext_lazy("marker", "督办"), required=False)
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from jishi.cases.models import CaseKind, Channel, State
+from jishi.cases import display
 from jishi.common.masking import mask_personal_numbers
-from jishi.common.templatetags.jishi_ui import LIGHT_LABELS, is_traditional
 
 if TYPE_CHECKING:
     from jishi.cases.views_ledger import Row
@@ -38,12 +38,10 @@ def _time(value: datetime, css: str = "") -> str:
 
 def rows_html(rows: Sequence[Row]) -> SafeString:
     """``<tr>`` elements for the ledger table body."""
-    traditional = is_traditional()
+    name_of = display.unit_namer()
 
     def unit(u: Unit | None) -> str:
-        if u is None:
-            return ""
-        return escape(u.name_traditional if traditional and u.name_traditional else u.name)
+        return escape(name_of(u))
 
     label = {
         key: escape(text)
@@ -62,17 +60,17 @@ def rows_html(rows: Sequence[Row]) -> SafeString:
         }.items()
     }
     # Display names translated once per page (get_FOO_display walks the choices per call).
-    kinds = {value: escape(str(label)) for value, label in CaseKind.choices}
-    channels = {value: escape(str(label)) for value, label in Channel.choices}
-    states = {value: escape(str(label)) for value, label in State.choices}
-    supervised = f'<span class="badge badge-danger">{escape(_("督办"))}</span>'
+    kinds = {value: escape(label) for value, label in display.kind_labels().items()}
+    channels = {value: escape(label) for value, label in display.channel_labels().items()}
+    states = {value: escape(label) for value, label in display.state_labels().items()}
+    supervised = f'<span class="badge badge-danger">{escape(pgettext("marker", "督办"))}</span>'
     reopened = _("重办 %(n)s")
     empty = ' class="is-empty"'
     out: list[str] = []
     for row in rows:
         case = row.case
         title = escape(mask_personal_numbers(case.title))
-        category = escape(str(case.category)) if case.category else DASH
+        category = escape(display.category_name(case.category)) if case.category else DASH
         if case.township:
             village = (
                 f'<span class="ledger-sub">{unit(case.village)}</span>' if case.village else ""
@@ -86,7 +84,7 @@ def rows_html(rows: Sequence[Row]) -> SafeString:
             if row.due:
                 due += _time(row.due, "ledger-nowrap")
             if row.light:
-                word = row.light_label or str(LIGHT_LABELS[row.light])
+                word = row.light_label or display.light_word(row.light)
                 due += (
                     f'<span class="light light-{row.light}"><span class="light-dot" '
                     f'aria-hidden="true"></span>{escape(word)}</span>'

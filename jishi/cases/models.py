@@ -11,40 +11,43 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jishi.common import crypto, masking
 from jishi.orgs.models import Unit, User
 
 
 class CaseKind(models.TextChoices):
-    REQUEST = "request", "诉求"
-    COMPLAINT = "complaint", "投诉"
-    SUGGESTION = "suggestion", "意见建议"
-    INQUIRY = "inquiry", "咨询"
-    PRAISE = "praise", "表扬"
+    REQUEST = "request", _("诉求")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("意见建议")
+    INQUIRY = "inquiry", _("咨询")
+    PRAISE = "praise", _("表扬")
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "群众门户"
-    WINDOW_QR = "window_qr", "码上监督"
-    FIELD_VISIT = "field_visit", "百名书记访万家"
-    HALL_DESK = "hall_desk", "局长进政务大厅"
-    HOTLINE = "hotline", "热线"
-    SURVEY = "survey", "大调研"
-    INSPECTION = "inspection", "督查"
-    IMPORT = "import", "导入"
-    API = "api", "接口"
+    PORTAL = "portal", _("群众门户")
+    WINDOW_QR = "window_qr", _("码上监督")
+    FIELD_VISIT = "field_visit", _("百名书记访万家")
+    HALL_DESK = "hall_desk", _("局长进政务大厅")
+    HOTLINE = "hotline", _("热线")
+    SURVEY = "survey", _("大调研")
+    INSPECTION = "inspection", _("督查")
+    IMPORT = "import", _("导入")
+    API = "api", _("接口")
 
 
 class State(models.TextChoices):
-    ACCEPTED = "accepted", "待派单"
-    DISPATCHED = "dispatched", "待签收"
-    RETURNED = "returned", "已退单"
-    IN_PROGRESS = "in_progress", "办理中"
-    REPLIED = "replied", "待回访"
-    CLOSED = "closed", "已办结"
-    REJECTED = "rejected", "不予受理"
-    MERGED = "merged", "已合并"
+    ACCEPTED = "accepted", _("待派单")
+    DISPATCHED = "dispatched", _("待签收")
+    RETURNED = "returned", _("已退单")
+    IN_PROGRESS = "in_progress", _("办理中")
+    REPLIED = "replied", _("待回访")
+    CLOSED = "closed", _("已办结")
+    # The state, not the button that rejects ("Rejected", not "Reject").
+    REJECTED = "rejected", pgettext_lazy("case state", "不予受理")
+    MERGED = "merged", _("已合并")
 
 
 OPEN_STATES = frozenset(
@@ -56,11 +59,11 @@ FINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
 class Satisfaction(models.IntegerChoices):
     """The five national levels of 好差评 / 回访."""
 
-    VERY_SATISFIED = 5, "非常满意"
-    SATISFIED = 4, "满意"
-    BASICALLY_SATISFIED = 3, "基本满意"
-    UNSATISFIED = 2, "不满意"
-    VERY_UNSATISFIED = 1, "非常不满意"
+    VERY_SATISFIED = 5, _("非常满意")
+    SATISFIED = 4, _("满意")
+    BASICALLY_SATISFIED = 3, _("基本满意")
+    UNSATISFIED = 2, _("不满意")
+    VERY_UNSATISFIED = 1, _("非常不满意")
 
 
 class Category(models.Model):
@@ -97,8 +100,8 @@ class Category(models.Model):
 
 
 class LimitUnit(models.TextChoices):
-    WORKDAY = "workday", "工作日"
-    WORKHOUR = "workhour", "工作小时"
+    WORKDAY = "workday", _("工作日")
+    WORKHOUR = "workhour", _("工作小时")
 
 
 class TimeLimit(models.Model):
@@ -382,9 +385,9 @@ class CaseEvent(models.Model):
 
 
 class ClockKind(models.TextChoices):
-    RESPONSE = "response", "签收时限"
-    HANDLING = "handling", "办理时限"
-    SUPERVISION = "supervision", "督办时限"
+    RESPONSE = "response", _("签收时限")
+    HANDLING = "handling", _("办理时限")
+    SUPERVISION = "supervision", _("督办时限")
 
 
 class CaseClock(models.Model):

@@ -18,19 +18,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from jishi.cases import access
+from jishi.cases import access, display
 from jishi.cases.fields import category_picklist
 from jishi.cases.forms_ledger import filter_cases
 from jishi.cases.models import (
     Attachment,
     Case,
     CaseEvent,
-    CaseKind,
     Category,
-    Channel,
-    Satisfaction,
     State,
 )
 from jishi.cases.selectors import (
@@ -85,31 +82,24 @@ def _span_text(seconds: int, per_day: int) -> str:
 def deadline_view(
     due: datetime | None, *, now: datetime, calendar: Calendar, label: str = ""
 ) -> DeadlineView | None:
-    """Green: on time; yellow: due within one working day; red: overdue."""
+    """The deadline's light (``display.light_colour``) and the working time left or over."""
     if due is None:
         return None
     seconds = calendar.working_seconds_between(now, due)
     per_day = calendar.hours.seconds_per_day
-    if seconds < 0 or (seconds == 0 and due <= now):
-        light = "red"
+    # The light follows the one rule every page and export uses (display.light_colour).
+    light = display.light_colour(due, now=now, remaining=seconds, per_day=per_day)
+    if light == display.RED:
         text = _("已超期 %(span)s") % {"span": _span_text(seconds, per_day)}
     else:
-        light = "yellow" if seconds <= per_day else "green"
         text = _("剩余 %(span)s") % {"span": _span_text(seconds, per_day)}
     return DeadlineView(due=due, seconds=seconds, light=light, text=text, label=label)
 
 
 def case_deadline(case: Case, *, now: datetime, calendar: Calendar) -> DeadlineView | None:
-    """The deadline that matters now: signing-for while dispatched, handling afterwards."""
-    if case.state == State.DISPATCHED and case.response_due:
-        return deadline_view(
-            case.response_due, now=now, calendar=calendar, label=str(gettext_lazy("签收期限"))
-        )
-    if case.handling_due:
-        return deadline_view(
-            case.handling_due, now=now, calendar=calendar, label=str(gettext_lazy("办理期限"))
-        )
-    return None
+    """The deadline that matters now (``display.current_deadline``), lit."""
+    due, kind = display.current_deadline(case)
+    return deadline_view(due, now=now, calendar=calendar, label=display.clock_label(kind))
 
 
 # --- my work --------------------------------------------------------------------------------
@@ -495,37 +485,34 @@ def suggestions_for_many(
 
 # --- case page ------------------------------------------------------------------------------
 
+# What happened, in the past sense: 重办 in a timeline is "Reopened", while the button that
+# does it says "Reopen" (the context keeps the two apart in the catalogues).
 EVENT_LABELS: dict[str, Any] = {
-    "accept": gettext_lazy("受理"),
-    "resolve_on_the_spot": gettext_lazy("边发现边解决"),
-    "classify": gettext_lazy("分类"),
-    "dispatch": gettext_lazy("派单"),
-    "arbitrate": gettext_lazy("裁定"),
-    "acknowledge": gettext_lazy("签收"),
-    "return": gettext_lazy("退单"),
-    "interim_reply": gettext_lazy("阶段性答复"),
-    "reply": gettext_lazy("答复"),
-    "callback": gettext_lazy("回访"),
-    "reopen": gettext_lazy("重办"),
-    "close": gettext_lazy("办结"),
-    "request_extension": gettext_lazy("申请延期"),
-    "approve_extension": gettext_lazy("批准延期"),
-    "deny_extension": gettext_lazy("驳回延期"),
-    "remind": gettext_lazy("催办"),
-    "supervise": gettext_lazy("督办"),
-    "merge": gettext_lazy("合并"),
-    "reject": gettext_lazy("不予受理"),
-    "reveal_contact": gettext_lazy("查看联系方式"),
-    "note": gettext_lazy("内部备注"),
-    "attach": gettext_lazy("补充附件"),
-    "recompute_deadline": gettext_lazy("重算期限"),
+    "accept": pgettext_lazy("case event", "受理"),
+    "resolve_on_the_spot": pgettext_lazy("case event", "边发现边解决"),
+    "classify": pgettext_lazy("case event", "分类"),
+    "dispatch": pgettext_lazy("case event", "派单"),
+    "arbitrate": pgettext_lazy("case event", "裁定"),
+    "acknowledge": pgettext_lazy("case event", "签收"),
+    "return": pgettext_lazy("case event", "退单"),
+    "interim_reply": pgettext_lazy("case event", "阶段性答复"),
+    "reply": pgettext_lazy("case event", "答复"),
+    "callback": pgettext_lazy("case event", "回访"),
+    "reopen": pgettext_lazy("case event", "重办"),
+    "close": pgettext_lazy("case event", "办结"),
+    "request_extension": pgettext_lazy("case event", "申请延期"),
+    "approve_extension": pgettext_lazy("case event", "批准延期"),
+    "deny_extension": pgettext_lazy("case event", "驳回延期"),
+    "remind": pgettext_lazy("case event", "催办"),
+    "supervise": pgettext_lazy("case event", "督办"),
+    "merge": pgettext_lazy("case event", "合并"),
+    "reject": pgettext_lazy("case event", "不予受理"),
+    "reveal_contact": pgettext_lazy("case event", "查看联系方式"),
+    "note": pgettext_lazy("case event", "内部备注"),
+    "attach": pgettext_lazy("case event", "补充附件"),
+    "recompute_deadline": pgettext_lazy("case event", "重算期限"),
 }
 
-CLOCK_LABELS = {
-    "response": gettext_lazy("签收期限"),
-    "handling": gettext_lazy("办理期限"),
-    "supervision": gettext_lazy("督办期限"),
-}
 ACTOR_LABELS = {"citizen": gettext_lazy("群众"), "system": gettext_lazy("系统")}
 
 
@@ -535,6 +522,7 @@ class TimelineRow:
     title: str
     role: str
     details: list[tuple[str, str]]
+    unit: str = ""  # the actor's unit as the event recorded it, in the reader's script
 
 
 def _when(value: str | None) -> str:
@@ -547,7 +535,7 @@ def _when(value: str | None) -> str:
 def _clock_details(payload: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for kind, info in (payload.get("clocks") or {}).items():
-        label = str(CLOCK_LABELS.get(kind, kind))
+        label = display.clock_label(kind)
         if isinstance(info, dict):
             text = _when(info.get("due"))
             if info.get("estimated"):
@@ -576,8 +564,8 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
 
     kind = event.kind
     if kind == "accept":
-        add(gettext_lazy("渠道"), Channel(p["channel"]).label if p.get("channel") else "")
-        add(gettext_lazy("类型"), CaseKind(p["kind"]).label if p.get("kind") else "")
+        add(gettext_lazy("渠道"), display.channel_label(p.get("channel") or ""))
+        add(gettext_lazy("类型"), display.kind_label(p.get("kind") or ""))
     elif kind == "classify":
         add(gettext_lazy("分类"), categories.get(p.get("category") or "", p.get("category")))
         if p.get("previous"):
@@ -585,11 +573,11 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
         if p.get("confidence"):
             add(gettext_lazy("置信度"), f"{float(p['confidence']):.0%}")
     elif kind in {"dispatch", "arbitrate"}:
-        add(gettext_lazy("主办单位"), (p.get("lead_unit") or {}).get("name"))
-        add(
-            gettext_lazy("协办单位"),
-            "、".join(u["name"] for u in p.get("assisting_units") or [] if u),
-        )
+        # Units as the event recorded them (a unit renamed since keeps its old name here).
+        lead = (p.get("lead_unit") or {}).get("name") or ""
+        assisting = [display.name_in_script(u["name"]) for u in p.get("assisting_units") or [] if u]
+        add(gettext_lazy("主办单位"), display.name_in_script(lead))
+        add(gettext_lazy("协办单位"), "、".join(assisting))
         add(gettext_lazy("分类"), categories.get(p.get("category") or "", p.get("category")))
         add(gettext_lazy("理由") if kind == "arbitrate" else gettext_lazy("说明"), p.get("note"))
     elif kind in {"return", "reject", "reopen", "close"}:
@@ -602,7 +590,7 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
         resolved = p.get("resolved")
         add(gettext_lazy("是否解决"), _("已解决") if resolved else _("未解决"))
         if p.get("satisfaction"):
-            add(gettext_lazy("满意度"), Satisfaction(int(p["satisfaction"])).label)
+            add(gettext_lazy("满意度"), display.satisfaction_label(p["satisfaction"]))
         add(gettext_lazy("意见"), p.get("comment"))
     elif kind == "request_extension":
         add(gettext_lazy("延期"), _("%(days)s 个工作日") % {"days": p.get("days")})
@@ -647,6 +635,7 @@ def timeline(case: Case) -> list[TimelineRow]:
     names = {code: table[code].name for code in codes if code in table}
     if len(names) < len(codes):  # a category added moments ago in another process
         names.update(Category.objects.filter(code__in=codes).values_list("code", "name"))
+    names = {code: display.name_in_script(name) for code, name in names.items()}
     rows = []
     for event in events:
         role = ACTOR_LABELS.get(event.actor_role) or role_label(event.actor_role)
@@ -656,6 +645,7 @@ def timeline(case: Case) -> list[TimelineRow]:
                 title=str(EVENT_LABELS.get(event.kind, event.kind)),
                 role=str(role),
                 details=_details(event, names),
+                unit=display.name_in_script(event.actor_unit_name),
             )
         )
     return rows
@@ -740,7 +730,7 @@ def open_clocks(case: Case, *, now: datetime, calendar: Calendar) -> list[Deadli
             running.due_at,
             now=now,
             calendar=calendar,
-            label=str(CLOCK_LABELS.get(running.kind, running.kind)),
+            label=display.clock_label(running.kind),
         )
         if view is not None:
             out.append(view)

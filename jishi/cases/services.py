@@ -55,7 +55,7 @@ from jishi.common.errors import (
     NotFound,
     PermissionDenied,
 )
-from jishi.common.text import fold, search_key, strip_invisible
+from jishi.common.text import fold, search_key, source_text, strip_invisible
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.workdays.selectors import get_calendar
 
@@ -298,7 +298,7 @@ def _apply_transition(
         raise Conflict("该事项已被他人处理，请刷新后再试")
     if locked.state not in transition.sources:
         raise InvalidTransition(
-            f"事项当前状态为「{locked.get_state_display()}」，不能{transition.label}"
+            f"事项当前状态为「{source_text(locked.get_state_display())}」，不能{transition.label}"
         )
     acting = _resolve(actor, transition, locked)
     at = clock.now()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from jishi.cases.models import CaseKind, Category, LimitUnit, TimeLimit
 from jishi.common.snapshots import Snapshot
+from jishi.common.text import source_text
 
 DEFAULT_RESPONSE = (1, LimitUnit.WORKDAY)
 DEFAULT_HANDLING_DAYS = {
@@ -75,9 +76,11 @@ def limits_for(category: Category | None, kind: str) -> Limits:
         _, category_name, row_kind, response_amount, response_unit, handling_days = best
         label = [category_name] if category_name else []
         if row_kind:
-            label.append(CaseKind(row_kind).label)
+            label.append(source_text(CaseKind(row_kind).label))
         return Limits(response_amount, response_unit, handling_days, "、".join(label) or "本县默认")
-    kind_label = CaseKind(kind).label if kind in CaseKind.values else kind
+    # The rule is stored with the clock and in the event: in the source's words, never in the
+    # language of whoever happened to dispatch.
+    kind_label = source_text(CaseKind(kind).label) if kind in CaseKind.values else kind
     return Limits(
         DEFAULT_RESPONSE[0],
         DEFAULT_RESPONSE[1],

@@ -19,18 +19,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jishi.cases import exports
+from jishi.cases import display, exports
 from jishi.cases.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
 from jishi.cases.ledger_html import rows_html
-from jishi.cases.models import Case, State
+from jishi.cases.models import Case
 from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.cases.selectors import attach_references
 from jishi.cases.selectors_console import case_urls
 from jishi.common import clock
-from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
 
 # Counting stops here: past it the page says "10,000+" instead of scanning every row, and
@@ -56,17 +54,6 @@ ROW_FIELDS = (
     "supervised",
 )
 
-STATE_BADGES: dict[str, str] = {
-    State.ACCEPTED: "badge-info",
-    State.DISPATCHED: "badge-info",
-    State.RETURNED: "badge-danger",
-    State.IN_PROGRESS: "badge-info",
-    State.REPLIED: "badge-warning",
-    State.CLOSED: "badge-success",
-    State.REJECTED: "badge-muted",
-    State.MERGED: "badge-muted",
-}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -78,41 +65,14 @@ class Row:
     light_label: str
 
 
-def deadline_light(
-    case: Case, now: datetime, calendar: Calendar
-) -> tuple[datetime | None, str | None, str]:
-    """The deadline a row shows and its light: for an open case, its running clock's due time
-    (red past it, yellow within one working day); for an answered one, red if it was late
-    (the services clear the due time on reply, so lateness comes from the stopped clocks)."""
-    if case.state in (State.REPLIED, State.CLOSED):
-        if getattr(case, "answered_late", False):
-            label = _("超期办结") if case.state == State.CLOSED else _("超期答复")
-            return case.handling_due, "red", label
-        return case.handling_due, None, ""
-    if case.state == State.DISPATCHED:
-        due = case.response_due or case.handling_due
-    elif case.state == State.IN_PROGRESS:
-        due = case.handling_due
-    else:
-        return case.handling_due, None, ""
-    if due is None:
-        return None, None, ""
-    remaining = calendar.working_seconds_between(now, due)
-    if remaining < 0:
-        return due, "red", _("超期")
-    if remaining < calendar.hours.seconds_per_day:
-        return due, "yellow", _("预警")
-    return due, "green", _("正常")
-
-
 def _rows(cases: Sequence[Case]) -> list[Row]:
     now, calendar = clock.now(), get_calendar()
     url_for = case_urls()
     rows = []
     for case in cases:
-        due, light, label = deadline_light(case, now, calendar)
+        due, light, label = display.ledger_deadline(case, now, calendar)
         url = url_for(case.code)
-        rows.append(Row(case, url, STATE_BADGES.get(case.state, ""), due, light, label))
+        rows.append(Row(case, url, display.state_badge(case.state), due, light, label))
     return rows
 
 

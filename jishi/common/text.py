@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
+from django.utils import translation
 from opencc import OpenCC
 
 
@@ -16,6 +18,14 @@ def _converter(config: str) -> OpenCC:
 def to_traditional(text: str) -> str:
     """Simplified → Traditional, for names shown in the Traditional UI."""
     return _converter("s2t").convert(text) if text else ""
+
+
+def source_text(text: Any) -> str:
+    """A translatable string as the source writes it (Simplified Chinese), whatever language
+    the reader chose: for words that are stored (a clock's rule, an event's payload) or that go
+    into a message which is itself written in Chinese only."""
+    with translation.override(None):
+        return str(text)
 
 
 def to_simplified(text: str) -> str:

@@ -15,13 +15,8 @@ from jishi.intake import services
 from jishi.intake.models import Period
 from jishi.orgs.models import Role, Unit, UnitKind, User
 
-KIND_CHOICES = [
-    (CaseKind.REQUEST, _("诉求")),
-    (CaseKind.COMPLAINT, _("投诉")),
-    (CaseKind.SUGGESTION, _("意见建议")),
-    (CaseKind.INQUIRY, _("咨询")),
-    (CaseKind.PRAISE, _("表扬")),
-]
+# The model's labels are translatable: one set of words for a kind everywhere.
+KIND_CHOICES = CaseKind.choices
 
 
 class NormalizedCharField(forms.CharField):

@@ -9,6 +9,7 @@ count their own results without touching ``cases.Case``.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case
 from jishi.common import clock
@@ -66,8 +67,8 @@ class VisitItem(models.Model):
 
 
 class Period(models.TextChoices):
-    MORNING = "am", "上午"
-    AFTERNOON = "pm", "下午"
+    MORNING = "am", _("上午")
+    AFTERNOON = "pm", _("下午")
 
 
 class DutyShift(models.Model):
@@ -99,9 +100,9 @@ class DutyShift(models.Model):
 
 
 class HallOutcome(models.TextChoices):
-    RESOLVED = "resolved", "当场解决"
-    DISPATCHED = "dispatched", "已派单"
-    SUBMITTED = "submitted", "已提交派单中心"
+    RESOLVED = "resolved", _("当场解决")
+    DISPATCHED = "dispatched", _("已派单")
+    SUBMITTED = "submitted", _("已提交派单中心")
 
 
 class HallProblem(models.Model):

@@ -38,7 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from jishi.common.errors import InvalidInput
-from jishi.common.text import fold, to_simplified
+from jishi.common.text import fold, source_text, to_simplified
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
 from jishi.orgs.services import unit_create, unit_update
 
@@ -99,7 +99,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {"units": UNIT_COLUMNS, "staff":
 # Chinese kind names as a county writes them; Traditional input is simplified first.
 KIND_NAMES: dict[str, str] = {
     **{value: value for value in UnitKind.values},
-    **{str(label): value for value, label in UnitKind.choices},
+    **{source_text(label): value for value, label in UnitKind.choices},
     "县": UnitKind.COUNTY,
     "县级": UnitKind.COUNTY,
     "部门": UnitKind.DEPARTMENT,
@@ -123,7 +123,7 @@ KIND_NAMES: dict[str, str] = {
 
 ROLE_NAMES: dict[str, str] = {
     **{value: value for value in Role.values},
-    **{str(label): value for value, label in Role.choices},
+    **{source_text(label): value for value, label in Role.choices},
     "经办人": Role.HANDLER,
     "办理人": Role.HANDLER,
     "负责人": Role.UNIT_LEAD,
@@ -605,7 +605,7 @@ def _check_unit_tree(parsed: list[_UnitRow], errors: list[RowError]) -> dict[str
         if not item.kind:
             continue
         if item.code in existing and existing[item.code][1] != item.kind and item.ok:
-            current = UnitKind(existing[item.code][1]).label
+            current = source_text(UnitKind(existing[item.code][1]).label)
             errors.append(
                 RowError(
                     item.number,
@@ -929,7 +929,7 @@ def _check_staff_rows(rows: Sequence[ImportRow], errors: list[RowError]) -> list
         if not role_raw:
             errors.append(RowError(n, label("role"), "不能为空"))
         elif not role:
-            names = "、".join(str(lbl) for lbl in Role.labels)
+            names = "、".join(source_text(lbl) for lbl in Role.labels)
             errors.append(RowError(n, label("role"), f"未知的岗位“{role_raw}”，应为：{names}"))
         if len(title) > 64:
             errors.append(RowError(n, label("title"), "不能超过64个字符"))
@@ -967,7 +967,7 @@ def _check_staff_rows(rows: Sequence[ImportRow], errors: list[RowError]) -> list
         if item.unit_code and item.role:
             key = (item.username, item.unit_code, item.role)
             if key in posts:
-                role_label = Role(item.role).label
+                role_label = source_text(Role(item.role).label)
                 errors.append(
                     RowError(
                         item.number,

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from jishi.common.text import to_traditional
 
@@ -32,13 +33,13 @@ class User(AbstractUser):
 
 
 class UnitKind(models.TextChoices):
-    COUNTY = "county", "县"
-    DEPARTMENT = "department", "部门"
-    TOWNSHIP = "township", "乡镇"
-    VILLAGE = "village", "村(社区)"
-    HALL = "hall", "政务大厅"
-    WINDOW = "window", "窗口"
-    OTHER = "other", "其他"
+    COUNTY = "county", _("县")
+    DEPARTMENT = "department", _("部门")
+    TOWNSHIP = "township", _("乡镇")
+    VILLAGE = "village", _("村(社区)")
+    HALL = "hall", _("政务大厅")
+    WINDOW = "window", _("窗口")
+    OTHER = "other", _("其他")
 
 
 class Unit(models.Model):
@@ -121,12 +122,12 @@ class UnitChange(models.Model):
 
 
 class Role(models.TextChoices):
-    HANDLER = "handler", "承办人"
-    DISPATCHER = "dispatcher", "派单员"
-    UNIT_LEAD = "unit_lead", "单位负责人"
-    COUNTY_LEAD = "county_lead", "县领导"
-    INSPECTOR = "inspector", "督查员"
-    ADMIN = "admin", "管理员"
+    HANDLER = "handler", _("承办人")
+    DISPATCHER = "dispatcher", _("派单员")
+    UNIT_LEAD = "unit_lead", _("单位负责人")
+    COUNTY_LEAD = "county_lead", _("县领导")
+    INSPECTOR = "inspector", _("督查员")
+    ADMIN = "admin", _("管理员")
 
 
 # Roles whose scope is the whole county, wherever their unit sits in the tree.

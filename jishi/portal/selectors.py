@@ -17,7 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from jishi.cases import display
 from jishi.cases.models import Case, CaseEvent, Satisfaction, State
 from jishi.common import clock
 from jishi.common.text import fold
@@ -43,7 +45,7 @@ PUBLIC_EVENTS: dict[str, PublicKind] = {
     "callback": PublicKind(_("您已评价")),
     "reopen": PublicKind(_("重新办理")),
     "close": PublicKind(_("已办结")),
-    "reject": PublicKind(_("不予受理"), "reason"),
+    "reject": PublicKind(pgettext_lazy("citizen", "不予受理"), "reason"),
     "merge": PublicKind(_("已与相同诉求合并办理")),
 }
 # Deliberately absent: classify, arbitrate, return (the reason is between units), note,
@@ -59,9 +61,15 @@ PUBLIC_STATES: dict[str, Any] = {
     State.IN_PROGRESS: _("办理中"),
     State.REPLIED: _("已答复，请您评价"),
     State.CLOSED: _("已办结"),
-    State.REJECTED: _("不予受理"),
+    State.REJECTED: pgettext_lazy("citizen", "不予受理"),
     State.MERGED: _("已合并办理"),
 }
+
+
+def public_status(state: str) -> str:
+    """A case's state as its citizen is told it."""
+    label = PUBLIC_STATES.get(state)
+    return str(label) if label is not None else display.state_label(state)
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ def public_case(case: Case) -> PublicCase:
         if row.kind == "callback":
             level = row.payload.get("satisfaction")
             if level in Satisfaction.values:
-                label = f"{label}：{Satisfaction(level).label}"
+                label = f"{label}：{display.satisfaction_label(level)}"
         events.append(
             PublicEvent(
                 kind=row.kind,
@@ -166,7 +174,7 @@ def public_case(case: Case) -> PublicCase:
         )
     return PublicCase(
         case=case,
-        status=str(PUBLIC_STATES.get(case.state, case.get_state_display())),
+        status=public_status(case.state),
         events=events,
         replies=[e for e in events if e.is_reply],
     )

@@ -363,6 +363,11 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _callback_done(request: HttpRequest, case: Case, *, already: bool) -> HttpResponse:
+    context = {"case": case, "already": already, "status": selectors.public_status(case.state)}
+    return render(request, "portal/callback_done.html", context)
+
+
 @remembers
 @require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest, token: str) -> HttpResponse:
@@ -377,7 +382,7 @@ def callback(request: HttpRequest, token: str) -> HttpResponse:
     # Whoever holds the link is the citizen of this case: let them see its progress too.
     _remember(request, case.code)
     if case.state != State.REPLIED:
-        return render(request, "portal/callback_done.html", {"case": case, "already": True})
+        return _callback_done(request, case, already=True)
 
     if request.method == "GET":
         form = CallbackForm(initial={"version": case.version})
@@ -398,9 +403,9 @@ def callback(request: HttpRequest, token: str) -> HttpResponse:
             _add_service_errors(form, exc)
         except (Conflict, InvalidTransition):
             case.refresh_from_db()
-            return render(request, "portal/callback_done.html", {"case": case, "already": True})
+            return _callback_done(request, case, already=True)
         else:
-            return render(request, "portal/callback_done.html", {"case": case, "already": False})
+            return _callback_done(request, case, already=False)
     return render(request, "portal/callback.html", _callback_context(case, form), status=422)
 
 

@@ -539,7 +539,7 @@ def public_duplicate_hints(
         PublicHint(
             code=m.case.code,
             title=pipeline.normalize(m.case.title),
-            status=_(State(m.case.state).label),
+            status=str(State(m.case.state).label),
             accepted_on=timezone.localdate(m.case.accepted_at),
         )
         for m in matches

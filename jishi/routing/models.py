@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class RouterTarget(models.TextChoices):
-    CATEGORY = "category", "事项分类"
-    UNIT = "unit", "主办单位"
+    CATEGORY = "category", _("事项分类")
+    UNIT = "unit", _("主办单位")
 
 
 class RouterModel(models.Model):

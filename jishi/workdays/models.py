@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarYear(models.Model):
@@ -101,9 +102,9 @@ class CalendarChange(models.Model):
     that moved. Written by the services only; never edited."""
 
     class Action(models.TextChoices):
-        OVERRIDE_SET = "override_set", "设置日期"
-        OVERRIDE_REMOVE = "override_remove", "删除日期"
-        YEAR_COMPLETE = "year_complete", "标记年份"
+        OVERRIDE_SET = "override_set", _("设置日期")
+        OVERRIDE_REMOVE = "override_remove", _("删除日期")
+        YEAR_COMPLETE = "year_complete", _("标记年份")
 
     actor = models.ForeignKey(
         "orgs.User",

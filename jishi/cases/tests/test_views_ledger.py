@@ -469,7 +469,7 @@ def test_overdue_includes_cases_answered_late(
 def test_deadline_lights() -> None:
     from types import SimpleNamespace
 
-    from jishi.cases.views_ledger import deadline_light
+    from jishi.cases.display import ledger_deadline
     from jishi.workdays.selectors import get_calendar
 
     calendar = get_calendar()
@@ -477,7 +477,7 @@ def test_deadline_lights() -> None:
 
     def light(state: str, due: datetime | None, late: bool = False) -> str | None:
         case = SimpleNamespace(state=state, response_due=None, handling_due=due, answered_late=late)
-        return deadline_light(case, now, calendar)[1]  # type: ignore[arg-type]
+        return ledger_deadline(case, now, calendar)[1]  # type: ignore[arg-type]
 
     assert light(State.IN_PROGRESS, calendar.add_workdays(now, 5).due) == "green"
     assert light(State.IN_PROGRESS, calendar.add_working_hours(now, 2).due) == "yellow"

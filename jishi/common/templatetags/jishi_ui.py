@@ -6,7 +6,9 @@ Load with ``{% load jishi_ui %}``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -21,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from jishi.common.text import to_traditional
 from jishi.common.widgets import OptionList
 from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit
@@ -67,7 +70,10 @@ def options(choices: OptionList, selected: Any = None) -> SafeString:
 
 @register.filter
 def unit_name(unit: Unit | None) -> str:
-    """A unit's name in the reader's script (Traditional names are derived on save)."""
+    """A unit's name in the reader's script (Traditional names are derived on save).
+
+    English readers see the Chinese name: it is what is written on the unit's door and in
+    every document, and no romanisation is both cheap and right for place names."""
     if unit is None:
         return ""
     if is_traditional() and unit.name_traditional:
@@ -75,20 +81,36 @@ def unit_name(unit: Unit | None) -> str:
     return unit.name
 
 
-# Role labels live here (not only on the model) so they are translated with the UI.
-ROLE_LABELS = {
-    Role.HANDLER: _("承办人"),
-    Role.DISPATCHER: _("派单员"),
-    Role.UNIT_LEAD: _("单位负责人"),
-    Role.COUNTY_LEAD: _("县领导"),
-    Role.INSPECTOR: _("督查员"),
-    Role.ADMIN: _("管理员"),
-}
+@lru_cache(maxsize=4096)
+def _traditional(name: str) -> str:
+    return to_traditional(name)
+
+
+def name_in_script(name: str) -> str:
+    """A name stored in Simplified Chinese (a category, a unit's name as an event recorded
+    it, a hotspot's places) in the reader's script."""
+    if name and is_traditional():
+        return _traditional(name)
+    return name
+
+
+@register.filter
+def in_script(value: str | Iterable[str] | None) -> str | list[str]:
+    """``name_in_script`` for one stored name or a list of them."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return name_in_script(value)
+    return [name_in_script(name) for name in value]
 
 
 @register.filter
 def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))  # type: ignore[call-overload]
+    """A post's role in the reader's language (the model's labels are translatable)."""
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role
 
 
 @register.simple_tag(takes_context=True)

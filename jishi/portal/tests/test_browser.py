@@ -115,5 +115,5 @@ def test_submit_page_in_english(phone_page: Page, live_server: Any, county: Coun
     )
     phone_page.goto(live_server.url + "/portal/submit/")
     expect(phone_page.get_by_label("Details")).to_be_visible()
-    expect(phone_page.get_by_text("Anonymous reports cannot receive")).to_be_visible()
+    expect(phone_page.get_by_text("Anonymous reports cannot receive callbacks")).to_be_visible()
     screenshot(phone_page, "portal-submit-phone-english")
