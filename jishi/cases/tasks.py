@@ -9,5 +9,6 @@ from jishi.cases import exports
 
 @task()
 def export_ledger(export_id: int, language: str | None = None) -> int:
-    """Write a ledger export's .xlsx in ``language``; returns the number of rows written."""
+    """Write a ledger export's .xlsx (headers and words in ``language``, the language of the
+    page it was asked for from); returns the number of rows written."""
     return exports.run_export(export_id, language)

@@ -38,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from jishi.common.errors import InvalidInput
+from jishi.common.spreadsheet import safe_row, xlsx_row
 from jishi.common.text import fold, source_text, to_simplified
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
 from jishi.orgs.services import unit_create, unit_update
@@ -474,7 +475,7 @@ def template_bytes(kind: ImportKind, *, fmt: Literal["xlsx", "csv"] = "xlsx") ->
     headers = [f"{col.label}*" if col.required else col.label for col in columns]
     if fmt == "csv":
         text = io.StringIO()
-        csv.writer(text, lineterminator="\r\n").writerow(headers)
+        csv.writer(text, lineterminator="\r\n").writerow(safe_row(headers))
         # A BOM so that Excel opens the UTF-8 file without garbling the Chinese headers.
         return ("\ufeff" + text.getvalue()).encode("utf-8")
     from openpyxl import Workbook
@@ -484,7 +485,7 @@ def template_bytes(kind: ImportKind, *, fmt: Literal["xlsx", "csv"] = "xlsx") ->
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "单位" if kind == "units" else "人员岗位"
-    sheet.append(headers)
+    sheet.append(xlsx_row(sheet, headers))
     for index in range(1, len(columns) + 1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.cell(row=1, column=index).font = Font(bold=True)

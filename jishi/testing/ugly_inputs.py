@@ -38,6 +38,19 @@ TEXTS: list[Ugly] = [
     Ugly("newlines", "\r\n\r\n\t", "whitespace only"),
 ]
 
+# Text a spreadsheet program runs as a formula: each once reached the exported 台账 as typed,
+# a live formula in the cell (OWASP "CSV injection"). Every export must write them inert.
+FORMULAS: list[Ugly] = [
+    Ugly("hyperlink", '=HYPERLINK("http://x","y")', "a live link in the exported ledger"),
+    Ugly("plus", "+1+1", "a formula once the cell is edited, or the CSV opened"),
+    Ugly("minus", "-2+3", "a formula that starts like a negative number"),
+    Ugly("at", "@SUM(1)", "Lotus-style @ function"),
+    Ugly("tab", "\t=1", "a tab before the sign (kept by a CSV; the services strip it)"),
+    Ugly("carriage-return", "\r=1", "a carriage return before the sign"),
+    Ugly("fullwidth-equals", "＝1+1", "the full-width sign a Chinese input method types"),
+    Ugly("dde", "=cmd|' /C calc'!A0", "dynamic data exchange: starts a program on the desktop"),
+]
+
 # What people type where a phone number belongs.
 PHONES: list[Ugly] = [
     Ugly("date", "2026-11-02", "a date, once accepted as an eight-digit phone"),

@@ -178,7 +178,7 @@ def export_row(client: Any, case: Case, language: str) -> tuple[list[str], dict[
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     header = [str(cell.value) for cell in sheet[1]]
     with translation.override(language):
-        names = {source_text(title): str(title) for title, _width in exports.COLUMNS}
+        names = {source_text(c.header): str(c.header) for c in exports.COLUMNS}
     values = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == case.code)
     row = dict(zip(header, values, strict=True))
 

@@ -24,6 +24,8 @@ from jishi.orgs.imports import (
 )
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
 from jishi.testing.fixtures import County, build_county
+from jishi.testing.spreadsheets import assert_inert_csv, assert_inert_xlsx
+from jishi.testing.ugly_inputs import FORMULAS
 
 UNIT_HEADER = ["编码", "名称", "类型", "上级编码", "简称", "排序"]
 STAFF_HEADER = ["用户名", "姓名", "电话", "单位编码", "岗位", "职务"]
@@ -484,6 +486,37 @@ def test_admin_lists_link_to_the_import_page(admin_client: Client):
     template = admin_client.get("/admin/orgs/unit/import/template/")
     assert template.status_code == 200
     assert template["Content-Disposition"] == 'attachment; filename="units-template.xlsx"'
+
+
+@pytest.fixture
+def formula_labels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The units template with a header per ugly formula value, to show that whatever a
+    template holds goes through the spreadsheet rule."""
+    from jishi.orgs import imports
+
+    columns = tuple(
+        imports.Column(f"ugly_{i}", ugly.value, (), False) for i, ugly in enumerate(FORMULAS)
+    )
+    monkeypatch.setitem(imports.COLUMNS, "units", columns)
+    return [ugly.value for ugly in FORMULAS]
+
+
+def test_admin_template_download_writes_headers_as_inert_text(
+    admin_client: Client, formula_labels: list[str]
+):
+    template = admin_client.get("/admin/orgs/unit/import/template/")
+    assert template.status_code == 200
+    texts = assert_inert_xlsx(template.content)
+    assert texts == ["'" + label for label in formula_labels]
+
+
+def test_command_csv_template_writes_headers_as_inert_text(
+    tmp_path: Path, formula_labels: list[str]
+):
+    out = tmp_path / "units.csv"
+    execute_from_command_line(["manage.py", "import_units", "--template", str(out)])
+    rows = assert_inert_csv(out.read_bytes())
+    assert rows == [["'" + label for label in formula_labels]]
 
 
 def test_admin_upload_shows_the_report_and_imports_only_a_clean_file(admin_client: Client):
