@@ -3,30 +3,38 @@
 Each sub-bench runs the library path and the hand-written one side by side, interleaved in
 the same process (or, for seeding, alternating child processes in A-B-B-A order), and prints
 ``library X ms, hand-written Y ms, ratio Z`` (ratio = library ÷ hand-written: above 1 the
-hand-written path is faster) and a verdict: the hand-written path earns its keep only with
-a clear win, at least ``KEEP_RATIO``× on the measure users wait for.
+hand-written path is faster) and a verdict: judged on the user-facing measure where it gains
+most, a hand-written path earns its keep only with a clear win there, ``KEEP_RATIO`` (1.5×)
+beyond this machine's run-to-run spread (``MARGIN``).
 
-* ``ledger``: 台账 rows, 50 a page over a ledger of ``--cases`` (100,000) cases — the rows
-  written by ``jishi/cases/ledger_html.py`` against the same rows through a Django template;
-  the page as a whole (in-process requests through every middleware) and the rows alone.
-* ``forms``: the global ``FORM_RENDERER`` override (``jishi.common.widgets.FormRenderer``)
-  against Django's own ``DjangoTemplates`` renderer, on the pages with the longest selects:
-  a dispatcher's case page (category, lead unit and assisting units pickers) and the 台账.
-* ``rows``: ``jishi/cases/rows.py`` (prepared INSERT/UPDATE statements) against the ORM
-  (``bulk_create``, ``save(force_insert=True)``, ``save(update_fields=…)``): the demo seed of
-  ``--seed-cases`` (10,000) cases through the real services in fresh databases, and single
-  intakes, each its own transaction, interleaved in one database.
-* ``router``: the router's ``TextClassifier`` against a scikit-learn ``Pipeline``
+* ``ledger``: 台账 rows, 50 a page, over a ledger of ``--cases`` (100,000) cases — the rows
+  of ``cases/ledger_rows.html`` (the product's path) against the f-strings of
+  ``handwritten_ledger.py`` (the product's path until they were measured here); whole
+  requests (in-process, through every middleware: a first page, an htmx page of results,
+  a text search) and the rows alone. The markup of both is checked to be the same.
+* ``forms``: the global ``FORM_RENDERER`` override (``jishi.common.widgets.FormRenderer``,
+  kept) against Django's own ``DjangoTemplates`` renderer, on the pages with the longest
+  selects: a dispatcher's case page (category, lead unit and assisting units pickers) and
+  the 台账.
+* ``rows``: the ORM as the case services write with it (``bulk_create``,
+  ``save(force_insert=True)``, ``save(update_fields=…)``: the product's path) against the
+  prepared statements of ``handwritten_rows.py`` (the product's path until measured here):
+  the demo seed of ``--seed-cases`` (10,000) cases through the real services in fresh
+  databases, and single intakes, one transaction each, interleaved in one database.
+* ``router``: the router's ``TextClassifier`` (kept) against a scikit-learn ``Pipeline``
   (``TfidfVectorizer`` over the project's tokens and n-grams → ``CalibratedClassifierCV`` of
-  the same ``LinearSVC``), saved with joblib: fit time, top-1/top-3 accuracy, latency of one
-  prediction and of a batch of 20, artifact size and load time. Reads the public tipdm2020
-  data from ``--data`` (never copied into the project).
+  the same ``LinearSVC``) saved with joblib: fit time, top-1/top-3 accuracy, latency of one
+  prediction and of a batch of 20 (segmentation included), artifact size and load time. Reads
+  the public tipdm2020 data from ``--data`` (never copied into the project).
 
-The machine is shared: wall-clock figures swing, the ratios of interleaved runs much less.
-Run each sub-bench a couple of times and compare ratios. Usage::
+Pages run with production settings (debug off, cached templates) and keys made for the
+bench's own database. The machine is shared: wall-clock figures swing, the ratios of
+interleaved runs much less; run each sub-bench a couple of times and compare ratios.
+Usage::
 
     .venv/bin/python bench/fastpaths.py [ledger forms rows router] [--db sqlite|postgres]
-        [--cases 100000] [--reuse] [--repeat 30] [--seed-cases 10000] [--data DIR]
+        [--pg-db NAME] [--cases 100000] [--reuse] [--repeat 30] [--seed-cases 10000]
+        [--data DIR]
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,6 +65,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 # The hand-written path must beat the library by this much on what users wait for.
 KEEP_RATIO = 1.5
+# Ratios of the same interleaved bench, run again on this shared two-core machine, moved by
+# up to about ±0.07: a ratio this close to KEEP_RATIO is not a clear win either way.
+MARGIN = 0.1
+PATHS = ("library", "hand-written")
 SHARED = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 PG_ADMIN_URL = os.environ.get("JISHI_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -74,13 +86,21 @@ def compare(what: str, library_ms: float, handwritten_ms: float, unit: str = "ms
     return ratio
 
 
-def verdict(name: str, ratio: float, measure: str) -> None:
-    if ratio >= KEEP_RATIO:
+def verdict(name: str, ratios: dict[str, float]) -> None:
+    """Judge a hand-written path on the user-facing measure where it gains most: it stays
+    only if it wins there clearly, by ``KEEP_RATIO`` beyond this machine's run-to-run spread
+    (``MARGIN``)."""
+    measure, ratio = max(ratios.items(), key=lambda item: item[1])
+    if ratio >= KEEP_RATIO + MARGIN:
         word = f"hand-written wins clearly ({ratio:.2f}× on {measure}): keep it"
+    elif ratio >= KEEP_RATIO - MARGIN:
+        word = (
+            f"{ratio:.2f}× on {measure}, at the {KEEP_RATIO}× line (± {MARGIN}, the spread of "
+            "repeated runs here): no clear win, the library path serves"
+        )
     elif ratio >= 1:
         word = (
-            f"hand-written is only {ratio:.2f}× faster on {measure} (< {KEEP_RATIO}×): "
-            "the library path is enough"
+            f"hand-written is only {ratio:.2f}× faster at best ({measure}): the library path serves"
         )
     else:
         word = f"the library path is faster ({1 / ratio:.2f}× on {measure}): use it"
@@ -110,12 +130,14 @@ def p50(values: Sequence[float]) -> float:
 
 
 def same_markup(a: str, b: str) -> str:
-    """"yes", or where the two differ (whitespace between tags aside)."""
+    """ "yes", or where the two differ (whitespace between tags aside)."""
     squeeze = re.compile(r">\s+<")
     a, b = squeeze.sub("><", a).strip(), squeeze.sub("><", b).strip()
     if a == b:
         return "yes"
-    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    at = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
     return f"NO, from character {at}: {a[at - 40 : at + 60]!r} vs {b[at - 40 : at + 60]!r}"
 
 
@@ -194,45 +216,6 @@ def run_child(url: str, *args: str) -> str:
 
 # --- ledger rows ----------------------------------------------------------------------------
 
-# The same markup as ``jishi.cases.ledger_html.rows_html``, as a template would write it.
-ROWS_TEMPLATE = """{% load i18n jishi_ui masking %}\
-{% translate "受理编号" as l_code %}{% translate "标题" as l_title %}\
-{% translate "类型" as l_kind %}{% translate "渠道" as l_channel %}\
-{% translate "分类" as l_category %}{% translate "乡镇/村" as l_place %}\
-{% translate "主办单位" as l_lead %}{% translate "状态" as l_state %}\
-{% translate "受理时间" as l_accepted %}{% translate "期限" as l_due %}\
-{% translate "标记" as l_marks %}\
-{% for row in rows %}{% with case=row.case %}<tr>\
-<td class="cell-primary" data-label="{{ l_code }}"><a href="{{ row.url }}">{{ case.code }}</a></td>\
-{% with title=case.title|mask_numbers %}<td data-label="{{ l_title }}">\
-<span class="ledger-title" title="{{ title }}">{{ title }}</span></td>{% endwith %}\
-<td data-label="{{ l_kind }}" class="ledger-nowrap">{{ case.get_kind_display }}</td>\
-<td data-label="{{ l_channel }}" class="ledger-nowrap">{{ case.get_channel_display }}</td>\
-<td data-label="{{ l_category }}"{% if not case.category %} class="is-empty"{% endif %}>\
-{{ case.category|default:"—" }}</td>\
-<td data-label="{{ l_place }}"{% if not case.township %} class="is-empty"{% endif %}>\
-{% if case.township %}<span>{{ case.township|unit_name }}{% if case.village %}\
-<span class="ledger-sub">{{ case.village|unit_name }}</span>{% endif %}</span>\
-{% else %}—{% endif %}</td>\
-<td data-label="{{ l_lead }}"{% if not case.lead_unit %} class="is-empty"{% endif %}>\
-{{ case.lead_unit|unit_name|default:"—" }}</td>\
-<td data-label="{{ l_state }}"><span class="badge {{ row.badge }}">\
-{{ case.get_state_display }}</span></td>\
-<td data-label="{{ l_accepted }}" class="ledger-nowrap">\
-<time datetime="{{ case.accepted_at|date:'c' }}">{{ case.accepted_at|date:"Y-m-d H:i" }}</time></td>\
-<td data-label="{{ l_due }}"{% if not row.due and not row.light %} class="is-empty"{% endif %}>\
-{% if row.due or row.light %}<span class="ledger-due">{% if row.due %}\
-<time class="ledger-nowrap" datetime="{{ row.due|date:'c' }}">{{ row.due|date:"Y-m-d H:i" }}</time>\
-{% endif %}{% if row.light %}{% light row.light row.light_label %}{% endif %}</span>\
-{% else %}—{% endif %}</td>\
-<td data-label="{{ l_marks }}"{% if not case.reopen_count and not case.supervised %} \
-class="is-empty"{% endif %}><span class="ledger-marks">{% if case.reopen_count %}\
-<span class="badge badge-warning">{% blocktranslate with n=case.reopen_count %}重办 {{ n }}\
-{% endblocktranslate %}</span>{% endif %}{% if case.supervised %}\
-<span class="badge badge-danger">{% translate "督办" %}</span>{% endif %}\
-{% if not case.reopen_count and not case.supervised %}—{% endif %}</span></td>\
-</tr>{% endwith %}{% endfor %}"""
-
 
 def build_ledger(total: int) -> None:
     """Runs in a child: the console bench's ledger (services for a few hundred cases, then
@@ -246,76 +229,128 @@ def build_ledger(total: int) -> None:
     print(json.dumps(info))
 
 
+def handwritten_rows_source(source: str) -> str:
+    """``cases/ledger_rows.html`` with its row loop replaced by the hand-written rows."""
+    out, found = re.subn(r"(<tbody>).*?(</tbody>)", r"\1{{ rows_html }}\2", source, flags=re.S)
+    assert found == 1, "cases/ledger_rows.html has no <tbody> to replace"
+    return out
+
+
+def rows_only_source(source: str) -> str:
+    """Just the row loop of ``cases/ledger_rows.html``, with the libraries and column labels
+    it uses: the library path of the rows alone."""
+    body = re.search(r"<tbody>(.*?)</tbody>", source, flags=re.S)
+    assert body is not None
+    head = re.match(r"{% load [^%]*%}", source)
+    labels = re.findall(r'{% translate "[^"]*" as l_\w+ %}', source)
+    assert head is not None and labels, "cases/ledger_rows.html changed shape"
+    return head.group(0) + "".join(labels) + body.group(1)
+
+
 def ledger_child(repeat: int) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.http import HttpRequest, HttpResponse
     from django.template import engines
+    from django.template.backends.django import DjangoTemplates as Backend
+    from django.template.loader import get_template
     from django.test import Client
     from django.utils import translation
-    from django.utils.safestring import SafeString, mark_safe
+    from handwritten_ledger import rows_html
 
     from jishi.cases import views_ledger
-    from jishi.cases.ledger_html import rows_html
     from jishi.cases.models import Case
     from jishi.orgs.models import Unit, User
 
     print(f"  {Case.objects.count():,} cases in the ledger")
-    template = engines["django"].from_string(ROWS_TEMPLATE)
+    name = "cases/ledger_rows.html"
+    origin = get_template(name).origin.name  # type: ignore[attr-defined]
+    source = Path(origin).read_text(encoding="utf-8")
+    # The hand-written path: the same pages through a second template engine whose
+    # ledger_rows.html takes the rows as one string from handwritten_ledger.rows_html.
+    product_options = cast(dict[str, Any], settings.TEMPLATES[0]["OPTIONS"])
+    options = {key: value for key, value in product_options.items() if key != "loaders"}
+    options["loaders"] = [
+        (
+            "django.template.loaders.cached.Loader",
+            [
+                ("django.template.loaders.locmem.Loader", {name: handwritten_rows_source(source)}),
+                "django.template.loaders.app_directories.Loader",
+            ],
+        )
+    ]
+    handwritten_engine = Backend(
+        {"NAME": "handwritten", "DIRS": [], "APP_DIRS": False, "OPTIONS": options}
+    )
+    product_render = views_ledger.render
 
-    def template_rows(rows: Sequence[views_ledger.Row]) -> SafeString:
-        return mark_safe(template.render({"rows": rows}))  # noqa: S308 - the template escapes
+    def handwritten_render(
+        request: HttpRequest, template_name: str, context: dict[str, Any], **kwargs: Any
+    ) -> HttpResponse:
+        context = {**context, "rows_html": rows_html(context["rows"])}
+        html = handwritten_engine.get_template(template_name).render(context, request)
+        return HttpResponse(html, **kwargs)
 
     client = Client()
     client.force_login(User.objects.get(username="lead"))
     township = Unit.objects.get(name="城关镇").pk
-    pages = {
-        "first page": "/console/ledger/",
-        "township + state": f"/console/ledger/?township={township}&state=closed",
-        "text search": "/console/ledger/?q=%E8%B7%AF%E7%81%AF",
+    partial = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": views_ledger.RESULTS_ID}
+    pages: dict[str, tuple[str, dict[str, str]]] = {
+        "first page": ("/console/ledger/", {}),
+        "township + state, htmx results": (
+            f"/console/ledger/?township={township}&state=closed&page=2",
+            partial,
+        ),
+        "text search": ("/console/ledger/?q=%E8%B7%AF%E7%81%AF", {}),
     }
 
-    def request(path: str) -> str:
-        response = client.get(path)
+    def page(path: str, headers: dict[str, str], how: str) -> str:
+        views_ledger.render = handwritten_render if how == "hand-written" else product_render  # type: ignore[assignment]
+        try:
+            response = client.get(path, **headers)  # type: ignore[arg-type]
+        finally:
+            views_ledger.render = product_render
         assert response.status_code == 200, (path, response.status_code)
         return response.content.decode()
 
-    def page(path: str, rows: Callable[[Sequence[views_ledger.Row]], SafeString]) -> str:
-        views_ledger.rows_html = rows  # type: ignore[assignment]
-        try:
-            return request(path)
-        finally:
-            views_ledger.rows_html = rows_html
-
-    ratios = []
-    for label, path in pages.items():
-        body = {
-            "library": page(path, template_rows).split("<tbody>")[1],
-            "hand-written": page(path, rows_html).split("<tbody>")[1],
-        }
+    ratios: dict[str, float] = {}
+    for label, (path, headers) in pages.items():
+        body = {how: page(path, headers, how).split("<tbody>")[1] for how in PATHS}
+        print(
+            f"  {label} ({body['library'].count('<tr>')} rows), same markup: "
+            + same_markup(body["library"], body["hand-written"])
+        )
         times = interleaved(
             {
-                "library": lambda path=path: page(path, template_rows),  # type: ignore[misc]
-                "hand-written": lambda path=path: page(path, rows_html),  # type: ignore[misc]
+                how: lambda path=path, headers=headers, how=how: page(path, headers, how)  # type: ignore[misc]
+                for how in PATHS
             },
             repeat,
         )
-        print(f"  {label} ({body['library'].count('<tr>')} rows), same markup: "
-              + same_markup(body["library"], body["hand-written"]))
-        ratios.append(
-            compare(f"{label}, whole page p50", p50(times["library"]), p50(times["hand-written"]))
+        ratios[label] = compare(
+            f"{label}, whole request p50", p50(times["library"]), p50(times["hand-written"])
         )
     # The rows alone, on the first page's 50 rows.
     ids = list(Case.objects.order_by("-accepted_at", "-id").values_list("pk", flat=True)[:50])
     cases, _more = views_ledger._page(Case.objects.filter(pk__in=ids), 0, 50)
     rows = views_ledger._rows(cases)
+    template = engines["django"].from_string(rows_only_source(source))
     with translation.override("zh-hans"):
+        print(
+            "  50 rows alone, same markup: "
+            + same_markup(template.render({"rows": rows}), rows_html(rows))
+        )
         times = interleaved(
-            {"library": lambda: template_rows(rows), "hand-written": lambda: rows_html(rows)},
+            {
+                "library": lambda: template.render({"rows": rows}),
+                "hand-written": lambda: rows_html(rows),
+            },
             repeat * 3,
         )
     compare("50 rows alone p50", p50(times["library"]), p50(times["hand-written"]))
-    verdict("ledger rows", min(ratios), "the 台账 page (worst of the three)")
+    verdict("ledger rows", ratios)
 
 
 # --- form renderer --------------------------------------------------------------------------
@@ -362,7 +397,7 @@ def forms_child(repeat: int) -> None:
         assert response.status_code == 200, (path, response.status_code)
         return response.content.decode()
 
-    ratios = []
+    ratios: dict[str, float] = {}
     for label, (who, path) in pages.items():
         a, b = page(who, path, "library"), page(who, path, "hand-written")
         # CSRF tokens differ per response; compare the markup without them.
@@ -378,45 +413,37 @@ def forms_child(repeat: int) -> None:
             },
             repeat,
         )
-        ratios.append(
-            compare(f"{label}, whole page p50", p50(times["library"]), p50(times["hand-written"]))
+        ratios[label] = compare(
+            f"{label}, whole page p50", p50(times["library"]), p50(times["hand-written"])
         )
-    verdict("form renderer", max(ratios), "the page that gains most")
+    verdict("form renderer", ratios)
 
 
 # --- rows -----------------------------------------------------------------------------------
 
 
-class OrmRows:
-    """The library path for what ``jishi.cases.rows`` writes: the ORM's own calls."""
-
-    @staticmethod
-    def insert(objs: Sequence[Any]) -> None:
-        if len(objs) == 1:
-            objs[0].save(force_insert=True)
-        elif objs:
-            type(objs[0])._default_manager.bulk_create(objs)
-
-    @staticmethod
-    def insert_unless_taken(obj: Any) -> bool:
-        from django.db import IntegrityError, transaction
-
-        try:
-            with transaction.atomic():
-                obj.save(force_insert=True)
-        except IntegrityError:
-            return False
-        return True
-
-    @staticmethod
-    def update(obj: Any, names: Sequence[str]) -> None:
-        obj.save(update_fields=names)
-
-
 def use_rows(path: str) -> None:
-    from jishi.cases import rows, services
+    """Point ``jishi.cases.services`` at one row writer: its own ORM helpers (the library
+    path) or the prepared statements of ``handwritten_rows``."""
+    import handwritten_rows
 
-    services.rows = OrmRows if path == "library" else rows  # type: ignore[assignment]
+    from jishi.cases import services
+
+    if not hasattr(use_rows, "orm"):
+        use_rows.orm = (  # type: ignore[attr-defined]
+            services._insert,
+            services._insert_unless_taken,
+            services._update,
+        )
+    if path == "library":
+        chosen = use_rows.orm  # type: ignore[attr-defined]
+    else:
+        chosen = (
+            handwritten_rows.insert,
+            handwritten_rows.insert_unless_taken,
+            handwritten_rows.update,
+        )
+    services._insert, services._insert_unless_taken, services._update = chosen
 
 
 def seed_child(path: str, size: int) -> None:
@@ -439,25 +466,46 @@ def seed_child(path: str, size: int) -> None:
 
 
 def intake_child(n: int) -> None:
-    """Single intakes routed at once (one transaction each, as the portal's confident
-    auto-dispatch), the two row writers taking turns in blocks."""
+    """Intakes, the two row writers taking turns: a citizen's whole portal submission (what
+    the citizen waits for), and the service call alone, routed at once (accept, classify
+    and dispatch in one transaction, as the router's confident auto-dispatch writes)."""
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.test import Client
 
     call_command("migrate", verbosity=0)
     from jishi.cases import services
-    from jishi.cases.models import Category
+    from jishi.cases.models import Case, Category
     from jishi.orgs.models import Role
     from jishi.testing.fixtures import build_county, make_person
 
     county = build_county()
     dispatcher = make_person("bench-dispatcher", county.county, Role.DISPATCHER)
-    category = Category.objects.create(code="lighting", name="路灯照明", owning_unit=county.chengguan)
+    category = Category.objects.create(
+        code="lighting", name="路灯照明", owning_unit=county.chengguan
+    )
     route = services.Route(actor=dispatcher, category=category, lead_unit=county.chengguan)
     villages = [county.dongjie, county.xijie]
     counter = iter(range(10**9))
+
+    def submit() -> None:
+        i = next(counter)
+        # A new browser each time: a resubmission from the same one is answered at once.
+        response = Client().post(
+            "/portal/submit/",
+            {
+                "kind": "request",
+                "text": f"第{i}号路灯坏了一周，晚上很黑，老人出行不便，请尽快修理。",
+                "township": county.chengguan.pk,
+                "village": villages[i % 2].pk,
+                "citizen_name": "王先生",
+                "citizen_phone": f"139{i:08d}",
+                "consent": "on",
+            },
+        )
+        assert response.status_code == 302, response.status_code
 
     def accept() -> None:
         i = next(counter)
@@ -473,20 +521,27 @@ def intake_child(n: int) -> None:
             route=route,
         )
 
-    def step(path: str) -> Callable[[], None]:
+    def step(path: str, work: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             use_rows(path)
-            accept()
+            work()
 
         return run
 
-    times = interleaved({"library": step("library"), "hand-written": step("hand-written")}, n)
-    use_rows("hand-written")
+    times = interleaved({how: step(how, submit) for how in PATHS}, n)
     ratio = compare(
-        f"one intake, routed (accept + classify + dispatch, 1 transaction), p50 of {n}",
+        f"one portal submission, whole request, p50 of {n}",
         p50(times["library"]),
         p50(times["hand-written"]),
     )
+    times = interleaved({how: step(how, accept) for how in PATHS}, n)
+    compare(
+        f"one intake service call, routed (3 events, 2 clocks), p50 of {n}",
+        p50(times["library"]),
+        p50(times["hand-written"]),
+    )
+    use_rows("library")
+    print(f"  ({Case.objects.count():,} cases written)")
     print(json.dumps({"ratio": ratio}))
 
 
@@ -548,8 +603,10 @@ def router_bench(data: Path, scale: int, rounds: int) -> None:
     overlap = set(find_overlap(train_docs, test_docs).train_rows)
     docs = [d for i, d in enumerate(train_docs) if i not in overlap]
     labels = [label for i, label in enumerate(train.labels) if i not in overlap]
-    print(f"  training on {len(docs):,} token rows ({len(overlap)} overlapping the test set left "
-          f"out), testing on {len(test.raw)} raw messages")
+    print(
+        f"  training on {len(docs):,} token rows ({len(overlap)} overlapping the test set left "
+        f"out), testing on {len(test.raw)} raw messages"
+    )
 
     def fit_both(x: list[list[str]], y: list[str]) -> tuple[Any, Any, float, float]:
         cpu: dict[str, list[float]] = {"library": [], "hand-written": []}
@@ -560,8 +617,11 @@ def router_bench(data: Path, scale: int, rounds: int) -> None:
                 model = pipeline(len(x)) if name == "library" else TextClassifier()
                 fitted[name] = model.fit(x, y)
                 cpu[name].append(time.process_time() - started)
-        return fitted["library"], fitted["hand-written"], min(cpu["library"]), min(
-            cpu["hand-written"]
+        return (
+            fitted["library"],
+            fitted["hand-written"],
+            min(cpu["library"]),
+            min(cpu["hand-written"]),
         )
 
     library, handwritten, lib_s, hw_s = fit_both(docs, labels)
@@ -640,9 +700,10 @@ def router_bench(data: Path, scale: int, rounds: int) -> None:
             big_x.append(docs[i] + other[len(other) // 2 :])
             big_y.append(labels[i])
         _, _, lib_s, hw_s = fit_both(big_x, big_y)
-        compare(f"fit on {scale:,} different docs (CPU, best of {rounds})", lib_s * 1000,
-                hw_s * 1000)
-    verdict("router classifier", min(single, batch), "prediction latency (one and twenty)")
+        compare(
+            f"fit on {scale:,} different docs (CPU, best of {rounds})", lib_s * 1000, hw_s * 1000
+        )
+    verdict("router classifier", {"one prediction": single, "a batch of 20": batch})
 
 
 # --- driver ---------------------------------------------------------------------------------
@@ -703,7 +764,7 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    print(f"database: {args.db}; keep a hand-written path only at ≥ {KEEP_RATIO}×")
+    print(f"database: {args.db}; a hand-written path stays only at ≥ {KEEP_RATIO + MARGIN:.1f}×")
     url = ""
     for bench in args.benches:
         print(f"\n== {bench} ==", flush=True)
@@ -733,19 +794,19 @@ def rows_bench(args: argparse.Namespace) -> None:
             f"(cases, events, clocks: {out['counts']})",
             flush=True,
         )
-    ratios = []
+    ratios: dict[str, float] = {}
     if args.seed_rounds:
         for measure in ("wall", "cpu"):
             lib = min(r[measure] for r in results["library"]) * 1000 / args.seed_cases
             hw = min(r[measure] for r in results["hand-written"]) * 1000 / args.seed_cases
             ratio = compare(f"demo seed of {args.seed_cases:,}, {measure} per case (best)", lib, hw)
             if measure == "wall":
-                ratios.append(ratio)
+                ratios["demo seed (wall)"] = ratio
     url = database_url(args.db, name, fresh=True)
     lines = run_child(url, "intake", "--intake", str(args.intake)).splitlines()
     print("\n".join(lines[:-1]), flush=True)
-    ratios.append(json.loads(lines[-1])["ratio"])
-    verdict("rows.py", min(ratios), "intake and seeding time (the lower)")
+    ratios["one portal submission"] = json.loads(lines[-1])["ratio"]
+    verdict("row writer", ratios)
 
 
 if __name__ == "__main__":
