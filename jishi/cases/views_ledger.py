@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jishi.cases import display, exports
 from jishi.cases.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
-from jishi.cases.ledger_html import rows_html
 from jishi.cases.models import Case
 from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.cases.selectors import attach_references
@@ -35,7 +34,7 @@ from jishi.workdays.selectors import get_calendar
 # pages go no deeper (OFFSET past it gets slow; narrowing the filters is the better tool).
 COUNT_CAP = 10_000
 RESULTS_ID = "ledger-results"
-# What a ledger row shows (``ledger_html``) and its deadline light need; nothing else is read
+# What a ledger row shows (``ledger_rows.html``) and its deadline light need; nothing else is read
 # (a case has some forty columns, eight of them timestamps).
 ROW_FIELDS = (
     "code",
@@ -134,11 +133,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     total = len(cases) if number == 1 and not more else _capped_count(queryset)
     capped = total > COUNT_CAP
     last_page = max(1, -(-min(total, COUNT_CAP) // per_page))
-    rows = _rows(cases)
     context: dict[str, Any] = {
         "form": form,
-        "rows": rows,
-        "rows_html": rows_html(rows),
+        "rows": _rows(cases),
         "total": min(total, COUNT_CAP),
         "capped": capped,
         "page_number": number,

@@ -8,6 +8,10 @@ values, the empty choice — everything a widget's ``get_context`` decides) and 
 the ``select.html``/``select_option.html`` templates with string building that produces the
 same markup. Any other template, or a widget with its own option template, goes the normal
 way.
+
+Measured against Django's own renderer (``bench/fastpaths.py forms``, same markup): a
+dispatcher's case page (about 900 options) is served 2.1–2.5× faster; the 台账, whose unit
+pickers are ``ListSelect``, 1.2–1.4×.
 """
 
 from __future__ import annotations

@@ -34,7 +34,13 @@ How it is computed, and why not with scikit-learn's vectoriser:
 Privacy: only normalised (masked) tokens ever reach the model, terms seen in fewer than
 ``min_df`` distinct documents are not kept (a repeated document does not count twice), and
 the artifact holds the kept vocabulary and numbers only: no list of dropped terms, and no
-pickle (format 2 is a NumPy ``.npz`` read with ``allow_pickle=False``).
+pickle (a NumPy ``.npz`` read with ``allow_pickle=False``; format 1, pickled scikit-learn
+objects, is refused unread — retrain such a version).
+
+Against a scikit-learn ``Pipeline`` of the same features and the same calibrated SVM, saved
+with joblib (``bench/fastpaths.py router``): the same accuracy, a prediction 5× faster
+alone and 1.9× in a batch of twenty (segmentation included), an artifact half the size that
+loads 17× faster; fitting is 1.7× faster on the public set and level at 20,000 documents.
 """
 
 from __future__ import annotations
@@ -43,12 +49,10 @@ import hashlib
 import io
 import itertools
 import json
-import pickle
 import sys
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -57,7 +61,7 @@ from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-# 1: pickled scikit-learn objects (still loaded, converted on load); 2: .npz, no pickle.
+# 1 was pickled scikit-learn objects (refused: loading a pickle runs code); 2: .npz.
 ARTIFACT_FORMAT = 2
 
 Tokens = Sequence[str]
@@ -67,8 +71,7 @@ _CHAR_BITS = 21
 
 
 def word_ngrams(tokens: Tokens) -> list[str]:
-    """Unigrams and adjacent-pair bigrams as strings (the analyzer of format-1 artifacts,
-    which reference it by name; kept so they still load)."""
+    """Unigrams and adjacent-pair bigrams as strings."""
     grams = list(tokens)
     grams.extend([f"{a} {b}" for a, b in itertools.pairwise(tokens)])
     return grams
@@ -76,7 +79,8 @@ def word_ngrams(tokens: Tokens) -> list[str]:
 
 def word_and_char_ngrams(tokens: Tokens) -> list[str]:
     """:func:`word_ngrams` plus "#"-prefixed character bigrams of the joined tokens: the
-    terms the model uses, as strings (format-1 analyzer; also the reference in tests)."""
+    terms the model uses, as strings (scikit-learn's analyzer in the tests and the bench,
+    the reference the packed integers are checked against)."""
     grams = word_ngrams(tokens)
     joined = "".join(tokens)
     grams.extend(["#" + joined[i : i + 2] for i in range(len(joined) - 1)])
@@ -546,21 +550,15 @@ class TextClassifier:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, sha256: str | None = None) -> TextClassifier:
-        """Load an artifact; with ``sha256`` given, refuse bytes that do not match it before
-        reading anything (format-1 artifacts are pickles, and pickle runs code, so only our
-        own may be loaded)."""
+        """Load an artifact; with ``sha256`` given, refuse bytes that do not match it.
+
+        Only the ``.npz`` format is read, with ``allow_pickle=False``: anything else (a
+        format-1 pickle among it) is refused without being parsed."""
         if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
             raise ValueError("模型文件校验失败（SHA-256 不匹配）")
-        if data[:2] == b"PK":
-            return cls._from_npz(data)
-        payload = pickle.loads(data)
-        version = payload.get("format") if isinstance(payload, dict) else None
-        if version != 1:
-            raise ValueError(f"不支持的模型文件格式：{version}")
-        classifier = payload["classifier"]
-        if not isinstance(classifier, cls) or classifier.features is None:
-            raise ValueError("模型文件内容无效")
-        return classifier
+        if data[:2] != b"PK":
+            raise ValueError("不支持的模型文件格式（旧版本保存的模型请重新训练）")
+        return cls._from_npz(data)
 
     @classmethod
     def _from_npz(cls, data: bytes) -> TextClassifier:
@@ -605,76 +603,3 @@ class TextClassifier:
             scorer=scorer,
             classes=list(header["classes"]),
         )
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if "vectorizer" in state:  # a format-1 pickle: scikit-learn objects
-            state = _convert_format1(state)
-        self.__dict__.update(state)
-
-
-def _convert_format1(state: dict[str, Any]) -> dict[str, Any]:
-    """Turn a format-1 classifier (``TfidfVectorizer`` + calibrated or plain ``LinearSVC``)
-    into this module's arrays; it then predicts the same numbers. ``features`` is left None
-    (and ``from_bytes`` refuses the artifact) when the layout is not one format 1 wrote."""
-    from sklearn.calibration import CalibratedClassifierCV
-
-    state = dict(state)
-    vectorizer, model = state.pop("vectorizer"), state.pop("model")
-    state["features"] = state["scorer"] = None
-    if vectorizer is None or model is None:
-        return state
-    if isinstance(model, CalibratedClassifierCV):
-        if len(model.calibrated_classifiers_) != 1:
-            return state
-        member = model.calibrated_classifiers_[0]
-        svm = member.estimator
-        a = np.array([c.a_ for c in member.calibrators], dtype=np.float64)
-        b = np.array([c.b_ for c in member.calibrators], dtype=np.float64)
-    elif isinstance(model, LinearSVC):
-        svm, a, b = model, None, None
-    else:
-        return state
-    char_ngrams = vectorizer.analyzer is word_and_char_ngrams
-    # Sort the old terms into this module's blocks; ``old`` gives each new column's source.
-    words: dict[str, int] = {}
-    old_words: list[int] = []
-    pair_terms: list[tuple[str, str, int]] = []
-    char_terms: list[tuple[int, int]] = []
-    for term, column in vectorizer.vocabulary_.items():
-        if char_ngrams and term.startswith("#") and len(term) == 3:
-            char_terms.append(((ord(term[1]) << _CHAR_BITS) | ord(term[2]), column))
-        elif " " in term:
-            first, second = term.split(" ", 1)
-            pair_terms.append((first, second, column))
-        else:
-            words[term] = len(old_words)
-            old_words.append(column)
-    pair_list = [
-        (words[x] * len(words) + words[y], column)
-        for x, y, column in pair_terms
-        if x in words and y in words
-    ]
-    pair_list.sort()
-    char_terms.sort()
-    old = np.array(
-        old_words + [col for _, col in pair_list] + [col for _, col in char_terms], dtype=np.int64
-    )
-    coef = np.asarray(svm.coef_, dtype=np.float64).T[old]
-    intercept = np.asarray(svm.intercept_, dtype=np.float64)
-    if coef.shape[1] == 1:  # binary: one score for the second class
-        if a is not None and b is not None:
-            coef, intercept = np.hstack([coef, coef]), np.concatenate([intercept, intercept])
-            a, b = np.concatenate([-a, a]), np.concatenate([-b, b])
-        else:
-            coef, intercept = np.hstack([-coef, coef]), np.concatenate([-intercept, intercept])
-    state["features"] = _Features(
-        words=words,
-        pairs=np.array([key for key, _ in pair_list], dtype=np.int64),
-        char_sizes=(2,) if char_ngrams else (),
-        chars=[np.array([key for key, _ in char_terms], dtype=np.int64)] if char_ngrams else [],
-        idf=np.asarray(vectorizer.idf_, dtype=np.float64)[old],
-    )
-    state["scorer"] = _Scorer(
-        coef=np.ascontiguousarray(coef, dtype=np.float32), intercept=intercept, a=a, b=b
-    )
-    return state

@@ -4,7 +4,7 @@ A trained model's artifact is a file under ``MEDIA_ROOT/router/`` (through Djang
 storage), not a ``BinaryField``: artifacts run to tens of megabytes for a unit model with
 many classes, which bloats every row fetch, dump and backup of the table, and a file lets
 the same code use object storage later. The row keeps the artifact's SHA-256, and loading
-refuses a file whose bytes do not match, so a replaced file is never unpickled.
+refuses a file whose bytes do not match, and reads nothing but its own ``.npz`` format.
 """
 
 from __future__ import annotations

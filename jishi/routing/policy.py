@@ -9,6 +9,7 @@ Keyword rules (the cold start) never dispatch on their own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from jishi.routing.selectors import active_model_row, predict
 
 if TYPE_CHECKING:
     from jishi.cases.services import Route
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ERROR = 0.03
 
@@ -108,7 +111,13 @@ def route_for_intake(*, title: str, text: str, township_name: str | None = None)
     threshold = auto_threshold()
     if threshold is None:
         return None
-    prediction = predict(title, text, township_name, target=RouterTarget.CATEGORY)
+    try:
+        prediction = predict(title, text, township_name, target=RouterTarget.CATEGORY)
+    except (OSError, ValueError):
+        # The active version's file is gone or unreadable (one saved as a pickle by an old
+        # release is refused): the case waits for a dispatcher, the citizen sees no error.
+        logger.exception("router model could not be loaded; the case is left to a dispatcher")
+        return None
     if prediction.label is None or prediction.model_version == "rules":
         return None
     if prediction.probability < threshold:

@@ -31,7 +31,7 @@ class Prediction:
 
 
 # target → (model row id, sha256, classifier). One load per process per active version;
-# the lock keeps concurrent first requests from unpickling the same file twice.
+# the lock keeps concurrent first requests from loading the same file twice.
 _loaded: dict[str, tuple[int, str, TextClassifier]] = {}
 _load_lock = threading.Lock()
 

@@ -87,7 +87,7 @@ def router_train(
             metrics=recorded,
             sha256=digest,
         )
-        row.artifact.save(f"{version}.pkl", ContentFile(data), save=False)
+        row.artifact.save(f"{version}.npz", ContentFile(data), save=False)
         row.save()
         if activate:
             router_activate(actor=actor, model=row)

@@ -1,6 +1,6 @@
 """Services inside ``services.batch()``: the case a service returned is taken as locked and
-not read again, yet every row ends up as a step-by-step run would write it; and the
-prepared statements of ``rows`` write what ``save`` writes."""
+not read again, yet every row ends up as a step-by-step run would write it; a tracking code
+already taken is drawn again."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
-from jishi.cases import rows, services
+from jishi.cases import services
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, State
 from jishi.cases.selectors_ledger import verify_ledger
 from jishi.cases.tests import builders
@@ -141,7 +141,7 @@ def test_a_batch_that_failed_inside_another_lets_go_of_its_cases(
     assert case.state == State.IN_PROGRESS and case.version == 3
 
 
-def test_prepared_statements_write_what_save_writes(county: County, dispatcher: User) -> None:
+def test_intake_stores_what_it_was_given(county: County) -> None:
     case = builders.accepted(county, citizen_phone="13912345678")
     stored = Case.objects.get(pk=case.pk)
     assert stored.citizen_phone == "13912345678"  # encrypted on the way in, read back
@@ -149,27 +149,24 @@ def test_prepared_statements_write_what_save_writes(county: County, dispatcher: 
     event = CaseEvent.objects.get(case=case, seq=1)
     assert event.payload["title"] == case.title and event.pk is not None
 
-    stored.citizen_name = "李女士"
-    stored.satisfaction = 4
-    rows.update(stored, ["citizen_name", "satisfaction", "updated_at"])
-    again = Case.objects.get(pk=case.pk)
-    assert (again.citizen_name, again.satisfaction) == ("李女士", 4)
-    assert again.updated_at == stored.updated_at > case.updated_at
 
+def test_save_receivers_see_every_case_write(
+    county: County, dispatcher: User, township_handler: User
+) -> None:
+    seen: list[tuple[int, bool]] = []
 
-def test_prepared_statements_give_way_to_save_receivers(county: County) -> None:
-    seen: list[int] = []
-
-    def receiver(sender: Any, instance: Case, **kwargs: Any) -> None:
-        seen.append(instance.pk)
+    def receiver(sender: Any, instance: Case, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.pk, created))
 
     post_save.connect(receiver, sender=Case, dispatch_uid="test-batch-receiver")
     try:
-        case = builders.accepted(county)
-        rows.update(case, ["citizen_name"])
+        with services.batch():
+            case = builders.dispatched(county, dispatcher)
+            services.case_acknowledge(actor=township_handler, case=case)
     finally:
         post_save.disconnect(dispatch_uid="test-batch-receiver", sender=Case)
-    assert seen == [case.pk, case.pk]
+    assert seen[0] == (case.pk, True)
+    assert len(seen) >= 3 and all(entry == (case.pk, False) for entry in seen[1:])
 
 
 class _Draws:
@@ -193,3 +190,15 @@ def test_a_tracking_code_already_taken_is_drawn_again(
         second = builders.accepted(county)
     assert second.code != first.code and second.code.endswith("ZZZZ")
     assert verify_ledger(case_code=None, stop_at_first=False).breaks == []
+
+
+def test_only_a_taken_code_or_key_makes_intake_draw_again(county: County) -> None:
+    first = builders.accepted(county)
+    twin = Case.objects.get(pk=first.pk)
+    twin.pk, twin.title = None, "另一件事"
+    twin._state.adding = True
+    assert services._insert_unless_taken(twin) is False  # the code is taken: draw again
+    twin.code = "JA0000-FREE"  # a free code, but a required title missing
+    twin.title = None  # type: ignore[assignment]
+    with pytest.raises(IntegrityError):
+        services._insert_unless_taken(twin)

@@ -810,7 +810,7 @@ def test_queue_shows_router_suggestions(client: Client, county: County, dispatch
         version="gone",
         target=RouterTarget.CATEGORY,
         n_documents=1,
-        artifact="router/gone.pkl",
+        artifact="router/gone.npz",
         sha256="0" * 64,
         is_active=True,
     )

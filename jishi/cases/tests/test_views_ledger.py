@@ -488,9 +488,8 @@ def test_deadline_lights() -> None:
 
 
 def test_rows_escape_case_text_and_label_every_cell(client, county, county_lead) -> None:
-    # Rows are written in Python (jishi/cases/ledger_html.py), not by the template engine:
-    # whatever a citizen typed must still come out escaped, and each cell must carry the
-    # label of its column (the phone layout shows it beside the value).
+    # Whatever a citizen typed comes out escaped, and each cell carries the label of its
+    # column (the phone layout shows it beside the value).
     builders.accepted(county, title='<script>alert("x")</script>&路灯', citizen_phone="")
     html = get(client, county_lead).content.decode()
     assert "<script>alert" not in html

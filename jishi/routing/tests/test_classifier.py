@@ -6,6 +6,7 @@ import hashlib
 import io
 import pickle
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -177,36 +178,31 @@ def test_artifact_is_an_npz_without_pickles(fitted: TextClassifier) -> None:
     np.testing.assert_array_equal(loaded.predict_proba(docs), fitted.predict_proba(docs))
 
 
-def test_format_1_artifacts_still_load_and_predict_the_same() -> None:
-    """A version stored before format 2 (pickled scikit-learn objects) keeps answering."""
-    texts, labels = synthetic_corpus()
-    docs = [text.segment(t) for t in texts]
-    vectorizer = TfidfVectorizer(
-        analyzer=word_and_char_ngrams, min_df=2, sublinear_tf=True, dtype=np.float32
-    )
-    matrix = vectorizer.fit_transform(docs)
-    calibrated = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3, ensemble=False)
-    calibrated.fit(matrix, labels)
-    legacy = TextClassifier.__new__(TextClassifier)
-    legacy.__dict__.update(
-        c=0.5,
-        min_df=2,
-        char_ngrams=True,
-        calibration_folds=3,
-        vectorizer=vectorizer,
-        model=calibrated,
-        classes=[str(c) for c in calibrated.classes_],
-    )
-    data = pickle.dumps({"format": 1, "sklearn": "1.9.1", "classifier": legacy})
-    loaded = TextClassifier.from_bytes(data, sha256=hashlib.sha256(data).hexdigest())
-    probe = [text.segment(t) for t in ("学校门口噪音大", "医院的护士", "公交车站", "")]
-    expected = calibrated.predict_proba(vectorizer.transform(probe))
-    np.testing.assert_allclose(loaded.predict_proba(probe), expected, rtol=1e-5, atol=1e-7)
-    assert sorted(loaded.vocabulary()) == sorted(vectorizer.vocabulary_)
+class _Alarm:
+    """Unpickling this calls ``_ring``: a pickle that runs code when loaded."""
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return (_ring, ())
+
+
+RUNG: list[bool] = []
+
+
+def _ring() -> None:
+    RUNG.append(True)
+
+
+def test_a_pickled_artifact_is_refused_without_being_unpickled() -> None:
+    # Format 1 stored pickled scikit-learn objects; loading one would run whatever it holds.
+    data = pickle.dumps({"format": 1, "classifier": _Alarm()})
+    with pytest.raises(ValueError, match="重新训练"):
+        TextClassifier.from_bytes(data, sha256=hashlib.sha256(data).hexdigest())
+    assert RUNG == []
+    assert pickle.loads(data) and RUNG == [True]  # the bytes would have run it
 
 
 def test_unknown_artifact_formats_are_refused(fitted: TextClassifier) -> None:
     with pytest.raises(ValueError, match="格式"):
-        TextClassifier.from_bytes(pickle.dumps({"format": 99}))
+        TextClassifier.from_bytes(b"\x80\x05not an archive")
     with pytest.raises(ValueError, match="无效"):
         TextClassifier.from_bytes(fitted.to_bytes()[:200])

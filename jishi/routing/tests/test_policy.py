@@ -3,6 +3,8 @@ when confident, and the monthly figures computed from events."""
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from datetime import timedelta
 
 import pytest
@@ -12,7 +14,8 @@ from jishi.cases import services
 from jishi.cases.models import Case, CaseEvent, Category, State
 from jishi.cases.tests import builders
 from jishi.common import clock
-from jishi.routing import policy, text
+from jishi.routing import policy, selectors, text
+from jishi.routing.models import RouterModel
 from jishi.routing.services import router_train
 from jishi.testing.fixtures import County
 
@@ -85,6 +88,34 @@ def test_unsure_or_disabled_router_leaves_it_to_the_dispatcher(trained, settings
     assert policy.route_for_intake(title="路灯", text="路灯") is None
     settings.JISHI_AUTO_DISPATCH_THRESHOLD = "off"
     assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
+
+
+def test_a_model_that_cannot_be_read_leaves_intake_to_the_dispatcher(
+    trained, county: County, caplog
+) -> None:
+    # A version an old release stored as a pickle: its bytes match their checksum, but only
+    # the .npz format is read now.
+    model = trained["model"]
+    data = pickle.dumps({"format": 1, "classifier": None})
+    with model.artifact.open("wb") as handle:
+        handle.write(data)
+    RouterModel.objects.filter(pk=model.pk).update(sha256=hashlib.sha256(data).hexdigest())
+    selectors.clear_loaded_models()
+    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+    assert "router model could not be loaded" in caplog.text
+    response = Client().post(
+        "/portal/submit/",
+        {
+            "kind": "request",
+            "text": "东街路灯坏了，晚上很黑，请维修路灯",
+            "title": "路灯不亮",
+            "township": county.chengguan.pk,
+            "village": county.dongjie.pk,
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Case.objects.get().state == State.ACCEPTED
 
 
 def test_no_dispatch_to_a_retired_category_or_unit(trained, county: County) -> None:

@@ -1,18 +1,16 @@
-"""Prepared INSERT and UPDATE statements for the rows every ledger step writes.
+"""Prepared INSERT and UPDATE statements for the rows every ledger step writes: the
+hand-written path the product used before its services went back to the ORM (kept here so
+``fastpaths.py rows`` can still measure it beside the ORM, by handing these functions to
+``jishi.cases.services`` in place of its ``_insert``, ``_insert_unless_taken`` and
+``_update``).
 
-A step of a case writes one event, updates the case and often starts or stops a clock.
-Through ``Model.save`` and ``bulk_create`` each of those statements is rebuilt from the
-model's metadata every time, which cost several times the database's own work (SQLite
-inserts an event in tens of microseconds; the ORM took half a millisecond to say so). Here
-the SQL for a model and a list of fields is built once and reused, and every value goes
-through its field's ``pre_save`` and ``get_db_prep_save`` (``auto_now``, encryption, JSON,
-time zones) as ``save`` would send it — except the plain values (a ``str`` for a text
-column, an ``int`` for an integer or a foreign key, a ``bool``, ``None``), which those
-methods would return unchanged, and aware datetimes, which go straight to the backend's
-adapter.
-
-Used only for models without ``pre_save``/``post_save`` receivers: when a receiver is
-connected, the ORM path runs instead so that it is not silently skipped.
+Through ``Model.save`` and ``bulk_create`` each statement is rebuilt from the model's
+metadata every time. Here the SQL for a model and a list of fields is built once and reused,
+and every value goes through its field's ``pre_save`` and ``get_db_prep_save`` as ``save``
+would send it — except the plain values (a ``str`` for a text column, an ``int`` for an
+integer or a foreign key, a ``bool``, ``None``), which those methods would return unchanged,
+and aware datetimes, which go straight to the backend's adapter. Models with
+``pre_save``/``post_save`` receivers take the ORM path instead.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
-"""The ledger table's rows, rendered in Python.
+"""The ledger table's rows written with f-strings: the hand-written path the product used
+before ``cases/ledger_rows.html`` took the rows back (kept here so ``fastpaths.py ledger``
+can still measure it beside the template; ``fastpaths.py`` checks the markup is the same).
 
-The ledger is the page people open most and with the most rows (100 per page). Through the
-template engine each row cost about 0.4 ms — eleven cells, a dozen lookups and translations
-each — so rows alone took longer than the query behind them. This module writes the same
-markup with f-strings; every value that comes from a case is escaped here, the labels are
-translated once per page, and the column order must match the ``<thead>`` in
-``cases/ledger_rows.html`` (``test_ledger_view`` checks cell labels against the headers).
+Every value that comes from a case is escaped here, the labels are translated once per page,
+and the column order must match the ``<thead>`` of ``cases/ledger_rows.html``.
 """
 
 from __future__ import annotations
