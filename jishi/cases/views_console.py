@@ -508,6 +508,9 @@ def _queue_row(
         "assisting": [*assisting, "", "", ""][: max(3, len(assisting))],
         "form": form,
         "op": op,
+        # After an error, the section holding the field at fault is shown open.
+        "more_open": form is not None
+        and (op != "dispatch" or "assisting_units" in form.errors or "note" in form.errors),
     }
 
 
@@ -558,6 +561,20 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             **pickers,
         },
     )
+
+
+@login_required
+@require_safe
+def dispatch_more(request: HttpRequest, code: str) -> HttpResponse:
+    """A queue row's less used operations (assisting units, merge, reject, arbitrate), fetched
+    when the dispatcher opens them."""
+    user: User = request.user  # type: ignore[assignment]
+    if not access.is_dispatcher(user):
+        raise PermissionDenied(_("只有派单员可以派单"))
+    case = _load(request, code)
+    pickers = sel.routing_choices().context()
+    row = _queue_row(sel.queue_row(case), [], pickers)
+    return render(request, "cases/_queue_more.html", {"row": row, **pickers})
 
 
 @login_required

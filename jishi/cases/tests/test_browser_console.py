@@ -54,6 +54,10 @@ def test_dispatcher_routes_from_the_queue_on_a_desktop(
     row = page.locator(f"#queue-{first.code}")
     expect(row).to_be_visible()
     screenshot(page, "console-dispatch-queue")
+    # The less used operations load when their section is opened.
+    row.locator("details.queue-more summary").click()
+    expect(row.locator("input[name=dispatch-assisting_units]")).to_have_count(3)
+    expect(row.get_by_role("button", name="不予受理")).to_be_visible()
     # The category picker is searchable: typing part of a name offers the list's entries.
     picker = row.locator("input[name=dispatch-category]")
     picker.fill(categories["lights"].name)

@@ -105,7 +105,7 @@ def test_one_list_per_picker_whatever_the_number_of_rows(
     assert "<select" not in rows and "<option" not in rows
     assert html.count('<datalist id="pick-units">') == 1
     assert html.count('<datalist id="pick-categories">') == 1
-    assert rows.count('list="pick-units"') == 12 * 4  # lead unit and three assisting units
+    assert rows.count('list="pick-units"') == 12  # the lead unit; the rest load when opened
     units = html.split('<datalist id="pick-units">')[1].split("</datalist>")[0]
     # Villages named with their township; the county root is not a destination.
     assert '<option value="城关镇 / 东街社区">' in units
@@ -220,3 +220,30 @@ def test_rows_say_how_long_a_case_has_waited(
 def test_units_of_another_kind_stay_out_of_the_unit_list(county: County) -> None:
     units = sel.routing_choices().units
     assert all(isinstance(u, Unit) and u.parent_id is not None for u in units)
+
+
+def test_the_less_used_operations_load_when_opened(
+    client: Client, county: County, dispatcher: User, township_handler: User
+) -> None:
+    case = builders.returned(county, dispatcher, township_handler)
+    signed_in(client, dispatcher)
+    row = queue(client).split(f'id="queue-{case.code}"')[1].split("</li>")[0]
+    more = reverse("cases:dispatch_more", args=[case.code])
+    assert f'hx-get="{more}"' in row and "dispatch-assisting_units" not in row
+    # Without JavaScript the section still leads somewhere: the case page.
+    assert f'href="{reverse("cases:detail", args=[case.code])}"' in row
+    html = client.get(more).content.decode()
+    assert html.count('name="dispatch-assisting_units" list="pick-units"') == 3
+    assert 'name="merge-into"' in html and 'name="reject-reason"' in html
+    # A returned case may be arbitrated: its current unit is filled in.
+    assert 'name="arbitrate-lead_unit" list="pick-units" value="城关镇"' in html
+
+
+def test_only_dispatchers_open_a_rows_operations(
+    client: Client, county: County, township_handler: User
+) -> None:
+    case = builders.accepted(county)
+    response = signed_in(client, township_handler).get(
+        reverse("cases:dispatch_more", args=[case.code])
+    )
+    assert response.status_code in (403, 404)
