@@ -457,6 +457,7 @@ def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
 
 # --- dispatcher queue -----------------------------------------------------------------------
 
+MIN_SUGGESTION = 0.05
 # Ledger form fields that shape a page, not which cases are on it.
 VIEW_FIELDS = frozenset({"sort", "per_page"})
 QUEUE_OPS = ("dispatch", "arbitrate", "merge", "reject")
@@ -494,8 +495,11 @@ def _queue_row(
         "late": row.late,
         # What was typed, put back after an error (the keys have no dashes for templates).
         "typed": {key.replace("-", "_"): posted.get(key, "") for key in _TYPED},
+        # A hint the router gives under 5% is noise, not a choice worth a button.
         "suggestions": [
-            (s, category_picker.label(s.category.pk) or s.category.name) for s in suggestions
+            (s, category_picker.label(s.category.pk) or s.category.name)
+            for s in suggestions
+            if s.score >= MIN_SUGGESTION or s is suggestions[0]
         ],
         "chosen": chosen,
         "chosen_unit": chosen_unit,
@@ -586,6 +590,11 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
         op = "dispatch"
     case = _load(request, code)
     action = ACTIONS[op]
+    # The row posts one version for whichever operation its button names.
+    if "expected_version" in request.POST and f"{op}-expected_version" not in request.POST:
+        posted = request.POST.copy()
+        posted[f"{op}-expected_version"] = posted["expected_version"]
+        request.POST = posted  # type: ignore[assignment]
     # The row posts every field of every operation, each under its operation's prefix.
     try:
         ok, form = _perform(request, action, case)
