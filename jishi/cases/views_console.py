@@ -593,7 +593,7 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
     # The row posts one version for whichever operation its button names.
     if "expected_version" in request.POST and f"{op}-expected_version" not in request.POST:
         posted = request.POST.copy()
-        posted[f"{op}-expected_version"] = posted["expected_version"]
+        posted.setlist(f"{op}-expected_version", posted.getlist("expected_version"))
         request.POST = posted  # type: ignore[assignment]
     # The row posts every field of every operation, each under its operation's prefix.
     try:
