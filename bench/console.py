@@ -244,10 +244,10 @@ def child(args: argparse.Namespace) -> None:
     from django.http import QueryDict
     from django.utils.http import urlencode
 
-    from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
     from jishi.cases.models import Case
-    from jishi.cases.selectors_console import _group_specs
     from jishi.common import clock
+    from jishi.console.forms_ledger import LedgerFilterForm, ledger_cases
+    from jishi.console.selectors import _group_specs
     from jishi.orgs.models import User
 
     township = args.township
@@ -274,7 +274,7 @@ def child(args: argparse.Namespace) -> None:
 
     def queue_qs() -> Any:
         from jishi.cases.selectors import cases_visible_to
-        from jishi.cases.selectors_console import QUEUE_PAGE, QUEUE_STATES
+        from jishi.console.selectors import QUEUE_PAGE, QUEUE_STATES
 
         waiting = cases_visible_to(dispatcher).filter(state__in=QUEUE_STATES)
         return waiting.order_by("accepted_at", "id").values_list("pk", flat=True)[:QUEUE_PAGE]

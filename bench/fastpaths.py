@@ -231,7 +231,7 @@ def build_ledger(total: int) -> None:
 def handwritten_rows_source(source: str) -> str:
     """``cases/ledger_rows.html`` with its row loop replaced by the hand-written rows."""
     out, found = re.subn(r"(<tbody>).*?(</tbody>)", r"\1{{ rows_html }}\2", source, flags=re.S)
-    assert found == 1, "cases/ledger_rows.html has no <tbody> to replace"
+    assert found == 1, "console/ledger_rows.html has no <tbody> to replace"
     return out
 
 
@@ -242,7 +242,7 @@ def rows_only_source(source: str) -> str:
     assert body is not None
     head = re.match(r"{% load [^%]*%}", source)
     labels = re.findall(r'{% translate "[^"]*" as l_\w+ %}', source)
-    assert head is not None and labels, "cases/ledger_rows.html changed shape"
+    assert head is not None and labels, "console/ledger_rows.html changed shape"
     return head.group(0) + "".join(labels) + body.group(1)
 
 
@@ -259,12 +259,12 @@ def ledger_child(repeat: int) -> None:
     from django.utils import translation
     from handwritten_ledger import rows_html
 
-    from jishi.cases import views_ledger
     from jishi.cases.models import Case
+    from jishi.console import views_ledger
     from jishi.orgs.models import Unit, User
 
     print(f"  {Case.objects.count():,} cases in the ledger")
-    name = "cases/ledger_rows.html"
+    name = "console/ledger_rows.html"
     origin = get_template(name).origin.name  # type: ignore[attr-defined]
     source = Path(origin).read_text(encoding="utf-8")
     # The hand-written path: the same pages through a second template engine whose

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jishi.routing",
     "jishi.portal",
     "jishi.intake",
+    "jishi.console",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,7 @@ MIDDLEWARE.insert(
 # htmx and ECharts, copied out of node_modules by scripts/assets.sh (see the reason there).
 STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "console_home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 # The language switch stores the choice in a cookie for a year; staff rarely change it.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -232,7 +233,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JISHI_LOGIN_LOCKOUT_MI
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "jishi.common.auth.client_ip"
-AXES_LOCKOUT_CALLABLE = "jishi.common.auth.locked_out"
+AXES_LOCKOUT_CALLABLE = "jishi.console.views_shell.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 

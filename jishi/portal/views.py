@@ -1,4 +1,5 @@
-"""The citizen portal: submit a request, track it, answer the callback. No sign-in.
+"""The citizen portal: its home page, submit a request, track it, answer the callback. No
+sign-in.
 
 A citizen proves a case is theirs with its tracking code and a secret: the last four digits
 of their phone, or the PIN printed on their receipt (every case has one, so a citizen who
@@ -22,7 +23,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from jishi.cases import services
 from jishi.cases.models import Case, Channel, Satisfaction, State
@@ -40,6 +46,12 @@ REMEMBER_MAX = 20
 REMEMBER_SECONDS = 30 * 24 * 3600
 # Service error keys → this form's field names.
 FIELD_FOR = {"attachments": "photos"}
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The citizens' landing page: report, track, rate."""
+    return render(request, "portal/home.html")
 
 
 def _codes(request: HttpRequest) -> list[str]:

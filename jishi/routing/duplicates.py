@@ -547,15 +547,6 @@ def public_duplicate_hints(
     ]
 
 
-def hint_as_dict(hint: PublicHint) -> dict[str, Any]:
-    return {
-        "code": hint.code,
-        "title": hint.title,
-        "status": hint.status,
-        "accepted_on": hint.accepted_on.isoformat(),
-    }
-
-
 def duplicates_for(user: Any, case: Case, *, limit: int = 5) -> list[Match]:
     """For staff looking at ``case``: likely duplicates among the cases this user may see
     (a merge needs both cases in view). Through :func:`cases_visible_to`, so a township
