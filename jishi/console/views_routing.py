@@ -15,19 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from jishi.cases.duplicates import duplicates_for
+from jishi.cases.models_hotspots import Hotspot
+from jishi.cases.router import auto_dispatch_versions, month_stats
 from jishi.cases.selectors import case_for, cases_visible_to
+from jishi.cases.tasks import hotspots_pending, refresh_hotspots, refresh_if_stale, training_pending
 from jishi.common import clock
 from jishi.console import selectors as selectors_console
 from jishi.orgs.access import is_dispatcher
 from jishi.orgs.models import User
 from jishi.orgs.selectors import scope_of
-from jishi.routing.duplicates import duplicates_for
-from jishi.routing.hotspots import refresh_if_stale
 from jishi.routing.models import RouterModel, RouterTarget
-from jishi.routing.models_hotspots import Hotspot
-from jishi.routing.policy import auto_dispatch_versions, auto_threshold, month_stats
+from jishi.routing.policy import auto_threshold
 from jishi.routing.selectors import active_model
-from jishi.routing.tasks import hotspots_pending, refresh_hotspots, training_pending
 
 MONTHS = 12
 

@@ -31,14 +31,14 @@ from django.views.decorators.http import (
 )
 
 from jishi.cases import services
+from jishi.cases.duplicates import public_duplicate_hints
 from jishi.cases.models import Case, Channel, Satisfaction, State
+from jishi.cases.router import route_for_intake
 from jishi.common import ratelimit
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from jishi.common.ratelimit import Rate
 from jishi.portal import selectors, tokens
 from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm, derive_title
-from jishi.routing.duplicates import public_duplicate_hints
-from jishi.routing.policy import route_for_intake
 
 REMEMBER_COOKIE = "jishi_portal"
 REMEMBER_SALT = "jishi.portal.remembered-cases"

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from jishi.cases import hotspots as engine
 from jishi.cases.tests import builders
 from jishi.common import clock
 from jishi.orgs.models import User
-from jishi.routing import hotspots as engine
 from jishi.testing.browser import login, screenshot
 from jishi.testing.fixtures import County
 

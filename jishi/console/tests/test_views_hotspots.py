@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from jishi.cases import services
+from jishi.cases import hotspots as engine
+from jishi.cases import services, tasks
 from jishi.cases.models import Case
+from jishi.cases.models_hotspots import Hotspot
 from jishi.cases.tests import builders
 from jishi.common import clock
 from jishi.orgs.models import User
-from jishi.routing import hotspots as engine
-from jishi.routing.models_hotspots import Hotspot
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_a_visit_refreshes_stale_hotspots_once(
     client.force_login(county_lead)
     client.get(PAGE)
     assert Hotspot.objects.values("period_end").distinct().count() == 1  # fresh: kept
-    with clock.travel_to(clock.now() + engine.MAX_AGE + timedelta(minutes=5)):
+    with clock.travel_to(clock.now() + tasks.MAX_AGE + timedelta(minutes=5)):
         client.get(PAGE)
         client.get(PAGE)  # the first visit refreshed them: the second finds them fresh
     assert Hotspot.objects.values("period_end").distinct().count() == 2

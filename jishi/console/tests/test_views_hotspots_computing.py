@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from jishi.cases.models_hotspots import Hotspot
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
-from jishi.routing.models_hotspots import Hotspot
 from jishi.testing.fixtures import County
 
 PAGE = "/console/routing/hotspots/"

@@ -11,12 +11,12 @@ from django.test import Client
 
 from jishi.cases import services
 from jishi.cases.models import Case, Category
+from jishi.cases.tasks import request_ledger_training
 from jishi.cases.tests import builders
 from jishi.orgs.models import User
 from jishi.routing import text
 from jishi.routing.models import RouterModel
 from jishi.routing.services import router_deactivate, router_train
-from jishi.routing.tasks import request_ledger_training
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db

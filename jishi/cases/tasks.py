@@ -1,13 +1,16 @@
-"""Background work of the routing app (run by ``manage.py db_worker``)."""
+"""Background work of the cases app (run by ``manage.py db_worker``): the ledger's hotspots
+and the router trained on the ledger."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django_tasks import task
 
+from jishi.cases import hotspots, router
+from jishi.common import clock
 from jishi.common.background import pending_since
-from jishi.routing import hotspots, services
 from jishi.routing.models import RouterTarget
 from jishi.routing.selectors import active_model
 
@@ -27,7 +30,7 @@ def refresh_hotspots(days: int = hotspots.DEFAULT_DAYS, top: int = 10) -> int:
 def train_router_from_ledger() -> str:
     """Train a category model on the ledger's closed cases and make it the active one;
     returns its version."""
-    model = services.router_train_from_ledger(actor=None, activate=True)
+    model = router.router_train_from_ledger(actor=None, activate=True)
     return model.version
 
 
@@ -47,4 +50,27 @@ def request_ledger_training() -> bool:
     if active_model(RouterTarget.CATEGORY) is not None or training_pending() is not None:
         return False
     train_router_from_ledger.enqueue()
+    return True
+
+
+# How old the stored hotspots may get before a visit to the page asks for a refresh; and the
+# pause after such a request, so a busy page asks once, not on every view.
+MAX_AGE = timedelta(hours=1)
+REQUEST_PAUSE_SECONDS = 600
+
+
+def refresh_if_stale(latest_end: datetime | None, now: datetime | None = None) -> bool:
+    """Ask the background worker for a refresh when the stored hotspots are older than
+    ``MAX_AGE`` (or there are none). Returns whether a refresh was requested.
+
+    This is the schedule: hotspots are recomputed when someone is looking and they are
+    stale, and a county that wants them fresh regardless runs ``hotspots_refresh --enqueue``
+    from cron. Another request is not made for ``REQUEST_PAUSE_SECONDS`` in this process.
+    """
+    now = now or clock.now()
+    if latest_end is not None and now - latest_end < MAX_AGE:
+        return False
+    if not cache.add("jishi:hotspots:refresh-requested", 1, REQUEST_PAUSE_SECONDS):
+        return False
+    refresh_hotspots.enqueue()
     return True

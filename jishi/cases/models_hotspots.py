@@ -1,10 +1,9 @@
-"""Hotspots (热点) of a period, as last computed from the ledger by ``hotspots_refresh``."""
+"""Hotspots (热点) of a period, as last computed from the ledger by ``hotspots_refresh``
+(:mod:`jishi.cases.hotspots`)."""
 
 from __future__ import annotations
 
 from django.db import models
-
-from jishi.cases.models import Case
 
 
 class Hotspot(models.Model):
@@ -24,7 +23,7 @@ class Hotspot(models.Model):
     places = models.JSONField("涉及地点", default=list)
     first_at = models.DateTimeField("最早", null=True, blank=True)
     last_at = models.DateTimeField("最晚", null=True, blank=True)
-    cases = models.ManyToManyField(Case, verbose_name="事项", related_name="hotspots")
+    cases = models.ManyToManyField("cases.Case", verbose_name="事项", related_name="hotspots")
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jishi.cases import router
 from jishi.common.errors import InvalidInput
 from jishi.orgs.models import User
 from jishi.routing import datasets, services
-from jishi.routing.ledger_data import LedgerUnavailable
 from jishi.routing.models import RouterModel, RouterTarget
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         with_threshold = target == "category" and not options["no_threshold"]
         try:
             if options["from_ledger"]:
-                model = services.router_train_from_ledger(
+                model = router.router_train_from_ledger(
                     actor=actor,
                     target=target,
                     activate=options["activate"],
@@ -53,8 +53,6 @@ class Command(BaseCommand):
                 )
             else:
                 model = self._train_from_file(actor, options, with_threshold)
-        except LedgerUnavailable as error:
-            raise CommandError(str(error)) from error
         except InvalidInput as error:
             details = "；".join(m for msgs in error.errors.values() for m in msgs)
             raise CommandError(f"{error.message}：{details}") from error

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from jishi.cases import services
+from jishi.cases import router, services
 from jishi.cases.models import Case, CaseEvent, Category, State
 from jishi.cases.tests import builders
 from jishi.common import clock
@@ -60,7 +60,7 @@ def trained(county: County):
 
 
 def test_confident_intake_is_dispatched_by_the_system(trained, county: County) -> None:
-    route = policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
+    route = router.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
     assert route is not None and route.category == trained["lights"]
     assert route.lead_unit == county.chengguan and route.confidence is not None
     client = Client()
@@ -85,9 +85,9 @@ def test_confident_intake_is_dispatched_by_the_system(trained, county: County) -
 
 def test_unsure_or_disabled_router_leaves_it_to_the_dispatcher(trained, settings) -> None:
     settings.JISHI_AUTO_DISPATCH_THRESHOLD = "0.999"
-    assert policy.route_for_intake(title="路灯", text="路灯") is None
+    assert router.route_for_intake(title="路灯", text="路灯") is None
     settings.JISHI_AUTO_DISPATCH_THRESHOLD = "off"
-    assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
+    assert router.route_for_intake(title="路灯不亮", text="路灯坏了") is None
 
 
 def test_a_model_that_cannot_be_read_leaves_intake_to_the_dispatcher(
@@ -101,7 +101,7 @@ def test_a_model_that_cannot_be_read_leaves_intake_to_the_dispatcher(
         handle.write(data)
     RouterModel.objects.filter(pk=model.pk).update(sha256=hashlib.sha256(data).hexdigest())
     selectors.clear_loaded_models()
-    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+    assert router.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
     assert "router model could not be loaded" in caplog.text
     response = Client().post(
         "/portal/submit/",
@@ -120,16 +120,16 @@ def test_a_model_that_cannot_be_read_leaves_intake_to_the_dispatcher(
 
 def test_no_dispatch_to_a_retired_category_or_unit(trained, county: County) -> None:
     """The category is read from memory; retiring it or its unit is noticed at once."""
-    lights = policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
+    lights = router.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑")
     assert lights is not None and lights.category == trained["lights"]
     trained["lights"].active = False
     trained["lights"].save()
-    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+    assert router.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
     trained["lights"].active = True
     trained["lights"].save()
     county.chengguan.active = False
     county.chengguan.save()
-    assert policy.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
+    assert router.route_for_intake(title="路灯不亮", text="东街路灯坏了，晚上很黑") is None
 
 
 def test_a_category_added_elsewhere_is_found_in_the_database(trained, county: County) -> None:
@@ -147,7 +147,7 @@ def test_a_category_added_elsewhere_is_found_in_the_database(trained, county: Co
 def test_keyword_rules_never_dispatch(county: County, settings) -> None:
     settings.JISHI_AUTO_DISPATCH_THRESHOLD = "0.1"
     Category.objects.create(code="lights", name="路灯", owning_unit=county.chengguan)
-    assert policy.route_for_intake(title="路灯不亮", text="路灯坏了") is None
+    assert router.route_for_intake(title="路灯不亮", text="路灯坏了") is None
 
 
 def test_month_stats_come_from_events(trained, county: County, dispatcher, township_handler):
@@ -172,7 +172,7 @@ def test_month_stats_come_from_events(trained, county: County, dispatcher, towns
     services.case_classify(
         actor=dispatcher, case=other, category=trained["fees"], suggested="lights"
     )
-    stats = policy.month_stats(start, clock.now() + timedelta(days=1))
+    stats = router.month_stats(start, clock.now() + timedelta(days=1))
     assert (stats.dispatched, stats.auto, stats.auto_returned) == (2, 1, 1)
     assert (stats.suggested, stats.agreed) == (2, 1)
     assert stats.auto_share == 0.5 and stats.auto_return_rate == 1.0 and stats.agreement == 0.5
@@ -213,5 +213,5 @@ def test_dispatch_with_a_suggestion_counts_towards_agreement(
         category=trained["lights"],
         suggested="lights",
     )
-    stats = policy.month_stats(start, clock.now() + timedelta(days=1))
+    stats = router.month_stats(start, clock.now() + timedelta(days=1))
     assert (stats.suggested, stats.agreed) == (1, 1)

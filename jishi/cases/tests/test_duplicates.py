@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
+from jishi.cases import duplicates as lookup
 from jishi.cases import services
+from jishi.cases.duplicates import PublicHint, public_duplicate_hints, similar_open_cases
 from jishi.cases.models import Case, State
 from jishi.cases.tests import builders
 from jishi.common import clock
 from jishi.orgs.models import User
 from jishi.routing import duplicates
-from jishi.routing.duplicates import PublicHint, public_duplicate_hints, similar_open_cases
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_obvious_duplicate_is_found(county: County) -> None:
     )
     assert [m.case.pk for m in matches] == [original.pk]
     match = matches[0]
-    assert match.score >= duplicates.THRESHOLD
+    assert match.score >= lookup.THRESHOLD
     assert "同一村(社区)" in match.reasons
     assert any(r.startswith("内容相似度") for r in match.reasons)
 
@@ -117,7 +118,7 @@ def test_closed_merged_rejected_and_old_cases_are_excluded(
     # Merged builds an open target too; close every open one left so only old remains.
     for case in Case.objects.filter(state=State.ACCEPTED):
         services.case_reject(actor=dispatcher, case=case, reason="测试")
-    with clock.travel_to(clock.now() - timedelta(days=duplicates.WINDOW_DAYS + 1)):
+    with clock.travel_to(clock.now() - timedelta(days=lookup.WINDOW_DAYS + 1)):
         _light(county)
     assert similar_open_cases(title=LIGHT_TITLE, text=LIGHT_TEXT, township=county.chengguan) == []
 
@@ -248,8 +249,8 @@ def test_data_reposts_score_above_and_unrelated_below_threshold() -> None:
     docs = [(r["subject"], r["body"]) for r in parking[1:] + others]
     sims = duplicates.text_similarity((parking[0]["subject"], parking[0]["body"]), docs)
     same, unrelated = sims[: len(parking) - 1], sims[len(parking) - 1 :]
-    assert (same >= duplicates.THRESHOLD).mean() >= 0.6
-    assert (unrelated >= duplicates.THRESHOLD).mean() < 0.002
+    assert (same >= lookup.THRESHOLD).mean() >= 0.6
+    assert (unrelated >= lookup.THRESHOLD).mean() < 0.002
 
 
 def test_data_lookup_is_fast_over_five_hundred_candidates() -> None:
@@ -279,9 +280,9 @@ def test_staff_see_only_duplicates_within_their_scope(
         longitude=near[1],
     )
     case = _light(county, latitude=near[0], longitude=near[1])
-    assert [m.case.pk for m in duplicates.duplicates_for(dispatcher, case)] == [neighbour.pk]
+    assert [m.case.pk for m in lookup.duplicates_for(dispatcher, case)] == [neighbour.pk]
     # The Shiqiao handler sees their own case, never Chengguan's, from either side.
-    assert duplicates.duplicates_for(other_township_handler, neighbour) == []
+    assert lookup.duplicates_for(other_township_handler, neighbour) == []
 
 
 def test_match_partial_offers_merge(county: County, dispatcher: User) -> None:
@@ -289,7 +290,7 @@ def test_match_partial_offers_merge(county: County, dispatcher: User) -> None:
 
     first = _light(county)
     case = _light(county)
-    matches = duplicates.duplicates_for(dispatcher, case)
+    matches = lookup.duplicates_for(dispatcher, case)
     html = render_to_string(
         "console/routing/duplicate_matches.html",
         {"matches": matches, "case": case, "merge_url": "/console/merge/"},

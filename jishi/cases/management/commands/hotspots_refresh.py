@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jishi.routing import hotspots
+from jishi.cases import hotspots
+from jishi.cases.tasks import refresh_hotspots
 
 
 class Command(BaseCommand):
@@ -19,8 +20,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
-            from jishi.routing.tasks import refresh_hotspots
-
             result = refresh_hotspots.enqueue(days=options["days"], top=options["top"])
             self.stdout.write(f"已加入后台任务：{result.id}")
             return

@@ -11,11 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from jishi.cases import hotspots as ledger_hotspots
+from jishi.cases.models_hotspots import Hotspot
 from jishi.cases.tests import builders
 from jishi.common import clock
 from jishi.routing import hotspots
 from jishi.routing.hotspots import Doc, find_hotspots
-from jishi.routing.models_hotspots import Hotspot
 from jishi.testing.fixtures import County
 
 T0 = datetime(2026, 11, 2, 9, 0)
@@ -105,13 +106,13 @@ def test_refresh_stores_ranked_hotspots_with_their_cases(county: County) -> None
     ]
     builders.accepted(county, title=FEES[0][0], text=FEES[0][1])
     end = clock.now() + timedelta(minutes=1)
-    assert hotspots.refresh_hotspots(days=30, end=end) == 1
+    assert ledger_hotspots.refresh_hotspots(days=30, end=end) == 1
     (row,) = Hotspot.objects.all()
     assert row.rank == 1 and row.size == 3 and row.citizens == 3
     assert set(row.cases.values_list("pk", flat=True)) == {c.pk for c in lights}
     assert row.places == ["东街社区"]
     # A second refresh of the same period replaces, never duplicates.
-    hotspots.refresh_hotspots(days=30, end=end)
+    ledger_hotspots.refresh_hotspots(days=30, end=end)
     assert Hotspot.objects.count() == 1
 
 
@@ -122,7 +123,7 @@ def test_refresh_command_and_task(county: County) -> None:
     out = StringIO()
     call_command("hotspots_refresh", stdout=out)
     assert "已生成 1 个热点" in out.getvalue()
-    from jishi.routing.tasks import refresh_hotspots
+    from jishi.cases.tasks import refresh_hotspots
 
     result = refresh_hotspots.enqueue(days=30, top=5)
     assert result.return_value == 1
