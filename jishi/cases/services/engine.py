@@ -25,7 +25,7 @@ from django.db.models import Model
 from django.dispatch import Signal
 
 from jishi.cases import access
-from jishi.cases.ledger import GENESIS, event_hash
+from jishi.cases.chain import GENESIS, event_hash
 from jishi.cases.models import Case, CaseClock, CaseEvent, ClockKind
 from jishi.cases.selectors import can_see
 from jishi.cases.workflow import CITIZEN, SYSTEM, TRANSITIONS, Transition

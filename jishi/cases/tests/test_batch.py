@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from jishi.cases import services
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, State
-from jishi.cases.selectors_ledger import verify_ledger
 from jishi.cases.services import intake
 from jishi.cases.tests import builders
+from jishi.cases.verify import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import InvalidTransition
 from jishi.orgs.models import User

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from jishi.cases.models import Case, CaseEvent, Category, State
-from jishi.cases.selectors_ledger import verify_ledger
+from jishi.cases.verify import verify_ledger
 from jishi.orgs.models import User
 from jishi.testing.browser import DESKTOP, PHONE, login, screenshot
 from jishi.testing.fixtures import County

@@ -30,7 +30,7 @@ from jishi.cases.models import (
     State,
     TimeLimit,
 )
-from jishi.cases.selectors_ledger import verify_ledger
+from jishi.cases.verify import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import Conflict
 from jishi.common.text import to_simplified

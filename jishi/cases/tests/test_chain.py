@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from jishi.cases.models import CaseEvent, ImmutableEventError
-from jishi.cases.selectors_ledger import verify_ledger
 from jishi.cases.tests import builders
+from jishi.cases.verify import verify_ledger
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jishi.cases.chain import Break, chunks, verify_case_chain
 from jishi.cases.checkpoints import GENESIS, CheckpointProblem, check_checkpoint
-from jishi.cases.ledger import Break, chunks, verify_case_chain
 from jishi.cases.models import Case, CaseEvent
 from jishi.cases.models_checkpoint import LedgerCheckpoint
 
