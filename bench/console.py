@@ -224,6 +224,7 @@ def child(args: argparse.Namespace) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jishi.config.settings")
+    os.environ.setdefault("JISHI_DEMO", "1")  # the county is built with the demo's org data
     if args.populate:
         info = populate(args.cases)
         print(f"{info['township']} {info['cases']}")
@@ -410,6 +411,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
+        "JISHI_DEMO": "1",
         "JISHI_LOG_LEVEL": "ERROR",
     }
     started = time.perf_counter()

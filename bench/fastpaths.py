@@ -202,6 +202,7 @@ def child_env(url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
         "JISHI_DEBUG": "",
+        "JISHI_DEMO": "1",  # the seeding benches use the demo's seed
         "JISHI_LOG_LEVEL": "ERROR",
     }
 

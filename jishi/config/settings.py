@@ -296,5 +296,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- demo ----------------------------------------------------------------------------------
 
-# The demo county and its `seed_demo` command (./dev demo).
-INSTALLED_APPS += ["jishi.demo"]
+# The demo county and its `seed_demo` command, installed only where the demo runs (./dev demo
+# sets JISHI_DEMO=1; the tests and development with JISHI_DEBUG=1 have it too). A production
+# deployment leaves it out, so no one can fill a real county's ledger with invented cases.
+JISHI_DEMO = env_bool("JISHI_DEMO", DEBUG)
+if JISHI_DEMO:
+    INSTALLED_APPS += ["jishi.demo"]
