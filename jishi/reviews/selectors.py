@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jishi.cases.models import CaseEvent
 from jishi.orgs.models import Unit, User
@@ -336,6 +337,16 @@ def label_groups(rows: list[Figures], by: str | None) -> list[Figures]:
     for row in rows:
         row.label = names.get(row.key, "—") if row.key is not None else ""
     return rows
+
+
+def definition_text() -> str:
+    floor = policies.current().good_floor
+    good = _("“非常满意”“满意”“基本满意”") if floor == 3 else _("“非常满意”“满意”")
+    return _(
+        "好评率 = %(good)s ÷ 评价数；差评为“不满意”“非常不满意”。整改率 = 评价人追评或回访"
+        "确认已整改的差评 ÷ 差评；按期整改指在整改时限内答复并获确认。申诉成立的评价不计入统计，"
+        "但保留记录。"
+    ) % {"good": good}
 
 
 # --- lists behind the figures ---------------------------------------------------------------
