@@ -12,7 +12,6 @@ from jishi.reviews.models import BadReason, Level, ServiceItem, ServicePoint
 
 # Best first, as the national 好差评 wording lists them.
 LEVEL_CHOICES = [(value, label) for value, label in Level.choices]
-FACES = {5: "😄", 4: "🙂", 3: "😐", 2: "🙁", 1: "😠"}
 
 
 class RatingForm(forms.Form):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import segno
 from django.template.loader import render_to_string
 
+from jishi.reviews import policy
 from jishi.reviews.models import ServicePoint
 
 
@@ -40,5 +41,6 @@ def poster_pdf(points: Sequence[ServicePoint], url_for: Callable[[ServicePoint],
                 qr_svg=qr_data_uri(url),
             )
         )
-    html = render_to_string("reviews/poster.html", {"pages": pages})
+    days = policy.current().rectification_days
+    html = render_to_string("reviews/poster.html", {"pages": pages, "days": days})
     return bytes(HTML(string=html).write_pdf())

@@ -23,7 +23,7 @@ from jishi.cases import services as case_services
 from jishi.common import ratelimit
 from jishi.common.errors import InvalidInput, NotFound
 from jishi.reviews import policy, selectors, services, tokens
-from jishi.reviews.forms import FACES, FollowUpForm, RatingForm, ReportForm, add_service_errors
+from jishi.reviews.forms import FollowUpForm, RatingForm, ReportForm, add_service_errors
 from jishi.reviews.models import Level, Rating, RatingChannel, ServicePoint
 
 DEVICE_COOKIE = "jishi_rater"
@@ -73,7 +73,7 @@ def _point_context(point: ServicePoint) -> dict[str, Any]:
 def _levels(form: Any) -> list[dict[str, Any]]:
     chosen = str(form["level"].value() or "")
     return [
-        {"value": value, "label": label, "face": FACES[value], "checked": str(value) == chosen}
+        {"value": value, "label": label, "checked": str(value) == chosen}
         for value, label in Level.choices
     ]
 
@@ -261,7 +261,7 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
         **_point_context(point),
         "token": token,
         "occasion": occasion,
-        "faces": [(value, label, FACES[value]) for value, label in Level.choices],
+        "faces": Level.choices,
     }
     if request.method == "POST" and request.POST.get("action") == "rate":
         form = RatingForm(request.POST, point=point)
