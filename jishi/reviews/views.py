@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jishi.cases import services as case_services
@@ -39,12 +40,12 @@ from jishi.reviews.views_public import point_url
 
 RATINGS_PER_PAGE = 30
 GROUP_LABELS = {
-    "point": "窗口",
-    "staff": "工作人员",
-    "unit": "责任单位",
-    "item": "服务事项",
-    "channel": "评价方式",
-    "month": "月份",
+    "point": gettext_lazy("窗口"),
+    "staff": gettext_lazy("工作人员"),
+    "unit": gettext_lazy("责任单位"),
+    "item": gettext_lazy("服务事项"),
+    "channel": gettext_lazy("评价方式"),
+    "month": gettext_lazy("月份"),
 }
 
 
@@ -270,7 +271,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         title = _("好差评统计（%(month)s，按%(by)s）") % {
             "month": base.get("month", ""),
-            "by": _(GROUP_LABELS[by]),
+            "by": GROUP_LABELS[by],
         }
         data = exports.figures_workbook(title, [*rows, total], selectors.definition_text())
         response = HttpResponse(
@@ -306,7 +307,7 @@ def figures(request: HttpRequest) -> HttpResponse:
             "table": table,
             "total": {"row": total, "links": {m: link(None, m) for m in selectors.MEASURES}},
             "by": by,
-            "groups": [(k, _(v)) for k, v in GROUP_LABELS.items()],
+            "groups": list(GROUP_LABELS.items()),
             "month": base.get("month", ""),
             "definition": selectors.definition_text(),
             "export_url": request.path + "?" + urlencode({**base, "by": by, "format": "xlsx"}),
