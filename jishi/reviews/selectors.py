@@ -121,7 +121,9 @@ GROUPS = {
 class Outcome:
     """What became of one bad rating's rectification, from events and the follow-up."""
 
-    confirmed: bool  # the rater's follow-up (or the last callback) says it was fixed
+    # The rater's follow-up (or the last callback) says it was fixed: resolved and at least
+    # 基本满意, the answer that closes the case rather than sending it back.
+    confirmed: bool
     answered: bool  # called back or followed up at all
     satisfied: bool  # that answer was good (by the policy's good floor)
     on_time: bool  # the unit's last reply met the rectification deadline
@@ -159,7 +161,8 @@ def outcomes(ratings: Iterable[Rating], good_floor: int) -> dict[int, Outcome]:
         if level is not None:  # the rater's own word is final
             confirmed, answered, satisfied = level >= 3, True, level >= good_floor
         elif callback is not None:
-            confirmed, answered, satisfied = callback[0], True, callback[1] >= good_floor
+            resolved, level = callback
+            confirmed, answered, satisfied = resolved and level >= 3, True, level >= good_floor
         else:
             confirmed = answered = satisfied = False
         out[rating.pk] = Outcome(
