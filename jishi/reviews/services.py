@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -403,10 +403,7 @@ def rating_submit(
     encrypted, for the callback)."""
     if channel not in RatingChannel.values:
         raise _refuse("评价方式无效")
-    if submission_key:
-        earlier = Rating.objects.filter(submission_key=submission_key[:64]).first()
-        if earlier is not None:
-            raise AlreadyRated(earlier)
+    submission_key = submission_key[:64]
     if rater is not None and rater.is_authenticated:
         if Shift.objects.filter(point=point, user=rater, ended_at__isnull=True).exists():
             raise _refuse("您正在本窗口值守，不能为本窗口评价。")
@@ -424,9 +421,55 @@ def rating_submit(
         if not ratelimit.allow(per_hour, address):
             raise _refuse("评价过于频繁，请稍后再试。")
 
+    # Read before the write transaction: on SQLite it holds the database's one write lock.
+    shift = on_duty(point)
+    try:
+        rating = _rating_insert(
+            point=point,
+            level=level,
+            reasons=reasons,
+            comment=comment,
+            phone=phone,
+            item=item,
+            channel=channel,
+            device_key=device_key,
+            submission_key=submission_key,
+            occasion=occasion,
+            shift=shift,
+            occasion_minutes=current.occasion_minutes,
+        )
+    except (IntegrityError, InvalidInput):
+        # The same form sent again (a lost answer, a double tap): the unique index on the
+        # form's key, or the device rule, refused it; answer with the first rating.
+        earlier = (
+            Rating.objects.filter(submission_key=submission_key).first() if submission_key else None
+        )
+        if earlier is not None:
+            raise AlreadyRated(earlier) from None
+        raise
+    return rating
+
+
+def _rating_insert(
+    *,
+    point: ServicePoint,
+    level: int,
+    reasons: list[str],
+    comment: str,
+    phone: str,
+    item: ServiceItem | None,
+    channel: str,
+    device_key: str,
+    submission_key: str,
+    occasion: ServiceOccasion | None,
+    shift: Shift | None,
+    occasion_minutes: int,
+) -> Rating:
     with transaction.atomic():
-        # One rater at a time per window: the device check below cannot race itself.
-        locked = ServicePoint.objects.select_for_update().get(pk=point.pk)
+        if connection.features.has_select_for_update:
+            # One rater at a time per window, so the device check below cannot race itself.
+            # (SQLite's IMMEDIATE transactions already run one writer at a time.)
+            ServicePoint.objects.select_for_update().filter(pk=point.pk).exists()
         now = clock.now()
         if channel == RatingChannel.KIOSK:
             assert occasion is not None
@@ -435,15 +478,14 @@ def rating_submit(
             if occasion.at < now - dt.timedelta(minutes=KIOSK_OCCASION_MINUTES):
                 raise _refuse("这次服务的评价时间已过。")
         else:
-            since = now - dt.timedelta(minutes=current.occasion_minutes)
+            since = now - dt.timedelta(minutes=occasion_minutes)
             if Rating.objects.filter(
-                point=locked, device_key=device_key, follows__isnull=True, created_at__gte=since
+                point=point, device_key=device_key, follows__isnull=True, created_at__gte=since
             ).exists():
                 raise _refuse(
-                    f"您刚刚已经评价过本窗口。同一次服务只评价一次，{current.occasion_minutes}"
+                    f"您刚刚已经评价过本窗口。同一次服务只评价一次，{occasion_minutes}"
                     " 分钟后可再次评价。"
                 )
-        shift = on_duty(point)
         staff = occasion.staff if occasion is not None and occasion.staff_id else None
         if staff is None and shift is not None:
             staff = shift.user
@@ -457,32 +499,25 @@ def rating_submit(
             reasons=reasons,
             comment=comment,
             device_key=device_key,
-            submission_key=submission_key[:64],
+            submission_key=submission_key,
             occasion=occasion,
             created_at=now,
         )
-        try:
-            with transaction.atomic():
-                rating.save(force_insert=True)
-        except IntegrityError:
-            earlier = Rating.objects.filter(submission_key=submission_key[:64]).first()
-            if submission_key and earlier is not None:
-                raise AlreadyRated(earlier) from None
-            raise
+        rating.save(force_insert=True)
         if rating.bad:
+            # The rating row is its own record; a bad one's event names the case it opened.
             rating.rectification = _rectification_case(rating, point, phone)
             rating.save(update_fields=["rectification"])
-        _record(
-            "rated",
-            point=point,
-            rating=rating,
-            level=level,
-            channel=channel,
-            reasons=reasons,
-            has_phone=bool(phone),
-            case=rating.rectification.code if rating.rectification else None,
-        )
-        if rating.bad:
+            _record(
+                "rated",
+                point=point,
+                rating=rating,
+                level=level,
+                channel=channel,
+                reasons=reasons,
+                has_phone=bool(phone),
+                case=rating.rectification.code,
+            )
             _flag_if_due(point, now)
     return rating
 
