@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ledger_intake import prepare_database  # noqa: E402
 from intake_http import server_cpu_seconds  # noqa: E402
+from ledger_intake import prepare_database  # noqa: E402
 from serve import gunicorn  # noqa: E402
 
 WINDOWS = 20

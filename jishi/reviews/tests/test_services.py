@@ -432,3 +432,24 @@ def test_shift_follows_the_person(
     assert services.on_duty(point) is not None
     services.shift_end(actor=window_clerk)
     assert services.on_duty(point) is None
+
+
+def test_supervision_office_defaults_to_the_inspectors_unit(
+    county: County, review_policy: ReviewPolicy, inspector: User, supervisor: User
+) -> None:
+    from jishi.reviews import policy
+
+    review_policy.delete()
+    assert policy.supervision_unit() == county.supervision
+    assert policy.is_supervision_office(supervisor) and policy.is_supervision_office(inspector)
+
+
+def test_demo_reviews(db: None) -> None:
+    from jishi.demo.orgdata import build_demo_org
+    from jishi.demo.reviews import seed_reviews
+
+    build_demo_org(seed=1)
+    made = seed_reviews(per_window=3)
+    assert made == 3 * ServicePoint.objects.count() > 0
+    assert MisconductReport.objects.count() == 1
+    assert seed_reviews() == 0
