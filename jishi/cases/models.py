@@ -29,6 +29,8 @@ class CaseKind(models.TextChoices):
 class Channel(models.TextChoices):
     PORTAL = "portal", _("群众门户")
     WINDOW_QR = "window_qr", _("码上监督")
+    # A misconduct report (码上监督 举报): confidential, routed to the supervision office only.
+    MISCONDUCT = "misconduct", _("码上监督举报")
     FIELD_VISIT = "field_visit", _("百名书记访万家")
     HALL_DESK = "hall_desk", _("局长进政务大厅")
     HOTLINE = "hotline", _("热线")

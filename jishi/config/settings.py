@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "jishi.routing",
     "jishi.portal",
     "jishi.intake",
+    "jishi.reviews",
     "jishi.console",
 ]
 

@@ -13,7 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/", include("jishi.console.urls")),
     path("console/intake/", include("jishi.intake.urls")),
     path("console/calendar/", include("jishi.workdays.urls")),
+    path("console/reviews/", include("jishi.reviews.urls")),
     path("portal/", include("jishi.portal.urls")),
+    path("r/", include("jishi.reviews.urls_public")),
     path("", include("jishi.console.urls_shell")),
 ]
 

@@ -350,14 +350,19 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
 
 
 def read_table(data: bytes, *, filename: str, kind: ImportKind) -> Table:
+    """Read an .xlsx or .csv file of units or staff (see ``read_rows``)."""
+    return read_rows(data, filename=filename, columns=COLUMNS[kind])
+
+
+def read_rows(data: bytes, *, filename: str, columns: Sequence[Column]) -> Table:
     """Read an .xlsx or .csv file into numbered rows keyed by field name.
 
     Row numbers are the sheet's own (1-based, blank lines counted), so "第5行" is the row
     the user sees as 5 in Excel. The header is the first row, among the first few, that has
-    every required column; title lines above it are allowed.
+    every required column; title lines above it are allowed. Other apps' imports (the
+    service catalogue) read their files through this too, with their own columns.
     """
     table = Table()
-    columns = COLUMNS[kind]
     if not data or not data.strip():
         table.errors.append(RowError(None, "", "文件是空的"))
         return table

@@ -4,6 +4,7 @@ Also the case resolved on the spot by whoever took it in (边发现边解决).""
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -130,6 +131,10 @@ class Route:
     assisting_units: Sequence[Unit] = ()
     confidence: float | None = None
     model_version: str = ""
+    # A handling limit decided by the intake's own rule (a bad review's rectification
+    # deadline), overriding the time-limit table; ``limit_source`` names that rule.
+    handling_days: int | None = None
+    limit_source: str = ""
 
 
 def _route_at_intake(
@@ -150,6 +155,10 @@ def _route_at_intake(
         payload["model_version"] = route.model_version
     events = [_record(case, classify, acting, at, payload, from_state=case.state)]
     limits = limits_for(route.category, case.kind)
+    if route.handling_days is not None:
+        limits = dataclasses.replace(
+            limits, handling_days=route.handling_days, source=route.limit_source or limits.source
+        )
     started, planned = _plan_clocks(case, at, case.version + 1, _dispatch_clocks(limits))
     clocks.extend(started)
     case.lead_unit, case.dispatched_at = route.lead_unit, at
