@@ -13,13 +13,13 @@ from jishi.cases.models_checkpoint import LedgerCheckpoint
 from jishi.common.masking import mask_personal_numbers
 
 
-class TimeLimitInline(admin.TabularInline):
+class TimeLimitInline(admin.TabularInline[TimeLimit, Any]):
     model = TimeLimit
     extra = 0
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["code", "name", "parent", "owning_unit", "active", "sort_order"]
     list_filter = ["active", "parent"]
     search_fields = ["code", "name"]
@@ -28,13 +28,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeLimit)
-class TimeLimitAdmin(admin.ModelAdmin):
+class TimeLimitAdmin(admin.ModelAdmin[TimeLimit]):
     list_display = ["__str__", "response_amount", "response_unit", "handling_days"]
     list_filter = ["kind", "response_unit"]
     autocomplete_fields = ["category"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -57,7 +57,7 @@ EVENT_FIELDS = (
 )
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(admin.TabularInline[CaseEvent, Any]):
     model = CaseEvent
     extra = 0
     fields = EVENT_FIELDS

@@ -147,7 +147,7 @@ class TimeLimit(models.Model):
         return f"{self.category or '全部分类'} · {self.get_kind_display() or '全部类型'}"
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """Stores a Fernet token; Python code sees the plain value. Never filter on it: use the
     ``*_index`` blind index beside it."""
 

@@ -55,7 +55,7 @@ def hit(rate: Rate, *parts: str) -> int:
     q = connection.ops.quote_name
     key, n, ends_col = q("key"), q("count"), q("expires_at")
     sql = (
-        f"INSERT INTO {table} ({key}, {n}, {ends_col}) VALUES (%s, 1, %s) "
+        f"INSERT INTO {table} ({key}, {n}, {ends_col}) VALUES (%s, 1, %s) "  # noqa: S608
         f"ON CONFLICT ({key}) DO UPDATE SET "
         f"{n} = CASE WHEN {table}.{ends_col} <= %s THEN 1 ELSE {table}.{n} + 1 END, "
         f"{ends_col} = CASE WHEN {table}.{ends_col} <= %s "
@@ -65,7 +65,7 @@ def hit(rate: Rate, *parts: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [key_for(rate, *parts), ends, at, at])
         row = cursor.fetchone()
-    if random.randrange(PURGE_ONE_IN) == 0:
+    if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 (when to tidy up, not a secret)
         purge()
     return int(row[0])
 

@@ -69,7 +69,7 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
 
 
 def _text_cell(sheet: Worksheet | WriteOnlyWorksheet, text: str) -> Cell:
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 (loaded on first use: openpyxl is heavy for web workers)
 
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
@@ -111,9 +111,10 @@ class SheetWriter:
     every cell through :func:`xlsx_value`."""
 
     def __init__(self, workbook: Workbook, title: str, columns: Sequence[Column]) -> None:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font, PatternFill
-        from openpyxl.utils import get_column_letter
+        # Loaded on first use: openpyxl is heavy for web workers that never write a sheet.
+        from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+        from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+        from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
         self.sheet = sheet = workbook.create_sheet(title)
         self.columns = tuple(columns)
@@ -146,7 +147,7 @@ class SheetWriter:
         sheet.append(header)
 
     def append(self, values: Sequence[Any]) -> None:
-        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415 (as above)
 
         row: list[Any] = []
         for value, style in zip(values, self._styles, strict=True):

@@ -32,7 +32,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("JISHI_DEBUG", False)
 # The development key is only for trials on one machine; production must set its own.
 # A system check (jishi/common/checks.py) refuses to start outside debug with this key.
-JISHI_DEV_SECRET_KEY = "jishi-dev-only-secret-key-change-me-in-production"
+# Public on purpose: the system check refuses it outside debug (common/checks.py).
+JISHI_DEV_SECRET_KEY = "jishi-dev-only-secret-key-change-me-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("JISHI_SECRET_KEY", JISHI_DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("JISHI_CSRF_TRUSTED_ORIGINS")

@@ -10,7 +10,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 JISHI_FIELD_KEYS = ["amlzaGktdGVzdC1maWVsZC1rZXktMzItYnl0ZXMhISE="]
 # Not the development key, which the system check refuses outside debug.
-SECRET_KEY = "jishi-test-only-secret-key-used-by-the-test-suite-alone"
+SECRET_KEY = "jishi-test-only-secret-key-used-by-the-test-suite-alone"  # noqa: S105
 # The demo county's seeding is tested too.
 if "jishi.demo" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS += ["jishi.demo"]  # noqa: F405

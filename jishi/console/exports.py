@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -268,17 +269,6 @@ def download_name(at: datetime | None = None) -> str:
     return f"{_('台账')}_{timezone.localtime(at or timezone.now()):%Y%m%d_%H%M}.xlsx"
 
 
-def start_export(user: User, params: Mapping[str, list[str]]) -> LedgerExport:
-    """Record a background export and queue it (the immediate backend runs it right away),
-    in the language of the page it was asked for from."""
-    from jishi.console.tasks import export_ledger
-
-    export = LedgerExport.objects.create(user=user, filters=export_params(params))
-    export_ledger.enqueue(export.pk, translation.get_language())
-    export.refresh_from_db()
-    return export
-
-
 def run_export(export_id: int, language: str | None = None) -> int:
     """Build the workbook of a recorded export into MEDIA_ROOT/exports/, in ``language``
     (the site's own language when not given)."""
@@ -287,8 +277,6 @@ def run_export(export_id: int, language: str | None = None) -> int:
 
 
 def _run_export(export_id: int) -> int:
-    import tempfile
-
     export = LedgerExport.objects.select_related("user").get(pk=export_id)
     if export.finished:
         return export.rows_done

@@ -38,6 +38,7 @@ from jishi.cases.selectors import (
 )
 from jishi.cases.workflow import CITIZEN
 from jishi.common import clock
+from jishi.common.errors import NotFound
 from jishi.common.masking import has_personal_numbers, mask_personal_numbers
 from jishi.console.forms_ledger import filter_cases
 from jishi.orgs.access import roles_of
@@ -45,6 +46,7 @@ from jishi.orgs.display import role_label
 from jishi.orgs.forms import unit_picklist
 from jishi.orgs.models import Role, Unit, User
 from jishi.orgs.selectors import active_posts, scope_of, unit_table
+from jishi.routing.selectors import predict_many
 from jishi.workdays.calendar import Calendar
 from jishi.workdays.selectors import get_calendar
 
@@ -467,8 +469,6 @@ def suggestions_for_many(
     if not cases:
         return []
     try:
-        from jishi.routing.selectors import predict_many
-
         predictions = predict_many(
             [(c.title, c.text, c.township.name if c.township else None) for c in cases]
         )
@@ -662,8 +662,6 @@ def case_page(user: User, code: str) -> Case:
 
 def attachment_for(user: User, code: str, attachment_id: int) -> Attachment:
     """A file of a case the user may see (``NotFound`` otherwise, as for the case)."""
-    from jishi.common.errors import NotFound
-
     case = case_for(user, code)
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:

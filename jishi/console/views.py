@@ -38,6 +38,7 @@ from jishi.console import forms
 from jishi.console import selectors as sel
 from jishi.console.forms_ledger import LedgerFilterForm
 from jishi.orgs import access
+from jishi.orgs.http import StaffRequest
 from jishi.orgs.models import User
 from jishi.routing.replies import score_reply
 from jishi.workdays.selectors import get_calendar
@@ -307,13 +308,13 @@ def _put_errors(form: forms.ActionForm, exc: InvalidInput | InvalidTransition) -
         form.add_error(None, exc.message)
 
 
-def _perform(request: HttpRequest, action: Action, case: Case) -> tuple[bool, forms.ActionForm]:
+def _perform(request: StaffRequest, action: Action, case: Case) -> tuple[bool, forms.ActionForm]:
     """Validate the posted form and run the action; Conflict/PermissionDenied propagate."""
     form = _bind(action, case, request.POST, request.FILES)
     if not form.is_valid():
         return False, form
     try:
-        action.run(request.user, case, form.cleaned_data)  # type: ignore[arg-type]
+        action.run(request.user, case, form.cleaned_data)
     except (InvalidInput, InvalidTransition) as exc:
         _put_errors(form, exc)
         return False, form
@@ -334,9 +335,9 @@ def _toast(response: HttpResponse, message: Any) -> HttpResponse:
 
 @login_required
 @require_safe
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: StaffRequest) -> HttpResponse:
     """我的工作: what the user's posts must act on, grouped, overdue first."""
-    groups = sel.my_work(request.user)  # type: ignore[arg-type]
+    groups = sel.my_work(request.user)
     return render(
         request,
         "console/my_work.html",
@@ -355,15 +356,15 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # --- case page ------------------------------------------------------------------------------
 
 
-def _load(request: HttpRequest, code: str) -> Case:
+def _load(request: StaffRequest, code: str) -> Case:
     # NotFound (also "outside your scope") is a 404 by ErrorMiddleware.
-    return sel.case_page(request.user, code)  # type: ignore[arg-type]
+    return sel.case_page(request.user, code)
 
 
 def _case_context(
-    request: HttpRequest, case: Case, *, bound: forms.ActionForm | None = None, open_: str = ""
+    request: StaffRequest, case: Case, *, bound: forms.ActionForm | None = None, open_: str = ""
 ) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     now = clock.now()
     calendar = get_calendar()
     offered = []
@@ -393,14 +394,14 @@ def _case_context(
 
 @login_required
 @require_safe
-def case_detail(request: HttpRequest, code: str) -> HttpResponse:
+def case_detail(request: StaffRequest, code: str) -> HttpResponse:
     case = _load(request, code)
     return render(request, "console/case_detail.html", _case_context(request, case))
 
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
+def case_action(request: StaffRequest, code: str, name: str) -> HttpResponse:
     """Run one action from the case page; htmx gets the case body back, fresh."""
     action = ACTIONS.get(name)
     if action is None:
@@ -411,10 +412,10 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
     except Conflict:
         return _conflict(request)
     if ok:
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             return redirect("console:detail", code=case.code)
         try:
-            fresh = sel.case_page(request.user, case.code)  # type: ignore[arg-type]
+            fresh = sel.case_page(request.user, case.code)
         except NotFound:
             # Acting moved the case out of the user's sight: go back to the work list.
             response = HttpResponse(status=204)
@@ -423,7 +424,7 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
         response = render(request, "console/_case_body.html", _case_context(request, fresh))
         return _toast(response, action.done)
     context = _case_context(request, case, bound=form, open_=name)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # 200, so htmx swaps the form with its messages in (it ignores 4xx bodies).
         return render(request, "console/_case_body.html", context)
     return render(request, "console/case_detail.html", context, status=400)
@@ -431,13 +432,13 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
+def case_reveal(request: StaffRequest, code: str) -> HttpResponse:
     """Show the citizen's full phone number, or the numbers masked in the case's text; the
     reveal is recorded as an event."""
     case = _load(request, code)
     field = "text" if request.POST.get("field") == "text" else "citizen_phone"
     try:
-        value = services.case_reveal_contact(actor=request.user, case=case, field=field)  # type: ignore[arg-type]
+        value = services.case_reveal_contact(actor=request.user, case=case, field=field)
     except InvalidTransition as exc:
         # A case whose state forbids the reveal: refused like a post that may not reveal.
         raise PermissionDenied(exc.message) from None
@@ -447,9 +448,9 @@ def case_reveal(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def attachment_file(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def attachment_file(request: StaffRequest, code: str, pk: int) -> FileResponse:
     """A case's photo, only for those who may see the case (never a public media URL)."""
-    attachment = sel.attachment_for(request.user, code, pk)  # type: ignore[arg-type]
+    attachment = sel.attachment_for(request.user, code, pk)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -528,10 +529,10 @@ def _queue_page_number(request: HttpRequest) -> int:
 
 @login_required
 @require_safe
-def dispatch_queue(request: HttpRequest) -> HttpResponse:
+def dispatch_queue(request: StaffRequest) -> HttpResponse:
     """派单: every case waiting for routing (new and returned), the longest-waiting first,
     filtered like the ledger and paged; each row routable in one step."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if not access.is_dispatcher(user):
         raise PermissionDenied(_("只有派单员可以派单"))
     form = LedgerFilterForm(request.GET or None)
@@ -570,10 +571,10 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def dispatch_more(request: HttpRequest, code: str) -> HttpResponse:
+def dispatch_more(request: StaffRequest, code: str) -> HttpResponse:
     """A queue row's less used operations (assisting units, merge, reject, arbitrate), fetched
     when the dispatcher opens them."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if not access.is_dispatcher(user):
         raise PermissionDenied(_("只有派单员可以派单"))
     case = _load(request, code)
@@ -584,7 +585,7 @@ def dispatch_more(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
+def dispatch_row(request: StaffRequest, code: str) -> HttpResponse:
     """One row of the queue: dispatch, arbitrate, merge or reject; answers with the row."""
     op = request.POST.get("op", "dispatch")
     if op not in QUEUE_OPS:
@@ -604,7 +605,7 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
     if ok:
         fresh = Case.objects.select_related("lead_unit").get(pk=case.pk)
         response = render(request, "console/_queue_done.html", {"case": fresh, "op": op})
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             return redirect("console:dispatch")
         return _toast(response, action.done)
     choices = sel.routing_choices()
@@ -613,7 +614,7 @@ def dispatch_row(request: HttpRequest, code: str) -> HttpResponse:
         sel.queue_row(case), sel.suggestions_for(case, choices.by_code), pickers, form=form, op=op
     )
     context = {"row": row, **pickers}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "console/_queue_row.html", context)
     # Without JavaScript: the row again on a page of its own, with its pickers' lists.
     return render(request, "console/dispatch_row_page.html", context, status=400)

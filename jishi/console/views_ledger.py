@@ -26,9 +26,10 @@ from jishi.cases.models import Case
 from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.cases.selectors import attach_references
 from jishi.common import clock
-from jishi.console import exports
+from jishi.console import exports, tasks
 from jishi.console.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
 from jishi.console.selectors import case_urls
+from jishi.orgs.http import StaffRequest
 from jishi.workdays.selectors import get_calendar
 
 # Counting stops here: past it the page says "10,000+" instead of scanning every row, and
@@ -122,10 +123,10 @@ def _page_url(request: HttpRequest, number: int) -> str:
 
 @login_required
 @require_GET
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: StaffRequest) -> HttpResponse:
     """The ledger list; an htmx request aimed at the results gets only the results."""
     form = LedgerFilterForm(request.GET or None)
-    queryset = ledger_cases(request.user, form)  # type: ignore[arg-type]
+    queryset = ledger_cases(request.user, form)
     per_page = form.page_size
     number = _page_number(request, per_page)
     offset = (number - 1) * per_page
@@ -162,10 +163,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def ledger_export(request: HttpRequest) -> HttpResponse | FileResponse:
+def ledger_export(request: StaffRequest) -> HttpResponse | FileResponse:
     """Export exactly the filtered rows: small sets now, large ones in the background."""
     params = dict(request.POST.lists())
-    queryset = exports.export_queryset(request.user, params)  # type: ignore[arg-type]
+    queryset = exports.export_queryset(request.user, params)
     if queryset.order_by().values("pk")[: exports.SYNC_LIMIT + 1].count() <= exports.SYNC_LIMIT:
         # FileResponse closes the file once it has been sent.
         out = tempfile.TemporaryFile()  # noqa: SIM115
@@ -177,7 +178,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse | FileResponse:
             filename=exports.download_name(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    export = exports.start_export(request.user, params)  # type: ignore[arg-type]
+    export = tasks.start_export(request.user, params)
     return redirect("console:ledger_export_status", pk=export.pk)
 
 
@@ -188,7 +189,7 @@ def _own_export(request: HttpRequest, pk: int) -> LedgerExport:
 
 @login_required
 @require_GET
-def ledger_export_status(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_export_status(request: StaffRequest, pk: int) -> HttpResponse:
     """Progress of a background export; htmx polls the partial every 2 seconds until done."""
     export = _own_export(request, pk)
     query = urlencode([(k, v) for k, values in export.filters.items() for v in values])
@@ -203,7 +204,7 @@ def ledger_export_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def ledger_export_download(request: HttpRequest, pk: int) -> FileResponse:
+def ledger_export_download(request: StaffRequest, pk: int) -> FileResponse:
     export = _own_export(request, pk)
     if export.status != ExportStatus.DONE or not export.file:
         raise Http404

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from jishi.cases.tasks import hotspots_pending, refresh_hotspots, refresh_if_sta
 from jishi.common import clock
 from jishi.console import selectors as selectors_console
 from jishi.orgs.access import is_dispatcher
+from jishi.orgs.http import StaffRequest
 from jishi.orgs.models import User
 from jishi.orgs.selectors import scope_of
 from jishi.routing.models import RouterModel, RouterTarget
@@ -50,7 +51,7 @@ def _percent(value: float | None) -> str:
 
 @require_safe
 @login_required
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: StaffRequest) -> HttpResponse:
     """Per month: auto-dispatch share, their return rate, agreement with the top suggestion."""
     if not scope_of(request.user).county_wide:
         raise Http404  # the figures cover the whole county
@@ -110,7 +111,7 @@ def _may_refresh(user: User | AnonymousUser) -> bool:
 
 @require_safe
 @login_required
-def hotspots(request: HttpRequest) -> HttpResponse:
+def hotspots(request: StaffRequest) -> HttpResponse:
     """热点: the topics of the latest stored computation, hottest first, with their cases.
 
     Everyone signed in may look, but only through the cases they may see: a hotspot none of
@@ -149,7 +150,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def hotspots_refresh(request: HttpRequest) -> HttpResponse:
+def hotspots_refresh(request: StaffRequest) -> HttpResponse:
     """立即刷新: recompute the hotspots now (in the background where a worker runs)."""
     if not _may_refresh(request.user):
         raise PermissionDenied(_("只有派单员和管理员可以刷新热点"))
@@ -160,14 +161,14 @@ def hotspots_refresh(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def duplicates(request: HttpRequest, code: str) -> HttpResponse:
+def duplicates(request: StaffRequest, code: str) -> HttpResponse:
     """Likely duplicates of a case among those the user may see, each with a one-click
     merge (htmx fragment, loaded by the dispatcher's queue row or the case page; empty
     when the user may not merge this case or nothing matches)."""
     case = case_for(request.user, code)
     on_queue = request.GET.get("on") == "queue"
     matches = []
-    if "merge" in selectors_console.actions_for(request.user, case):  # type: ignore[arg-type]
+    if "merge" in selectors_console.actions_for(request.user, case):
         matches = duplicates_for(request.user, case)
     return render(
         request,

@@ -23,7 +23,7 @@ from jishi.common.text import to_traditional
 from jishi.orgs.models import Post, Role, Unit, UnitChange, UnitKind, User
 
 DEFAULT_SEED = 20240601
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105 (the demo's printed logins; no demo in production)
 COUNTY_CODE = "C"
 COUNTY_NAME = "示范县"
 HALL_CODE = "H01"

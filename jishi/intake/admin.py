@@ -18,7 +18,7 @@ from jishi.intake.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -29,7 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class VisitItemInline(admin.TabularInline):
+class VisitItemInline(admin.TabularInline[VisitItem, Any]):
     model = VisitItem
     fields = ("position", "case", "resolved_on_the_spot")
     readonly_fields = fields
@@ -50,7 +50,7 @@ class VisitAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
     list_display = ("date", "period", "hall", "director")
     list_filter = ("hall", "period")
     date_hierarchy = "date"
@@ -66,7 +66,7 @@ class HallProblemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(admin.ModelAdmin[Campaign]):
     list_display = ("name", "unit", "starts_on", "ends_on")
     search_fields = ("name",)
     list_select_related = ("unit",)

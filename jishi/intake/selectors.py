@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from jishi.cases.models import OPEN_STATES, State
 from jishi.cases.selectors import cases_visible_to
@@ -119,8 +119,6 @@ def visit_log_by_secretary(
 
 def recent_visits(user: User | AnonymousUser, visits: QuerySet[Visit]) -> QuerySet[Visit]:
     """Visits with their items and cases, in a fixed number of queries."""
-    from django.db.models import Prefetch
-
     items = VisitItem.objects.filter(case__in=cases_visible_to(user)).select_related("case")
     return visits.select_related("secretary", "unit").prefetch_related(
         Prefetch("items", queryset=items)

@@ -31,6 +31,7 @@ from jishi.intake.forms import (
     visit_item_formset,
 )
 from jishi.intake.models import Campaign, DutyShift, HallOutcome, Period
+from jishi.orgs.http import StaffRequest
 from jishi.orgs.models import Unit
 
 VISITS_PER_PAGE = 20
@@ -46,7 +47,7 @@ def _done(request: HttpRequest, url: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: StaffRequest) -> HttpResponse:
     """走访与调研: the three tools, with what the reader may do in each."""
     user: Any = request.user
     return render(
@@ -64,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def visit_log(request: HttpRequest) -> HttpResponse:
+def visit_log(request: StaffRequest) -> HttpResponse:
     """走访台账: totals, per village, per secretary, then the visits themselves."""
     user: Any = request.user
     places = selectors.places_for_filter(user)
@@ -98,7 +99,7 @@ def visit_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def visit_new(request: HttpRequest) -> HttpResponse:
+def visit_new(request: StaffRequest) -> HttpResponse:
     """百名书记访万家: one household, one or more things raised."""
     user: Any = request.user
     post = services.secretary_post(user)
@@ -129,13 +130,13 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         formset = visit_item_formset()
         status = 200
     context = {"form": form, "formset": formset, "place": post.unit}
-    template = "intake/_visit_form.html" if request.htmx else "intake/visit_form.html"  # type: ignore[attr-defined]
+    template = "intake/_visit_form.html" if request.htmx else "intake/visit_form.html"
     return render(request, template, context, status=status)
 
 
 @login_required
 @require_GET
-def visit_item_row(request: HttpRequest) -> HttpResponse:
+def visit_item_row(request: StaffRequest) -> HttpResponse:
     """One more empty item row (htmx); also bumps the formset's form count out of band."""
     try:
         index = int(request.GET.get("items-TOTAL_FORMS", "1"))
@@ -202,7 +203,7 @@ def _hall_context(
 
 @login_required
 @require_GET
-def hall_desk(request: HttpRequest) -> HttpResponse:
+def hall_desk(request: StaffRequest) -> HttpResponse:
     """局长进政务大厅: this week's roster, the counts, and the form for the director on duty."""
     hall = _hall_from(request)
     return render(request, "intake/hall.html", _hall_context(request, hall, HallRecordForm()))
@@ -210,7 +211,7 @@ def hall_desk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_add(request: HttpRequest) -> HttpResponse:
+def roster_add(request: StaffRequest) -> HttpResponse:
     """Put a director on the hall's roster (the hall's lead, dispatchers, administrators)."""
     user: Any = request.user
     hall = _hall_from(request)
@@ -242,7 +243,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_remove(request: StaffRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     shift = get_object_or_404(DutyShift.objects.select_related("hall", "director"), pk=pk)
     try:
@@ -256,7 +257,7 @@ def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hall_record(request: HttpRequest) -> HttpResponse:
+def hall_record(request: StaffRequest) -> HttpResponse:
     user: Any = request.user
     hall = _hall_from(request)
     form = HallRecordForm(request.POST)
@@ -286,7 +287,7 @@ def hall_record(request: HttpRequest) -> HttpResponse:
             messages.success(request, text)
             return _done(request, reverse("intake:hall") + f"?hall={hall.pk}")
     context = _hall_context(request, hall, form)
-    template = "intake/_hall_form.html" if request.htmx else "intake/hall.html"  # type: ignore[attr-defined]
+    template = "intake/_hall_form.html" if request.htmx else "intake/hall.html"
     return render(request, template, context)
 
 
@@ -295,7 +296,7 @@ def hall_record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def campaign_list(request: HttpRequest) -> HttpResponse:
+def campaign_list(request: StaffRequest) -> HttpResponse:
     user: Any = request.user
     page = Paginator(selectors.campaigns_with_counts(user), 20).get_page(request.GET.get("page"))
     return render(request, "intake/campaign_list.html", {"page": page, "today": services.today()})
@@ -321,7 +322,7 @@ def _campaign_context(
 
 @login_required
 @require_GET
-def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(selectors.campaign_list(), pk=pk)
     return render(
         request,
@@ -332,7 +333,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def campaign_suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def campaign_suggest(request: StaffRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     campaign = get_object_or_404(selectors.campaign_list(), pk=pk)
     form = CampaignSuggestionForm(request.POST)
@@ -354,13 +355,13 @@ def campaign_suggest(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return _done(request, reverse("intake:campaign", args=[campaign.pk]))
     context = _campaign_context(request, campaign, form)
-    template = "intake/_campaign_form.html" if request.htmx else "intake/campaign_detail.html"  # type: ignore[attr-defined]
+    template = "intake/_campaign_form.html" if request.htmx else "intake/campaign_detail.html"
     return render(request, template, context)
 
 
 @login_required
 @require_POST
-def suggestion_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestion_adopt(request: StaffRequest, pk: int) -> HttpResponse:
     user: Any = request.user
     suggestion = selectors.suggestion_for(user, pk)
     if suggestion is None:

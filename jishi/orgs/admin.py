@@ -140,14 +140,14 @@ class ImportAdminMixin:
         return response
 
 
-class PostInline(admin.TabularInline):
+class PostInline(admin.TabularInline[Post, Any]):
     model = Post
     extra = 0
     autocomplete_fields = ["unit"]
 
 
 @admin.register(User)
-class UserAdmin(ImportAdminMixin, BaseUserAdmin):
+class UserAdmin(ImportAdminMixin, BaseUserAdmin[User]):
     import_kind = "staff"
     change_list_template = IMPORT_LIST
     list_display = ["username", "full_name", "is_active", "is_staff"]
@@ -157,7 +157,7 @@ class UserAdmin(ImportAdminMixin, BaseUserAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportAdminMixin, admin.ModelAdmin):
+class UnitAdmin(ImportAdminMixin, admin.ModelAdmin[Unit]):
     import_kind = "units"
     change_list_template = IMPORT_LIST
     list_display = ["code", "name", "kind", "parent", "active"]
@@ -167,7 +167,7 @@ class UnitAdmin(ImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(ImportAdminMixin, admin.ModelAdmin):
+class PostAdmin(ImportAdminMixin, admin.ModelAdmin[Post]):
     import_kind = "staff"
     change_list_template = IMPORT_LIST
     list_display = ["user", "unit", "role", "active"]
@@ -177,7 +177,7 @@ class PostAdmin(ImportAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitChange)
-class UnitChangeAdmin(admin.ModelAdmin):
+class UnitChangeAdmin(admin.ModelAdmin[UnitChange]):
     list_display = ["unit", "action", "actor", "created_at"]
     readonly_fields = ["unit", "actor", "action", "before", "after", "created_at"]
 

@@ -330,7 +330,7 @@ def _cell_text(value: object) -> str:
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 (loaded on first use: openpyxl is heavy)
 
     # read_only streams the sheet instead of building every cell object in memory.
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -483,8 +483,8 @@ def template_bytes(kind: ImportKind, *, fmt: Literal["xlsx", "csv"] = "xlsx") ->
         csv.writer(text, lineterminator="\r\n").writerow(safe_row(headers))
         # A BOM so that Excel opens the UTF-8 file without garbling the Chinese headers.
         return ("\ufeff" + text.getvalue()).encode("utf-8")
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # noqa: PLC0415 (loaded on first use: openpyxl is heavy)
+    from openpyxl.styles import Font  # noqa: PLC0415
 
     workbook = Workbook()
     sheet = workbook.active

@@ -25,7 +25,7 @@ from jishi.reviews.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -37,24 +37,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewPolicy)
-class ReviewPolicyAdmin(admin.ModelAdmin):
+class ReviewPolicyAdmin(admin.ModelAdmin[ReviewPolicy]):
     list_display = ("__str__", "supervision_unit", "good_includes_basic", "rectification_days")
 
 
 @admin.register(RectificationLimit)
-class RectificationLimitAdmin(admin.ModelAdmin):
+class RectificationLimitAdmin(admin.ModelAdmin[RectificationLimit]):
     list_display = ("unit", "reason", "days")
 
 
 @admin.register(ServiceItem)
-class ServiceItemAdmin(admin.ModelAdmin):
+class ServiceItemAdmin(admin.ModelAdmin[ServiceItem]):
     list_display = ("code", "name", "owning_unit", "active")
     search_fields = ("code", "name")
     list_select_related = ("owning_unit",)
 
 
 @admin.register(ServicePoint)
-class ServicePointAdmin(admin.ModelAdmin):
+class ServicePointAdmin(admin.ModelAdmin[ServicePoint]):
     list_display = ("unit", "owner", "active", "qr_issued_at")
     list_select_related = ("unit", "owner")
     filter_horizontal = ("items",)
@@ -67,7 +67,7 @@ class ServicePointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
+class ShiftAdmin(admin.ModelAdmin[Shift]):
     list_display = ("point", "user", "started_at", "ended_at")
     list_select_related = ("point__unit", "user")
 

@@ -34,7 +34,7 @@ HEADERS = [
 
 
 def figures_workbook(title: str, rows: Sequence[Figures], definition: str) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # noqa: PLC0415 (loaded on first use: openpyxl is heavy)
 
     workbook = Workbook()
     sheet = workbook.active

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 
 from jishi.common.snapshots import Snapshot
-from jishi.orgs.models import Role, Unit, User
+from jishi.orgs.models import Post, Role, Unit, User
 from jishi.orgs.selectors import active_posts
 from jishi.reviews.models import RectificationLimit, ReviewPolicy
 
@@ -84,8 +84,6 @@ def supervision_unit() -> Unit | None:
     unit_id = current().supervision_unit_id
     if unit_id is not None:
         return Unit.objects.filter(pk=unit_id, active=True).first()
-    from jishi.orgs.models import Post
-
     post = (
         Post.objects.filter(role=Role.INSPECTOR, active=True, unit__active=True)
         .select_related("unit")

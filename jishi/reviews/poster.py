@@ -28,7 +28,7 @@ def qr_data_uri(url: str, scale: int = 10) -> str:
 
 
 def poster_pdf(points: Sequence[ServicePoint], url_for: Callable[[ServicePoint], str]) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (loaded on first use: WeasyPrint loads fonts)
 
     pages = []
     for point in points:

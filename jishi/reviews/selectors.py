@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jishi.cases.models import CaseEvent
+from jishi.common import clock
 from jishi.orgs.models import Unit, User
 from jishi.orgs.selectors import scope_of
 from jishi.reviews import policy as policies
@@ -29,6 +30,7 @@ from jishi.reviews.models import (
     AppealState,
     MisconductReport,
     Rating,
+    RatingChannel,
     ServiceItem,
     ServiceOccasion,
     ServicePoint,
@@ -86,9 +88,10 @@ def flags_for(user: User | AnonymousUser) -> QuerySet[WindowFlag]:
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime(month.year, month.month, 1))
+    zone = timezone.get_current_timezone()
+    start = dt.datetime(month.year, month.month, 1, tzinfo=zone)
     nxt = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return start, timezone.make_aware(dt.datetime(nxt.year, nxt.month, 1))
+    return start, dt.datetime(nxt.year, nxt.month, 1, tzinfo=zone)
 
 
 def parse_month(value: str | None, default: dt.date) -> dt.date:
@@ -100,8 +103,6 @@ def parse_month(value: str | None, default: dt.date) -> dt.date:
 
 
 def this_month() -> dt.date:
-    from jishi.common import clock
-
     return timezone.localtime(clock.now()).date().replace(day=1)
 
 
@@ -329,8 +330,6 @@ def label_groups(rows: list[Figures], by: str | None) -> list[Figures]:
     elif by == "item":
         names = {i.pk: i.name for i in ServiceItem.objects.filter(pk__in=keys)}
     elif by == "channel":
-        from jishi.reviews.models import RatingChannel
-
         names = {k: str(RatingChannel(k).label) for k in keys if k in RatingChannel.values}
     elif by == "month":
         names = {

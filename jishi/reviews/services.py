@@ -376,7 +376,7 @@ def _flag_if_due(point: ServicePoint, at: dt.datetime) -> None:
     if threshold <= 0:
         return
     month = month_start(at)
-    start = timezone.make_aware(dt.datetime(month.year, month.month, 1))
+    start = dt.datetime(month.year, month.month, 1, tzinfo=timezone.get_current_timezone())
     bad = Rating.objects.filter(
         point=point, level__lte=2, follows__isnull=True, created_at__gte=start
     ).exclude(appeal_state=AppealState.UPHELD)

@@ -23,6 +23,7 @@ from jishi.cases import services as case_services
 from jishi.common import ratelimit
 from jishi.common.errors import InvalidInput, NotFound
 from jishi.reviews import policy, selectors, services, tokens
+from jishi.reviews.exports import figures_workbook
 from jishi.reviews.forms import FollowUpForm, RatingForm, ReportForm, add_service_errors
 from jishi.reviews.models import Level, Rating, RatingChannel, ServicePoint
 
@@ -330,8 +331,6 @@ def disclosure(request: HttpRequest) -> HttpResponse:
     month = selectors.parse_month(request.GET.get("month"), selectors.this_month())
     total, table, floor = _disclosure(month)
     if request.GET.get("format") == "xlsx":
-        from jishi.reviews.exports import figures_workbook
-
         title = _("好差评公开（%(month)s）") % {"month": f"{month:%Y-%m}"}
         data = figures_workbook(
             title, [*(r.figures for r in table), total], selectors.definition_text()

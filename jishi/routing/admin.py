@@ -8,7 +8,7 @@ from jishi.routing.models import KeywordRule, RouterModel
 
 
 @admin.register(RouterModel)
-class RouterModelAdmin(admin.ModelAdmin):
+class RouterModelAdmin(admin.ModelAdmin[RouterModel]):
     list_display = [
         "version",
         "target",
@@ -63,7 +63,7 @@ class RouterModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(KeywordRule)
-class KeywordRuleAdmin(admin.ModelAdmin):
+class KeywordRuleAdmin(admin.ModelAdmin[KeywordRule]):
     list_display = ["keywords", "target", "label", "priority", "active"]
     list_filter = ["target", "active"]
     list_editable = ["priority", "active"]

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from django.utils import timezone
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -232,10 +233,13 @@ _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y
 
 
 def parse_time(value: str | None) -> datetime | None:
+    """A time as a county's export writes it (local time, no zone), made aware in the
+    deployment's zone so it compares with the ledger's times."""
     value = (value or "").strip()
+    zone = timezone.get_current_timezone()
     for fmt in _TIME_FORMATS:
         try:
-            return datetime.strptime(value, fmt)
+            return datetime.strptime(value, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
     return None

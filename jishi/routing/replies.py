@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 
 from jishi.routing import text as pipeline
+from jishi.workdays.selectors import get_calendar
 
 if TYPE_CHECKING:
     from jishi.workdays.calendar import Calendar
@@ -265,8 +266,6 @@ def score_reply(
     days: float | None = None
     if asked_at is not None and replied_at is not None:
         if calendar is None:
-            from jishi.workdays.selectors import get_calendar
-
             calendar = get_calendar()
         days = workdays_between(asked_at, replied_at, calendar)
         timeliness = _timeliness(days)

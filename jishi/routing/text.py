@@ -15,6 +15,7 @@ The dictionary is loaded once per process, offline, on first use.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import sys
 import threading
@@ -204,7 +205,7 @@ class _RustJieba:
     name = "rjieba"
 
     def __init__(self) -> None:
-        import rjieba
+        import rjieba  # noqa: PLC0415 (optional, faster segmenter; loaded when chosen)
 
         self._module = rjieba
         self._jieba = rjieba.Jieba()
@@ -230,9 +231,7 @@ class _PyJieba:
     name = "jieba"
 
     def __init__(self) -> None:
-        import logging
-
-        import jieba
+        import jieba  # noqa: PLC0415 (loaded when first text is segmented)
 
         # jieba prints "Building prefix dict…" on every process start; not worth a log line.
         jieba.setLogLevel(logging.WARNING)

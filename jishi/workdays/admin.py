@@ -52,7 +52,7 @@ class YearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HolidayOverrideForm(forms.ModelForm):
+class HolidayOverrideForm(forms.ModelForm[HolidayOverride]):
     class Meta:
         model = HolidayOverride
         fields = ["date", "is_workday", "name", "note"]
@@ -70,7 +70,7 @@ class HolidayOverrideForm(forms.ModelForm):
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
+class HolidayOverrideAdmin(admin.ModelAdmin[HolidayOverride]):
     form = HolidayOverrideForm
     list_display = ["date", "weekday", "is_workday", "name", "note", "updated_by", "updated_at"]
     list_filter = [YearFilter, "is_workday"]
@@ -83,7 +83,11 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
         return f"周{_WEEKDAYS[obj.date.weekday()]}"
 
     def save_model(
-        self, request: HttpRequest, obj: HolidayOverride, form: forms.ModelForm, change: bool
+        self,
+        request: HttpRequest,
+        obj: HolidayOverride,
+        form: forms.ModelForm[HolidayOverride],
+        change: bool,
     ) -> None:
         actor = _actor(request)
         old_date = form.initial.get("date") if change else None
@@ -106,7 +110,7 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
             override_remove(actor=actor, date=day)
 
 
-class CalendarYearForm(forms.ModelForm):
+class CalendarYearForm(forms.ModelForm[CalendarYear]):
     class Meta:
         model = CalendarYear
         fields = ["year", "complete", "note"]
@@ -123,7 +127,7 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
     form = CalendarYearForm
     list_display = [
         "year",
@@ -156,7 +160,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
         return HolidayOverride.objects.filter(date__year=obj.year, is_workday=True).count()
 
     def save_model(
-        self, request: HttpRequest, obj: CalendarYear, form: forms.ModelForm, change: bool
+        self,
+        request: HttpRequest,
+        obj: CalendarYear,
+        form: forms.ModelForm[CalendarYear],
+        change: bool,
     ) -> None:
         row = calendar_year_mark_complete(
             actor=_actor(request), year=obj.year, complete=obj.complete, note=obj.note
@@ -170,7 +178,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarChange)
-class CalendarChangeAdmin(admin.ModelAdmin):
+class CalendarChangeAdmin(admin.ModelAdmin[CalendarChange]):
     list_display = ["created_at", "action", "year", "date", "actor"]
     list_filter = ["action", "year"]
     readonly_fields = ["actor", "action", "year", "date", "before", "after", "created_at"]

@@ -139,7 +139,7 @@ def estimated_holidays(year: int) -> Mapping[date, str]:
     if not 1 <= year <= _MAX_YEAR:
         return {}
     # Imported here: only years beyond chinese_calendar need it, and it takes ~0.3 s.
-    from holidays.countries.china import China
+    from holidays.countries.china import China  # noqa: PLC0415
 
     return {day: _estimated_name_zh(str(name)) for day, name in China(years=year).items()}
 

@@ -26,7 +26,7 @@ from jishi.cases.models_export import ExportStatus, LedgerExport
 from jishi.cases.services import TITLE_MAX
 from jishi.cases.tests import builders
 from jishi.common import clock
-from jishi.console import exports
+from jishi.console import exports, tasks
 from jishi.orgs.models import User
 from jishi.testing.fixtures import County
 from jishi.testing.spreadsheets import assert_inert_xlsx
@@ -327,7 +327,7 @@ def test_background_export_speaks_the_language_it_was_asked_in(
     settings.MEDIA_ROOT = tmp_path
     builders.closed(county, dispatcher, township_handler)
     with translation.override("en"):
-        export = exports.start_export(county_lead, {})
+        export = tasks.start_export(county_lead, {})
     assert export.status == ExportStatus.DONE
     sheet = load_workbook(tmp_path / export.file.name).active
     header = [c.value for c in sheet[1]]
