@@ -25,8 +25,12 @@ EVENT_LABELS = {
 
 
 @register.filter
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+def pct(value: object) -> str:
+    """A rate as a percentage; "—" when there is none (no ratings, or a window with no
+    figures row this month, which a template sees as an empty string)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
+    return f"{value * 100:.1f}%"
 
 
 @register.filter

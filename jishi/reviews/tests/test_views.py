@@ -245,3 +245,13 @@ def test_disclosure_page(client: Client, point: ServicePoint) -> None:
     assert response.status_code == 200 and "县政务服务中心" in page and "不排名" in page
     export = client.get(reverse("rate:disclosure") + "?format=xlsx")
     assert export.content[:2] == b"PK"
+
+
+def test_a_window_without_ratings_this_month_shows_a_dash(
+    client: Client, point: ServicePoint, hall_lead: User
+) -> None:
+    client.force_login(hall_lead)
+    response = client.get(reverse("reviews:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "1号窗口" in html and "—" in html
