@@ -245,3 +245,19 @@ def test_disclosure_page(client: Client, point: ServicePoint) -> None:
     assert response.status_code == 200 and "县政务服务中心" in page and "不排名" in page
     export = client.get(reverse("rate:disclosure") + "?format=xlsx")
     assert export.content[:2] == b"PK"
+
+
+def test_disclosure_is_recounted_when_stale(client: Client, point: ServicePoint) -> None:
+    from datetime import timedelta
+
+    from jishi.common import clock
+
+    services.rating_submit(point=point, level=5, device_key="a")
+    assert "共收到评价 1 条" in client.get(reverse("rate:disclosure")).content.decode()
+    services.rating_submit(point=point, level=4, device_key="b")
+    # Fresh figures are served as stored...
+    assert "共收到评价 1 条" in client.get(reverse("rate:disclosure")).content.decode()
+    # ...stale ones ask for a recount (done at once by the tests' task backend).
+    with clock.travel_to(clock.now() + timedelta(minutes=6)):
+        client.get(reverse("rate:disclosure"))
+    assert "共收到评价 2 条" in client.get(reverse("rate:disclosure")).content.decode()
