@@ -224,6 +224,7 @@ def child(args: argparse.Namespace) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jishi.config.settings")
+    os.environ.setdefault("JISHI_DEMO", "1")  # the county is built with the demo's org data
     if args.populate:
         info = populate(args.cases)
         print(f"{info['township']} {info['cases']}")
@@ -244,10 +245,10 @@ def child(args: argparse.Namespace) -> None:
     from django.http import QueryDict
     from django.utils.http import urlencode
 
-    from jishi.cases.forms_ledger import LedgerFilterForm, ledger_cases
     from jishi.cases.models import Case
-    from jishi.cases.selectors_console import _group_specs
     from jishi.common import clock
+    from jishi.console.forms_ledger import LedgerFilterForm, ledger_cases
+    from jishi.console.selectors import _group_specs
     from jishi.orgs.models import User
 
     township = args.township
@@ -274,7 +275,7 @@ def child(args: argparse.Namespace) -> None:
 
     def queue_qs() -> Any:
         from jishi.cases.selectors import cases_visible_to
-        from jishi.cases.selectors_console import QUEUE_PAGE, QUEUE_STATES
+        from jishi.console.selectors import QUEUE_PAGE, QUEUE_STATES
 
         waiting = cases_visible_to(dispatcher).filter(state__in=QUEUE_STATES)
         return waiting.order_by("accepted_at", "id").values_list("pk", flat=True)[:QUEUE_PAGE]
@@ -410,6 +411,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
+        "JISHI_DEMO": "1",
         "JISHI_LOG_LEVEL": "ERROR",
     }
     started = time.perf_counter()

@@ -45,6 +45,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from jishi.cases import duplicates as lookup  # noqa: E402
 from jishi.routing import duplicates  # noqa: E402
 
 DATA = Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data")) / "tipdm2020"
@@ -106,14 +107,14 @@ def calibrate(rows: list[dict[str, str]]) -> None:
     print("threshold  pairs found  lookups with a false alarm")
     for t in np.arange(0.15, 0.46, 0.025):
         print(f"  {t:.3f}     {np.mean(pos >= t):6.1%}       {np.mean(neg >= t):6.1%}")
-    print(f"(in use: THRESHOLD = {duplicates.THRESHOLD})")
+    print(f"(in use: THRESHOLD = {lookup.THRESHOLD})")
     _ = in_group
 
 
 def latency(rows: list[dict[str, str]], rounds: int) -> None:
     docs = [(r["subject"], r["body"]) for r in rows]
     rng = random.Random(2)
-    for n in (50, 200, duplicates.CANDIDATE_CAP):
+    for n in (50, 200, lookup.CANDIDATE_CAP):
         duplicates.clear_cache()
         walls: list[float] = []
         cpus: list[float] = []
@@ -135,13 +136,13 @@ def latency(rows: list[dict[str, str]], rounds: int) -> None:
     walls, cpus = [], []
     for k in range(max(3, rounds // 20)):
         duplicates.clear_cache()
-        ids = rng.sample(range(len(docs)), duplicates.CANDIDATE_CAP + 1)
+        ids = rng.sample(range(len(docs)), lookup.CANDIDATE_CAP + 1)
         w, c = time.perf_counter(), time.process_time()
         duplicates.text_similarity(docs[ids[0]], [docs[j] for j in ids[1:]], keys=ids[1:])
         walls.append(time.perf_counter() - w)
         cpus.append(time.process_time() - c)
         _ = k
-    _report(f"cold, {duplicates.CANDIDATE_CAP} candidates", walls, cpus)
+    _report(f"cold, {lookup.CANDIDATE_CAP} candidates", walls, cpus)
 
 
 def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: bool = False) -> None:
@@ -204,14 +205,14 @@ def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: boo
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE") if connection.vendor == "postgresql" else None
             seat = towns[0]
-            since = now - timedelta(days=duplicates.WINDOW_DAYS)
+            since = now - timedelta(days=lookup.WINDOW_DAYS)
             candidates = Case.objects.filter(
-                township=seat, state__in=list(duplicates.OPEN_STATES), accepted_at__gte=since
+                township=seat, state__in=list(lookup.OPEN_STATES), accepted_at__gte=since
             ).count()
             print(
                 f"\ndatabase ({connection.vendor}): {n_cases} cases, "
                 f"{candidates} open in the county seat in the last 30 days "
-                f"(cap {duplicates.CANDIDATE_CAP})"
+                f"(cap {lookup.CANDIDATE_CAP})"
             )
             if connection.vendor == "postgresql" and verbose:
                 from django.db.models.functions import Substr
@@ -219,12 +220,12 @@ def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: boo
                 plan = (
                     Case.objects.filter(
                         township=seat,
-                        state__in=list(duplicates.OPEN_STATES),
+                        state__in=list(lookup.OPEN_STATES),
                         accepted_at__gte=since,
                     )
                     .order_by("-accepted_at", "-id")
                     .values_list("id", "title", Substr("text", 1, duplicates.TEXT_CHARS))[
-                        : duplicates.CANDIDATE_CAP
+                        : lookup.CANDIDATE_CAP
                     ]
                     .explain(analyze=True)
                 )
@@ -235,7 +236,7 @@ def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: boo
             query_walls: list[float] = []
             for k, (title, text) in enumerate(queries):
                 w, c = time.perf_counter(), time.process_time()
-                duplicates.similar_open_cases(title=title, text=text, township=seat)
+                lookup.similar_open_cases(title=title, text=text, township=seat)
                 wall, cpu = time.perf_counter() - w, time.process_time() - c
                 if k == 0:
                     print(f"first lookup (cold cache): {wall * 1000:.0f} ms")
@@ -243,7 +244,7 @@ def database(rows: list[dict[str, str]], n_cases: int, rounds: int, verbose: boo
                 walls.append(wall)
                 cpus.append(cpu)
                 w = time.perf_counter()
-                duplicates._candidates(
+                lookup._candidates(
                     township_id=seat.pk,
                     village_id=None,
                     lat=None,

@@ -22,6 +22,11 @@ only with a clear win there, ``KEEP_RATIO`` (1.5×) beyond this machine's run-to
   prepared statements of ``handwritten_rows.py`` (the product's path until measured here):
   the demo seed of ``--seed-cases`` (10,000) cases through the real services in fresh
   databases, and single intakes, one transaction each, interleaved in one database.
+* ``batch``: ``services.batch()`` — one transaction around many services in which a service
+  opens no savepoint and the case it returned is not read again — against Django's own
+  ``transaction.atomic()`` in its place (a savepoint per service, the row and its running
+  clocks read again at every step): the demo seed of ``--seed-cases`` cases in fresh
+  databases, whose every run of cases the seeder replays inside one of them.
 * ``router``: the router's ``TextClassifier`` (kept) against a scikit-learn ``Pipeline``
   (``TfidfVectorizer`` over the project's tokens and n-grams → ``CalibratedClassifierCV`` of
   the same ``LinearSVC``) saved with joblib: fit time, top-1/top-3 accuracy, latency of one
@@ -33,7 +38,7 @@ bench's own database. The machine is shared: wall-clock figures swing, the ratio
 interleaved runs much less; run each sub-bench a couple of times and compare ratios.
 Usage::
 
-    .venv/bin/python bench/fastpaths.py [ledger forms rows router] [--db sqlite|postgres]
+    .venv/bin/python bench/fastpaths.py [ledger forms rows batch router] [--db sqlite|postgres]
         [--pg-db NAME] [--cases 100000] [--reuse] [--repeat 30] [--seed-cases 10000]
         [--data DIR]
 """
@@ -197,6 +202,7 @@ def child_env(url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
         "JISHI_DEBUG": "",
+        "JISHI_DEMO": "1",  # the seeding benches use the demo's seed
         "JISHI_LOG_LEVEL": "ERROR",
     }
 
@@ -231,7 +237,7 @@ def build_ledger(total: int) -> None:
 def handwritten_rows_source(source: str) -> str:
     """``cases/ledger_rows.html`` with its row loop replaced by the hand-written rows."""
     out, found = re.subn(r"(<tbody>).*?(</tbody>)", r"\1{{ rows_html }}\2", source, flags=re.S)
-    assert found == 1, "cases/ledger_rows.html has no <tbody> to replace"
+    assert found == 1, "console/ledger_rows.html has no <tbody> to replace"
     return out
 
 
@@ -242,7 +248,7 @@ def rows_only_source(source: str) -> str:
     assert body is not None
     head = re.match(r"{% load [^%]*%}", source)
     labels = re.findall(r'{% translate "[^"]*" as l_\w+ %}', source)
-    assert head is not None and labels, "cases/ledger_rows.html changed shape"
+    assert head is not None and labels, "console/ledger_rows.html changed shape"
     return head.group(0) + "".join(labels) + body.group(1)
 
 
@@ -259,12 +265,12 @@ def ledger_child(repeat: int) -> None:
     from django.utils import translation
     from handwritten_ledger import rows_html
 
-    from jishi.cases import views_ledger
     from jishi.cases.models import Case
+    from jishi.console import views_ledger
     from jishi.orgs.models import Unit, User
 
     print(f"  {Case.objects.count():,} cases in the ledger")
-    name = "cases/ledger_rows.html"
+    name = "console/ledger_rows.html"
     origin = get_template(name).origin.name  # type: ignore[attr-defined]
     source = Path(origin).read_text(encoding="utf-8")
     # The hand-written path: the same pages through a second template engine whose
@@ -421,39 +427,64 @@ def forms_child(repeat: int) -> None:
 # --- rows -----------------------------------------------------------------------------------
 
 
+ROW_WRITERS = ("_insert", "_insert_unless_taken", "_update")
+
+
 def use_rows(path: str) -> None:
     """Point ``jishi.cases.services`` at one row writer: its own ORM helpers (the library
-    path) or the prepared statements of ``handwritten_rows``."""
+    path) or the prepared statements of ``handwritten_rows``. Each module of the package
+    holds the writers it imported under their own names, so each one is pointed."""
     import handwritten_rows
 
-    from jishi.cases import services
+    from jishi.cases.services import engine, intake
 
     if not hasattr(use_rows, "orm"):
-        use_rows.orm = (  # type: ignore[attr-defined]
-            services._insert,
-            services._insert_unless_taken,
-            services._update,
-        )
+        use_rows.orm = {  # type: ignore[attr-defined]
+            "_insert": engine._insert,
+            "_insert_unless_taken": intake._insert_unless_taken,
+            "_update": engine._update,
+        }
     if path == "library":
         chosen = use_rows.orm  # type: ignore[attr-defined]
     else:
-        chosen = (
-            handwritten_rows.insert,
-            handwritten_rows.insert_unless_taken,
-            handwritten_rows.update,
-        )
-    services._insert, services._insert_unless_taken, services._update = chosen
+        chosen = {
+            "_insert": handwritten_rows.insert,
+            "_insert_unless_taken": handwritten_rows.insert_unless_taken,
+            "_update": handwritten_rows.update,
+        }
+    modules = [m for name, m in sys.modules.items() if name.startswith("jishi.cases.services.")]
+    for module in modules:
+        for name in ROW_WRITERS:
+            if hasattr(module, name):
+                setattr(module, name, chosen[name])
 
 
-def seed_child(path: str, size: int) -> None:
-    """Runs in a child on a fresh database: the demo seed with one row writer."""
+def use_batch(path: str) -> None:
+    """The demo seeder replays each run of cases inside ``services.batch()`` (the product's
+    path). The library path puts Django's ``transaction.atomic()`` in its place: the same one
+    transaction per run, but each service opens its own savepoint and reads the case row and
+    its running clocks again, as it does outside a batch."""
+    from django.db import transaction
+
+    from jishi.cases import services
+
+    if path == "library":
+        services.batch = transaction.atomic  # type: ignore[assignment]
+
+
+def seed_child(bench: str, path: str, size: int) -> None:
+    """Runs in a child on a fresh database: the demo seed with one row writer (``rows``) or
+    one transaction around each run of cases (``batch``)."""
     import django
 
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    use_rows(path)
+    if bench == "rows":
+        use_rows(path)
+    else:
+        use_batch(path)
     from jishi.cases.models import Case, CaseClock, CaseEvent
     from jishi.demo.seed import seed_demo
 
@@ -471,22 +502,13 @@ def intake_child(n: int) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.test import Client
+    from ledger_intake import prepare_county
 
-    call_command("migrate", verbosity=0)
     from jishi.cases import services
-    from jishi.cases.models import Case, Category
-    from jishi.orgs.models import Role
-    from jishi.testing.fixtures import build_county, make_person
+    from jishi.cases.models import Case
 
-    county = build_county()
-    dispatcher = make_person("bench-dispatcher", county.county, Role.DISPATCHER)
-    category = Category.objects.create(
-        code="lighting", name="路灯照明", owning_unit=county.chengguan
-    )
-    route = services.Route(actor=dispatcher, category=category, lead_unit=county.chengguan)
-    villages = [county.dongjie, county.xijie]
+    county, _, _, villages, route = prepare_county()
     counter = iter(range(10**9))
 
     def submit() -> None:
@@ -717,8 +739,9 @@ def child(args: argparse.Namespace) -> None:
         ledger_child(args.repeat)
     elif kind == "forms":
         forms_child(args.repeat)
-    elif kind in ("seed-library", "seed-hand-written"):
-        seed_child(kind.removeprefix("seed-"), args.seed_cases)
+    elif kind.startswith("seed-"):  # seed-rows-library, seed-batch-hand-written, …
+        _, bench, path = kind.split("-", 2)
+        seed_child(bench, path, args.seed_cases)
     elif kind == "intake":
         intake_child(args.intake)
 
@@ -739,8 +762,8 @@ def main() -> None:
     parser.add_argument(
         "benches",
         nargs="*",
-        default=["ledger", "forms", "rows", "router"],
-        help="ledger, forms, rows, router (default: all)",
+        default=["ledger", "forms", "rows", "batch", "router"],
+        help="ledger, forms, rows, batch, router (default: all)",
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
@@ -773,20 +796,24 @@ def main() -> None:
             print(run_child(url, bench, "--repeat", str(args.repeat)), end="", flush=True)
         elif bench == "rows":
             rows_bench(args)
+        elif bench == "batch":
+            batch_bench(args)
         elif bench == "router":
             router_bench(args.data, args.router_scale, args.rounds)
         else:
             parser.error(f"unknown bench: {bench}")
 
 
-def rows_bench(args: argparse.Namespace) -> None:
-    name = "jishi-bench-fastpaths-rows" if args.db == "sqlite" else f"{args.pg_db}_rows"
+def seeds(args: argparse.Namespace, bench: str, name: str) -> dict[str, float]:
+    """Demo seeds of ``--seed-cases`` in fresh databases, the two paths alternating A-B-B-A;
+    returns library ÷ hand-written of the best wall and CPU time per case."""
     results: dict[str, list[dict[str, Any]]] = {"library": [], "hand-written": []}
     order = ["library", "hand-written", "hand-written", "library"] * args.seed_rounds
     for path in order[: 2 * args.seed_rounds]:
         url = database_url(args.db, name, fresh=True)
+        kind = f"seed-{bench}-{path}"
         out = json.loads(
-            run_child(url, f"seed-{path}", "--seed-cases", str(args.seed_cases)).splitlines()[-1]
+            run_child(url, kind, "--seed-cases", str(args.seed_cases)).splitlines()[-1]
         )
         results[path].append(out)
         print(
@@ -799,15 +826,33 @@ def rows_bench(args: argparse.Namespace) -> None:
         for measure in ("wall", "cpu"):
             lib = min(r[measure] for r in results["library"]) * 1000 / args.seed_cases
             hw = min(r[measure] for r in results["hand-written"]) * 1000 / args.seed_cases
-            ratio = compare(f"demo seed of {args.seed_cases:,}, {measure} per case (best)", lib, hw)
-            if measure == "wall":
-                ratios["demo seed (wall)"] = ratio
+            what = f"demo seed of {args.seed_cases:,}, {measure} per case (best)"
+            ratios[measure] = compare(what, lib, hw)
+    return ratios
+
+
+def rows_bench(args: argparse.Namespace) -> None:
+    name = "jishi-bench-fastpaths-rows" if args.db == "sqlite" else f"{args.pg_db}_rows"
+    ratios: dict[str, float] = {}
+    if args.seed_rounds:
+        ratios["demo seed (wall)"] = seeds(args, "rows", name)["wall"]
     url = database_url(args.db, name, fresh=True)
     lines = run_child(url, "intake", "--intake", str(args.intake)).splitlines()
     print("\n".join(lines[:-1]), flush=True)
     ratios["one portal submission"] = json.loads(lines[-1])["ratio"]
     measure = "demo seed (wall)" if "demo seed (wall)" in ratios else "one portal submission"
     verdict("row writer", measure, ratios[measure])
+
+
+def batch_bench(args: argparse.Namespace) -> None:
+    name = "jishi-bench-fastpaths-batch" if args.db == "sqlite" else f"{args.pg_db}_batch"
+    print(
+        "  library: each run of cases in transaction.atomic(); hand-written: in services.batch()",
+        flush=True,
+    )
+    ratios = seeds(args, "batch", name)
+    if ratios:
+        verdict("services.batch()", "the demo seed (wall)", ratios["wall"])
 
 
 if __name__ == "__main__":

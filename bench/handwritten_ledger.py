@@ -22,7 +22,7 @@ from jishi.cases import display
 from jishi.common.masking import mask_personal_numbers
 
 if TYPE_CHECKING:
-    from jishi.cases.views_ledger import Row
+    from jishi.console.views_ledger import Row
     from jishi.orgs.models import Unit
 
 DASH = "—"

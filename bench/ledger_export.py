@@ -46,10 +46,10 @@ def measure(repeat: int) -> None:
     django.setup()
     from django.db import connection
 
-    from jishi.cases import exports
     from jishi.cases.models import Case
     from jishi.common.masking import mask_value
     from jishi.common.spreadsheet import SheetWriter
+    from jishi.console import exports
     from jishi.orgs.models import User
 
     lead = User.objects.get(username="lead")

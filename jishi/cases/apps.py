@@ -9,7 +9,12 @@ class CasesConfig(AppConfig):
     verbose_name = "工作台账"
 
     def ready(self) -> None:
+        from jishi.cases.router import category_names
+        from jishi.routing import lexicon
         from jishi.workdays.signals import calendar_changed
+
+        # Category names join the segmenter's user dictionary (routing knows no category).
+        lexicon.register_source(category_names)
 
         calendar_changed.connect(_recompute_deadlines, dispatch_uid="cases-recompute-deadlines")
 

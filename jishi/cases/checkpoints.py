@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.timezone import localtime
 
-from jishi.cases.ledger import canonical_time
+from jishi.cases.chain import canonical_time
 from jishi.cases.models import CaseEvent
 from jishi.cases.models_checkpoint import LedgerCheckpoint
 from jishi.common import clock

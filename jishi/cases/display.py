@@ -6,7 +6,7 @@ The 台账 rows, the case page, my work, the dispatch queue, the portal and the 
 ask this module, so no two of them can call the same case by different words or light the
 same deadline differently. The words themselves are the models' choice labels, which are
 translatable: a label is written once, in ``models.py``, and translated once, in the
-catalogues. The console's template filters (``cases_console``) are thin wrappers of these
+catalogues. The console's template filters (``console_ui``) are thin wrappers of these
 functions.
 """
 
@@ -22,13 +22,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from jishi.cases.models import CaseKind, Channel, ClockKind, Satisfaction, State
-from jishi.common.templatetags.jishi_ui import (
-    LIGHT_LABELS,
-    in_script,
-    is_traditional,
-    name_in_script,
-    unit_name,
-)
+from jishi.common.templatetags.jishi_ui import LIGHT_LABELS, in_script
+from jishi.common.text import is_traditional, name_in_script
+from jishi.orgs.display import unit_name
 
 if TYPE_CHECKING:
     from jishi.cases.models import Case, Category

@@ -12,8 +12,7 @@ from jishi.cases.models import Category
 from jishi.cases.selectors import category_table
 from jishi.common.datalist import Picklist, pick_key
 from jishi.common.fields import SnapshotChoiceField
-from jishi.common.templatetags.jishi_ui import is_traditional
-from jishi.common.text import to_traditional
+from jishi.common.text import is_traditional, to_traditional
 from jishi.orgs.selectors import unit_table
 
 CATEGORY_INVALID = _("「%(value)s」不在分类列表中，请从列表中选择")

@@ -465,3 +465,4 @@ class Attachment(models.Model):
 
 from jishi.cases.models_checkpoint import LedgerCheckpoint  # noqa: F401,E402
 from jishi.cases.models_export import LedgerExport  # noqa: F401,E402
+from jishi.cases.models_hotspots import Hotspot  # noqa: F401,E402

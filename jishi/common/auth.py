@@ -1,4 +1,5 @@
-"""Sign-in: the form, the lockout after repeated wrong passwords, the locked-out page.
+"""Sign-in: the form and the lockout after repeated wrong passwords (the locked-out page is
+the console's, ``jishi.console.views_shell.locked_out``).
 
 Lockout is django-axes: failures are counted in the database (so every worker shares the
 count) per user name and per address, and either locks at ``AXES_FAILURE_LIMIT`` for
@@ -12,11 +13,9 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 USERNAME_MAX = 150
@@ -43,16 +42,6 @@ def client_ip(request: HttpRequest) -> str:
     # REMOTE_ADDR only: X-Forwarded-For is forgeable unless a trusted proxy rewrites it,
     # and the deployment's proxy sets REMOTE_ADDR for us.
     return str(request.META.get("REMOTE_ADDR") or "")
-
-
-def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """The page a locked-out sign-in gets (429), with the form so the wait is clear."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _("登录失败次数过多，已暂时锁定。请 %(minutes)d 分钟后再试，或请系统管理员解锁。") % {
-        "minutes": minutes
-    }
-    context = {"form": LoginForm(request), "locked_message": message}
-    return render(request, "common/login.html", context, status=429)
 
 
 class LoginForm(AuthenticationForm):

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.utils import translation
+from django.utils.translation import get_language
 from opencc import OpenCC
 
 
@@ -18,6 +19,24 @@ def _converter(config: str) -> OpenCC:
 def to_traditional(text: str) -> str:
     """Simplified → Traditional, for names shown in the Traditional UI."""
     return _converter("s2t").convert(text) if text else ""
+
+
+def is_traditional() -> bool:
+    """Whether the reader chose Traditional Chinese."""
+    return (get_language() or "").lower() in {"zh-hant", "zh-tw", "zh-hk", "zh-mo"}
+
+
+@lru_cache(maxsize=4096)
+def _traditional(name: str) -> str:
+    return to_traditional(name)
+
+
+def name_in_script(name: str) -> str:
+    """A name stored in Simplified Chinese (a category, a unit's name as an event recorded
+    it, a hotspot's places) in the reader's script."""
+    if name and is_traditional():
+        return _traditional(name)
+    return name
 
 
 def source_text(text: Any) -> str:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "jishi.portal",
     "jishi.intake",
     "jishi.reviews",
+    "jishi.console",
 ]
 
 MIDDLEWARE = [
@@ -190,7 +191,7 @@ MIDDLEWARE.insert(
 # htmx and ECharts, copied out of node_modules by scripts/assets.sh (see the reason there).
 STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "console_home"
+LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 # The language switch stores the choice in a cookie for a year; staff rarely change it.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -233,7 +234,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JISHI_LOGIN_LOCKOUT_MI
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "jishi.common.auth.client_ip"
-AXES_LOCKOUT_CALLABLE = "jishi.common.auth.locked_out"
+AXES_LOCKOUT_CALLABLE = "jishi.console.views_shell.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
@@ -296,5 +297,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- demo ----------------------------------------------------------------------------------
 
-# The demo county and its `seed_demo` command (./dev demo).
-INSTALLED_APPS += ["jishi.demo"]
+# The demo county and its `seed_demo` command, installed only where the demo runs (./dev demo
+# sets JISHI_DEMO=1; the tests and development with JISHI_DEBUG=1 have it too). A production
+# deployment leaves it out, so no one can fill a real county's ledger with invented cases.
+JISHI_DEMO = env_bool("JISHI_DEMO", DEBUG)
+if JISHI_DEMO:
+    INSTALLED_APPS += ["jishi.demo"]

@@ -11,6 +11,9 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 JISHI_FIELD_KEYS = ["amlzaGktdGVzdC1maWVsZC1rZXktMzItYnl0ZXMhISE="]
 # Not the development key, which the system check refuses outside debug.
 SECRET_KEY = "jishi-test-only-secret-key-used-by-the-test-suite-alone"
+# The demo county's seeding is tested too.
+if "jishi.demo" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS += ["jishi.demo"]  # noqa: F405
 
 # SQLite tests use a file (one per xdist worker; pytest-django adds the suffix), not the
 # shared-cache in-memory database: shared cache takes table locks that ignore the busy

@@ -10,14 +10,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     # set_language (POST): the 简体 / 繁體 / English switch on every page, cookie-based.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("console/", include("jishi.cases.urls")),
+    path("console/", include("jishi.console.urls")),
     path("console/intake/", include("jishi.intake.urls")),
-    path("console/routing/", include("jishi.routing.urls")),
     path("console/calendar/", include("jishi.workdays.urls")),
     path("console/reviews/", include("jishi.reviews.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
-    path("", include("jishi.common.urls")),
+    path("", include("jishi.console.urls_shell")),
 ]
 
 if settings.DEBUG:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.common.datalist import Picklist, pick_key
 from jishi.common.fields import SnapshotChoiceField
-from jishi.common.templatetags.jishi_ui import is_traditional, unit_name
+from jishi.common.text import is_traditional
+from jishi.orgs.display import unit_name
 from jishi.orgs.models import Unit, UnitKind
 from jishi.orgs.selectors import unit_table
 

@@ -1,5 +1,4 @@
-"""What citizens see: submit, track, call back. (The portal's home page, ``/portal/``, is
-``portal_home`` in ``jishi.common``.)"""
+"""What citizens see: the home page, submit, track, call back."""
 
 from django.urls import path
 
@@ -7,6 +6,7 @@ from jishi.portal import views
 
 app_name = "portal"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("submit/", views.submit, name="submit"),
     path("submit/similar/", views.similar, name="similar"),
     path("submit/villages/", views.villages, name="villages"),

@@ -1,4 +1,5 @@
-"""The citizen portal: submit a request, track it, answer the callback. No sign-in.
+"""The citizen portal: its home page, submit a request, track it, answer the callback. No
+sign-in.
 
 A citizen proves a case is theirs with its tracking code and a secret: the last four digits
 of their phone, or the PIN printed on their receipt (every case has one, so a citizen who
@@ -22,17 +23,22 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from jishi.cases import services
+from jishi.cases.duplicates import public_duplicate_hints
 from jishi.cases.models import Case, Channel, Satisfaction, State
+from jishi.cases.router import route_for_intake
 from jishi.common import ratelimit
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from jishi.common.ratelimit import Rate
 from jishi.portal import selectors, tokens
 from jishi.portal.forms import CallbackForm, SubmitForm, TrackForm, derive_title
-from jishi.routing.duplicates import public_duplicate_hints
-from jishi.routing.policy import route_for_intake
 
 REMEMBER_COOKIE = "jishi_portal"
 REMEMBER_SALT = "jishi.portal.remembered-cases"
@@ -40,6 +46,12 @@ REMEMBER_MAX = 20
 REMEMBER_SECONDS = 30 * 24 * 3600
 # Service error keys → this form's field names.
 FIELD_FOR = {"attachments": "photos"}
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The citizens' landing page: report, track, rate."""
+    return render(request, "portal/home.html")
 
 
 def _codes(request: HttpRequest) -> list[str]:

@@ -274,10 +274,13 @@ def pending_occasion(kiosk: KioskDevice) -> ServiceOccasion | None:
 
 
 class AlreadyRated(Conflict):
-    """The form was sent before: ``rating`` is what its first sending made."""
+    """The form was sent before: ``rating`` is what its first sending made. Shaped like every
+    ``JishiError`` (message first), so the error middleware can answer it anywhere."""
 
-    def __init__(self, rating: Rating) -> None:
-        super().__init__("这次评价已经提交过了")
+    def __init__(
+        self, message: str = "这次评价已经提交过了", *, rating: Rating | None = None
+    ) -> None:
+        super().__init__(message)
         self.rating = rating
 
 
@@ -445,7 +448,7 @@ def rating_submit(
             Rating.objects.filter(submission_key=submission_key).first() if submission_key else None
         )
         if earlier is not None:
-            raise AlreadyRated(earlier) from None
+            raise AlreadyRated(rating=earlier) from None
         raise
     return rating
 

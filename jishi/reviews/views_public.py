@@ -96,6 +96,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     status = 422
     if form.is_valid():
         data = form.cleaned_data
+        rating: Rating | None
         try:
             rating = services.rating_submit(
                 point=point,

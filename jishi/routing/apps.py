@@ -11,7 +11,6 @@ class RoutingConfig(AppConfig):
 
         from jishi.orgs.models import Unit
         from jishi.routing import lexicon
-        from jishi.routing.ledger_data import category_names
 
         # A renamed or new unit should reach the segmenter without waiting for the periodic
         # check (in this process; other processes notice within the check interval).
@@ -19,5 +18,3 @@ class RoutingConfig(AppConfig):
         post_delete.connect(
             lexicon.on_unit_changed, sender=Unit, dispatch_uid="routing-lexicon-delete"
         )
-        # Category names join the user dictionary once the cases app provides them.
-        lexicon.register_source(category_names)

@@ -1,7 +1,7 @@
 """Hotspots (热点): what many people are writing about in a period, ranked by heat.
 
 :func:`find_hotspots` is pure (documents in, hotspots out) so it runs the same over the
-ledger's cases (:mod:`jishi.routing.tasks`) and over a CSV export (``manage.py hotspots``).
+ledger's cases (:mod:`jishi.cases.hotspots`) and over a CSV export (``manage.py hotspots``).
 
 Method, chosen by reading the clusters it gives on the public ``hot_messages.csv``
 (``bench/hotspots.py``):
@@ -28,11 +28,10 @@ import csv
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -275,108 +274,3 @@ def read_docs(path: str | Path) -> list[Doc]:
             )
         )
     return docs
-
-
-# --- the ledger's hotspots -----------------------------------------------------------
-
-DEFAULT_DAYS = 30
-
-
-def docs_from_cases(cases: Iterable[Any]) -> list[Doc]:
-    """Cases → documents. Distinct citizens are told apart by the phone's blind index
-    (never the phone itself); a case merged into another counts as one more "me too"."""
-    return [
-        Doc(
-            id=c.pk,
-            time=c.accepted_at,
-            title=c.title,
-            text=c.text,
-            place=(c.village.name if c.village_id else None)
-            or (c.township.name if c.township_id else None),
-            likes=0,
-            citizen=c.citizen_phone_index or None,
-        )
-        for c in cases
-    ]
-
-
-def refresh_hotspots(
-    *, days: int = DEFAULT_DAYS, top: int = 10, end: datetime | None = None
-) -> int:
-    """Recompute the hotspots of the ``days`` before ``end`` (now by default) from the
-    ledger, with the ``days`` before that as the previous period; replace the stored ones
-    of the same period. Returns the number stored."""
-    from django.db import transaction
-
-    from jishi.cases.models import Case, State
-    from jishi.common import clock
-    from jishi.routing.models_hotspots import Hotspot
-
-    end = end or clock.now()
-    start = end - timedelta(days=days)
-    before = start - timedelta(days=days)
-    fields = ("id", "title", "text", "accepted_at", "township", "village", "citizen_phone_index")
-
-    def period(a: datetime, b: datetime) -> list[Doc]:
-        qs = (
-            Case.objects.filter(accepted_at__gte=a, accepted_at__lt=b)
-            .exclude(state=State.REJECTED)
-            .select_related("township", "village")
-            .only(*fields, "township__name", "village__name")
-            .order_by("-accepted_at")[:MAX_DOCS]
-        )
-        return docs_from_cases(qs)
-
-    found = find_hotspots(period(start, end), previous=period(before, start), top=top)
-    with transaction.atomic():
-        Hotspot.objects.filter(period_start=start, period_end=end).delete()
-        for rank, h in enumerate(found, 1):
-            row = Hotspot.objects.create(
-                period_start=start,
-                period_end=end,
-                rank=rank,
-                title=h.title[:80],
-                keywords=h.keywords,
-                score=h.score,
-                size=h.size,
-                citizens=h.citizens,
-                likes=h.likes,
-                growth=h.growth,
-                places=h.places,
-                first_at=h.first_at,
-                last_at=h.last_at,
-            )
-            row.cases.add(*[int(i) for i in h.doc_ids])
-        # Earlier computations are kept a week (to compare), then dropped: an hourly refresh
-        # would otherwise grow the table by ten rows an hour for ever.
-        Hotspot.objects.filter(period_end__lt=end - KEEP_COMPUTATIONS).delete()
-    return len(found)
-
-
-# How old the stored hotspots may get before a visit to the page asks for a refresh; and the
-# pause after such a request, so a busy page asks once, not on every view.
-MAX_AGE = timedelta(hours=1)
-REQUEST_PAUSE_SECONDS = 600
-KEEP_COMPUTATIONS = timedelta(days=7)
-
-
-def refresh_if_stale(latest_end: datetime | None, now: datetime | None = None) -> bool:
-    """Ask the background worker for a refresh when the stored hotspots are older than
-    ``MAX_AGE`` (or there are none). Returns whether a refresh was requested.
-
-    This is the schedule: hotspots are recomputed when someone is looking and they are
-    stale, and a county that wants them fresh regardless runs ``hotspots_refresh --enqueue``
-    from cron. Another request is not made for ``REQUEST_PAUSE_SECONDS`` in this process.
-    """
-    from django.core.cache import cache
-
-    from jishi.common import clock
-    from jishi.routing.tasks import refresh_hotspots as refresh_task
-
-    now = now or clock.now()
-    if latest_end is not None and now - latest_end < MAX_AGE:
-        return False
-    if not cache.add("jishi:hotspots:refresh-requested", 1, REQUEST_PAUSE_SECONDS):
-        return False
-    refresh_task.enqueue()
-    return True

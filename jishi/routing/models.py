@@ -91,6 +91,3 @@ class KeywordRule(models.Model):
 
     def keyword_list(self) -> list[str]:
         return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
-
-
-from jishi.routing.models_hotspots import Hotspot  # noqa: E402,F401

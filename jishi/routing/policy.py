@@ -12,20 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef
 from sklearn.model_selection import StratifiedKFold
 
 from jishi.routing.classifier import TextClassifier, Tokens
 from jishi.routing.models import RouterTarget
-from jishi.routing.selectors import active_model_row, predict
-
-if TYPE_CHECKING:
-    from jishi.cases.services import Route
+from jishi.routing.selectors import active_model_row
 
 logger = logging.getLogger(__name__)
 
@@ -101,117 +95,3 @@ def auto_threshold() -> float | None:
         return None
     value = model.auto_threshold
     return value if value is not None and value <= 1.0 else None
-
-
-def route_for_intake(*, title: str, text: str, township_name: str | None = None) -> Route | None:
-    """A ``services.Route`` when the router is confident enough to dispatch, else None."""
-    from jishi.cases.selectors import category_by_code
-    from jishi.cases.services import Route, System
-
-    threshold = auto_threshold()
-    if threshold is None:
-        return None
-    try:
-        prediction = predict(title, text, township_name, target=RouterTarget.CATEGORY)
-    except (OSError, ValueError):
-        # The active version's file is gone or unreadable (one saved as a pickle by an old
-        # release is refused): the case waits for a dispatcher, the citizen sees no error.
-        logger.exception("router model could not be loaded; the case is left to a dispatcher")
-        return None
-    if prediction.label is None or prediction.model_version == "rules":
-        return None
-    if prediction.probability < threshold:
-        return None
-    category = category_by_code(prediction.label)
-    if category is None or not category.active:
-        return None
-    if category.owning_unit is None or not category.owning_unit.active:
-        return None
-    return Route(
-        actor=System(),
-        category=category,
-        lead_unit=category.owning_unit,
-        confidence=prediction.probability,
-        model_version=prediction.model_version,
-    )
-
-
-@dataclass(frozen=True)
-class MonthStats:
-    dispatched: int  # cases first dispatched in the month
-    auto: int  # of which by the router at intake
-    auto_returned: int  # auto-dispatched cases later returned by the unit
-    suggested: int  # dispatcher classifications made with a router suggestion shown
-    agreed: int  # of which the dispatcher kept the top suggestion
-
-    @property
-    def auto_share(self) -> float | None:
-        return self.auto / self.dispatched if self.dispatched else None
-
-    @property
-    def auto_return_rate(self) -> float | None:
-        return self.auto_returned / self.auto if self.auto else None
-
-    @property
-    def agreement(self) -> float | None:
-        return self.agreed / self.suggested if self.suggested else None
-
-
-def month_stats(start: datetime, end: datetime) -> MonthStats:
-    """Figures from events alone (DESIGN.md rule 2): who dispatched first, what came back."""
-    from jishi.cases.models import CaseEvent
-
-    first_dispatch = CaseEvent.objects.filter(
-        kind="dispatch", created_at__gte=start, created_at__lt=end
-    ).exclude(
-        Exists(
-            CaseEvent.objects.filter(
-                case_id=OuterRef("case_id"),
-                kind__in=["dispatch", "arbitrate"],
-                seq__lt=OuterRef("seq"),
-            )
-        )
-    )
-    auto = first_dispatch.filter(actor_role="system")
-    returned = auto.filter(
-        Exists(CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind="return"))
-    )
-    suggested = CaseEvent.objects.filter(
-        kind__in=["classify", "dispatch"],
-        created_at__gte=start,
-        created_at__lt=end,
-        payload__has_key="suggested",
-    ).exclude(actor_role="system")
-    rows = list(suggested.values_list("payload", flat=True))
-    agreed = sum(1 for p in rows if p.get("suggested") == p.get("category"))
-    return MonthStats(
-        dispatched=first_dispatch.count(),
-        auto=auto.count(),
-        auto_returned=returned.count(),
-        suggested=len(rows),
-        agreed=agreed,
-    )
-
-
-def auto_dispatch_versions(start: datetime, end: datetime) -> dict[str, int]:
-    """Model version → cases it classified and dispatched by itself at intake in
-    [start, end): who made the automatic dispatches that ``month_stats`` counts."""
-    from jishi.cases.models import CaseEvent
-
-    rows = (
-        CaseEvent.objects.filter(
-            kind="classify",
-            actor_role="system",
-            created_at__gte=start,
-            created_at__lt=end,
-            payload__has_key="model_version",
-        )
-        .values("payload__model_version")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[str, int] = {}
-    for row in rows:
-        version = str(row["payload__model_version"] or "")
-        counts[version] = counts.get(version, 0) + row["n"]
-    return counts

@@ -14,11 +14,9 @@ from django.utils import timezone
 
 from jishi.common.errors import InvalidInput
 from jishi.orgs.models import User
-from jishi.routing import lexicon
 from jishi.routing.classifier import TextClassifier
-from jishi.routing.ledger_data import closed_cases
 from jishi.routing.models import KeywordRule, RouterModel, RouterTarget
-from jishi.routing.policy import DEFAULT_MAX_ERROR, validation_threshold
+from jishi.routing.policy import validation_threshold
 
 MIN_DOCUMENTS = 4
 
@@ -105,33 +103,6 @@ def threshold_metrics(
         "auto_error": round(threshold.error, 4),
         "auto_max_error": max_error,
     }
-
-
-def router_train_from_ledger(
-    *,
-    actor: User | None,
-    target: str = RouterTarget.CATEGORY,
-    activate: bool = False,
-    max_error: float = DEFAULT_MAX_ERROR,
-    with_threshold: bool = True,
-) -> RouterModel:
-    """Train a version on the ledger's closed cases (their final category or lead unit);
-    a category model also gets its auto-dispatch threshold. Raises ``LedgerUnavailable``
-    without the ledger and ``InvalidInput`` when it holds too little to learn from."""
-    lexicon.ensure_loaded(force=True)
-    ledger = closed_cases(target=target)
-    metrics: dict[str, object] = {"source": "ledger"}
-    if target == RouterTarget.CATEGORY and with_threshold and len(set(ledger.labels)) >= 2:
-        metrics.update(threshold_metrics(ledger.documents, ledger.labels, max_error=max_error))
-    return router_train(
-        actor=actor,
-        documents=ledger.documents,
-        labels=ledger.labels,
-        target=target,
-        span=ledger.span,
-        metrics=metrics,
-        activate=activate,
-    )
 
 
 @transaction.atomic

@@ -139,15 +139,24 @@ def stranger(db: None) -> User:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
-    """Rolled-back test transactions send no delete signals: start each test with empty
-    in-process caches of configuration tables."""
+    """What a process keeps between requests must not leak from one test into the next.
+    Rolled-back test transactions send no delete signals, so the in-process caches of
+    configuration tables start empty; so do the cache (rate-limit counters, the hotspot
+    page's "refresh requested" marker), the loaded router models and the segmenter's words."""
+    from django.core.cache import cache
+
     from jishi.common.snapshots import forget_all
+    from jishi.routing import lexicon
+    from jishi.routing import selectors as router
     from jishi.workdays.selectors import invalidate_calendar
 
     forget_all()
     # A calendar cached after a test's captured on-commit hooks would otherwise be served,
     # for the few seconds before its revision is checked again, to the next test.
     invalidate_calendar()
+    cache.clear()
+    router.clear_loaded_models()
+    lexicon.invalidate()
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from jishi.cases import services
 from jishi.cases.models import Case, CaseClock, CaseEvent, Category, State
-from jishi.cases.selectors_ledger import verify_ledger
+from jishi.cases.services import intake
 from jishi.cases.tests import builders
+from jishi.cases.verify import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import InvalidTransition
 from jishi.orgs.models import User
@@ -184,7 +185,7 @@ def test_a_tracking_code_already_taken_is_drawn_again(
 ) -> None:
     first = builders.accepted(county)
     suffix = first.code.rsplit("-", 1)[1]
-    monkeypatch.setattr(services, "secrets", _Draws(suffix))
+    monkeypatch.setattr(intake, "secrets", _Draws(suffix))
     # Inside a batch too: on PostgreSQL a failed insert would have broken its transaction.
     with services.batch():
         second = builders.accepted(county)
@@ -197,8 +198,8 @@ def test_only_a_taken_code_or_key_makes_intake_draw_again(county: County) -> Non
     twin = Case.objects.get(pk=first.pk)
     twin.pk, twin.title = None, "另一件事"
     twin._state.adding = True
-    assert services._insert_unless_taken(twin) is False  # the code is taken: draw again
+    assert intake._insert_unless_taken(twin) is False  # the code is taken: draw again
     twin.code = "JA0000-FREE"  # a free code, but a required title missing
     twin.title = None  # type: ignore[assignment]
     with pytest.raises(IntegrityError):
-        services._insert_unless_taken(twin)
+        intake._insert_unless_taken(twin)

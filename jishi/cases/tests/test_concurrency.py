@@ -12,8 +12,8 @@ from django.db import connections
 
 from jishi.cases import services
 from jishi.cases.models import Case, State
-from jishi.cases.selectors_ledger import verify_ledger
 from jishi.cases.tests import builders
+from jishi.cases.verify import verify_ledger
 from jishi.common.errors import Conflict, InvalidTransition
 from jishi.orgs.models import User
 

@@ -292,8 +292,8 @@ def test_stranger_cannot_take_in_cases(county: County, stranger) -> None:
 
 def test_intake_with_route_dispatches_in_one_go(county: County, dispatcher) -> None:
     from jishi.cases.models import Category
-    from jishi.cases.selectors_ledger import verify_ledger
     from jishi.cases.services import Route, System
+    from jishi.cases.verify import verify_ledger
 
     lighting = Category.objects.create(code="lighting", name="路灯", owning_unit=county.chengguan)
     case = builders.accepted(

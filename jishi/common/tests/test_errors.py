@@ -28,6 +28,7 @@ INTENDED: dict[str, int] = {
     "InvalidInput": 422,
     "TooLarge": 413,
     "AlreadySubmitted": 409,
+    "AlreadyRated": 409,
 }
 
 

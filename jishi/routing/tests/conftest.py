@@ -1,14 +1,12 @@
-"""Fixtures for the routing tests: isolated media, fresh caches, a synthetic corpus."""
+"""Fixtures for the routing tests: isolated media and a synthetic corpus (caches are reset
+for every test by the root ``conftest.py``)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from jishi.routing import lexicon, selectors
 
 # Topic words per label; every generated document mixes several of its label's words with
 # shared filler, so a linear model separates them but not from one word alone.
@@ -38,18 +36,6 @@ def synthetic_corpus(n_per_label: int = 30, seed: int = 7) -> tuple[list[str], l
             texts.append(body)
             labels.append(label)
     return texts, labels
-
-
-@pytest.fixture(autouse=True)
-def _fresh_routing_state() -> Iterator[None]:
-    from django.core.cache import cache
-
-    selectors.clear_loaded_models()
-    lexicon.invalidate()
-    cache.clear()  # e.g. the hotspot page's "refresh requested" marker
-    yield
-    selectors.clear_loaded_models()
-    lexicon.invalidate()
 
 
 @pytest.fixture

@@ -122,13 +122,3 @@ def test_data_acknowledgements_warn_and_most_replies_do_not() -> None:
     assert acks and all(s.needs_warning for s in acks)
     warned = sum(s.needs_warning for s in scores) / len(scores)
     assert 0.03 < warned < 0.3
-
-
-def test_reply_check_partial() -> None:
-    from django.template.loader import render_to_string
-
-    low = score_reply(message=MESSAGE, subject=SUBJECT, reply=BOILERPLATE)
-    html = render_to_string("routing/reply_check.html", {"score": low})
-    assert "答复可能未回应诉求" in html and low.warnings[0] in html
-    high = score_reply(message=MESSAGE, subject=SUBJECT, reply=SPECIFIC)
-    assert render_to_string("routing/reply_check.html", {"score": high}).strip() == ""

@@ -123,7 +123,7 @@ class World:
             "resolution": "",
             "lead_unit": str(c.housing.pk),
         }
-        note_url = reverse("cases:act", args=[self.dispatched.code, "note"])
+        note_url = reverse("console:act", args=[self.dispatched.code, "note"])
         return {
             **{f"submit.{f}": self.portal_submit(f) for f in ("text", "title", "address")},
             "submit.citizen_name": self.portal_submit("citizen_name"),
@@ -160,8 +160,8 @@ class World:
                 f"ledger.{p}": _ledger_sender(ledger, p)
                 for p in ("q", "from", "to", "state", "unit", "sort", "page")
             },
-            "export.q": lambda v: ledger.post(reverse("cases:ledger_export"), {"q": v}),
-            "export.from": lambda v: ledger.post(reverse("cases:ledger_export"), {"from": v}),
+            "export.q": lambda v: ledger.post(reverse("console:ledger_export"), {"q": v}),
+            "export.from": lambda v: ledger.post(reverse("console:ledger_export"), {"from": v}),
             "visit.household": lambda v: secretary.post(
                 reverse("intake:visit_new"), {**visit, "household": v}
             ),

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.timezone import localtime
 
-from jishi.cases.selectors_ledger import verify_ledger
+from jishi.cases.verify import verify_ledger
 
 
 class Command(BaseCommand):

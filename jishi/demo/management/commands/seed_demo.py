@@ -8,11 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jishi.cases.tasks import request_ledger_training
 from jishi.common.errors import Conflict
 from jishi.demo.models import SeedRun
 from jishi.demo.orgdata import DEFAULT_SEED, DemoLogin, plan_demo_org
 from jishi.demo.seed import DEFAULT_MONTHS, DEFAULT_SIZE, seed_demo, seed_state
-from jishi.routing.tasks import request_ledger_training
 
 # The address ./dev demo serves on (JISHI_ADDR), so the printed link is the right one.
 ADDRESS = f"http://{os.environ.get('JISHI_ADDR', '127.0.0.1:8000')}/"
