@@ -415,3 +415,20 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableEventError("评价记录只能追加，不能删除")
+
+
+class Disclosure(models.Model):
+    """The public page's figures of one month, as last computed: the page reads this row and
+    asks the background worker for a fresh one when it is older than a few minutes, so a
+    month of a million ratings is counted once per refresh, not once per visitor."""
+
+    month = models.DateField("月份", unique=True)
+    payload = models.JSONField(default=dict)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "好差评公开数据"
+        verbose_name_plural = "好差评公开数据"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

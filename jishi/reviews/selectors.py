@@ -130,10 +130,11 @@ class Outcome:
     on_time: bool  # the unit's last reply met the rectification deadline
 
 
-def outcomes(ratings: Iterable[Rating], good_floor: int) -> dict[int, Outcome]:
-    """Outcomes of bad ratings' rectification cases: three queries whatever the count."""
-    ratings = [r for r in ratings if r.rectification_id is not None]
-    case_ids = [r.rectification_id for r in ratings]
+def outcomes(pairs: Iterable[tuple[int, int | None]], good_floor: int) -> dict[int, Outcome]:
+    """Outcomes of bad ratings' rectification cases, given (rating id, case id) pairs: two
+    queries whatever the count."""
+    known = [(r, c) for r, c in pairs if c is not None]
+    case_ids = [c for _r, c in known]
     last_reply: dict[int, bool] = {}
     last_callback: dict[int, tuple[bool, int]] = {}
     events = (
@@ -150,15 +151,15 @@ def outcomes(ratings: Iterable[Rating], good_floor: int) -> dict[int, Outcome]:
                 int(payload.get("satisfaction") or 0),
             )
     follow_ups = dict(
-        Rating.objects.filter(follows_id__in=[r.pk for r in ratings]).values_list(
+        Rating.objects.filter(follows_id__in=[r for r, _c in known]).values_list(
             "follows_id", "level"
         )
     )
     out = {}
-    for rating in ratings:
-        assert rating.rectification_id is not None
-        level = follow_ups.get(rating.pk)
-        callback = last_callback.get(rating.rectification_id)
+    for rating_id, case_id in known:
+        assert case_id is not None
+        level = follow_ups.get(rating_id)
+        callback = last_callback.get(case_id)
         if level is not None:  # the rater's own word is final
             confirmed, answered, satisfied = level >= 3, True, level >= good_floor
         elif callback is not None:
@@ -166,11 +167,11 @@ def outcomes(ratings: Iterable[Rating], good_floor: int) -> dict[int, Outcome]:
             confirmed, answered, satisfied = resolved and level >= 3, True, level >= good_floor
         else:
             confirmed = answered = satisfied = False
-        out[rating.pk] = Outcome(
+        out[rating_id] = Outcome(
             confirmed=confirmed,
             answered=answered,
             satisfied=satisfied,
-            on_time=confirmed and last_reply.get(rating.rectification_id, False),
+            on_time=confirmed and last_reply.get(case_id, False),
         )
     return out
 
@@ -228,22 +229,33 @@ Period = tuple[dt.datetime, dt.datetime]
 
 
 def figures(
-    ratings: QuerySet[Rating], *, by: str | None = None, period: Period | None = None
+    ratings: QuerySet[Rating],
+    *,
+    by: str | None = None,
+    period: Period | None = None,
+    occasions: QuerySet[ServiceOccasion] | None = None,
 ) -> list[Figures]:
     """Figures over ``ratings`` (already scoped and filtered) made in ``period``, grouped by
     ``by`` (one of ``GROUPS``) or as one total. Follow-ups are not ratings of a service and
-    never count; ratings removed by an upheld appeal are counted apart (``excluded``)."""
+    never count; ratings removed by an upheld appeal are counted apart (``excluded``).
+
+    ``occasions``: the services recorded that these ratings answer (the active-rating
+    rate's denominator); by default those at the ratings' windows.
+
+    One scan of the ratings for every count, one read of the bad ones with cases, and two
+    queries for their outcomes, whatever the number of ratings."""
     current = policies.current()
     if period is not None:
         ratings = ratings.filter(created_at__gte=period[0], created_at__lt=period[1])
     column = GROUPS[by] if by else None
     first = _group_values(ratings.filter(follows__isnull=True), by or "")
-    counted = first.exclude(appeal_state=AppealState.UPHELD)
-    level_counts = {f"l{n}": Count("id", filter=Q(level=n)) for n in range(1, 6)}
+    upheld = Q(appeal_state=AppealState.UPHELD)
+    counts: dict[str, Any] = {f"l{n}": Count("id", filter=Q(level=n) & ~upheld) for n in LEVELS}
+    counts["excluded"] = Count("id", filter=upheld)
     rows = (
-        counted.values(column).annotate(**level_counts).order_by()
+        first.values(column).annotate(**counts).order_by()
         if column
-        else [counted.aggregate(**level_counts)]
+        else [first.aggregate(**counts)]
     )
     result: dict[Any, Figures] = {}
 
@@ -253,42 +265,48 @@ def figures(
         return result[key]
 
     for row in rows:
+        if not column and not any(row.values()):
+            continue
         fig = at(row[column] if column else None)
-        for n in range(1, 6):
+        for n in LEVELS:
             fig.levels[n] += row[f"l{n}"]
         fig.total = sum(fig.levels.values())
         fig.good = sum(v for n, v in fig.levels.items() if n >= current.good_floor)
         fig.bad = fig.levels[1] + fig.levels[2]
-    excluded = first.filter(appeal_state=AppealState.UPHELD)
-    if column:
-        for row in excluded.values(column).annotate(n=Count("id")).order_by():
-            at(row[column]).excluded = row["n"]
-    else:
-        at(None).excluded = excluded.count()
-    bad = list(counted.filter(level__lte=2).only("id", "rectification_id", *_only(column)))
-    for rating_id, outcome in outcomes(bad, current.good_floor).items():
-        rating = next(r for r in bad if r.pk == rating_id)
-        fig = at(getattr(rating, column) if column else None)
+        fig.excluded += row["excluded"]
+    bad = list(
+        first.exclude(upheld)
+        .filter(level__lte=2, rectification__isnull=False)
+        .values_list("id", "rectification_id", column or "id")
+    )
+    group_of = {rating_id: key for rating_id, _case, key in bad}
+    found = outcomes([(rating_id, case_id) for rating_id, case_id, _key in bad], current.good_floor)
+    for rating_id, outcome in found.items():
+        fig = at(group_of[rating_id] if column else None)
         fig.rectified += outcome.confirmed
         fig.rectified_on_time += outcome.on_time
         fig.answered += outcome.answered
         fig.satisfied += outcome.satisfied
-    _add_services(ratings, by, period, at)
+    _add_services(ratings, by, period, at, occasions)
     return sorted(result.values(), key=lambda f: (f.key is None, str(f.key)))
 
 
-def _only(column: str | None) -> list[str]:
-    return [column] if column and column != "month" else ["created_at"] if column else []
+LEVELS = (1, 2, 3, 4, 5)
 
 
 def _add_services(
-    ratings: QuerySet[Rating], by: str | None, period: Period | None, at: Any
+    ratings: QuerySet[Rating],
+    by: str | None,
+    period: Period | None,
+    at: Any,
+    occasions: QuerySet[ServiceOccasion] | None,
 ) -> None:
     """Services recorded (kiosk occasions) in the same window of time and places, and how
     many of them were rated: only for the groups occasions know (not the channel)."""
     if by == "channel":
         return
-    occasions = ServiceOccasion.objects.filter(point__in=ratings.values("point_id").distinct())
+    if occasions is None:
+        occasions = ServiceOccasion.objects.filter(point__in=ratings.values("point_id").distinct())
     if period is not None:
         occasions = occasions.filter(at__gte=period[0], at__lt=period[1])
     name = {"point": "point_id", "staff": "staff_id", "unit": "unit_id", "item": "item_id"}.get(
@@ -383,18 +401,14 @@ def ratings_for_measure(ratings: QuerySet[Rating], measure: str) -> QuerySet[Rat
     if measure.startswith("level") and measure[5:].isdigit():
         return counted.filter(level=int(measure[5:]))
     if measure in ("rectified", "rectified_on_time", "unrectified"):
-        bad = list(counted.filter(level__lte=2).only("id", "rectification_id"))
+        bad = list(counted.filter(level__lte=2).values_list("id", "rectification_id"))
         found = outcomes(bad, current.good_floor)
         if measure == "rectified":
             ids = [k for k, o in found.items() if o.confirmed]
         elif measure == "rectified_on_time":
             ids = [k for k, o in found.items() if o.on_time]
         else:
-            ids = [
-                r.pk
-                for r in bad
-                if not found.get(r.pk, Outcome(False, False, False, False)).confirmed
-            ]
+            ids = [r for r, _c in bad if not (r in found and found[r].confirmed)]
         return counted.filter(pk__in=ids)
     return counted
 
@@ -429,3 +443,56 @@ def group_by(items: Iterable[Any], key: Any) -> dict[Any, list[Any]]:
     for item in items:
         out[key(item)].append(item)
     return dict(out)
+
+
+# --- the public monthly disclosure ---------------------------------------------------------
+
+
+def total_of(rows: Sequence[Figures]) -> Figures:
+    """The sum of groups' figures (every count adds up; the rates follow from the sums)."""
+    total = Figures(key=None)
+    for row in rows:
+        for n in LEVELS:
+            total.levels[n] += row.levels[n]
+        for name in (
+            "total",
+            "good",
+            "bad",
+            "excluded",
+            "rectified",
+            "rectified_on_time",
+            "answered",
+            "satisfied",
+            "services_rated",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        if row.services is not None:
+            total.services = (total.services or 0) + row.services
+    return total
+
+
+def disclosure_figures(month: dt.date) -> tuple[Figures, list[Figures]]:
+    """The month's figures per responsible unit and for the county: no person, no window."""
+    period = month_bounds(month)
+    rows = label_groups(
+        figures(
+            Rating.objects.all(),
+            by="unit",
+            period=period,
+            occasions=ServiceOccasion.objects.all(),
+        ),
+        "unit",
+    )
+    return total_of(rows), rows
+
+
+def figures_to_json(row: Figures) -> dict[str, Any]:
+    data = dict(row.__dict__)
+    data["levels"] = {str(k): v for k, v in row.levels.items()}
+    return data
+
+
+def figures_from_json(data: dict[str, Any]) -> Figures:
+    values = dict(data)
+    values["levels"] = {int(k): v for k, v in data["levels"].items()}
+    return Figures(**values)

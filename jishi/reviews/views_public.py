@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jishi.cases import services as case_services
 from jishi.common import ratelimit
 from jishi.common.errors import InvalidInput, NotFound
-from jishi.reviews import policy, selectors, services, tokens
+from jishi.reviews import policy, selectors, services, tasks, tokens
 from jishi.reviews.exports import figures_workbook
 from jishi.reviews.forms import FollowUpForm, RatingForm, ReportForm, add_service_errors
 from jishi.reviews.models import Level, Rating, RatingChannel, ServicePoint
@@ -308,13 +308,12 @@ class PublicRow:
     figures: selectors.Figures
 
 
-def _disclosure(month: dt.date) -> tuple[selectors.Figures, list[PublicRow], int]:
+def _disclosure(month: dt.date) -> tuple[selectors.Figures, list[PublicRow], int, Any]:
     """The month's figures per responsible unit, no personal data: units with enough
     ratings ranked by good-rating rate (then rectification rate), the rest listed after."""
-    period = selectors.month_bounds(month)
-    ratings = Rating.objects.all()
-    [total] = selectors.figures(ratings, period=period) or [selectors.Figures(key=None)]
-    rows = selectors.label_groups(selectors.figures(ratings, by="unit", period=period), "unit")
+    stored = tasks.disclosure_for(month)
+    total = selectors.figures_from_json(stored.payload["total"])
+    rows = [selectors.figures_from_json(r) for r in stored.payload["rows"]]
     floor = policy.current().min_ratings_ranked
     ranked = sorted(
         (r for r in rows if r.total >= floor),
@@ -322,14 +321,14 @@ def _disclosure(month: dt.date) -> tuple[selectors.Figures, list[PublicRow], int
     )
     rest = sorted((r for r in rows if r.total < floor), key=lambda r: r.label)
     table = [PublicRow(i, r) for i, r in enumerate(ranked, 1)] + [PublicRow(None, r) for r in rest]
-    return total, table, floor
+    return total, table, floor, stored.computed_at
 
 
 @require_GET
 def disclosure(request: HttpRequest) -> HttpResponse:
     """好差评 每月公开: anyone may read it; every number is a count, never a person."""
     month = selectors.parse_month(request.GET.get("month"), selectors.this_month())
-    total, table, floor = _disclosure(month)
+    total, table, floor, computed_at = _disclosure(month)
     if request.GET.get("format") == "xlsx":
         title = _("好差评公开（%(month)s）") % {"month": f"{month:%Y-%m}"}
         data = figures_workbook(
@@ -351,6 +350,7 @@ def disclosure(request: HttpRequest) -> HttpResponse:
             "total": total,
             "table": table,
             "floor": floor,
+            "computed_at": computed_at,
             "definition": selectors.definition_text(),
             "previous": previous,
             "following": following if following <= selectors.this_month() else None,

@@ -123,3 +123,20 @@ def test_revoked_code_says_so(
     phone.goto(url)
     expect(phone.get_by_role("heading", name="此二维码已失效")).to_be_visible()
     screenshot(phone, "reviews-code-revoked-phone")
+
+
+def test_kiosk_at_the_window(
+    browser: Browser, live_server: Any, county: County, point: ServicePoint, hall_lead: User
+) -> None:
+    from jishi.reviews import services
+
+    _device, token = services.kiosk_register(actor=hall_lead, point=point, name="平板")
+    tablet = new_page(browser, {"width": 1024, "height": 768})
+    tablet.goto(live_server.url + f"/r/k/{token}/")
+    tablet.get_by_role("button", name="办理完成，请评价").click()
+    expect(tablet.get_by_role("heading", name="您对这次服务满意吗？")).to_be_visible()
+    screenshot(tablet, "reviews-kiosk-tablet")
+    tablet.get_by_role("button", name="非常满意").click()
+    expect(tablet.get_by_role("heading", name="感谢您的评价！")).to_be_visible()
+    rating = Rating.objects.get()
+    assert rating.channel == "kiosk" and rating.occasion is not None

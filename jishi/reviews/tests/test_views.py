@@ -255,3 +255,19 @@ def test_a_window_without_ratings_this_month_shows_a_dash(
     assert response.status_code == 200
     html = response.content.decode()
     assert "1号窗口" in html and "—" in html
+
+
+def test_disclosure_is_recounted_when_stale(client: Client, point: ServicePoint) -> None:
+    from datetime import timedelta
+
+    from jishi.common import clock
+
+    services.rating_submit(point=point, level=5, device_key="a")
+    assert "共收到评价 1 条" in client.get(reverse("rate:disclosure")).content.decode()
+    services.rating_submit(point=point, level=4, device_key="b")
+    # Fresh figures are served as stored...
+    assert "共收到评价 1 条" in client.get(reverse("rate:disclosure")).content.decode()
+    # ...stale ones ask for a recount (done at once by the tests' task backend).
+    with clock.travel_to(clock.now() + timedelta(minutes=6)):
+        client.get(reverse("rate:disclosure"))
+    assert "共收到评价 2 条" in client.get(reverse("rate:disclosure")).content.decode()
