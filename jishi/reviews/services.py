@@ -288,6 +288,15 @@ def _refuse(message: str, field: str = "__all__") -> InvalidInput:
     return InvalidInput(message, errors={field: [message]})
 
 
+class TooFrequent(InvalidInput):
+    """Refused by a rate limit: the form's errors as for any refusal, answered with 429."""
+
+    status = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"__all__": [message]})
+
+
 def _check_rating(
     point: ServicePoint,
     level: Any,
@@ -422,7 +431,7 @@ def rating_submit(
     if address:
         per_hour = Rate("reviews.rate.ip", limit=current.ratings_per_address_hour, window=3600)
         if not ratelimit.allow(per_hour, address):
-            raise _refuse("评价过于频繁，请稍后再试。")
+            raise TooFrequent("评价过于频繁，请稍后再试。")
 
     # Read before the write transaction: on SQLite it holds the database's one write lock.
     shift = on_duty(point)
@@ -706,7 +715,7 @@ def misconduct_report(
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     if address and not ratelimit.allow(REPORTS_PER_ADDRESS, address):
-        raise _refuse("提交过于频繁，请稍后再试。")
+        raise TooFrequent("提交过于频繁，请稍后再试。")
     office = policy.supervision_unit()
     shift = on_duty(point)
     with transaction.atomic():

@@ -117,8 +117,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         except InvalidInput as exc:
             add_service_errors(form, exc.errors, exc.message)
             rating = None
-            if "频繁" in exc.message:
-                status = 429
+            status = exc.status if isinstance(exc, services.TooFrequent) else status
         if rating is not None:
             response = redirect("rate:thanks", token=tokens.follow_up_token(rating.pk))
             return _with_device(request, response, signed)

@@ -29,6 +29,7 @@ INTENDED: dict[str, int] = {
     "TooLarge": 413,
     "AlreadySubmitted": 409,
     "AlreadyRated": 409,
+    "TooFrequent": 429,
 }
 
 

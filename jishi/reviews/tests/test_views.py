@@ -15,7 +15,7 @@ from jishi.cases import services as case_services
 from jishi.cases.models import Case, State
 from jishi.orgs.models import User
 from jishi.reviews import services, tokens
-from jishi.reviews.models import MisconductReport, Rating, ServicePoint
+from jishi.reviews.models import MisconductReport, Rating, ReviewPolicy, ServicePoint
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +271,18 @@ def test_disclosure_is_recounted_when_stale(client: Client, point: ServicePoint)
     with clock.travel_to(clock.now() + timedelta(minutes=6)):
         client.get(reverse("rate:disclosure"))
     assert "共收到评价 2 条" in client.get(reverse("rate:disclosure")).content.decode()
+
+
+def test_an_address_over_its_hourly_limit_gets_429_and_nothing_is_stored(
+    client: Client, point: ServicePoint, review_policy: object
+) -> None:
+    ReviewPolicy.objects.update(ratings_per_address_hour=1)
+    url = rate_url(point)
+    first = client.post(url, {**_form(client, url), "level": "5"})
+    assert first.status_code == 302
+    # Another phone behind the same address, within the hour.
+    other = Client()
+    refused = other.post(url, {**_form(other, url), "level": "5"})
+    assert refused.status_code == 429
+    assert "评价过于频繁" in refused.content.decode()
+    assert Rating.objects.count() == 1
