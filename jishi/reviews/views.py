@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jishi.cases import services as case_services
 from jishi.cases.models import OPEN_STATES
+from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput, NotFound
 from jishi.orgs.access import is_county_wide
 from jishi.reviews import exports, policy, selectors, services, themes
@@ -35,7 +36,7 @@ from jishi.reviews.models import (
     ServicePoint,
     Shift,
 )
-from jishi.reviews.poster import poster_pdf, qr_data_uri
+from jishi.reviews.poster import poster_pdf
 from jishi.reviews.views_public import point_url
 
 RATINGS_PER_PAGE = 30
