@@ -36,6 +36,8 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("热线")
     SURVEY = "survey", _("大调研")
     INSPECTION = "inspection", _("督查")
+    # A question or problem raised at a talk (六讲六进: "learn and do").
+    OUTREACH = "outreach", _("宣讲")
     IMPORT = "import", _("导入")
     API = "api", _("接口")
 
