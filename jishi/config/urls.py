@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/reviews/", include("jishi.reviews.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
+    path("o/", include("jishi.outreach.urls_public")),
     path("", include("jishi.console.urls_shell")),
 ]
 
