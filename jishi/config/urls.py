@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/intake/", include("jishi.intake.urls")),
     path("console/calendar/", include("jishi.workdays.urls")),
     path("console/reviews/", include("jishi.reviews.urls")),
+    path("console/outreach/", include("jishi.outreach.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
     path("o/", include("jishi.outreach.urls_public")),

@@ -11,11 +11,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from jishi.cases import services as cases
 from jishi.cases.models import CaseKind, Channel
+from jishi.cases.router import route_for_intake
 from jishi.common import clock, ratelimit
 from jishi.common.errors import InvalidInput, NotFound, PermissionDenied
 from jishi.common.ratelimit import Rate
@@ -32,6 +35,7 @@ from jishi.outreach.models import (
     Setting,
     Site,
     SiteKind,
+    SitePhoto,
     Talk,
     TalkQuestion,
 )
@@ -464,18 +468,25 @@ def question_record(
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     first_line = text.splitlines()[0].strip() if text else ""
+    title = (first_line or text)[:30]
+    # A confident router dispatches at intake, as for the portal; otherwise the case waits
+    # in the dispatch centre's queue like any other.
+    route = route_for_intake(
+        title=title, text=text, township_name=township.name if township is not None else None
+    )
     with transaction.atomic():
         case = cases.case_accept(
             actor=actor,
             kind=kind,
             channel=Channel.OUTREACH,
-            title=(first_line or text)[:30],
+            title=title,
             text=text,
             township=township,
             village=village,
             address=talk.where,
             citizen_name=citizen_name,
             citizen_phone=citizen_phone,
+            route=route,
         )
         return TalkQuestion.objects.create(
             talk=talk, case=case, recorded_by=actor, created_at=clock.now()
@@ -532,6 +543,43 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
             setattr(locked, name, value)
         locked.save()
         return locked
+
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTOS_PER_SITE = 12
+
+
+def site_photo_add(
+    *, actor: User, site: Site, upload: UploadedFile, caption: str = ""
+) -> SitePhoto:
+    """Add a photo to a site, after checking it is a picture of a sane size."""
+    if not may_manage(actor, site.township) and not is_county_wide(actor):
+        raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
+    error = ""
+    if upload.size is None or upload.size > PHOTO_MAX_BYTES:
+        error = "照片不超过 5 MB"
+    else:
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > PHOTO_MAX_PIXELS:
+                    error = "照片像素过大"
+                elif image.format not in ("JPEG", "PNG", "WEBP"):
+                    error = "照片应为 JPG、PNG 或 WebP 格式"
+                else:
+                    image.verify()
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            error = "无法识别这张照片，请换一张"
+        upload.seek(0)
+    if not error and site.photos.count() >= PHOTOS_PER_SITE:
+        error = f"每个阵地最多 {PHOTOS_PER_SITE} 张照片"
+    if error:
+        raise InvalidInput(error, errors={"photo": [error]})
+    return SitePhoto.objects.create(
+        site=site, image=upload, caption=clean(caption)[:100], position=site.photos.count()
+    )
 
 
 def series_save(*, actor: User, series: Series | None = None, **fields: Any) -> Series:
@@ -613,3 +661,78 @@ def branch_member_add(
         remote=remote,
         note=note,
     )
+
+
+def branch_save(
+    *, actor: User, name: str, unit: Unit | None, secretary: User | None = None
+) -> Branch:
+    """Register a party branch of a unit, with its secretary (who then sees its lists)."""
+    errors: dict[str, list[str]] = {}
+    name = clean(name)
+    if not name:
+        errors["name"] = ["请填写支部名称"]
+    _check_len(errors, "name", "支部名称", name, 100)
+    if unit is None:
+        errors["unit"] = ["请选择所在单位"]
+    elif not may_manage(actor, unit):
+        raise PermissionDenied("只能为本单位（或下级单位）登记支部")
+    if name and Branch.objects.filter(name=name).exists():
+        errors["name"] = ["已有同名支部"]
+    if errors or unit is None:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    return Branch.objects.create(name=name, unit=unit, secretary=secretary)
+
+
+def _flag(text: str) -> bool | None:
+    value = search_key(clean(text))
+    if value in ("", "否", "no", "n", "0", "false", "×", "x"):
+        return False
+    if value in ("是", "yes", "y", "1", "true", "√", "✓"):
+        return True
+    return None
+
+
+MEMBER_FLAG_WORDS = "填写“是”或“否”（或留空）"
+
+
+def members_check(
+    branch: Branch, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str]]]:
+    """Check member rows of an import: (good rows, errors as (row, column, message))."""
+    existing = set(branch.members.values_list("name_key", flat=True))
+    seen: dict[str, int] = {}
+    good: list[dict[str, Any]] = []
+    errors: list[tuple[int, str, str]] = []
+    for number, values in rows:
+        before = len(errors)
+        name, note = clean(values.get("name", "")), clean(values.get("note", ""))
+        key = name_key(name)
+        if not key:
+            errors.append((number, "姓名", "不能为空"))
+        elif len(name) > NAME_MAX:
+            errors.append((number, "姓名", f"最多 {NAME_MAX} 字"))
+        elif key in seen:
+            errors.append((number, "姓名", f"与第{seen[key]}行重复"))
+        elif key in existing:
+            errors.append((number, "姓名", "本支部已有此人"))
+        else:
+            seen[key] = number
+        flags = {}
+        for column, label in (("hardship", "困难党员"), ("remote", "流动党员")):
+            flag = _flag(values.get(column, ""))
+            if flag is None:
+                errors.append((number, label, MEMBER_FLAG_WORDS))
+            flags[column] = bool(flag)
+        if len(note) > 100:
+            errors.append((number, "备注", "最多 100 字"))
+        if len(errors) == before:
+            good.append({"name": name, "name_key": key, "note": note, **flags})
+    return good, errors
+
+
+def members_write(*, actor: User, branch: Branch, good: list[dict[str, Any]]) -> int:
+    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+        raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
+    with transaction.atomic():
+        BranchMember.objects.bulk_create([BranchMember(branch=branch, **row) for row in good])
+    return len(good)
