@@ -368,6 +368,9 @@ def _rectification_case(rating: Rating, point: ServicePoint, phone: str) -> Case
         text=text,
         address=f"{point.unit.parent.name if point.unit.parent else ''} {point.name}".strip(),
         citizen_phone=phone,
+        # The national rules: a bad rating is called back; with a phone left, the case may
+        # not close without that callback (or the failed attempts that excuse it).
+        callback_required=True,
         external_ref=f"rating:{rating.pk}",
         route=case_services.Route(
             actor=case_services.System(),
