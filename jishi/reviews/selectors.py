@@ -34,6 +34,7 @@ from jishi.reviews.models import (
     ServiceItem,
     ServiceOccasion,
     ServicePoint,
+    Shift,
     WindowFlag,
 )
 
@@ -496,3 +497,18 @@ def figures_from_json(data: dict[str, Any]) -> Figures:
     values = dict(data)
     values["levels"] = {int(k): v for k, v in data["levels"].items()}
     return Figures(**values)
+
+
+def roster_ahead(user: User | AnonymousUser, days: int = 7) -> QuerySet[Shift]:
+    """The imported roster of the windows the user sees, from now on for ``days`` days."""
+    now = clock.now()
+    return (
+        Shift.objects.filter(
+            point__in=points_visible_to(user),
+            rostered=True,
+            ended_at__gt=now,
+            started_at__lt=now + dt.timedelta(days=days),
+        )
+        .select_related("point__unit", "user")
+        .order_by("started_at", "point__unit__path")
+    )
