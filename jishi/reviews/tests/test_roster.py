@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jishi.common.clock import travel_to
 from jishi.orgs.models import Role, User
-from jishi.reviews import services
+from jishi.reviews import services, tokens
 from jishi.reviews.imports import roster_import
 from jishi.reviews.models import Rating, ServicePoint, Shift
 from jishi.reviews.tests.conftest import bad
@@ -56,7 +56,8 @@ def test_imported_roster_credits_the_rating_to_the_person_on_duty(
         assert services.on_duty(point).user == window_clerk  # type: ignore[union-attr]
         morning = services.rating_submit(point=point, level=5, device_key=device)
     with travel_to(at(8, 15)):
-        afternoon = services.rating_submit(point=point, level=4, device_key=device + "x")
+        other_phone = tokens.device_key(tokens.new_device_id())
+        afternoon = services.rating_submit(point=point, level=4, device_key=other_phone)
     with travel_to(at(8, 13)):
         assert services.on_duty(point) is None  # lunch: nobody rostered
     assert isinstance(morning, Rating) and isinstance(afternoon, Rating)
