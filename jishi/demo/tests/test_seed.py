@@ -242,7 +242,7 @@ def test_a_year_of_history_looks_like_the_county() -> None:
     """About 99.7% of a year's items closed; the few overdue cases are recent; a case's title
     agrees with its kind; the hall desk has a roster and its directors."""
     seed_demo(size=1500, seed=4, months=13)
-    now = timezone.now()
+    now = clock.now()
     first = Case.objects.order_by("accepted_at").values_list("accepted_at", flat=True)[0]
     year = Case.objects.filter(accepted_at__lt=first + timedelta(days=365))
     unsettled = year.filter(state__in=list(OPEN_STATES)).count()
