@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jishi.common import clock
 from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput
-from jishi.orgs.access import is_county_wide
+from jishi.orgs.access import UNIT_ROLES, is_county_wide
+from jishi.orgs.selectors import active_posts
 from jishi.outreach import imports, selectors, services
 from jishi.outreach.forms import (
     BranchForm,
@@ -124,7 +125,8 @@ def talk_calendar(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def talk_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = TalkForm(request.POST or None)
+    own = [p.unit_id for p in active_posts(user) if p.role in UNIT_ROLES]
+    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None})
     status = 200
     if request.method == "POST":
         status = 422
