@@ -334,12 +334,8 @@ def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            d = dict(form.cleaned_data)
-            photo = d.pop("photo", None)
             try:
-                saved = services.site_save(actor=user, site=site, **d)
-                if photo is not None:
-                    services.site_photo_add(actor=user, site=saved, upload=photo)
+                saved = services.site_save(actor=user, site=site, **form.cleaned_data)
             except InvalidInput as exc:
                 add_service_errors(form, exc.errors, exc.message)
             else:
