@@ -157,6 +157,8 @@ def seed_outreach(*, seed: int = 11, talks: int = 30) -> int:
                         note="在外务工" if n % 5 == 1 else "",
                     )
                     members.setdefault(township.pk, []).append((member, branch))
+    # A few members attend nothing: the names on their branch secretary's list.
+    truants = {m.pk for ms in members.values() for m, _b in ms if rng.random() < 0.12}
     made = 0
     device = 0
     for i in range(talks + 4):
@@ -194,7 +196,7 @@ def seed_outreach(*, seed: int = 11, talks: int = 30) -> int:
             )
         if upcoming:
             continue
-        local = members.get(township.pk, [])
+        local = [(m, b) for m, b in members.get(township.pk, []) if m.pk not in truants]
         attendees = rng.sample(local, k=min(len(local), rng.randint(8, 30)))
         for n, (member, branch) in enumerate(attendees):
             device += 1

@@ -14,7 +14,7 @@ from jishi.demo.orgdata import build_demo_org
 from jishi.demo.outreach import seed_outreach
 from jishi.orgs.models import Post, Role
 from jishi.outreach import selectors
-from jishi.outreach.models import Branch, CheckIn, Talk
+from jishi.outreach.models import Branch, BranchMember, CheckIn, Talk
 
 STORY_NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -36,6 +36,8 @@ def test_the_demo_county_talks_and_checks_in() -> None:
     assert CheckIn.objects.filter(member__isnull=False).exists()
     assert Case.objects.filter(channel=Channel.OUTREACH).exists()
     assert Branch.objects.exists()
+    # Some members attended nothing: their secretaries have names to follow up.
+    assert BranchMember.objects.filter(checkins__isnull=True).exists()
     assert figures.talks == 12 and figures.person_times >= made - 12 * 3
     assert figures.people <= figures.person_times
     assert verify_ledger(stop_at_first=False).breaks == []
