@@ -468,6 +468,8 @@ def branch_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("outreach:branch", pk=branch.pk)
     quarter = selectors.quarter_bounds(timezone.localdate(clock.now()))
+    person = services.clean(request.GET.get("name", ""))[: services.NAME_MAX]
+    records = list(selectors.person_record(user, person)[:200]) if person else []
     rows = []
     for branch in selectors.branches_visible_to(user).filter(active=True)[:200]:
         members = selectors.branch_members(branch, quarter)
@@ -475,7 +477,14 @@ def branch_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "outreach/branches.html",
-        {"rows": rows, "form": form, "quarter": quarter, "may_add": selectors.may_add_talks(user)},
+        {
+            "rows": rows,
+            "form": form,
+            "quarter": quarter,
+            "may_add": selectors.may_add_talks(user),
+            "person": person,
+            "records": records,
+        },
         status=status,
     )
 
