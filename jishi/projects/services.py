@@ -61,7 +61,7 @@ def _unit_of(user: User | None) -> Unit | None:
     return posts[0].unit if posts else None
 
 
-def _event(
+def record(
     project: Project,
     kind: str,
     actor: User | None,
@@ -69,6 +69,7 @@ def _event(
     *,
     to_state: str | None = None,
 ) -> None:
+    """Append the project's next event (the caller holds the row and saves the head)."""
     chain.append(
         project,
         kind,
@@ -338,7 +339,7 @@ def project_create(
             )
         if progress_now is not None:
             project.progress = progress_now
-        _event(
+        record(
             project,
             "created",
             actor,
@@ -400,7 +401,7 @@ def project_lead_change(
             "reason": reason,
         }
         project.lead_cadre, project.lead_unit = lead_cadre, lead_unit
-        _event(project, "lead_changed", actor, payload)
+        record(project, "lead_changed", actor, payload)
         project.save(update_fields=["lead_cadre", "lead_unit", "version", "last_hash", "status"])
     return project
 
@@ -440,7 +441,7 @@ def milestone_move(
         }
         m.planned_date, m.weight = planned_date, new_weight
         m.save(update_fields=["planned_date", "weight"])
-        _event(project, "milestone_moved", actor, payload)
+        record(project, "milestone_moved", actor, payload)
         project.save(update_fields=["version", "last_hash", "status"])
     return m
 
@@ -475,7 +476,7 @@ def milestone_add(
             weight=weight,
             sort_order=project.milestones.count(),
         )
-        _event(
+        record(
             project,
             "milestone_added",
             actor,
@@ -534,8 +535,6 @@ def report_submit(
             errors.setdefault("milestones", []).append("节点无效")
             continue
         values[mid] = _percent(raw, field=f"milestone_{mid}", label=by_id[mid].title, errors=errors)
-    if round.state != "open":
-        raise InvalidTransition("本月调度已评灯，不能再报送")
     if errors:
         raise InvalidInput("报送内容有误", errors=errors)
     now = clock.now()
@@ -573,7 +572,7 @@ def report_submit(
         project.last_report_on = timezone.localdate(now)
         if paid is not None:
             project.funds_paid = paid
-        _event(
+        record(
             project,
             "progress_reported",
             actor,
@@ -612,7 +611,7 @@ def report_sign_off(*, actor: User, report: ProgressReport) -> ProgressReport:
             return report
         report.signed_off_by, report.signed_off_at = actor, clock.now()
         report.save(update_fields=["signed_off_by", "signed_off_at"])
-        _event(
+        record(
             project,
             "report_signed_off",
             actor,
@@ -646,7 +645,7 @@ def project_complete(
         project.completion_evidence = evidence
         project.completed_at = clock.now()
         project.progress = Decimal(100)
-        _event(
+        record(
             project,
             "completed",
             actor,
@@ -678,7 +677,7 @@ def project_close(*, actor: User, project: Project, note: str = "") -> Project:
         if project.status != Status.COMPLETED:
             raise InvalidTransition("项目须先由牵头单位确认完成，才能销号")
         project.closed_at = clock.now()
-        _event(project, "closed", actor, {"note": note}, to_state=Status.CLOSED)
+        record(project, "closed", actor, {"note": note}, to_state=Status.CLOSED)
         project.save(update_fields=["closed_at", "version", "last_hash", "status"])
     return project
 
@@ -703,6 +702,6 @@ def light_set(
             "round": round.month.isoformat() if round else None,
         }
         project.light, project.light_reason = light, reason[:200]
-        _event(project, "light_changed", actor, payload)
+        record(project, "light_changed", actor, payload)
         project.save(update_fields=["light", "light_reason", "version", "last_hash", "status"])
     return True

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,7 +46,7 @@ HEADER = [
 ]
 
 
-def sheet(rows: list[list[object]], title: str | None = "2026年民生实事项目清单") -> bytes:
+def sheet(rows: Sequence[Sequence[object]], title: str | None = "2026年民生实事项目清单") -> bytes:
     workbook = Workbook()
     ws = workbook.active
     assert ws is not None
