@@ -5,6 +5,8 @@ their deadlines pass (the clock moved), and the lead cadre's sign-off."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,7 @@ from jishi.common import clock
 from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.orgs.models import Role, User
 from jishi.projects import rounds, selectors, services
+from jishi.projects.documents import order_pdf
 from jishi.projects.models import (
     OrderLevel,
     OrderState,
@@ -227,3 +230,16 @@ def test_the_tick_command(three: list[Project], capsys: pytest.CaptureFixture[st
         call_command("projects_tick", "--date", "2026-06-30")
     out = capsys.readouterr().out
     assert "已评灯" in out
+
+
+def test_an_order_prints_as_a_pdf(three: list[Project], inspector: User) -> None:
+    order = rounds.order_issue(actor=inspector, project=three[1], level=OrderLevel.RED)
+    pdf = order_pdf(order)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        return
+    text = subprocess.run(
+        [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "红色督办单" in text and "督办〔2026〕1号" in text and "农村公路提升" in text
