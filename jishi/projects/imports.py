@@ -216,7 +216,7 @@ def _cadres() -> dict[str, list[User]]:
     return out
 
 
-def _milestones(
+def parse_milestones(
     text: str, *, year: int, number: int, errors: list[RowError]
 ) -> list[services.MilestoneInput]:
     out = []
@@ -309,7 +309,7 @@ def _check(
         deadline, words, problem = parse_date(row.get("end"), year=year)
         if problem:
             errors.append(RowError(n, "完成时限", problem))
-        milestones = _milestones(row.get("milestones"), year=year, number=n, errors=errors)
+        milestones = parse_milestones(row.get("milestones"), year=year, number=n, errors=errors)
         end = deadline
         if deadline is not None and not milestones:
             if words and not any(w in words for w in _COMPLETION_WORDS):
