@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jishi.common.errors import NotFound
@@ -22,6 +23,7 @@ from jishi.projects.models import (
     ListKind,
     MeetingDecision,
     Milestone,
+    Photo,
     Policy,
     ProgressMeeting,
     ProgressReport,
@@ -425,3 +427,51 @@ def cadre_page(user: AnyUser) -> CadrePage:
     order = {"red": 0, "yellow": 1, "green": 2, "": 3}
     mine.sort(key=lambda p: (order.get(p.light, 3), p.code))
     return CadrePage(mine, due, to_sign, rnd)
+
+
+# --- the public pages ---------------------------------------------------------------------------
+
+
+@dataclass
+class PublicCard:
+    project: Project
+    planned: Decimal
+    milestones: list[Milestone]
+    photos: list[str]
+
+
+def public_projects(
+    lst: ProjectList, *, township: int | None = None, light: str = ""
+) -> QuerySet[Project]:
+    """A public list's projects, filtered; what a citizen may read of them only."""
+    qs = Project.objects.filter(project_list=lst)
+    if township:
+        qs = qs.filter(township_id=township)
+    if light in ("green", "yellow", "red"):
+        qs = qs.filter(light=light)
+    return qs.select_related("lead_unit", "lead_cadre", "township").order_by("code")
+
+
+def public_cards(projects: list[Project], on: date) -> list[PublicCard]:
+    """Each project of a page with its planned progress, milestones and first photos: three
+    queries for the whole page, whatever its length."""
+    ids = [p.pk for p in projects]
+    ms: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(project_id__in=ids).order_by("sort_order", "planned_date"):
+        ms[m.project_id].append(m)
+    photos: dict[int, list[str]] = defaultdict(list)
+    for project_id, image in (
+        Photo.objects.filter(project_id__in=ids, finding__isnull=True)
+        .order_by("-created_at")
+        .values_list("project_id", "image")[: len(ids) * 3 + 30]
+    ):
+        if len(photos[project_id]) < 3:
+            photos[project_id].append(default_storage.url(image))
+    return [
+        PublicCard(p, planned_progress(p, on, ms[p.pk]), ms[p.pk], photos[p.pk]) for p in projects
+    ]
+
+
+def public_townships(lst: ProjectList) -> list[Unit]:
+    ids = Project.objects.filter(project_list=lst).values("township_id").distinct()
+    return list(Unit.objects.filter(pk__in=ids).order_by("sort_order", "name"))

@@ -25,7 +25,7 @@ def light_badge(light: str) -> SafeString:
 
 @register.simple_tag
 def progress_bar(
-    done: Decimal | float | int, planned: Decimal | float | int | None = None
+    done: Decimal | float | int, planned: Decimal | float | int | None = None, light: str = ""
 ) -> SafeString:
     """A bar of the reported progress with, when given, a mark at the planned progress."""
     done_pct = max(0.0, min(100.0, float(done or 0)))
@@ -38,9 +38,10 @@ def progress_bar(
             f"{planned_pct:.1f}",
         )
     return format_html(
-        '<span class="pbar" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        '<span class="pbar pbar-{}" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
         'aria-valuenow="{}"><span class="pbar-done" style="width: {}%"></span>{}</span>'
         '<span class="pbar-text">{}%</span>',
+        light if light in ("green", "yellow", "red") else "none",
         f"{done_pct:.1f}",
         f"{done_pct:.1f}",
         mark,
