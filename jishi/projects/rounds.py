@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from jishi.cases.chain import GENESIS, event_hash
@@ -84,9 +84,9 @@ class Assessment:
     missing: int = 0
 
 
-def _milestones_by_project(ids: list[int]) -> dict[int, list[progress.Node]]:
+def _milestones_by_project(projects: QuerySet[Project]) -> dict[int, list[progress.Node]]:
     out: dict[int, list[progress.Node]] = defaultdict(list)
-    rows = Milestone.objects.filter(project_id__in=ids).values_list(
+    rows = Milestone.objects.filter(project__in=projects.values("pk")).values_list(
         "project_id", "pk", "parent_id", "weight", "progress", "planned_date"
     )
     for project_id, pk, parent_id, weight, value, planned in rows.iterator(chunk_size=20_000):
@@ -98,13 +98,9 @@ def compute_lights(rnd: ProgressRound, *, on: dt.date) -> list[RoundLight]:
     """Each project's light for the round, unsaved: planned progress at the due day against
     the progress reported, missing reports counted this month and the month before."""
     th = selectors.thresholds()
-    projects = list(
-        selectors.round_projects(rnd).values_list(
-            "pk", "start_date", "planned_by_month", "progress"
-        )
-    )
-    ids = [p[0] for p in projects]
-    nodes = _milestones_by_project(ids)
+    expected = selectors.round_projects(rnd)
+    projects = list(expected.values_list("pk", "start_date", "planned_by_month", "progress"))
+    nodes = _milestones_by_project(expected)
     reported_now = set(
         ProgressReport.objects.filter(round=rnd).values_list("project_id", flat=True)
     )
@@ -159,10 +155,12 @@ def round_assess(rnd: ProgressRound, *, on: dt.date, actor: User | None = None) 
         RoundLight.objects.bulk_create(lights, batch_size=5_000)
         by_pk = {rl.project_id: rl for rl in lights}
         changed_ids = []
-        for pk, light, reason in Project.objects.filter(pk__in=list(by_pk)).values_list(
+        for pk, light, reason in selectors.round_projects(rnd).values_list(
             "pk", "light", "light_reason"
         ):
-            rl = by_pk[pk]
+            rl = by_pk.get(pk)
+            if rl is None:
+                continue
             result.lights[rl.light] += 1
             result.missing += rl.missing
             if (light, reason) != (rl.light, rl.reason):
