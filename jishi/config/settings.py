@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jishi.intake",
     "jishi.reviews",
     "jishi.projects",
+    "jishi.outreach",
     "jishi.console",
 ]
 
