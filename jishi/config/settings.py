@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jishi.portal",
     "jishi.intake",
     "jishi.reviews",
+    "jishi.reports",
     "jishi.console",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/intake/", include("jishi.intake.urls")),
     path("console/calendar/", include("jishi.workdays.urls")),
     path("console/reviews/", include("jishi.reviews.urls")),
+    path("console/reports/", include("jishi.reports.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
     path("", include("jishi.console.urls_shell")),
