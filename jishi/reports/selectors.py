@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from jishi.cases.models import Case, CaseKind, Category, Channel
+from jishi.cases.models import Case, CaseEvent, CaseKind, Category, Channel
 from jishi.cases.selectors import cases_visible_to
 from jishi.common import clock
 from jishi.orgs.models import Unit, User
@@ -161,20 +161,21 @@ class Table:
         return ledger_link(key, dates, filters)
 
 
-def overdue_counts(user: User | AnonymousUser, by: str | None) -> dict[Any, int]:
-    cases = metrics.overdue_cases(cases_visible_to(user))
+def overdue_counts(user: User | AnonymousUser | None, by: str | None) -> dict[Any, int]:
+    cases = metrics.overdue_cases(Case.objects.all() if user is None else cases_visible_to(user))
     if by is None:
         return {None: cases.count()}
     path = "lead_unit_id" if by == "unit" else metrics.CASE_FIELDS[by]
     return dict(cases.values_list(path).annotate(n=Count("id")).order_by())
 
 
-def events_for(user: User | AnonymousUser) -> Any:
-    return metrics.events_visible_to(user)
+def events_for(user: User | AnonymousUser | None) -> QuerySet[CaseEvent]:
+    """The user's events; ``None``: the whole county (a bulletin, the public page)."""
+    return CaseEvent.objects.all() if user is None else metrics.events_visible_to(user)
 
 
 def table(
-    user: User | AnonymousUser,
+    user: User | AnonymousUser | None,
     dates: DateRange,
     by: str | None,
     *,
@@ -183,7 +184,7 @@ def table(
 ) -> Table:
     """The figures of ``dates`` by ``by`` (units ranked by the composite score), with the
     total and the cases overdue now."""
-    events = metrics.events_visible_to(user)
+    events = events_for(user)
     total = metrics.counts(events, dates.period)[None]
     overdue = overdue_counts(user, by)
     total_overdue = sum(overdue.values()) if by else overdue.get(None, 0)

@@ -6,12 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jishi.reports import metrics, selectors
+from jishi.common.errors import PermissionDenied
+from jishi.reports import exports, metrics, selectors, services
+from jishi.reports.models import Bulletin, BulletinVersion
 
 # The table's columns: counts, then rates (a rate links to its numerator's cases).
 COUNT_COLUMNS = (
@@ -118,3 +124,124 @@ def definitions(request: HttpRequest) -> HttpResponse:
             "floor": metrics.SATISFIED_FLOOR,
         },
     )
+
+
+# --- bulletins ----------------------------------------------------------------------------------
+
+
+def _bulletin(request: HttpRequest, pk: int) -> Bulletin:
+    found = get_object_or_404(Bulletin, pk=pk)
+    if not found.versions.exists() and not selectors.may_see_all(_user(request)):
+        raise Http404  # a draft is the county office's until issued
+    return found
+
+
+def _version(request: HttpRequest, found: Bulletin) -> BulletinVersion | None:
+    number = request.GET.get("v")
+    if number and number.isdigit():
+        return get_object_or_404(found.versions, number=int(number))
+    if not selectors.may_see_all(_user(request)):
+        return found.versions.order_by("-number").first()
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bulletins(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    may_generate = selectors.may_see_all(user)
+    if request.method == "POST":
+        if not may_generate:
+            raise PermissionDenied("只有县级岗位可以生成通报")
+        default = selectors.DateRange.month(selectors.add_months(selectors.today(), -1))
+        dates = selectors.parse_range(request.POST, default)
+        made = services.bulletin_generate(actor=user, dates=dates)
+        return redirect("reports:bulletin", made.pk)
+    listed = Bulletin.objects.annotate(n_versions=Count("versions"))
+    if not may_generate:
+        listed = listed.filter(n_versions__gt=0)
+    last_month = selectors.add_months(selectors.today(), -1)
+    return render(
+        request,
+        "reports/bulletins.html",
+        {"bulletins": listed, "may_generate": may_generate, "month": f"{last_month:%Y-%m}"},
+    )
+
+
+def _content(found: Bulletin, version: BulletinVersion | None) -> dict[str, Any]:
+    return version.content if version is not None else found.content
+
+
+@login_required
+@require_GET
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _bulletin(request, pk)
+    version = _version(request, found)
+    query = f"?v={version.number}" if version else ""
+    return render(
+        request,
+        "reports/bulletin.html",
+        {
+            "bulletin": found,
+            "version": version,
+            "versions": list(found.versions.select_related("issued_by")),
+            "content": _content(found, version),
+            "may_issue": services.may_issue(_user(request)),
+            "pdf_url": reverse("reports:bulletin_pdf", args=[pk]) + query,
+            "xlsx_url": reverse("reports:bulletin_xlsx", args=[pk]) + query,
+        },
+    )
+
+
+@login_required
+@require_GET
+def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _bulletin(request, pk)
+    version = _version(request, found)
+    data = exports.bulletin_pdf(
+        _content(found, version),
+        sha256=version.sha256 if version else "",
+        version=version.number if version else None,
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    suffix = f"-v{version.number}" if version else "-draft"
+    response["Content-Disposition"] = f'inline; filename="bulletin-{found.first:%Y%m}{suffix}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def bulletin_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _bulletin(request, pk)
+    version = _version(request, found)
+    data = exports.bulletin_workbook(
+        _content(found, version), sha256=version.sha256 if version else ""
+    )
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="bulletin-{found.first:%Y%m}.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def bulletin_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    version = services.bulletin_issue(
+        actor=_user(request), bulletin_id=pk, next_steps=request.POST.get("next_steps", "")
+    )
+    messages.success(request, _("通报已发布"))
+    return redirect(reverse("reports:bulletin", args=[pk]) + f"?v={version.number}")
+
+
+@login_required
+@require_POST
+def bulletin_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    version = services.bulletin_correct(
+        actor=_user(request),
+        bulletin_id=pk,
+        reason=request.POST.get("reason", ""),
+        next_steps=request.POST.get("next_steps"),
+    )
+    messages.success(request, _("更正版本已发布"))
+    return redirect(reverse("reports:bulletin", args=[pk]) + f"?v={version.number}")
