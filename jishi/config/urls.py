@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/reports/", include("jishi.reports.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
+    path("stats/", include("jishi.reports.urls_public")),
     path("", include("jishi.console.urls_shell")),
 ]
 

@@ -8,6 +8,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("definitions/", views.definitions, name="definitions"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
     path("bulletins/", views.bulletins, name="bulletins"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin"),
     path("bulletins/<int:pk>/bulletin.pdf", views.bulletin_pdf, name="bulletin_pdf"),

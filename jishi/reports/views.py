@@ -4,6 +4,7 @@ the definitions of every figure."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,8 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jishi.cases.selectors import cases_visible_to
 from jishi.common.errors import PermissionDenied
-from jishi.reports import exports, metrics, selectors, services
+from jishi.orgs.models import Unit
+from jishi.reports import dashboard, exports, metrics, selectors, services
 from jishi.reports.models import Bulletin, BulletinVersion
 
 # The table's columns: counts, then rates (a rate links to its numerator's cases).
@@ -245,3 +248,127 @@ def bulletin_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, _("更正版本已发布"))
     return redirect(reverse("reports:bulletin", args=[pk]) + f"?v={version.number}")
+
+
+# --- dashboards -------------------------------------------------------------------------------
+
+
+def _chart_view(chart: dashboard.Chart) -> dict[str, Any]:
+    rows = []
+    for i, name in enumerate(chart.categories):
+        link = chart.links[i] if i < len(chart.links) else ""
+        rows.append((name, [s["data"][i] for s in chart.series], link))
+    return {"key": chart.key, "title": chart.title, "series": chart.series, "rows": rows}
+
+
+@login_required
+@require_GET
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    today = selectors.today()
+    default = selectors.DateRange(selectors.add_months(today.replace(day=1), -11), today)
+    dates = selectors.parse_range(request.GET, default)
+    county_wide = selectors.may_see_all(user)
+    unit_id = request.GET.get("unit", "")
+    filters: dict[str, Any] = {}
+    if county_wide and unit_id.isdigit():
+        filters["unit"] = int(unit_id)
+    total = metrics.counts(selectors.events_for(user), dates.period, filters=filters)[None]
+    month_range = selectors.DateRange(
+        max(dates.first, dates.last - timedelta(weeks=12)), dates.last
+    )
+    township = dashboard.breakdown(user, dates, "township", filters, kind="treemap")
+    township.title = "乡镇分布"
+    charts = [
+        dashboard.trend(user, dates, "month", filters),
+        dashboard.trend(user, month_range, "week", filters),
+        dashboard.breakdown(user, dates, "channel", filters),
+        dashboard.breakdown(user, dates, "kind", filters, kind="pie"),
+        dashboard.breakdown(user, dates, "category", filters),
+        township,
+        dashboard.ageing(user, filters),
+        dashboard.hotspots(),
+        dashboard.ratings(dates),
+    ]
+    for chart in charts:
+        if chart.kind == "pie" and len(chart.series) > 1:
+            chart.series = chart.series[:1]
+        if chart.kind == "treemap":
+            chart.series = chart.series[:1]
+
+    def kpi(key: str) -> tuple[Any, Any, str]:
+        if key in metrics.RATES:
+            rate = metrics.RATES[key]
+            return (
+                rate.name,
+                pct(total.rate(key)),
+                selectors.ledger_link(rate.numerator, dates, filters),
+            )
+        return (
+            metrics.METRICS[key].name,
+            total.count(key),
+            selectors.ledger_link(key, dates, filters),
+        )
+
+    kpis = [
+        kpi(k)
+        for k in (
+            "received",
+            "closed",
+            "response_rate",
+            "on_time_rate",
+            "solved_rate",
+            "satisfied_rate",
+            "no_callback_share",
+        )
+    ]
+    overdue = metrics.overdue_cases(cases_visible_to(user))
+    if "unit" in filters:
+        overdue = overdue.filter(lead_unit_id=filters["unit"])
+    kpis.append(
+        (
+            metrics.SNAPSHOTS["overdue_now"],
+            overdue.count(),
+            selectors.ledger_link("overdue_now", None, filters),
+        )
+    )
+    units = (
+        Unit.objects.filter(led_cases__isnull=False).distinct().order_by("name")
+        if county_wide
+        else []
+    )
+    query = request.GET.copy()
+    query.pop("screen", None)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "dates": dates,
+            "charts": [_chart_view(c) for c in charts],
+            "chart_data": [c.as_json() for c in charts],
+            "kpis": kpis,
+            "units": units,
+            "unit": filters.get("unit"),
+            "screen": request.GET.get("screen") == "1",
+            "query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def public_stats(request: HttpRequest) -> HttpResponse:
+    """Citizens' statistics: county-wide, no case, no person, small numbers suppressed."""
+    default = selectors.DateRange.month(selectors.add_months(selectors.today(), -1))
+    dates = selectors.parse_range({"month": request.GET.get("month")}, default)
+    if dates.first > selectors.today():
+        dates = default
+    return render(
+        request,
+        "reports/public.html",
+        {
+            "dates": dates,
+            "month": f"{dates.first:%Y-%m}",
+            "figures": dashboard.public_figures(dates),
+            "floor": dashboard.SUPPRESS_BELOW,
+        },
+    )
