@@ -309,7 +309,7 @@ def window_of(talk: Talk, channel: str) -> tuple[dt.datetime, dt.datetime]:
         opens = talk.remote_opens_at or talk.starts_at
         closes = talk.remote_closes_at or talk.ends_at
         return opens, closes
-    return talk.opens_at, talk.closes_at  # type: ignore[return-value]
+    return talk.opens_at, talk.closes_at
 
 
 def window_refusal(talk: Talk, channel: str) -> str:

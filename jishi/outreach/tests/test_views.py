@@ -256,3 +256,11 @@ def test_a_persons_learning_record(
     client.force_login(other_township_handler)
     other = client.get(reverse("outreach:branches"), {"name": "路人甲"}).content.decode()
     assert "党的创新理论进社区" not in other and "没有找到" in other
+
+
+def test_admin_lists_are_read_only(client: Client, talk: Talk, branch: Branch) -> None:
+    admin_user = User.objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin_user)
+    for model in ("site", "series", "talk", "checkin", "branch", "branchmember", "talkquestion"):
+        assert client.get(f"/admin/outreach/{model}/").status_code == 200, model
+    assert client.get("/admin/outreach/talk/add/").status_code == 403
