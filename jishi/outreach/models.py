@@ -16,7 +16,7 @@ matched to a member is their learning record.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -180,11 +180,11 @@ class Talk(models.Model):
         return self.title
 
     @property
-    def opens_at(self) -> object:
+    def opens_at(self) -> datetime:
         return self.starts_at - CHECKIN_EARLY
 
     @property
-    def closes_at(self) -> object:
+    def closes_at(self) -> datetime:
         return self.ends_at + CHECKIN_LATE
 
     @property

@@ -246,6 +246,17 @@ def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
     )
 
 
+def person_record(user: User | AnonymousUser, name: str) -> QuerySet[CheckIn]:
+    """学习记录 of anyone by the name they checked in with, over the talks ``user`` sees."""
+    return (
+        CheckIn.objects.filter(
+            name=name, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
+        )
+        .select_related("talk", "talk__series")
+        .order_by("-talk__starts_at")
+    )
+
+
 def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
     member = (
         BranchMember.objects.filter(pk=pk, branch__in=branches_visible_to(user))

@@ -309,7 +309,7 @@ def window_of(talk: Talk, channel: str) -> tuple[dt.datetime, dt.datetime]:
         opens = talk.remote_opens_at or talk.starts_at
         closes = talk.remote_closes_at or talk.ends_at
         return opens, closes
-    return talk.opens_at, talk.closes_at  # type: ignore[return-value]
+    return talk.opens_at, talk.closes_at
 
 
 def window_refusal(talk: Talk, channel: str) -> str:
@@ -497,7 +497,8 @@ def question_record(
 
 
 def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
-    """Create or change a site (宣讲阵地); county-wide posts and the township's own posts."""
+    """Create or change a site (宣讲阵地), with one new photo if given; county-wide posts and
+    the township's own posts. A refused photo refuses the whole change."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for field, label, limit, required in (
@@ -531,17 +532,25 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
         errors["capacity"] = ["可容纳人数应为 1 到 100000 之间的整数"]
     values["capacity"] = capacity
     values["active"] = bool(fields.get("active", True))
+    photo: UploadedFile | None = fields.get("photo")
+    if photo is not None:
+        problem = photo_problem(photo)
+        if problem:
+            errors["photo"] = [problem]
     if not may_manage(actor, township) and not is_county_wide(actor):
         raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     with transaction.atomic():
         if site is None:
-            return Site.objects.create(**values)
-        locked = Site.objects.select_for_update().get(pk=site.pk)
-        for name, value in values.items():
-            setattr(locked, name, value)
-        locked.save()
+            locked = Site.objects.create(**values)
+        else:
+            locked = Site.objects.select_for_update().get(pk=site.pk)
+            for name, value in values.items():
+                setattr(locked, name, value)
+            locked.save()
+        if photo is not None:
+            _photo_add(locked, photo)
         return locked
 
 
@@ -550,33 +559,31 @@ PHOTO_MAX_PIXELS = 40_000_000
 PHOTOS_PER_SITE = 12
 
 
-def site_photo_add(
-    *, actor: User, site: Site, upload: UploadedFile, caption: str = ""
-) -> SitePhoto:
-    """Add a photo to a site, after checking it is a picture of a sane size."""
-    if not may_manage(actor, site.township) and not is_county_wide(actor):
-        raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
-    error = ""
+def photo_problem(upload: UploadedFile) -> str:
+    """Why an uploaded photo is refused ('' when it is a picture of a sane size)."""
     if upload.size is None or upload.size > PHOTO_MAX_BYTES:
-        error = "照片不超过 5 MB"
-    else:
-        try:
-            upload.seek(0)
-            with Image.open(upload) as image:
-                width, height = image.size
-                if width * height > PHOTO_MAX_PIXELS:
-                    error = "照片像素过大"
-                elif image.format not in ("JPEG", "PNG", "WEBP"):
-                    error = "照片应为 JPG、PNG 或 WebP 格式"
-                else:
-                    image.verify()
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-            error = "无法识别这张照片，请换一张"
+        return "照片不超过 5 MB"
+    error = ""
+    try:
         upload.seek(0)
-    if not error and site.photos.count() >= PHOTOS_PER_SITE:
-        error = f"每个阵地最多 {PHOTOS_PER_SITE} 张照片"
-    if error:
-        raise InvalidInput(error, errors={"photo": [error]})
+        with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > PHOTO_MAX_PIXELS:
+                error = "照片像素过大"
+            elif image.format not in ("JPEG", "PNG", "WEBP"):
+                error = "照片应为 JPG、PNG 或 WebP 格式"
+            else:
+                image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        error = "无法识别这张照片，请换一张"
+    upload.seek(0)
+    return error
+
+
+def _photo_add(site: Site, upload: UploadedFile, caption: str = "") -> SitePhoto:
+    if site.photos.count() >= PHOTOS_PER_SITE:
+        message = f"每个阵地最多 {PHOTOS_PER_SITE} 张照片"
+        raise InvalidInput(message, errors={"photo": [message]})
     return SitePhoto.objects.create(
         site=site, image=upload, caption=clean(caption)[:100], position=site.photos.count()
     )

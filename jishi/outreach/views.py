@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jishi.common import clock
 from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput
-from jishi.orgs.access import is_county_wide
+from jishi.orgs.access import UNIT_ROLES, is_county_wide
+from jishi.orgs.selectors import active_posts
 from jishi.outreach import imports, selectors, services
 from jishi.outreach.forms import (
     BranchForm,
@@ -124,7 +125,8 @@ def talk_calendar(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def talk_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = TalkForm(request.POST or None)
+    own = [p.unit_id for p in active_posts(user) if p.role in UNIT_ROLES]
+    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None})
     status = 200
     if request.method == "POST":
         status = 422
@@ -332,12 +334,8 @@ def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            d = dict(form.cleaned_data)
-            photo = d.pop("photo", None)
             try:
-                saved = services.site_save(actor=user, site=site, **d)
-                if photo is not None:
-                    services.site_photo_add(actor=user, site=saved, upload=photo)
+                saved = services.site_save(actor=user, site=site, **form.cleaned_data)
             except InvalidInput as exc:
                 add_service_errors(form, exc.errors, exc.message)
             else:
@@ -470,6 +468,8 @@ def branch_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("outreach:branch", pk=branch.pk)
     quarter = selectors.quarter_bounds(timezone.localdate(clock.now()))
+    person = services.clean(request.GET.get("name", ""))[: services.NAME_MAX]
+    records = list(selectors.person_record(user, person)[:200]) if person else []
     rows = []
     for branch in selectors.branches_visible_to(user).filter(active=True)[:200]:
         members = selectors.branch_members(branch, quarter)
@@ -477,7 +477,14 @@ def branch_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "outreach/branches.html",
-        {"rows": rows, "form": form, "quarter": quarter, "may_add": selectors.may_add_talks(user)},
+        {
+            "rows": rows,
+            "form": form,
+            "quarter": quarter,
+            "may_add": selectors.may_add_talks(user),
+            "person": person,
+            "records": records,
+        },
         status=status,
     )
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jishi.common import clock
-from jishi.outreach import tokens
+from jishi.outreach import services, tokens
 from jishi.outreach.models import CheckIn, Talk
 from jishi.outreach.tests.conftest import at
 from jishi.testing.ugly_inputs import TEXTS
@@ -99,3 +100,32 @@ def test_public_pages(client: Client, talk: Talk) -> None:
     assert "红军长征纪念馆" in sites.content.decode()
     assert "周二至周日" in site.content.decode()
     assert client.get(reverse("outreach_public:site", args=[999])).status_code == 404
+
+
+def test_remote_link_page(client: Client, talk: Talk) -> None:
+    remote = reverse("outreach_public:remote", args=[tokens.remote_token(talk.pk, talk.remote_key)])
+    later = at(20, day=talk.starts_at.date() + timedelta(days=3))
+    with clock.travel_to(later):
+        assert "签到已结束" in client.get(url(talk)).content.decode()
+        page = client.get(remote).content.decode()
+        assert "流动党员远程参学" in page
+        done = client.post(remote, {"name": "钱敏", "unit_text": "东街社区党支部"})
+    assert "签到成功" in done.content.decode()
+    assert CheckIn.objects.get().channel == "remote"
+    # The on-site code does not open the remote page, nor the other way round.
+    on_site_token = tokens.checkin_token(talk.pk, talk.checkin_key)
+    assert client.get(reverse("outreach_public:remote", args=[on_site_token])).status_code == 404
+
+
+def test_an_address_over_its_limit_gets_429_and_nothing_is_stored(
+    client: Client, talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "PER_ADDRESS_FLOOR", 2)
+    Talk.objects.filter(pk=talk.pk).update(expected_size=None)
+    talk.refresh_from_db()
+    with clock.travel_to(at(14)):
+        for name in ("甲", "乙"):
+            assert client.post(url(talk), {"name": name}).status_code == 200
+        refused = client.post(url(talk), {"name": "丙"})
+    assert refused.status_code == 429 and "签到过于频繁" in refused.content.decode()
+    assert CheckIn.objects.count() == 2

@@ -244,3 +244,23 @@ def test_branch_lists_absentees(organiser_client: Client, talk: Talk, branch: Br
     assert "赵强" in absent and "钱敏" in absent and "王芳" not in absent
     assert absent.index("赵强") < absent.index("钱敏")  # 困难党员 first
     assert CheckIn.objects.get().member is not None
+
+
+def test_a_persons_learning_record(
+    organiser_client: Client, talk: Talk, other_township_handler: User, client: Client
+) -> None:
+    with clock.travel_to(at(15)):
+        services.checkin_record(talk=talk, name="路人甲", device_key="d1")
+    page = organiser_client.get(reverse("outreach:branches"), {"name": " 路人甲 "})
+    assert "党的创新理论进社区" in page.content.decode()
+    client.force_login(other_township_handler)
+    other = client.get(reverse("outreach:branches"), {"name": "路人甲"}).content.decode()
+    assert "党的创新理论进社区" not in other and "没有找到" in other
+
+
+def test_admin_lists_are_read_only(client: Client, talk: Talk, branch: Branch) -> None:
+    admin_user = User.objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin_user)
+    for model in ("site", "series", "talk", "checkin", "branch", "branchmember", "talkquestion"):
+        assert client.get(f"/admin/outreach/{model}/").status_code == 200, model
+    assert client.get("/admin/outreach/talk/add/").status_code == 403
