@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,9 +62,11 @@ class Break:
     event_id: int | None
     seq: int | None
     problem: str
+    # What the chain belongs to, as the report names it: a case (事项) or a project (项目).
+    label: str = "事项"
 
     def __str__(self) -> str:
-        where = f"事项 {self.case_code}"
+        where = f"{self.label} {self.case_code}"
         if self.event_id is not None:
             where += f" 记录 #{self.seq}（id={self.event_id}）"
         return f"{where}：{self.problem}"
@@ -77,8 +79,26 @@ def verify_case_chain(
     version: int,
     state: str,
     events: Iterable[Any],
+    label: str = "事项",
 ) -> Break | None:
-    """Check one case's events (ordered by seq): numbering, links, hashes, and the head."""
+    """Check one case's events (ordered by seq): numbering, links, hashes, and the head.
+
+    Any record chained by ``event_hash`` with the same fields (a project's events) is
+    checked by this too, its code in place of the case's; ``label`` names it in the report."""
+    broken = _verify_chain(
+        case_code=case_code, head_hash=head_hash, version=version, state=state, events=events
+    )
+    return replace(broken, label=label) if broken is not None and label != "事项" else broken
+
+
+def _verify_chain(
+    *,
+    case_code: str,
+    head_hash: str,
+    version: int,
+    state: str,
+    events: Iterable[Any],
+) -> Break | None:
     prev = GENESIS
     expected_seq = 1
     last_to = ""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.timezone import localtime
 
+from jishi.cases import ledgers
 from jishi.cases.chain import canonical_time
 from jishi.cases.models import CaseEvent
 from jishi.cases.models_checkpoint import LedgerCheckpoint
@@ -34,7 +35,8 @@ class Digest:
 
 def ledger_digest(until: datetime) -> Digest:
     """sha256 over ``case id:last event hash`` lines, case by case, of the events written
-    at or before ``until`` (streamed: constant memory at a million cases)."""
+    at or before ``until`` (streamed: constant memory at a million cases), then the same
+    lines of every registered ledger (``cases/ledgers.py``). ``cases`` counts every chain."""
     h = hashlib.sha256()
     cases = events = 0
     current: int | None = None
@@ -53,6 +55,19 @@ def ledger_digest(until: datetime) -> Digest:
         last, events = event_hash, events + 1
     if current is not None:
         h.update(f"{current}:{last}\n".encode())
+    # The other registered ledgers (a project's events), each line named by its ledger so a
+    # project cannot stand in for a case; with none of their events the digest is the cases'
+    # alone, as checkpoints taken before they existed computed it.
+    for ledger in ledgers.registered():
+        current, last = None, ""
+        for chain_id, event_hash in ledger.heads(until):
+            if chain_id != current:
+                if current is not None:
+                    h.update(f"{ledger.name}:{current}:{last}\n".encode())
+                current, cases = chain_id, cases + 1
+            last, events = event_hash, events + 1
+        if current is not None:
+            h.update(f"{ledger.name}:{current}:{last}\n".encode())
     return Digest(h.hexdigest(), cases, events)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jishi.cases import ledgers
 from jishi.cases.chain import Break, chunks, verify_case_chain
 from jishi.cases.checkpoints import GENESIS, CheckpointProblem, check_checkpoint
 from jishi.cases.models import Case, CaseEvent
@@ -19,6 +20,8 @@ class VerifyResult:
     breaks: list[Break] = field(default_factory=list)
     checkpoint: LedgerCheckpoint | None = None  # the latest, when one was checked
     checkpoint_problems: list[CheckpointProblem] = field(default_factory=list)
+    # The other registered ledgers: (label, chains, events) each, in registration order.
+    others: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def verify_checkpoints(result: VerifyResult) -> None:
@@ -71,5 +74,11 @@ def verify_ledger(*, case_code: str | None = None, stop_at_first: bool = True) -
                 if stop_at_first:
                     return result
     if not case_code:
+        for ledger in ledgers.registered():
+            check = ledger.verify(stop_at_first)
+            result.others.append((ledger.label, check.chains, check.events))
+            result.breaks.extend(check.breaks)
+            if check.breaks and stop_at_first:
+                return result
         verify_checkpoints(result)
     return result

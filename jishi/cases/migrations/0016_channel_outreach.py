@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0015_case_channel_misconduct'),
+        ("cases", "0015_case_channel_misconduct"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='channel',
-            field=models.CharField(choices=[('portal', '群众门户'), ('window_qr', '码上监督'), ('misconduct', '码上监督举报'), ('field_visit', '百名书记访万家'), ('hall_desk', '局长进政务大厅'), ('hotline', '热线'), ('survey', '大调研'), ('inspection', '督查'), ('outreach', '宣讲'), ('import', '导入'), ('api', '接口')], max_length=16, verbose_name='渠道'),
+            model_name="case",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("portal", "群众门户"),
+                    ("window_qr", "码上监督"),
+                    ("misconduct", "码上监督举报"),
+                    ("field_visit", "百名书记访万家"),
+                    ("hall_desk", "局长进政务大厅"),
+                    ("hotline", "热线"),
+                    ("survey", "大调研"),
+                    ("inspection", "督查"),
+                    ("outreach", "宣讲"),
+                    ("import", "导入"),
+                    ("api", "接口"),
+                ],
+                max_length=16,
+                verbose_name="渠道",
+            ),
         ),
     ]

@@ -31,6 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"台账完好：{result.cases} 个事项，{result.events} 条记录，哈希链全部一致"
         )
+        for label, chains, events in result.others:
+            self.stdout.write(f"{label}完好：{chains} 条记录链，{events} 条记录，哈希链全部一致")
         if result.checkpoint is not None:
             c = result.checkpoint
             self.stdout.write(

@@ -1,0 +1,362 @@
+"""Forms of the project pages: they parse and show errors (in Chinese); the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jishi.orgs.models import Unit, UnitKind, User
+from jishi.projects.models import (
+    ListKind,
+    ListLevel,
+    Measure,
+    OrderLevel,
+    Project,
+    Severity,
+    Source,
+    VisitMode,
+)
+from jishi.projects.selectors import lead_cadres
+
+TEXT = {"max_length": _("最多 %(limit_value)d 字，现有 %(show_value)d 字")}
+REQUIRED = {"required": _("请填写此项")}
+
+
+def _units() -> Any:
+    return Unit.objects.filter(active=True).order_by("path")
+
+
+class ListForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("年度"),
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": _("请填写年度"),
+            "invalid": _("年度应为四位数字"),
+            "min_value": _("年度应在 2000 到 2100 之间"),
+            "max_value": _("年度应在 2000 到 2100 之间"),
+        },
+    )
+    kind = forms.ChoiceField(
+        label=_("类别"),
+        choices=ListKind.choices,
+        error_messages={"invalid_choice": _("请选择类别")},
+    )
+    level = forms.ChoiceField(
+        label=_("层级"),
+        choices=ListLevel.choices,
+        error_messages={"invalid_choice": _("请选择层级")},
+    )
+    title = forms.CharField(
+        label=_("清单名称"), max_length=100, error_messages={**TEXT, **REQUIRED}
+    )
+    township = forms.ModelChoiceField(
+        label=_("乡镇（乡镇级清单）"),
+        queryset=Unit.objects.filter(active=True, kind=UnitKind.TOWNSHIP),
+        required=False,
+        error_messages={"invalid_choice": _("请选择乡镇")},
+    )
+    budget_required = forms.BooleanField(label=_("项目须填预算"), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("项目清单（.xlsx 或 .csv）"),
+        error_messages={"required": _("请选择文件"), "empty": _("文件是空的")},
+    )
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(
+        label=_("项目名称"), max_length=200, error_messages={**TEXT, **REQUIRED}
+    )
+    goal = forms.CharField(
+        label=_("建设内容及目标"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=TEXT,
+    )
+    lead_cadre = forms.ModelChoiceField(
+        label=_("领衔领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择县级领导或乡镇主要负责人")},
+    )
+    lead_unit = forms.ModelChoiceField(
+        label=_("牵头单位"),
+        queryset=Unit.objects.none(),
+        error_messages={"required": _("请选择牵头单位"), "invalid_choice": _("请选择牵头单位")},
+    )
+    cooperating_units = forms.ModelMultipleChoiceField(
+        label=_("配合单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("请选择配合单位"),
+            "invalid_pk_value": _("请选择配合单位"),
+        },
+    )
+    budget = forms.CharField(
+        label=_("预算（万元）"), required=False, max_length=20, error_messages=TEXT
+    )
+    start_date = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日期格式应为 2026-03-31")},
+    )
+    end_date = forms.DateField(
+        label=_("完成时限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日期格式应为 2026-12-31")},
+    )
+    township = forms.ModelChoiceField(
+        label=_("所在乡镇"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择乡镇")},
+    )
+    source = forms.ChoiceField(
+        label=_("来源"),
+        choices=[("", "—"), *Source.choices],
+        required=False,
+        error_messages={"invalid_choice": _("请选择来源")},
+    )
+    milestones = forms.CharField(
+        label=_("节点"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30"),
+        error_messages=TEXT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_cadre"].queryset = lead_cadres()  # type: ignore[attr-defined]
+        self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
+        self.fields["cooperating_units"].queryset = _units()  # type: ignore[attr-defined]
+        self.fields["township"].queryset = _units().filter(kind=UnitKind.TOWNSHIP)  # type: ignore[attr-defined]
+
+
+class ReportForm(forms.Form):
+    """Progress per leaf milestone (one field each, added for the project), and the words."""
+
+    work_done = forms.CharField(
+        label=_("本月完成工作"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={**TEXT, "required": _("请填写本月完成工作")},
+    )
+    problems = forms.CharField(
+        label=_("存在问题"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=TEXT,
+    )
+    help_needed = forms.CharField(
+        label=_("需协调事项"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=TEXT,
+    )
+    next_plan = forms.CharField(
+        label=_("下月计划"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=TEXT,
+    )
+    funds_paid = forms.DecimalField(
+        label=_("累计拨付（万元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        error_messages={
+            "invalid": _("请填写金额（万元）"),
+            "min_value": _("金额不能为负"),
+            "max_digits": _("金额过大"),
+            "max_decimal_places": _("最多两位小数"),
+            "max_whole_digits": _("金额过大"),
+        },
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ms = list(project.milestones.all())
+        parents = {m.parent_id for m in ms if m.parent_id}
+        self.milestone_fields = []
+        for m in ms:
+            if m.pk in parents:
+                continue
+            name = f"milestone_{m.pk}"
+            self.fields[name] = forms.DecimalField(
+                label=f"{m.title}（{m.planned_date:%Y-%m-%d}，权重 {m.weight}）",
+                min_value=0,
+                max_value=100,
+                decimal_places=1,
+                initial=m.progress,
+                error_messages={
+                    "required": _("请填写进度"),
+                    "invalid": _("进度应为 0 到 100 之间的数"),
+                    "min_value": _("进度应为 0 到 100 之间的数"),
+                    "max_value": _("进度应为 0 到 100 之间的数"),
+                    "max_decimal_places": _("最多一位小数"),
+                },
+            )
+            self.milestone_fields.append(name)
+
+    def milestone_values(self) -> dict[int, object]:
+        return {
+            int(n.removeprefix("milestone_")): self.cleaned_data[n] for n in self.milestone_fields
+        }
+
+
+class CompleteForm(forms.Form):
+    evidence = forms.CharField(
+        label=_("完成佐证"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={**TEXT, "required": _("请填写完成佐证")},
+    )
+
+
+class OrderForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("级别"),
+        choices=OrderLevel.choices,
+        error_messages={"invalid_choice": _("请选择级别")},
+    )
+    text = forms.CharField(
+        label=_("督办内容（不填则按级别生成）"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=TEXT,
+    )
+
+
+class ResponseForm(forms.Form):
+    response = forms.CharField(
+        label=_("反馈"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={**TEXT, "required": _("请填写反馈")},
+    )
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("议定事项"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={**TEXT, "required": _("请填写议定事项")},
+    )
+    owner_unit = forms.ModelChoiceField(
+        label=_("责任单位"),
+        queryset=Unit.objects.none(),
+        error_messages={"required": _("请选择责任单位"), "invalid_choice": _("请选择责任单位")},
+    )
+    due_on = forms.DateField(
+        label=_("完成时限"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写完成时限"), "invalid": _("日期格式应为 2026-06-30")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+class VisitForm(forms.Form):
+    visited_on = forms.DateField(
+        label=_("日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写日期"), "invalid": _("日期格式应为 2026-06-30")},
+    )
+    mode = forms.ChoiceField(
+        label=_("方式"),
+        choices=VisitMode.choices,
+        error_messages={"invalid_choice": _("请选择方式")},
+    )
+    notes = forms.CharField(
+        label=_("情况"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=TEXT,
+    )
+
+
+class FindingForm(forms.Form):
+    text = forms.CharField(
+        label=_("发现问题"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={**TEXT, "required": _("请填写发现的问题")},
+    )
+    severity = forms.ChoiceField(
+        label=_("严重程度"),
+        choices=Severity.choices,
+        error_messages={"invalid_choice": _("请选择严重程度")},
+    )
+    unit = forms.ModelChoiceField(
+        label=_("责任单位"),
+        queryset=Unit.objects.none(),
+        error_messages={"required": _("请选择责任单位"), "invalid_choice": _("请选择责任单位")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+class AccountabilityForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("问责单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择单位")},
+    )
+    person_name = forms.CharField(
+        label=_("问责对象姓名"), required=False, max_length=64, error_messages=TEXT
+    )
+    measure = forms.ChoiceField(
+        label=_("问责方式"),
+        choices=Measure.choices,
+        error_messages={"invalid_choice": _("请选择问责方式")},
+    )
+    decided_on = forms.DateField(
+        label=_("决定日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写决定日期"), "invalid": _("日期格式应为 2026-06-30")},
+    )
+    deciding_body = forms.CharField(
+        label=_("决定机关"),
+        max_length=100,
+        error_messages={**TEXT, "required": _("请填写决定机关")},
+    )
+    reason = forms.CharField(
+        label=_("事由"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={**TEXT, "required": _("请填写事由")},
+    )
+    project = forms.ModelChoiceField(
+        label=_("来源项目"),
+        queryset=Project.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择项目")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]

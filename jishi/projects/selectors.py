@@ -1,0 +1,477 @@
+"""Reads with rules for supervised projects: who sees which projects, who may do what, the
+rule checks, a round's missing list, the meeting page's figures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from jishi.common.errors import NotFound
+from jishi.orgs import access
+from jishi.orgs.models import Post, Role, Unit, UnitKind, User
+from jishi.orgs.selectors import active_posts, scope_of
+from jishi.projects import progress
+from jishi.projects.models import (
+    AccountabilityRecord,
+    Finding,
+    ListKind,
+    MeetingDecision,
+    Milestone,
+    Photo,
+    Policy,
+    ProgressMeeting,
+    ProgressReport,
+    ProgressRound,
+    Project,
+    ProjectList,
+    RoundLight,
+    Status,
+    SupervisionOrder,
+)
+
+AnyUser = User | AnonymousUser
+
+
+def current_policy() -> Policy:
+    """The county's settings (the first row), or the defaults when none was saved."""
+    return Policy.objects.order_by("pk").first() or Policy()
+
+
+def thresholds() -> progress.Thresholds:
+    p = current_policy()
+    return progress.Thresholds(p.yellow_behind, p.red_behind, p.not_started_months)
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+def may_supervise(user: AnyUser) -> bool:
+    """The supervision office (inspector posts) and administrators keep the lists, open
+    rounds by hand, issue orders, hold meetings and close projects out (销号)."""
+    return access.has_role(user, Role.INSPECTOR, Role.ADMIN)
+
+
+def may_see_accountability(user: AnyUser) -> bool:
+    """Accountability records: the supervision office (inspectors) and county leads only."""
+    return access.has_role(user, Role.INSPECTOR, Role.COUNTY_LEAD)
+
+
+def may_report(user: AnyUser, project: Project) -> bool:
+    """A handler or unit lead posted in the lead unit (or above it) reports its progress."""
+    return any(
+        p.role in {Role.HANDLER, Role.UNIT_LEAD} and p.unit_id == project.lead_unit_id
+        for p in active_posts(user)
+    )
+
+
+def may_confirm_completion(user: AnyUser, project: Project) -> bool:
+    """Completion is confirmed by the lead unit's head (单位负责人)."""
+    return any(
+        p.role == Role.UNIT_LEAD and p.unit_id == project.lead_unit_id for p in active_posts(user)
+    )
+
+
+def lead_cadre_posts() -> QuerySet[Post]:
+    """Posts that make someone a leading cadre who can lead a project: a county lead, or a
+    unit lead of a township (乡镇主要领导)."""
+    return Post.objects.filter(active=True, unit__active=True).filter(
+        Q(role=Role.COUNTY_LEAD) | Q(role=Role.UNIT_LEAD, unit__kind=UnitKind.TOWNSHIP)
+    )
+
+
+def is_lead_cadre(user: User) -> bool:
+    return lead_cadre_posts().filter(user=user).exists()
+
+
+def lead_cadres() -> QuerySet[User]:
+    return User.objects.filter(
+        pk__in=lead_cadre_posts().values("user_id"), is_active=True
+    ).order_by("full_name", "username")
+
+
+# --- scoped reads ----------------------------------------------------------------------------
+
+
+def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
+    """County-wide posts see every project; a unit sees the projects it leads or cooperates
+    on, or that sit in its township; a lead cadre sees the projects they lead."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    scope = scope_of(user)
+    if scope.county_wide:
+        return Project.objects.all()
+    condition = Q(lead_cadre=user)
+    if scope.unit_ids:
+        cooperating = Project.cooperating_units.through.objects.filter(
+            project_id=OuterRef("pk"), unit_id__in=scope.unit_ids
+        )
+        condition |= (
+            Q(lead_unit_id__in=scope.unit_ids)
+            | Q(township_id__in=scope.unit_ids)
+            | Q(Exists(cooperating))
+        )
+    return Project.objects.filter(condition)
+
+
+def project_for(user: AnyUser, pk: int) -> Project:
+    """One project the user may see; *not found* otherwise (never revealing that it exists)."""
+    found = (
+        projects_visible_to(user)
+        .filter(pk=pk)
+        .select_related("project_list", "lead_unit", "lead_cadre", "township")
+    )
+    project = found.first()
+    if project is None:
+        raise NotFound("未找到该项目")
+    return project
+
+
+def accountability_visible_to(user: AnyUser) -> QuerySet[AccountabilityRecord]:
+    if not may_see_accountability(user):
+        return AccountabilityRecord.objects.none()
+    return AccountabilityRecord.objects.select_related("unit", "person", "project", "finding")
+
+
+def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
+    if not user.is_authenticated:
+        return Finding.objects.none()
+    scope = scope_of(user)
+    qs = Finding.objects.select_related("visit__group", "unit", "case", "project")
+    if scope.county_wide:
+        return qs
+    return qs.filter(unit_id__in=scope.unit_ids)
+
+
+# --- milestones as arithmetic ------------------------------------------------------------------
+
+
+def nodes_of(milestones: list[Milestone]) -> list[progress.Node]:
+    return [
+        progress.Node(m.pk, m.parent_id, m.weight, m.progress, m.planned_date) for m in milestones
+    ]
+
+
+def planned_progress(
+    project: Project, on: date, milestones: list[Milestone] | None = None
+) -> Decimal:
+    ms = milestones if milestones is not None else list(project.milestones.all())
+    return progress.planned_on(
+        nodes_of(ms), start=project.start_date, on=on, entered=project.planned_by_month
+    )
+
+
+# --- rule checks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    rule: str
+    subject: str
+    message: str
+    project_id: int | None = None
+
+
+RULES = {
+    "cadre_livelihood": "每位领导干部至少领衔一个民生项目",
+    "lead_unit": "每个项目有牵头单位",
+    "lead_cadre": "每个项目有领衔领导",
+    "dates": "每个项目有开始日期和完成时限",
+    "milestones": "每个项目有节点",
+    "milestone_after_end": "节点不晚于完成时限",
+    "budget": "清单要求的项目填有预算",
+}
+
+
+def rule_checks(*, year: int | None = None) -> list[RuleProblem]:
+    """The checks a county cares about, as a list of problems (empty when all hold)."""
+    problems: list[RuleProblem] = []
+    projects = Project.objects.exclude(status=Status.CLOSED).select_related(
+        "project_list", "lead_unit"
+    )
+    if year is not None:
+        projects = projects.filter(project_list__year=year)
+    projects = projects.annotate(n_milestones=Count("milestones"))
+    late: dict[int, list[str]] = defaultdict(list)
+    milestones = Milestone.objects.filter(project__in=projects).values_list(
+        "project_id", "title", "planned_date", "project__end_date"
+    )
+    for project_id, title, planned, end in milestones:
+        if end is not None and planned > end:
+            late[project_id].append(title)
+    for p in projects:
+        subject = f"{p.code} {p.title}"
+        if p.lead_unit_id is None:
+            problems.append(RuleProblem("lead_unit", subject, "未指定牵头单位", p.pk))
+        if p.lead_cadre_id is None:
+            problems.append(RuleProblem("lead_cadre", subject, "未指定领衔领导", p.pk))
+        if p.start_date is None or p.end_date is None:
+            problems.append(RuleProblem("dates", subject, "缺少开始日期或完成时限", p.pk))
+        if not p.n_milestones:
+            problems.append(RuleProblem("milestones", subject, "未设置节点", p.pk))
+        for title in late.get(p.pk, []):
+            problems.append(
+                RuleProblem("milestone_after_end", subject, f"节点“{title}”晚于完成时限", p.pk)
+            )
+        if p.project_list.budget_required and p.budget is None:
+            problems.append(RuleProblem("budget", subject, "清单要求填写预算，尚未填写", p.pk))
+    leading = set(
+        Project.objects.filter(project_list__kind=ListKind.LIVELIHOOD)
+        .filter(**({"project_list__year": year} if year is not None else {}))
+        .exclude(lead_cadre__isnull=True)
+        .values_list("lead_cadre_id", flat=True)
+    )
+    for cadre in lead_cadres():
+        if cadre.pk not in leading:
+            problems.append(
+                RuleProblem("cadre_livelihood", str(cadre), "未领衔任何民生实事项目", None)
+            )
+    return problems
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def open_round() -> ProgressRound | None:
+    return ProgressRound.objects.filter(state="open").order_by("-month").first()
+
+
+def round_projects(rnd: ProgressRound) -> QuerySet[Project]:
+    """The projects a round asks to report: active ones on lists of the round's year or
+    earlier that have started by the end of the month (or have no start date)."""
+    month_end = progress.month_end(rnd.month)
+    return Project.objects.filter(status=Status.ACTIVE).filter(
+        Q(start_date__isnull=True) | Q(start_date__lte=month_end)
+    )
+
+
+@dataclass
+class RoundStatus:
+    round: ProgressRound
+    expected: int = 0
+    reported: int = 0
+    late: list[ProgressReport] = field(default_factory=list)
+    missing: list[Project] = field(default_factory=list)
+
+
+def round_status(rnd: ProgressRound, *, within: QuerySet[Project] | None = None) -> RoundStatus:
+    """Who reported, who reported late, and who has not (the missing list)."""
+    projects = round_projects(rnd)
+    if within is not None:
+        projects = projects.filter(pk__in=within.values("pk"))
+    reported = ProgressReport.objects.filter(round=rnd, project_id=OuterRef("pk"))
+    rows = list(
+        projects.annotate(has_report=Exists(reported))
+        .select_related("lead_unit", "lead_cadre")
+        .order_by("lead_unit__name", "code")
+    )
+    status = RoundStatus(round=rnd, expected=len(rows))
+    status.missing = [p for p in rows if not p.has_report]
+    status.reported = status.expected - len(status.missing)
+    status.late = list(
+        ProgressReport.objects.filter(round=rnd, late=True, project__in=projects).select_related(
+            "project", "project__lead_unit"
+        )
+    )
+    return status
+
+
+def lights_of_round(rnd: ProgressRound) -> dict[int, RoundLight]:
+    return {rl.project_id: rl for rl in RoundLight.objects.filter(round=rnd)}
+
+
+def open_orders(project: Project) -> QuerySet[SupervisionOrder]:
+    return project.orders.filter(state__in=["open", "responded"])
+
+
+def lists_public() -> QuerySet[ProjectList]:
+    return ProjectList.objects.filter(public=True)
+
+
+# --- the dispatch meeting ------------------------------------------------------------------------
+
+
+@dataclass
+class LightCount:
+    key: object
+    label: str
+    green: int = 0
+    yellow: int = 0
+    red: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.yellow + self.red
+
+
+@dataclass
+class Change:
+    project_id: int
+    code: str
+    title: str
+    before: str
+    after: str
+    reason: str
+
+
+@dataclass
+class MeetingPage:
+    round: ProgressRound
+    previous: ProgressRound | None
+    by_cadre: list[LightCount]
+    by_township: list[LightCount]
+    changes: list[Change]
+    totals: LightCount
+    recheck: list[MeetingDecision]
+    decisions: list[MeetingDecision]
+    meeting: ProgressMeeting | None
+
+
+def _count(rows: list[tuple[object, str, int]], labels: dict[object, str]) -> list[LightCount]:
+    out: dict[object, LightCount] = {}
+    for key, light, n in rows:
+        row = out.setdefault(key, LightCount(key, labels.get(key, "—")))
+        if light in ("green", "yellow", "red"):
+            setattr(row, light, getattr(row, light) + n)
+    return sorted(out.values(), key=lambda r: (-r.red, -r.yellow, r.label))
+
+
+def meeting_page(rnd: ProgressRound) -> MeetingPage:
+    """Lights by lead cadre and by township, what changed since the round before, the last
+    meeting's decisions to review first (回头看) and this meeting's."""
+    lights = RoundLight.objects.filter(round=rnd)
+    by_cadre_rows = list(
+        lights.values_list("project__lead_cadre", "light").annotate(n=Count("pk")).order_by()
+    )
+    by_town_rows = list(
+        lights.values_list("project__township", "light").annotate(n=Count("pk")).order_by()
+    )
+    cadre_ids = {k for k, _, _ in by_cadre_rows if k}
+    cadre_labels: dict[object, str] = {u.pk: str(u) for u in User.objects.filter(pk__in=cadre_ids)}
+    cadre_labels[None] = "（未指定领衔领导）"
+    town_labels: dict[object, str] = {
+        u.pk: u.name for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP)
+    }
+    town_labels[None] = "县直"
+    by_cadre = _count(by_cadre_rows, cadre_labels)
+    by_township = _count(by_town_rows, town_labels)
+    totals = LightCount(None, "合计")
+    for row in by_cadre:
+        totals.green += row.green
+        totals.yellow += row.yellow
+        totals.red += row.red
+    previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
+    changes: list[Change] = []
+    recheck: list[MeetingDecision] = []
+    if previous is not None:
+        before = dict(RoundLight.objects.filter(round=previous).values_list("project_id", "light"))
+        for pk, code, title, light, reason in lights.values_list(
+            "project_id", "project__code", "project__title", "light", "reason"
+        ).order_by("project__code"):
+            if before.get(pk, "") != light:
+                changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
+        recheck = list(
+            MeetingDecision.objects.filter(meeting__round=previous).select_related(
+                "owner_unit", "project"
+            )
+        )
+    meeting = ProgressMeeting.objects.filter(round=rnd).first()
+    decisions = list(meeting.decisions.select_related("owner_unit", "project")) if meeting else []
+    return MeetingPage(
+        rnd, previous, by_cadre, by_township, changes, totals, recheck, decisions, meeting
+    )
+
+
+# --- a lead cadre's page -------------------------------------------------------------------------
+
+
+@dataclass
+class CadrePage:
+    projects: list[Project]
+    due: list[Project]
+    to_sign: list[ProgressReport]
+    round: ProgressRound | None
+
+
+def cadre_page(user: AnyUser) -> CadrePage:
+    """My projects (as lead cadre, or my unit's as lead unit), their lights, the reports due
+    this round, and the reports waiting for my sign-off."""
+    if not user.is_authenticated:
+        return CadrePage([], [], [], None)
+    unit_ids = [p.unit_id for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
+    mine = list(
+        Project.objects.filter(Q(lead_cadre=user) | Q(lead_unit_id__in=unit_ids))
+        .exclude(status=Status.CLOSED)
+        .select_related("lead_unit", "lead_cadre", "project_list")
+        .order_by("light", "code")
+    )
+    rnd = ProgressRound.objects.order_by("-month").first()
+    due: list[Project] = []
+    if rnd is not None:
+        reported = set(
+            ProgressReport.objects.filter(round=rnd, project__in=[p.pk for p in mine]).values_list(
+                "project_id", flat=True
+            )
+        )
+        due = [p for p in mine if p.status == Status.ACTIVE and p.pk not in reported]
+    to_sign = list(
+        ProgressReport.objects.filter(project__lead_cadre=user, signed_off_at__isnull=True)
+        .select_related("project", "round")
+        .order_by("-submitted_at")[:50]
+    )
+    order = {"red": 0, "yellow": 1, "green": 2, "": 3}
+    mine.sort(key=lambda p: (order.get(p.light, 3), p.code))
+    return CadrePage(mine, due, to_sign, rnd)
+
+
+# --- the public pages ---------------------------------------------------------------------------
+
+
+@dataclass
+class PublicCard:
+    project: Project
+    planned: Decimal
+    milestones: list[Milestone]
+    photos: list[str]
+
+
+def public_projects(
+    lst: ProjectList, *, township: int | None = None, light: str = ""
+) -> QuerySet[Project]:
+    """A public list's projects, filtered; what a citizen may read of them only."""
+    qs = Project.objects.filter(project_list=lst)
+    if township:
+        qs = qs.filter(township_id=township)
+    if light in ("green", "yellow", "red"):
+        qs = qs.filter(light=light)
+    return qs.select_related("lead_unit", "lead_cadre", "township").order_by("code")
+
+
+def public_cards(projects: list[Project], on: date) -> list[PublicCard]:
+    """Each project of a page with its planned progress, milestones and first photos: three
+    queries for the whole page, whatever its length."""
+    ids = [p.pk for p in projects]
+    ms: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(project_id__in=ids).order_by("sort_order", "planned_date"):
+        ms[m.project_id].append(m)
+    photos: dict[int, list[str]] = defaultdict(list)
+    for project_id, image in (
+        Photo.objects.filter(project_id__in=ids, finding__isnull=True)
+        .order_by("-created_at")
+        .values_list("project_id", "image")[: len(ids) * 3 + 30]
+    ):
+        if len(photos[project_id]) < 3:
+            photos[project_id].append(default_storage.url(image))
+    return [
+        PublicCard(p, planned_progress(p, on, ms[p.pk]), ms[p.pk], photos[p.pk]) for p in projects
+    ]
+
+
+def public_townships(lst: ProjectList) -> list[Unit]:
+    ids = Project.objects.filter(project_list=lst).values("township_id").distinct()
+    return list(Unit.objects.filter(pk__in=ids).order_by("sort_order", "name"))

@@ -1,0 +1,711 @@
+"""Every write to supervised projects. Each service checks its input first (a clear error,
+nothing changed), runs in one transaction with the project row locked, and appends the
+project's hash-chained event (``chain.append``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from jishi.common import clock
+from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from jishi.orgs import access
+from jishi.orgs.models import Role, Unit, UnitKind, User
+from jishi.projects import chain, progress, selectors
+from jishi.projects.models import (
+    ListKind,
+    ListLevel,
+    Milestone,
+    Photo,
+    ProgressReport,
+    ProgressRound,
+    Project,
+    ProjectList,
+    Source,
+    Status,
+)
+
+TITLE_MAX = 200
+TEXT_MAX = 4000
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+MAX_PHOTOS = 9
+
+
+def today() -> dt.date:
+    return timezone.localdate(clock.now())
+
+
+def _role_of(user: User | None) -> str:
+    if user is None:
+        return "system"
+    roles = access.roles_of(user)
+    for role in (Role.INSPECTOR, Role.COUNTY_LEAD, Role.UNIT_LEAD, Role.HANDLER, Role.ADMIN):
+        if role in roles:
+            return str(role)
+    return "admin" if user.is_superuser else "staff"
+
+
+def _unit_of(user: User | None) -> Unit | None:
+    if user is None:
+        return None
+    posts = selectors.active_posts(user)
+    return posts[0].unit if posts else None
+
+
+def record(
+    project: Project,
+    kind: str,
+    actor: User | None,
+    payload: dict[str, Any] | None = None,
+    *,
+    to_state: str | None = None,
+) -> None:
+    """Append the project's next event (the caller holds the row and saves the head)."""
+    chain.append(
+        project,
+        kind,
+        actor=actor,
+        role=_role_of(actor),
+        unit=_unit_of(actor),
+        payload=payload,
+        to_state=to_state,
+    )
+
+
+def _require_supervisor(actor: User) -> None:
+    if not selectors.may_supervise(actor):
+        raise PermissionDenied("只有督查室可以进行此操作")
+
+
+def clean_text(
+    value: str,
+    *,
+    field: str,
+    label: str,
+    errors: dict[str, list[str]],
+    required: bool = False,
+    limit: int = TEXT_MAX,
+) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        errors.setdefault(field, []).append(f"请填写{label}")
+    elif len(value) > limit:
+        errors.setdefault(field, []).append(f"{label}最多 {limit} 字")
+    return value
+
+
+def _percent(value: object, *, field: str, label: str, errors: dict[str, list[str]]) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        errors.setdefault(field, []).append(f"{label}应为 0 到 100 之间的数")
+        return Decimal(0)
+    if not number.is_finite() or number < 0 or number > 100:
+        errors.setdefault(field, []).append(f"{label}应为 0 到 100 之间的数")
+        return Decimal(0)
+    return number.quantize(progress.ONE_PLACE)
+
+
+def _money(
+    value: object, *, field: str, label: str, errors: dict[str, list[str]]
+) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        errors.setdefault(field, []).append(f"{label}应为金额（万元）")
+        return None
+    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
+        errors.setdefault(field, []).append(f"{label}应为不小于 0 的金额（万元）")
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def check_photos(photos: Sequence[UploadedFile], errors: dict[str, list[str]]) -> None:
+    if len(photos) > MAX_PHOTOS:
+        errors.setdefault("photos", []).append(f"最多上传 {MAX_PHOTOS} 张照片")
+    for photo in photos:
+        if (photo.size or 0) > PHOTO_MAX_BYTES:
+            errors.setdefault("photos", []).append(f"{photo.name}：照片不能超过 10 MB")
+        elif (photo.content_type or "") not in PHOTO_TYPES:
+            errors.setdefault("photos", []).append(
+                f"{photo.name}：只能上传 JPEG、PNG、WebP 或 GIF 图片"
+            )
+
+
+def save_photos(photos: Sequence[UploadedFile], **links: Any) -> list[int]:
+    ids = []
+    for photo in photos:
+        row = Photo(created_at=clock.now(), **links)
+        row.image.save(photo.name or "photo.jpg", photo, save=True)
+        ids.append(row.pk)
+    return ids
+
+
+def _lock(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def list_create(
+    *,
+    actor: User,
+    year: int,
+    kind: str,
+    level: str,
+    title: str,
+    township: Unit | None = None,
+    budget_required: bool = False,
+    public: bool = True,
+) -> ProjectList:
+    """A year's list of one kind and level (清单)."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
+    if kind not in ListKind.values:
+        errors["kind"] = ["请选择清单类别"]
+    if level not in ListLevel.values:
+        errors["level"] = ["请选择清单层级"]
+    title = clean_text(
+        title, field="title", label="清单名称", errors=errors, required=True, limit=100
+    )
+    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
+        errors["township"] = ["乡镇级清单须选择乡镇"]
+    if errors:
+        raise InvalidInput("清单信息有误", errors=errors)
+    return ProjectList.objects.create(
+        year=year,
+        kind=kind,
+        level=level,
+        title=title,
+        township=township if level == ListLevel.TOWNSHIP else None,
+        budget_required=budget_required,
+        public=public,
+        created_at=clock.now(),
+    )
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    """A milestone to create: ``parent`` is the index of an earlier milestone in the list."""
+
+    title: str
+    planned_date: dt.date
+    weight: int = 1
+    parent: int | None = None
+
+
+def _next_code(project_list: ProjectList) -> str:
+    prefix = f"XM{project_list.year}-"
+    last = Project.objects.filter(code__startswith=prefix).aggregate(m=Max("code"))["m"]
+    n = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
+    return f"{prefix}{n:04d}"
+
+
+def _check_cadre(user: User | None, errors: dict[str, list[str]]) -> None:
+    if user is not None and not selectors.is_lead_cadre(user):
+        errors.setdefault("lead_cadre", []).append("领衔领导须为县级领导或乡镇主要负责人")
+
+
+def _check_milestones(
+    milestones: Sequence[MilestoneInput],
+    *,
+    end: dt.date | None,
+    errors: dict[str, list[str]],
+) -> None:
+    for i, m in enumerate(milestones):
+        label = f"节点{i + 1}"
+        if not (m.title or "").strip():
+            errors.setdefault("milestones", []).append(f"{label}：请填写名称")
+        elif len(m.title) > 100:
+            errors.setdefault("milestones", []).append(f"{label}：名称最多 100 字")
+        if not isinstance(m.planned_date, dt.date):
+            errors.setdefault("milestones", []).append(f"{label}：请填写计划日期")
+        if not isinstance(m.weight, int) or not 1 <= m.weight <= 1000:
+            errors.setdefault("milestones", []).append(f"{label}：权重应为 1 到 1000 的整数")
+        if m.parent is not None and not 0 <= m.parent < i:
+            errors.setdefault("milestones", []).append(f"{label}：上级节点须在它之前")
+
+
+def project_create(
+    *,
+    actor: User | None,
+    project_list: ProjectList,
+    title: str,
+    lead_unit: Unit,
+    lead_cadre: User | None = None,
+    goal: str = "",
+    number: str = "",
+    cooperating_units: Sequence[Unit] = (),
+    person_responsible: str = "",
+    contact: str = "",
+    budget: object = None,
+    funds_paid: object = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    township: Unit | None = None,
+    village: Unit | None = None,
+    source: str = "",
+    remarks: str = "",
+    milestones: Sequence[MilestoneInput] = (),
+    progress_now: Decimal | None = None,
+    via: str = "form",
+) -> Project:
+    """Put a project on a list, with its milestones: the first event of its chain.
+    ``actor`` None is the system (an import run by a command)."""
+    if actor is not None:
+        _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    title = clean_text(
+        title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+    )
+    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
+    person_responsible = clean_text(
+        person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
+    )
+    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
+    number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
+    budget_value = _money(budget, field="budget", label="预算", errors=errors)
+    paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
+    if lead_unit is None or not lead_unit.active:
+        errors["lead_unit"] = ["请选择牵头单位"]
+    _check_cadre(lead_cadre, errors)
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = ["完成时限不能早于开始日期"]
+    if source and source not in Source.values:
+        errors["source"] = ["来源无效"]
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    if village is not None and (township is None or village.parent_id != township.pk):
+        errors["village"] = ["村(社区)须属于所选乡镇"]
+    _check_milestones(milestones, end=end_date, errors=errors)
+    if project_list.budget_required and budget_value is None:
+        errors.setdefault("budget", []).append("本清单要求填写预算")
+    if errors:
+        raise InvalidInput("项目信息有误", errors=errors)
+    now = clock.now()
+    with transaction.atomic():
+        project = Project(
+            code=_next_code(project_list),
+            project_list=project_list,
+            number=number,
+            title=title,
+            goal=goal,
+            lead_cadre=lead_cadre,
+            lead_unit=lead_unit,
+            person_responsible=person_responsible,
+            contact=contact,
+            budget=budget_value,
+            funds_paid=paid_value or Decimal(0),
+            start_date=start_date,
+            end_date=end_date,
+            township=township,
+            village=village,
+            source=source,
+            remarks=remarks,
+            created_at=now,
+        )
+        project.save()
+        if cooperating_units:
+            project.cooperating_units.set([u for u in cooperating_units if u.pk != lead_unit.pk])
+        created: list[Milestone] = []
+        for i, m in enumerate(milestones):
+            parent = created[m.parent] if m.parent is not None else None
+            created.append(
+                Milestone.objects.create(
+                    project=project,
+                    parent=parent,
+                    title=m.title.strip(),
+                    planned_date=m.planned_date,
+                    weight=m.weight,
+                    sort_order=i,
+                    progress=progress_now or Decimal(0),
+                )
+            )
+        if progress_now is not None:
+            project.progress = progress_now
+        record(
+            project,
+            "created",
+            actor,
+            {
+                "list": project_list.pk,
+                "title": title,
+                "lead_unit": lead_unit.pk,
+                "lead_cadre": lead_cadre.pk if lead_cadre else None,
+                "cooperating": sorted(u.pk for u in cooperating_units if u.pk != lead_unit.pk),
+                "budget": str(budget_value) if budget_value is not None else None,
+                "start": start_date.isoformat() if start_date else None,
+                "end": end_date.isoformat() if end_date else None,
+                "milestones": [
+                    {
+                        "id": c.pk,
+                        "title": c.title,
+                        "date": c.planned_date.isoformat(),
+                        "weight": c.weight,
+                        "parent": c.parent_id,
+                    }
+                    for c in created
+                ],
+                "progress": str(project.progress),
+                "via": via,
+            },
+            to_state=Status.ACTIVE,
+        )
+        project.save(update_fields=["progress", "version", "last_hash", "status"])
+    return project
+
+
+def project_lead_change(
+    *,
+    actor: User,
+    project: Project,
+    lead_cadre: User | None,
+    lead_unit: Unit,
+    reason: str = "",
+) -> Project:
+    """Change who leads a project (cadre and/or unit)."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    _check_cadre(lead_cadre, errors)
+    if lead_unit is None or not lead_unit.active:
+        errors["lead_unit"] = ["请选择牵头单位"]
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
+    if errors:
+        raise InvalidInput("信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        new_cadre = lead_cadre.pk if lead_cadre else None
+        if (project.lead_cadre_id, project.lead_unit_id) == (new_cadre, lead_unit.pk):
+            return project
+        payload = {
+            "lead_cadre": [project.lead_cadre_id, new_cadre],
+            "lead_unit": [project.lead_unit_id, lead_unit.pk],
+            "reason": reason,
+        }
+        project.lead_cadre, project.lead_unit = lead_cadre, lead_unit
+        record(project, "lead_changed", actor, payload)
+        project.save(update_fields=["lead_cadre", "lead_unit", "version", "last_hash", "status"])
+    return project
+
+
+def milestone_move(
+    *,
+    actor: User,
+    milestone: Milestone,
+    planned_date: dt.date,
+    weight: int | None = None,
+    reason: str = "",
+) -> Milestone:
+    """Move a milestone's planned date (and/or change its weight): an event with before/after."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(planned_date, dt.date):
+        errors["planned_date"] = ["请填写计划日期"]
+    if weight is not None and (not isinstance(weight, int) or not 1 <= weight <= 1000):
+        errors["weight"] = ["权重应为 1 到 1000 的整数"]
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(milestone.project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        new_weight = weight if weight is not None else m.weight
+        if (m.planned_date, m.weight) == (planned_date, new_weight):
+            return m
+        payload = {
+            "milestone": m.pk,
+            "title": m.title,
+            "date": [m.planned_date.isoformat(), planned_date.isoformat()],
+            "weight": [m.weight, new_weight],
+            "reason": reason,
+        }
+        m.planned_date, m.weight = planned_date, new_weight
+        m.save(update_fields=["planned_date", "weight"])
+        record(project, "milestone_moved", actor, payload)
+        project.save(update_fields=["version", "last_hash", "status"])
+    return m
+
+
+def milestone_add(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    planned_date: dt.date,
+    weight: int = 1,
+    parent: Milestone | None = None,
+) -> Milestone:
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    _check_milestones(
+        [MilestoneInput(title, planned_date, weight)], end=project.end_date, errors=errors
+    )
+    if parent is not None and parent.project_id != project.pk:
+        errors["parent"] = ["上级节点不属于本项目"]
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = Milestone.objects.create(
+            project=project,
+            parent=parent,
+            title=title.strip(),
+            planned_date=planned_date,
+            weight=weight,
+            sort_order=project.milestones.count(),
+        )
+        record(
+            project,
+            "milestone_added",
+            actor,
+            {
+                "milestone": m.pk,
+                "title": m.title,
+                "date": planned_date.isoformat(),
+                "weight": weight,
+                "parent": parent.pk if parent else None,
+            },
+        )
+        project.save(update_fields=["version", "last_hash", "status"])
+    return m
+
+
+# --- reporting -----------------------------------------------------------------------------------
+
+
+def report_submit(
+    *,
+    actor: User,
+    project: Project,
+    round: ProgressRound,
+    milestones: dict[int, object],
+    work_done: str,
+    problems: str = "",
+    help_needed: str = "",
+    next_plan: str = "",
+    funds_paid: object = None,
+    photos: Sequence[UploadedFile] = (),
+) -> ProgressReport:
+    """The lead unit's monthly report: progress per milestone (leaf milestones; a parent's
+    comes from its children), rolled up weighted into the project's progress."""
+    if not selectors.may_report(actor, project):
+        raise PermissionDenied("只有牵头单位可以报送本项目进度")
+    errors: dict[str, list[str]] = {}
+    work_done = clean_text(
+        work_done, field="work_done", label="本月完成工作", errors=errors, required=True
+    )
+    problems = clean_text(problems, field="problems", label="存在问题", errors=errors)
+    help_needed = clean_text(help_needed, field="help_needed", label="需协调事项", errors=errors)
+    next_plan = clean_text(next_plan, field="next_plan", label="下月计划", errors=errors)
+    paid = _money(funds_paid, field="funds_paid", label="累计拨付", errors=errors)
+    check_photos(photos, errors)
+    ms = list(project.milestones.all())
+    by_id = {m.pk: m for m in ms}
+    parents = {m.parent_id for m in ms if m.parent_id}
+    values: dict[int, Decimal] = {}
+    for key, raw in milestones.items():
+        try:
+            mid = int(key)
+        except (TypeError, ValueError):
+            errors.setdefault("milestones", []).append("节点无效")
+            continue
+        if mid not in by_id or mid in parents:
+            errors.setdefault("milestones", []).append("节点无效")
+            continue
+        values[mid] = _percent(raw, field=f"milestone_{mid}", label=by_id[mid].title, errors=errors)
+    if errors:
+        raise InvalidInput("报送内容有误", errors=errors)
+    now = clock.now()
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status != Status.ACTIVE:
+            raise InvalidTransition("项目已完成或销号，无需报送")
+        if ProgressReport.objects.filter(round=round, project=project).exists():
+            raise Conflict("本月已报送过本项目进度")
+        for m in ms:
+            if m.pk in values and values[m.pk] != m.progress:
+                m.progress = values[m.pk]
+                if m.progress >= 100 and m.done_on is None:
+                    m.done_on = timezone.localdate(now)
+                m.save(update_fields=["progress", "done_on"])
+        overall = progress.rollup(selectors.nodes_of(ms))
+        late = timezone.localdate(now) > round.due_on
+        report = ProgressReport.objects.create(
+            round=round,
+            project=project,
+            reporter=actor,
+            milestones={str(k): str(v) for k, v in values.items()},
+            progress=overall,
+            work_done=work_done,
+            problems=problems,
+            help_needed=help_needed,
+            next_plan=next_plan,
+            funds_paid=paid,
+            submitted_at=now,
+            late=late,
+        )
+        photo_ids = save_photos(photos, project=project, report=report)
+        before = project.progress
+        project.progress = overall
+        project.last_report_on = timezone.localdate(now)
+        if paid is not None:
+            project.funds_paid = paid
+        record(
+            project,
+            "progress_reported",
+            actor,
+            {
+                "round": round.month.isoformat(),
+                "report": report.pk,
+                "milestones": report.milestones,
+                "progress": [str(before), str(overall)],
+                "funds_paid": str(paid) if paid is not None else None,
+                "late": late,
+                "photos": photo_ids,
+            },
+        )
+        project.save(
+            update_fields=[
+                "progress",
+                "last_report_on",
+                "funds_paid",
+                "version",
+                "last_hash",
+                "status",
+            ]
+        )
+    return report
+
+
+def report_sign_off(*, actor: User, report: ProgressReport) -> ProgressReport:
+    """The project's lead cadre signs off its report (领导审签)."""
+    project = report.project
+    if project.lead_cadre_id != actor.pk:
+        raise PermissionDenied("只有本项目的领衔领导可以审签")
+    with transaction.atomic():
+        project = _lock(project)
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+        if report.signed_off_at is not None:
+            return report
+        report.signed_off_by, report.signed_off_at = actor, clock.now()
+        report.save(update_fields=["signed_off_by", "signed_off_at"])
+        record(
+            project,
+            "report_signed_off",
+            actor,
+            {"report": report.pk, "round": report.round.month.isoformat()},
+        )
+        project.save(update_fields=["version", "last_hash", "status"])
+    return report
+
+
+# --- completion and closing ------------------------------------------------------------------
+
+
+def project_complete(
+    *, actor: User, project: Project, evidence: str, photos: Sequence[UploadedFile] = ()
+) -> Project:
+    """The lead unit's head confirms completion, with evidence (text and photos)."""
+    if not selectors.may_confirm_completion(actor, project):
+        raise PermissionDenied("只有牵头单位负责人可以确认完成")
+    errors: dict[str, list[str]] = {}
+    evidence = clean_text(
+        evidence, field="evidence", label="完成佐证", errors=errors, required=True
+    )
+    check_photos(photos, errors)
+    if not photos:
+        errors.setdefault("photos", []).append("请上传至少一张完成照片")
+    if errors:
+        raise InvalidInput("完成佐证不全", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status != Status.ACTIVE:
+            raise InvalidTransition("只有推进中的项目可以确认完成")
+        photo_ids = save_photos(photos, project=project)
+        project.completion_evidence = evidence
+        project.completed_at = clock.now()
+        project.progress = Decimal(100)
+        record(
+            project,
+            "completed",
+            actor,
+            {"evidence": evidence, "photos": photo_ids},
+            to_state=Status.COMPLETED,
+        )
+        project.save(
+            update_fields=[
+                "completion_evidence",
+                "completed_at",
+                "progress",
+                "version",
+                "last_hash",
+                "status",
+            ]
+        )
+    return project
+
+
+def project_close(*, actor: User, project: Project, note: str = "") -> Project:
+    """The supervision office strikes a completed project off the list (销号)."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    note = clean_text(note, field="note", label="说明", errors=errors, limit=200)
+    if errors:
+        raise InvalidInput("信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status != Status.COMPLETED:
+            raise InvalidTransition("项目须先由牵头单位确认完成，才能销号")
+        project.closed_at = clock.now()
+        record(project, "closed", actor, {"note": note}, to_state=Status.CLOSED)
+        project.save(update_fields=["closed_at", "version", "last_hash", "status"])
+    return project
+
+
+def light_set(
+    *,
+    project: Project,
+    light: str,
+    reason: str,
+    round: ProgressRound | None = None,
+    actor: User | None = None,
+) -> bool:
+    """Record a project's light when it changes (an event with its reason). The caller
+    holds the lock (a round's assessment) or this takes it. True when it changed."""
+    with transaction.atomic():
+        project = _lock(project)
+        if project.light == light and project.light_reason == reason:
+            return False
+        payload = {
+            "light": [project.light, light],
+            "reason": reason,
+            "round": round.month.isoformat() if round else None,
+        }
+        project.light, project.light_reason = light, reason[:200]
+        record(project, "light_changed", actor, payload)
+        project.save(update_fields=["light", "light_reason", "version", "last_hash", "status"])
+    return True

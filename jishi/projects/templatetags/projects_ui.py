@@ -1,0 +1,49 @@
+"""How a project looks wherever it is read: its light and its progress bar."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from jishi.projects.models import Light
+
+register = template.Library()
+
+
+@register.filter
+def light_badge(light: str) -> SafeString:
+    label = Light(light).label if light in Light.values else Light.NONE.label
+    return format_html(
+        '<span class="light light-{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+        light or "none",
+        label,
+    )
+
+
+@register.simple_tag
+def progress_bar(
+    done: Decimal | float | int, planned: Decimal | float | int | None = None, light: str = ""
+) -> SafeString:
+    """A bar of the reported progress with, when given, a mark at the planned progress."""
+    done_pct = max(0.0, min(100.0, float(done or 0)))
+    mark = ""
+    if planned is not None:
+        planned_pct = max(0.0, min(100.0, float(planned)))
+        mark = format_html(
+            '<span class="pbar-plan" style="left: {}%" title="序时 {}%"></span>',
+            f"{planned_pct:.1f}",
+            f"{planned_pct:.1f}",
+        )
+    return format_html(
+        '<span class="pbar pbar-{}" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
+        'aria-valuenow="{}"><span class="pbar-done" style="width: {}%"></span>{}</span>'
+        '<span class="pbar-text">{}%</span>',
+        light if light in ("green", "yellow", "red") else "none",
+        f"{done_pct:.1f}",
+        f"{done_pct:.1f}",
+        mark,
+        f"{done_pct:.1f}",
+    )

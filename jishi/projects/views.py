@@ -1,0 +1,650 @@
+"""The console's project pages: parse, call one service or selector, render.
+
+重点项目 home (the lists and their lights, the round, rule checks), a list's table with its
+import and export, a project's page (milestones, reports, orders, history and the forms its
+reader may use), the round's missing and late lists, a lead cadre's page, the dispatch
+meeting, orders and their PDF, inspections and accountability.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from jishi.common import clock
+from jishi.common.errors import InvalidInput, PermissionDenied
+from jishi.orgs.models import User
+from jishi.projects import documents, imports, oversight, rounds, selectors, services
+from jishi.projects.forms import (
+    AccountabilityForm,
+    CompleteForm,
+    DecisionForm,
+    FindingForm,
+    ImportForm,
+    ListForm,
+    OrderForm,
+    ProjectForm,
+    ReportForm,
+    ResponseForm,
+    VisitForm,
+)
+from jishi.projects.models import (
+    Finding,
+    InspectionGroup,
+    InspectionVisit,
+    MeetingDecision,
+    Milestone,
+    ProgressReport,
+    ProgressRound,
+    Project,
+    ProjectList,
+    Status,
+    SupervisionOrder,
+)
+
+PAGE_ROWS = 500
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user
+
+
+def _errors_to_form(form: forms.Form, exc: InvalidInput) -> None:
+    """A service's field errors onto the form (fields it lacks go to the top)."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    for name, msgs in exc.errors.items():
+        for message in msgs:
+            form.add_error(name if name in form.fields else None, message)
+
+
+def _supervisor_only(request: HttpRequest) -> None:
+    if not selectors.may_supervise(_user(request)):
+        raise PermissionDenied(_("只有督查室可以进行此操作"))
+
+
+def _light_counts(projects: Any) -> dict[str, int]:
+    counts = Counter(projects.values_list("light", flat=True))
+    return {k: counts.get(k, 0) for k in ("green", "yellow", "red", "")}
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    visible = selectors.projects_visible_to(user)
+    lists = []
+    for lst in ProjectList.objects.all()[:100]:
+        projects = visible.filter(project_list=lst)
+        lists.append((lst, projects.count(), _light_counts(projects)))
+    rnd = ProgressRound.objects.order_by("-month").first()
+    status = selectors.round_status(rnd, within=visible) if rnd is not None else None
+    supervisor = selectors.may_supervise(user)
+    return render(
+        request,
+        "projects/index.html",
+        {
+            "lists": lists,
+            "round": rnd,
+            "status": status,
+            "supervisor": supervisor,
+            "rule_count": len(selectors.rule_checks()) if supervisor else None,
+            "list_form": ListForm(initial={"year": timezone.localdate(clock.now()).year}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def list_create(request: HttpRequest) -> HttpResponse:
+    _supervisor_only(request)
+    form = ListForm(request.POST)
+    if form.is_valid():
+        try:
+            lst = services.list_create(actor=_user(request), **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("清单已创建。"))
+            return redirect("projects:list", pk=lst.pk)
+    return render(request, "projects/list_new.html", {"form": form}, status=422)
+
+
+@login_required
+@require_GET
+def rules(request: HttpRequest) -> HttpResponse:
+    _supervisor_only(request)
+    problems = selectors.rule_checks()
+    by_rule: dict[str, list[selectors.RuleProblem]] = {k: [] for k in selectors.RULES}
+    for p in problems:
+        by_rule[p.rule].append(p)
+    return render(
+        request,
+        "projects/rules.html",
+        {"groups": [(selectors.RULES[k], v) for k, v in by_rule.items()], "total": len(problems)},
+    )
+
+
+# --- a list --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    lst = get_object_or_404(ProjectList, pk=pk)
+    projects = (
+        selectors.projects_visible_to(user)
+        .filter(project_list=lst)
+        .select_related("lead_unit", "lead_cadre", "township")
+        .order_by("code")
+    )
+    light = request.GET.get("light", "")
+    if light in ("green", "yellow", "red"):
+        projects = projects.filter(light=light)
+    rows = list(projects[:PAGE_ROWS])
+    today = timezone.localdate(clock.now())
+    milestones: dict[int, list[Any]] = {}
+    for m in Milestone.objects.filter(project__in=[p.pk for p in rows]):
+        milestones.setdefault(m.project_id, []).append(m)
+    planned = {p.pk: selectors.planned_progress(p, today, milestones.get(p.pk, [])) for p in rows}
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "list": lst,
+            "rows": [(p, planned[p.pk]) for p in rows],
+            "light": light,
+            "supervisor": selectors.may_supervise(user),
+            "import_form": ImportForm(),
+            "project_form": ProjectForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def list_export(request: HttpRequest, pk: int) -> HttpResponse:
+    lst = get_object_or_404(ProjectList, pk=pk)
+    projects = list(
+        selectors.projects_visible_to(_user(request))
+        .filter(project_list=lst)
+        .select_related("lead_unit", "lead_cadre", "township", "village")
+        .prefetch_related("milestones", "cooperating_units")
+        .order_by("code")
+    )
+    response = HttpResponse(
+        imports.list_workbook(lst, projects),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="projects-{lst.year}-{lst.pk}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        imports.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="project-list-template.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def list_import(request: HttpRequest, pk: int) -> HttpResponse:
+    _supervisor_only(request)
+    lst = get_object_or_404(ProjectList, pk=pk)
+    form = ImportForm(request.POST, request.FILES)
+    report = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = imports.projects_import(
+            actor=_user(request), project_list=lst, data=upload.read(), filename=upload.name
+        )
+        if report.written:
+            messages.success(request, report.lines()[-1])
+            return redirect("projects:list", pk=lst.pk)
+    return render(
+        request, "projects/import.html", {"list": lst, "form": form, "report": report}, status=422
+    )
+
+
+@login_required
+@require_POST
+def project_create(request: HttpRequest, pk: int) -> HttpResponse:
+    _supervisor_only(request)
+    lst = get_object_or_404(ProjectList, pk=pk)
+    form = ProjectForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        errors: list[imports.RowError] = []
+        milestones = imports.parse_milestones(
+            data.pop("milestones"), year=lst.year, number=0, errors=errors
+        )
+        try:
+            if errors:
+                raise InvalidInput("节点有误", errors={"milestones": [e.message for e in errors]})
+            project = services.project_create(
+                actor=_user(request), project_list=lst, milestones=milestones, **data
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("项目已加入清单。"))
+            return redirect("projects:project", pk=project.pk)
+    return render(request, "projects/project_new.html", {"list": lst, "form": form}, status=422)
+
+
+# --- a project -----------------------------------------------------------------------------------
+
+
+def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
+    user = _user(request)
+    today = timezone.localdate(clock.now())
+    milestones = list(project.milestones.all())
+    rnd = ProgressRound.objects.order_by("-month").first()
+    reported = (
+        rnd is not None and ProgressReport.objects.filter(round=rnd, project=project).exists()
+    )
+    return {
+        "project": project,
+        "milestones": milestones,
+        "planned": selectors.planned_progress(project, today, milestones),
+        "reports": list(project.reports.select_related("round", "reporter", "signed_off_by")[:24]),
+        "orders": list(project.orders.all()),
+        "events": list(project.events.order_by("-seq")[:100]),
+        "photos": list(project.photos.all()[:12]),
+        "lights": list(project.round_lights.select_related("round").order_by("-round__month")[:12]),
+        "round": rnd,
+        "may_report": (
+            rnd is not None
+            and not reported
+            and project.status == Status.ACTIVE
+            and selectors.may_report(user, project)
+        ),
+        "may_complete": project.status == Status.ACTIVE
+        and selectors.may_confirm_completion(user, project),
+        "may_respond": selectors.may_report(user, project),
+        "supervisor": selectors.may_supervise(user),
+        "is_cadre": project.lead_cadre_id == user.pk,
+        "order_form": OrderForm(),
+        "complete_form": CompleteForm(),
+    }
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(_user(request), pk)
+    return render(request, "projects/project.html", _project_context(request, project))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    project = selectors.project_for(user, pk)
+    rnd = ProgressRound.objects.order_by("-month").first()
+    if rnd is None:
+        raise Http404(_("本月调度尚未开启"))
+    form = ReportForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.report_submit(
+                actor=user,
+                project=project,
+                round=rnd,
+                milestones=form.milestone_values(),
+                work_done=data["work_done"],
+                problems=data["problems"],
+                help_needed=data["help_needed"],
+                next_plan=data["next_plan"],
+                funds_paid=data["funds_paid"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("进度已报送。"))
+            return redirect("projects:project", pk=pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "projects/report.html",
+        {"project": project, "form": form, "round": rnd},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def report_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(ProgressReport.objects.select_related("project", "round"), pk=pk)
+    selectors.project_for(_user(request), report.project_id)
+    services.report_sign_off(actor=_user(request), report=report)
+    messages.success(request, _("已审签。"))
+    return redirect(request.POST.get("next") or "projects:mine")
+
+
+@login_required
+@require_POST
+def project_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(_user(request), pk)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_complete(
+                actor=_user(request),
+                project=project,
+                evidence=form.cleaned_data["evidence"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已确认完成，待督查室销号。"))
+            return redirect("projects:project", pk=pk)
+    context = _project_context(request, project)
+    context["complete_form"] = form
+    return render(request, "projects/project.html", context, status=422)
+
+
+@login_required
+@require_POST
+def project_close(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(_user(request), pk)
+    services.project_close(actor=_user(request), project=project, note=request.POST.get("note", ""))
+    messages.success(request, _("项目已销号。"))
+    return redirect("projects:project", pk=pk)
+
+
+@login_required
+@require_POST
+def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_for(_user(request), pk)
+    form = OrderForm(request.POST)
+    if form.is_valid():
+        try:
+            order = rounds.order_issue(actor=_user(request), project=project, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("督办单已签发。"))
+            return redirect("projects:order", pk=order.pk)
+    context = _project_context(request, project)
+    context["order_form"] = form
+    return render(request, "projects/project.html", context, status=422)
+
+
+def _order(request: HttpRequest, pk: int) -> SupervisionOrder:
+    order = get_object_or_404(SupervisionOrder.objects.select_related("project"), pk=pk)
+    selectors.project_for(_user(request), order.project_id)
+    return order
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = ResponseForm(request.POST or None, initial={"response": order.response})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rounds.order_respond(
+                actor=_user(request), order=order, response=form.cleaned_data["response"]
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("反馈已提交。"))
+            return redirect("projects:order", pk=pk)
+    return render(
+        request,
+        "projects/order.html",
+        {
+            "order": order,
+            "form": form,
+            "may_respond": selectors.may_report(_user(request), order.project)
+            and order.state in ("open", "responded"),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    response = HttpResponse(documents.order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="order-{order.year}-{order.seq}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def orders(request: HttpRequest) -> HttpResponse:
+    visible = selectors.projects_visible_to(_user(request))
+    rows = (
+        SupervisionOrder.objects.filter(project__in=visible)
+        .select_related("project", "project__lead_unit")
+        .order_by("-issued_at")[:300]
+    )
+    return render(request, "projects/orders.html", {"orders": rows})
+
+
+# --- rounds, my projects, the meeting -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    rnd = get_object_or_404(ProgressRound, pk=pk)
+    if request.method == "POST":
+        _supervisor_only(request)
+        result = rounds.round_assess(rnd, on=timezone.localdate(clock.now()), actor=user)
+        rounds.orders_walk()
+        messages.success(
+            request,
+            _("已评灯：%(n)d 个项目，其中 %(c)d 个灯色变化。")
+            % {"n": sum(result.lights.values()), "c": result.changed},
+        )
+        return redirect("projects:round", pk=pk)
+    status = selectors.round_status(rnd, within=selectors.projects_visible_to(user))
+    return render(
+        request,
+        "projects/round.html",
+        {"round": rnd, "status": status, "supervisor": selectors.may_supervise(user)},
+    )
+
+
+@login_required
+@require_POST
+def round_open(request: HttpRequest) -> HttpResponse:
+    rnd = rounds.round_open(month=timezone.localdate(clock.now()), actor=_user(request))
+    messages.success(request, _("本月调度已开启。"))
+    return redirect("projects:round", pk=rnd.pk)
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    page = selectors.cadre_page(_user(request))
+    return render(request, "projects/mine.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    if not (selectors.may_supervise(user) or selectors.may_see_accountability(user)):
+        raise PermissionDenied(_("调度会页面仅供督查室和县领导使用"))
+    rnd = (
+        get_object_or_404(ProgressRound, pk=pk)
+        if pk is not None
+        else ProgressRound.objects.order_by("-month").first()
+    )
+    if rnd is None:
+        raise Http404(_("尚无月度调度"))
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        _supervisor_only(request)
+        if "review" in request.POST:
+            decision = get_object_or_404(MeetingDecision, pk=request.POST.get("review"))
+            try:
+                oversight.decision_review(
+                    actor=user,
+                    decision=decision,
+                    done=request.POST.get("done") == "1",
+                    note=request.POST.get("note", ""),
+                )
+            except InvalidInput as exc:
+                messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+            return redirect("projects:meeting_round", pk=rnd.pk)
+        if form.is_valid():
+            held = oversight.meeting_hold(
+                actor=user, round=rnd, held_on=timezone.localdate(clock.now())
+            )
+            try:
+                oversight.decision_add(actor=user, meeting=held, **form.cleaned_data)
+            except InvalidInput as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("议定事项已记录。"))
+                return redirect("projects:meeting_round", pk=rnd.pk)
+    page = selectors.meeting_page(rnd)
+    return render(
+        request,
+        "projects/meeting.html",
+        {
+            "page": page,
+            "form": form,
+            "supervisor": selectors.may_supervise(user),
+            "rounds": ProgressRound.objects.order_by("-month")[:12],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- inspections and accountability -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inspections(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    groups = InspectionGroup.objects.prefetch_related("members").order_by("-starts_on")[:50]
+    findings = selectors.findings_visible_to(user)[:200]
+    return render(
+        request,
+        "projects/inspections.html",
+        {"groups": groups, "findings": findings, "supervisor": selectors.may_supervise(user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    group = get_object_or_404(InspectionGroup, pk=pk)
+    if not (selectors.may_supervise(user) or group.members.filter(pk=user.pk).exists()):
+        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = oversight.visit_record(actor=user, group=group, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            return redirect("projects:visit", pk=visit.pk)
+    return render(
+        request,
+        "projects/group.html",
+        {"group": group, "visits": group.visits.all(), "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    visit = get_object_or_404(InspectionVisit.objects.select_related("group"), pk=pk)
+    if not (selectors.may_supervise(user) or visit.group.members.filter(pk=user.pk).exists()):
+        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    form = FindingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            oversight.finding_record(
+                actor=user,
+                visit=visit,
+                photos=request.FILES.getlist("photos"),
+                **form.cleaned_data,
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("问题已交责任单位办理。"))
+            return redirect("projects:visit", pk=pk)
+    return render(
+        request,
+        "projects/visit.html",
+        {"visit": visit, "findings": visit.findings.select_related("unit", "case"), "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def finding_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(Finding.objects.select_related("visit__group"), pk=pk)
+    try:
+        oversight.finding_recheck(
+            actor=_user(request),
+            finding=finding,
+            rectified=request.POST.get("rectified") == "1",
+            note=request.POST.get("note", ""),
+        )
+    except InvalidInput as exc:
+        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    return redirect("projects:visit", pk=finding.visit_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accountability(request: HttpRequest) -> HttpResponse:
+    user: User = _user(request)
+    if not selectors.may_see_accountability(user):
+        # Not a refusal that names the page's content: the unit itself sees nothing here.
+        raise Http404(_("页面不存在"))
+    form = AccountabilityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            oversight.accountability_record(actor=user, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已登记。"))
+            return redirect("projects:accountability")
+    records = selectors.accountability_visible_to(user)[:300]
+    return render(
+        request,
+        "projects/accountability.html",
+        {"records": records, "form": form, "may_record": selectors.may_supervise(user)},
+        status=422 if request.method == "POST" else 200,
+    )
