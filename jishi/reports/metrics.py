@@ -309,10 +309,11 @@ def counts(
     """Every count (or those in ``keys``) in ``period``, by ``by`` (a ``DIMENSIONS`` key) or as
     one total under the key ``None``.
 
-    One scan of the period's events for all the figures that attribute a unit the same way
-    (three scans in all): each figure is ``COUNT(DISTINCT case) FILTER (its condition)``, the
-    condition being the figure's own definition (``Metric.event_filter``), so the counts are
-    those of ``metric_events`` and ``cases_behind``."""
+    One grouped query per figure: ``COUNT(DISTINCT case)`` over the events of its kinds in the
+    period (the ``kind, created_at`` index), filtered by its own definition
+    (``Metric.event_filter``), so the counts are those of ``metric_events`` and
+    ``cases_behind``. (Measured: folding several figures into one scan with ``FILTER`` is
+    slower on PostgreSQL, which sorts once per distinct aggregate.)"""
     rows: dict[Any, Row] = {}
 
     def at(key: Any) -> Row:
@@ -320,31 +321,15 @@ def counts(
             rows[key] = Row(key=key)
         return rows[key]
 
-    groups: dict[str, list[Metric]] = {}
     for key in keys or METRICS:
-        metric = METRICS[key]
-        groups.setdefault(metric.unit_path, []).append(metric)
-    for group in groups.values():
-        kinds = sorted({kind for metric in group for kind in metric.events})
-        qs = events.filter(kind__in=kinds)
-        if period is not None:
-            qs = qs.filter(created_at__gte=period[0], created_at__lt=period[1])
-        for dimension, value in (filters or {}).items():
-            qs = qs.filter(**{group[0].path(dimension): value})
-        aggregates = {
-            f"m_{m.key}": Count("case_id", distinct=True, filter=m.event_filter(None))
-            for m in group
-        }
+        qs = metric_events(events, key, period, filters)
         if by is None:
-            found = qs.aggregate(**aggregates)
-            for m in group:
-                at(None).counts[m.key] = found[f"m_{m.key}"] or 0  # type: ignore[index]
+            n = qs.aggregate(n=Count("case_id", distinct=True))["n"]
+            at(None).counts[key] = n  # type: ignore[index]
             continue
-        path = group[0].path(by)
-        for found in qs.values(path).annotate(**aggregates).order_by():
-            row = at(found[path])
-            for m in group:
-                row.counts[m.key] = found[f"m_{m.key}"]  # type: ignore[index]
+        path = METRICS[key].path(by)
+        for value, n in qs.values_list(path).annotate(n=Count("case_id", distinct=True)).order_by():
+            at(value).counts[key] = n  # type: ignore[index]
     if by is None:
         at(None)
     return rows
