@@ -25,7 +25,7 @@ from jishi.testing.fixtures import County
 pytestmark = pytest.mark.django_db
 
 MARCH = DateRange.month(dt.date(2026, 3, 1))
-LINK = re.compile(r'<td><a href="(/console/ledger/\?[^"]+)">(\d+)</a></td>')
+LINK = re.compile(r'<td[^>]*><a href="(/console/ledger/\?[^"]+)">(\d+)</a></td>')
 
 
 def test_three_figures_of_the_bulletin_open_the_ledger_with_the_same_count(
