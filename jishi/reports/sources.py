@@ -55,6 +55,9 @@ class Context:
 
     dates: Any
     next_steps: str = ""
+    # Figures one source computed that another needs again (the units' table for the red
+    # and black lists): computed once per bulletin.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
