@@ -204,3 +204,18 @@ def test_red_lit_projects_with_lead_cadre_and_reason(
     [row] = [[c["t"] for c in r] for r in section["rows"]]
     assert row[1:4] == ["农贸市场改造", "县住建局", county_lead.full_name or county_lead.username]
     assert "未报送" in row[4]
+
+
+def test_the_daily_run_makes_last_months_draft_once(county: County) -> None:
+    from django.utils import timezone
+
+    from jishi.reports.models import Bulletin
+
+    with clock.travel_to(timezone.make_aware(dt.datetime(2026, 6, 2, 9))):
+        assert tasks.monthly_bulletin_if_due() is False  # not the first working day
+    with clock.travel_to(timezone.make_aware(dt.datetime(2026, 6, 1, 9))):
+        assert tasks.monthly_bulletin_if_due() is True
+        assert tasks.monthly_bulletin_if_due() is False  # once
+    made = Bulletin.objects.get()
+    assert (made.first, made.last) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert made.versions.count() == 0  # a draft: the supervision office issues it
