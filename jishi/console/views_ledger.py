@@ -30,6 +30,8 @@ from jishi.console import exports, tasks
 from jishi.console.forms_ledger import LedgerFilterForm, answered_late_condition, ledger_cases
 from jishi.console.selectors import case_urls
 from jishi.orgs.http import StaffRequest
+from jishi.reports import metrics as report_metrics
+from jishi.reports import selectors as report_selectors
 from jishi.workdays.selectors import get_calendar
 
 # Counting stops here: past it the page says "10,000+" instead of scanning every row, and
@@ -167,7 +169,16 @@ def _figure_context(request: HttpRequest, form: LedgerFilterForm) -> dict[str, A
     figure = form.filters.get("figure")
     if not figure:
         return {"figure_label": "", "figure_params": []}
-    label = dict(form.fields["figure"].choices).get(figure, figure)  # type: ignore[attr-defined]
+    label = str(dict(form.fields["figure"].choices).get(figure, figure))  # type: ignore[attr-defined]
+    groups = []
+    for dimension in report_metrics.DIMENSIONS:
+        value = form.filters.get(f"figure_{dimension}")
+        if value == "":
+            continue
+        names = report_selectors.labels(dimension, [value])
+        groups.append(names.get(value, "未填") if value is not None else "未填")
+    if groups:
+        label = f"{label} · {' · '.join(groups)}"
     params = [(k, v) for k, v in request.GET.items() if k.startswith("figure") and v]
     return {"figure_label": label, "figure_params": params}
 

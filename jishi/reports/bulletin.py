@@ -68,6 +68,19 @@ def change(now: float | int | None, before: float | int | None, *, rate: bool) -
     return f"{arrow} {abs(diff):.1f} 个百分点" if rate else f"{arrow} {abs(diff):g}"
 
 
+def _table(ctx: Context, dates: selectors.DateRange, by: str) -> selectors.Table:
+    key = ("table", dates, by)
+    if key not in ctx.memo:
+        found = selectors.table(None, dates, by)
+        if by != "unit":  # units come ranked; townships are ranked the same way here
+            found.rows = metrics.rank([r for r in found.rows if r.key is not None]) + [
+                r for r in found.rows if r.key is None
+            ]
+        ctx.memo[key] = found
+    table: selectors.Table = ctx.memo[key]
+    return table
+
+
 def _totals(dates: selectors.DateRange) -> metrics.Row:
     return metrics.counts(selectors.events_for(None), dates.period)[None]
 
@@ -115,11 +128,10 @@ def overview(ctx: Context) -> Section:
     )
 
 
-def _unit_rows(
-    dates: selectors.DateRange, by: str
-) -> tuple[selectors.Table, dict[Any, int | None]]:
-    table = selectors.table(None, dates, by)
-    before = selectors.table(None, dates.shifted_months(-1), by)
+def _unit_rows(ctx: Context, by: str) -> tuple[selectors.Table, dict[Any, int | None]]:
+    dates: selectors.DateRange = ctx.dates
+    table = _table(ctx, dates, by)
+    before = _table(ctx, dates.shifted_months(-1), by)
     ranks = {row.key: row.rank for row in before.rows}
     return table, ranks
 
@@ -137,13 +149,8 @@ def _rank_arrow(rank: int | None, before: int | None) -> str:
 
 
 def ranked_table(ctx: Context, by: str, key: str, title: str) -> Section:
-    dates: selectors.DateRange = ctx.dates
-    table, before = _unit_rows(dates, by)
+    table, before = _unit_rows(ctx, by)
     rows = []
-    if by != "unit":
-        table.rows = metrics.rank([r for r in table.rows if r.key is not None]) + [
-            r for r in table.rows if r.key is None
-        ]
     for row in table.rows:
         line = [
             cell(_rank_arrow(row.rank, before.get(row.key))),
@@ -187,7 +194,7 @@ def townships(ctx: Context) -> Section:
 
 
 def red_black(ctx: Context) -> Section:
-    table = selectors.table(None, ctx.dates, "unit")
+    table = _table(ctx, ctx.dates, "unit")
     ranked = [r for r in table.rows if r.ranked]
     n = list_size()
     red = ranked[:n]

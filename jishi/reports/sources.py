@@ -55,6 +55,9 @@ class Context:
 
     dates: Any
     next_steps: str = ""
+    # Figures one source computed that another needs again (the units' table for the red
+    # and black lists): computed once per bulletin.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,29 @@ def unregister(key: str) -> None:
 
 def registered() -> list[Source]:
     return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.key))
+
+
+# --- the year-end summary's sentences -------------------------------------------------------------
+
+# A sentence is a list of parts: plain text, or a figure ``{"t": text, "h": link}``.
+Sentence = list[Any]
+
+
+@dataclass(frozen=True)
+class YearSource:
+    key: str
+    order: int
+    build: Callable[[Context], list[Sentence]]
+
+
+_YEAR: dict[str, YearSource] = {}
+
+
+def register_year(source: YearSource) -> None:
+    """Add the sentences an app contributes to the year-end summary (key projects completed
+    by level, reform projects, talks held and attendance land with their apps)."""
+    _YEAR[source.key] = source
+
+
+def year_sources() -> list[YearSource]:
+    return sorted(_YEAR.values(), key=lambda s: (s.order, s.key))

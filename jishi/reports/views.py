@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jishi.cases.selectors import cases_visible_to
+from jishi.common.documents import pdf_from_template
 from jishi.common.errors import PermissionDenied
 from jishi.orgs.models import Unit
-from jishi.reports import dashboard, exports, metrics, selectors, services
+from jishi.reports import dashboard, exports, metrics, selectors, services, yearend
 from jishi.reports.models import Bulletin, BulletinVersion
 
 # The table's columns: counts, then rates (a rate links to its numerator's cases).
@@ -372,3 +373,39 @@ def public_stats(request: HttpRequest) -> HttpResponse:
             "floor": dashboard.SUPPRESS_BELOW,
         },
     )
+
+
+# --- the year-end summary ----------------------------------------------------------------------
+
+
+def _year(request: HttpRequest) -> int:
+    value = request.GET.get("year", "")
+    this_year = selectors.today().year
+    return int(value) if value.isdigit() and 1990 <= int(value) <= this_year else this_year
+
+
+@login_required
+@require_GET
+def year_summary(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_see_all(_user(request)):
+        raise PermissionDenied("年终总结为全县数字，仅县级岗位可查看")
+    year = _year(request)
+    return render(
+        request,
+        "reports/yearend.html",
+        {"year": year, "sentences": yearend.summary(year), "links": True},
+    )
+
+
+@login_required
+@require_GET
+def year_summary_pdf(request: HttpRequest) -> HttpResponse:
+    if not selectors.may_see_all(_user(request)):
+        raise PermissionDenied("年终总结为全县数字，仅县级岗位可查看")
+    year = _year(request)
+    data = pdf_from_template(
+        "reports/yearend_pdf.html", {"year": year, "sentences": yearend.summary(year)}
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="year-{year}.pdf"'
+    return response

@@ -16,7 +16,7 @@ from django.urls import reverse
 from jishi.common import clock
 from jishi.common.errors import InvalidTransition, PermissionDenied
 from jishi.orgs.models import User
-from jishi.reports import bulletin, services, tasks
+from jishi.reports import bulletin, services, tasks, yearend
 from jishi.reports.models import BulletinVersion, FrozenVersionError
 from jishi.reports.selectors import DateRange
 from jishi.reports.tests.test_pages import START, ledger_count, make_history
@@ -25,7 +25,7 @@ from jishi.testing.fixtures import County
 pytestmark = pytest.mark.django_db
 
 MARCH = DateRange.month(dt.date(2026, 3, 1))
-LINK = re.compile(r'<td><a href="(/console/ledger/\?[^"]+)">(\d+)</a></td>')
+LINK = re.compile(r'<td[^>]*><a href="(/console/ledger/\?[^"]+)">(\d+)</a></td>')
 
 
 def test_three_figures_of_the_bulletin_open_the_ledger_with_the_same_count(
@@ -128,3 +128,94 @@ def test_the_first_working_day_asks_for_last_months_bulletin(county: County) -> 
     # 2026-02-01 is a Sunday: the first working day is later.
     assert tasks.bulletin_due(dt.date(2026, 2, 1)) is None
     assert tasks.first_workday(dt.date(2026, 2, 1)) > dt.date(2026, 2, 1)
+
+
+def test_the_field_apps_plug_their_sections_in(
+    county: County, dispatcher: User, inspector: User
+) -> None:
+    from jishi.projects.models import AccountabilityRecord, Measure
+
+    AccountabilityRecord.objects.create(
+        unit=county.housing,
+        person_name="张某",
+        measure=Measure.NOTICE,
+        decided_on=dt.date(2026, 3, 10),
+        deciding_body="县纪委",
+        reason="回访造假",
+        recorded_by=inspector,
+        created_at=START,
+    )
+    with clock.travel_to(START + dt.timedelta(days=40)):
+        content = bulletin.build(MARCH)
+        sentences = [yearend.plain(s) for s in yearend.summary(2026)]
+    sections = {s["key"]: s for s in content["sections"]}
+    assert {"red_projects", "accountability", "outreach"} <= set(sections)
+    rows = sections["accountability"]["rows"]
+    assert [[c["t"] for c in row] for row in rows] == [
+        ["2026-03-10", "县住建局", "通报批评", "县纪委"]
+    ]
+    # The person's name and the reason stay in the supervision office's own records.
+    assert "张某" not in str(content) and "回访造假" not in str(content)
+    assert any("宣讲" in s for s in sentences)
+    assert any("清单项目" in s for s in sentences)
+
+
+def test_red_lit_projects_with_lead_cadre_and_reason(
+    county: County, inspector: User, county_lead: User
+) -> None:
+    from django.utils import timezone
+
+    from jishi.projects import rounds
+    from jishi.projects import services as project_services
+    from jishi.projects.models import ListKind, ListLevel
+
+    with clock.travel_to(START):
+        plist = project_services.list_create(
+            actor=inspector,
+            year=2026,
+            kind=ListKind.LIVELIHOOD,
+            level=ListLevel.COUNTY,
+            title="2026年县级民生实事项目清单",
+        )
+        project_services.project_create(
+            actor=inspector,
+            project_list=plist,
+            title="农贸市场改造",
+            lead_unit=county.housing,
+            lead_cadre=county_lead,
+            cooperating_units=[],
+            start_date=dt.date(2026, 1, 1),
+            end_date=dt.date(2026, 12, 31),
+            township=county.chengguan,
+            budget="100",
+            source="work_report",
+            milestones=[
+                project_services.MilestoneInput("立项", dt.date(2026, 3, 31), 50),
+                project_services.MilestoneInput("竣工", dt.date(2026, 11, 30), 50),
+            ],
+        )
+    for month in (5, 6):
+        for day in (1, 27):
+            with clock.travel_to(timezone.make_aware(dt.datetime(2026, month, day, 9))):
+                rounds.tick()
+    with clock.travel_to(timezone.make_aware(dt.datetime(2026, 7, 1, 9))):
+        content = bulletin.build(DateRange.month(dt.date(2026, 6, 1)))
+    section = next(s for s in content["sections"] if s["key"] == "red_projects")
+    [row] = [[c["t"] for c in r] for r in section["rows"]]
+    assert row[1:4] == ["农贸市场改造", "县住建局", county_lead.full_name or county_lead.username]
+    assert "未报送" in row[4]
+
+
+def test_the_daily_run_makes_last_months_draft_once(county: County) -> None:
+    from django.utils import timezone
+
+    from jishi.reports.models import Bulletin
+
+    with clock.travel_to(timezone.make_aware(dt.datetime(2026, 6, 2, 9))):
+        assert tasks.monthly_bulletin_if_due() is False  # not the first working day
+    with clock.travel_to(timezone.make_aware(dt.datetime(2026, 6, 1, 9))):
+        assert tasks.monthly_bulletin_if_due() is True
+        assert tasks.monthly_bulletin_if_due() is False  # once
+    made = Bulletin.objects.get()
+    assert (made.first, made.last) == (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    assert made.versions.count() == 0  # a draft: the supervision office issues it

@@ -123,3 +123,20 @@ def test_definitions_page_names_every_figure(client: Client, dispatcher: User) -
     for name in ("响应率", "按时办结率", "解决率", "满意率", "回退率", "重办率", "首派准确率"):
         assert name in text
     assert "不计为解决或满意" in text
+
+
+def test_the_ledger_names_the_figure_and_its_group(
+    county: County, dispatcher: User, client: Client
+) -> None:
+    make_history(county, dispatcher)
+    client.force_login(dispatcher)
+    url = (
+        f"{reverse('console:ledger')}?figure=closed&figure_from=2026-03-01&figure_to=2026-03-31"
+        f"&figure_unit={county.housing.pk}"
+    )
+    with clock.travel_to(START + dt.timedelta(days=1)):
+        page = client.get(url).content.decode()
+    assert "统计口径：办结 · 县住建局" in page
+    assert LEDGER_COUNT.search(page).group(1) == "2"  # type: ignore[union-attr]
+    # The figure's parameters stay in the form, so narrowing further keeps them.
+    assert 'name="figure_unit"' in page

@@ -32,7 +32,7 @@
         };
       } else {
         var horizontal = chart.kind === "bar" && chart.categories.length > 6;
-        var categoryAxis = { type: "category", data: chart.categories, axisLabel: { interval: 0 } };
+        var categoryAxis = { type: "category", data: chart.categories, axisLabel: { interval: chart.kind === "line" ? "auto" : 0 } };
         var valueAxis = { type: "value", minInterval: 1 };
         option = {
           color: palette,
