@@ -5,7 +5,7 @@ project's hash-chained event (``chain.append``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -502,7 +502,7 @@ def report_submit(
     actor: User,
     project: Project,
     round: ProgressRound,
-    milestones: dict[int, object],
+    milestones: Mapping[int, object],
     work_done: str,
     problems: str = "",
     help_needed: str = "",
