@@ -249,6 +249,10 @@ class Case(models.Model):
     supervised = models.BooleanField("督办中", default=False)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    # The citizen must be called back before the case may close (a bad rating's rectification
+    # where the rater left a phone): closing without a callback answer is refused until
+    # enough failed attempts are on record (``JISHI_CALLBACK_ATTEMPTS``).
+    callback_required = models.BooleanField("须回访", default=False)
     resolved = models.BooleanField("已解决（回访）", null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         "满意度（回访）", choices=Satisfaction.choices, null=True, blank=True

@@ -7,9 +7,9 @@ of the record, and may be deleted at any time.
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jishi.common import clock
 from jishi.orgs.models import User
 
 
@@ -35,7 +35,7 @@ class LedgerExport(models.Model):
     )
     file = models.FileField("文件", upload_to="exports/", blank=True)
     error = models.CharField("错误", max_length=200, blank=True)
-    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    created_at = models.DateTimeField("申请时间", default=clock.now)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

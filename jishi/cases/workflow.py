@@ -129,6 +129,16 @@ _TABLE = [
         frozenset({Role.DISPATCHER, Role.INSPECTOR, CITIZEN}),
         Scope.COUNTY,
     ),
+    # A callback that reached nobody (回访未接通): on record, so "closed without callback"
+    # can be checked against the attempts made.
+    Transition(
+        "callback_attempt",
+        "回访未接通",
+        frozenset({State.REPLIED}),
+        None,
+        frozenset({Role.DISPATCHER, Role.INSPECTOR}),
+        Scope.COUNTY,
+    ),
     Transition(
         "reopen",
         "重办",

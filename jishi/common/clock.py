@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -20,6 +20,11 @@ _local = threading.local()
 def now() -> datetime:
     frozen: datetime | None = getattr(_local, "at", None)
     return frozen if frozen is not None else timezone.now()
+
+
+def today() -> date:
+    """The local date of ``now()``."""
+    return timezone.localdate(now())
 
 
 @contextlib.contextmanager

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jishi.intake",
     "jishi.reviews",
     "jishi.projects",
+    "jishi.outreach",
     "jishi.console",
 ]
 
@@ -178,6 +179,9 @@ JISHI_ATTACHMENT_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # After this many reopenings an unsatisfied callback closes the case as unresolved instead
 # of sending it back again (it still counts as unresolved in every figure).
 JISHI_MAX_REOPENS = int(os.environ.get("JISHI_MAX_REOPENS", 2))
+# A case that must be called back (``Case.callback_required``) may close without a callback
+# answer only after this many failed callback attempts (回访未接通) since its latest reply.
+JISHI_CALLBACK_ATTEMPTS = int(os.environ.get("JISHI_CALLBACK_ATTEMPTS", 2))
 # Router confidence at or above which intake dispatches by itself. Empty: the active model's
 # calibrated threshold (wrong auto-dispatches ≤ 3% on validation); "off": never.
 JISHI_AUTO_DISPATCH_THRESHOLD = os.environ.get("JISHI_AUTO_DISPATCH_THRESHOLD", "")

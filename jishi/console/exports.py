@@ -266,7 +266,7 @@ def write_workbook(
 
 
 def download_name(at: datetime | None = None) -> str:
-    return f"{_('台账')}_{timezone.localtime(at or timezone.now()):%Y%m%d_%H%M}.xlsx"
+    return f"{_('台账')}_{timezone.localtime(at or clock.now()):%Y%m%d_%H%M}.xlsx"
 
 
 def run_export(export_id: int, language: str | None = None) -> int:
@@ -299,7 +299,7 @@ def _run_export(export_id: int) -> int:
     except Exception as error:
         logger.exception("ledger export %s failed", export.pk)
         LedgerExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.FAILED, error=str(error)[:200], finished_at=timezone.now()
+            status=ExportStatus.FAILED, error=str(error)[:200], finished_at=clock.now()
         )
         raise
     LedgerExport.objects.filter(pk=export.pk).update(
@@ -307,6 +307,6 @@ def _run_export(export_id: int) -> int:
         file=export.file.name,
         row_count=written,
         rows_done=written,
-        finished_at=timezone.now(),
+        finished_at=clock.now(),
     )
     return written

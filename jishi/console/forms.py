@@ -159,6 +159,10 @@ class CallbackForm(ActionForm):
     comment = text_field(_("群众意见"), REASON_MAX, required=False, rows=2)
 
 
+class CallbackAttemptForm(ActionForm):
+    note = text_field(_("说明（如：两次拨打无人接听）"), REASON_MAX, required=False, rows=2)
+
+
 class MergeForm(ActionForm):
     into = forms.CharField(
         label=_("合并到（受理编号）"),

@@ -499,6 +499,7 @@ EVENT_LABELS: dict[str, Any] = {
     "interim_reply": pgettext_lazy("case event", "阶段性答复"),
     "reply": pgettext_lazy("case event", "答复"),
     "callback": pgettext_lazy("case event", "回访"),
+    "callback_attempt": pgettext_lazy("case event", "回访未接通"),
     "reopen": pgettext_lazy("case event", "重办"),
     "close": pgettext_lazy("case event", "办结"),
     "request_extension": pgettext_lazy("case event", "申请延期"),
@@ -593,6 +594,9 @@ def _details(event: CaseEvent, categories: dict[str, str]) -> list[tuple[str, st
         if p.get("satisfaction"):
             add(gettext_lazy("满意度"), display.satisfaction_label(p["satisfaction"]))
         add(gettext_lazy("意见"), p.get("comment"))
+    elif kind == "callback_attempt":
+        add(gettext_lazy("第几次"), p.get("attempt"))
+        add(gettext_lazy("说明"), p.get("note"))
     elif kind == "request_extension":
         add(gettext_lazy("延期"), _("%(days)s 个工作日") % {"days": p.get("days")})
         add(gettext_lazy("理由"), p.get("reason"))
@@ -678,6 +682,7 @@ ACTION_ORDER = (
     "request_extension",
     "decide_extension",
     "callback",
+    "callback_attempt",
     "close",
     "reopen",
     "dispatch",

@@ -188,6 +188,15 @@ ACTIONS: dict[str, Action] = {
             "primary",
         ),
         Action(
+            "callback_attempt",
+            gettext_lazy("回访未接通"),
+            forms.CallbackAttemptForm,
+            lambda u, c, d: services.case_callback_attempt(
+                actor=u, case=c, note=d["note"], expected_version=_v(d)
+            ),
+            gettext_lazy("已记录回访未接通"),
+        ),
+        Action(
             "close",
             gettext_lazy("办结"),
             forms.CloseForm,

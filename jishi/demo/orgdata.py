@@ -557,7 +557,8 @@ def plan_demo_org(*, seed: int = DEFAULT_SEED) -> OrgPlan:
         username = "xinhua" if unit.name == "新华社区" else unit.code.lower()
         title = "社区专干" if community else "村务专干"
         add(username, ((unit.code, Role.HANDLER, title),), demo_login=username == "xinhua")
-    add("zhengwu", ((HALL_CODE, Role.UNIT_LEAD, "中心主任"),))
+    # The hall's lead signs in to the demo: bad ratings of every window reach the hall.
+    add("zhengwu", ((HALL_CODE, Role.UNIT_LEAD, "中心主任"),), demo_login=True)
     for unit in plan.of_kind(UnitKind.WINDOW):
         username = "chuangkou" if unit.name == "不动产登记窗口" else unit.code.lower()
         add(
@@ -578,6 +579,7 @@ def plan_demo_org(*, seed: int = DEFAULT_SEED) -> OrgPlan:
         "zhujian_lead": "部门负责人（县住房和城乡建设局）",
         "jiaotong": "部门承办人（县交通运输局）",
         "chuangkou": "窗口工作人员（不动产登记窗口）",
+        "zhengwu": "政务服务中心主任（县政务服务中心及各窗口）",
     }
     unit_names = {u.code: u.name for u in units}
     for person in people:

@@ -133,3 +133,11 @@ def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: 
             form.add_error(key if key in form.fields else None, text)
     if not errors:
         form.add_error(None, message)
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(
+        label=_("排班表（Excel 或 CSV）"),
+        error_messages={"required": _("请选择要导入的文件"), "empty": _("文件是空的")},
+    )
+    good_rows_only = forms.BooleanField(label=_("只导入正确的行"), required=False)

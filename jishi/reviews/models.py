@@ -170,6 +170,9 @@ class Shift(models.Model):
     )
     started_at = models.DateTimeField("上岗时间", default=clock.now)
     ended_at = models.DateTimeField("离岗时间", null=True, blank=True)
+    # From an imported roster (排班表): on duty from start to end without signing in. A
+    # console sign-in at the window outranks it while open.
+    rostered = models.BooleanField("排班导入", default=False)
 
     class Meta:
         verbose_name = "窗口值守"

@@ -25,6 +25,7 @@ from jishi.common import clock
 from jishi.orgs.models import Unit, User
 from jishi.orgs.selectors import scope_of
 from jishi.reviews import policy as policies
+from jishi.reviews import tokens
 from jishi.reviews.models import (
     Appeal,
     AppealState,
@@ -34,6 +35,7 @@ from jishi.reviews.models import (
     ServiceItem,
     ServiceOccasion,
     ServicePoint,
+    Shift,
     WindowFlag,
 )
 
@@ -49,6 +51,29 @@ def points_visible_to(user: User | AnonymousUser) -> QuerySet[ServicePoint]:
         return points.none()
     ids = list(scope.unit_ids)
     return points.filter(Q(unit_id__in=ids) | Q(owner_id__in=ids))
+
+
+@dataclass
+class PublicHall:
+    """A hall or service centre and its windows open for rating, as the public sees them."""
+
+    name: str
+    windows: list[tuple[str, str]]  # (window name, its current rating token)
+
+
+def public_windows() -> list[PublicHall]:
+    """Every active window by hall, for the portal's rating entry (names only: public)."""
+    halls: dict[str, PublicHall] = {}
+    points = (
+        ServicePoint.objects.filter(active=True, unit__active=True)
+        .select_related("unit", "unit__parent")
+        .order_by("unit__path")
+    )
+    for point in points:
+        parent = point.unit.parent
+        hall = halls.setdefault(parent.path if parent else "", PublicHall(str(parent or ""), []))
+        hall.windows.append((point.unit.name, tokens.qr_token(point.pk, point.qr_key)))
+    return list(halls.values())
 
 
 def ratings_visible_to(user: User | AnonymousUser) -> QuerySet[Rating]:
@@ -496,3 +521,18 @@ def figures_from_json(data: dict[str, Any]) -> Figures:
     values = dict(data)
     values["levels"] = {int(k): v for k, v in data["levels"].items()}
     return Figures(**values)
+
+
+def roster_ahead(user: User | AnonymousUser, days: int = 7) -> QuerySet[Shift]:
+    """The imported roster of the windows the user sees, from now on for ``days`` days."""
+    now = clock.now()
+    return (
+        Shift.objects.filter(
+            point__in=points_visible_to(user),
+            rostered=True,
+            ended_at__gt=now,
+            started_at__lt=now + dt.timedelta(days=days),
+        )
+        .select_related("point__unit", "user")
+        .order_by("started_at", "point__unit__path")
+    )

@@ -112,11 +112,19 @@ def may_manage(user: User, point: ServicePoint) -> bool:
     )
 
 
-def on_duty(point: ServicePoint) -> Shift | None:
+def _on_duty_now(at: dt.datetime) -> Q:
+    """Signed in at the window and not yet left, or rostered for this moment."""
+    return Q(ended_at__isnull=True, rostered=False) | Q(
+        rostered=True, started_at__lte=at, ended_at__gt=at
+    )
+
+
+def on_duty(point: ServicePoint, at: dt.datetime | None = None) -> Shift | None:
+    """Who serves at the window now: whoever signed in there, else the roster's person."""
     return (
-        Shift.objects.filter(point=point, ended_at__isnull=True)
+        Shift.objects.filter(_on_duty_now(at or clock.now()), point=point)
         .select_related("user")
-        .order_by("-started_at", "-id")
+        .order_by("rostered", "-started_at", "-id")
         .first()
     )
 
@@ -216,7 +224,9 @@ def shift_start(*, actor: User, point: ServicePoint) -> Shift:
         raise PermissionDenied(f"您不在{point.name}所属单位任职，不能在此上岗")
     with transaction.atomic():
         now = clock.now()
-        open_shift = Shift.objects.select_for_update().filter(user=actor, ended_at__isnull=True)
+        open_shift = Shift.objects.select_for_update().filter(
+            user=actor, ended_at__isnull=True, rostered=False
+        )
         current = open_shift.first()
         if current is not None and current.point_id == point.pk:
             return current
@@ -229,7 +239,9 @@ def shift_start(*, actor: User, point: ServicePoint) -> Shift:
 def shift_end(*, actor: User) -> None:
     with transaction.atomic():
         current = (
-            Shift.objects.select_for_update().filter(user=actor, ended_at__isnull=True).first()
+            Shift.objects.select_for_update()
+            .filter(user=actor, ended_at__isnull=True, rostered=False)
+            .first()
         )
         if current is None:
             return
@@ -368,6 +380,9 @@ def _rectification_case(rating: Rating, point: ServicePoint, phone: str) -> Case
         text=text,
         address=f"{point.unit.parent.name if point.unit.parent else ''} {point.name}".strip(),
         citizen_phone=phone,
+        # The national rules: a bad rating is called back; with a phone left, the case may
+        # not close without that callback (or the failed attempts that excuse it).
+        callback_required=True,
         external_ref=f"rating:{rating.pk}",
         route=case_services.Route(
             actor=case_services.System(),
@@ -417,7 +432,7 @@ def rating_submit(
         raise _refuse("评价方式无效")
     submission_key = submission_key[:64]
     if rater is not None and rater.is_authenticated:
-        if Shift.objects.filter(point=point, user=rater, ended_at__isnull=True).exists():
+        if Shift.objects.filter(_on_duty_now(clock.now()), point=point, user=rater).exists():
             raise _refuse("您正在本窗口值守，不能为本窗口评价。")
         if works_at(rater, point):
             raise _refuse("您是本窗口所属单位的工作人员，不能为本窗口评价。")

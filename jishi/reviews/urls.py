@@ -8,6 +8,7 @@ app_name = "reviews"
 urlpatterns = [
     path("", views.index, name="index"),
     path("shift/end/", views.shift_end, name="shift_end"),
+    path("roster/", views.roster, name="roster"),
     path("points/<int:pk>/", views.point_detail, name="point"),
     path("points/<int:pk>/shift/", views.shift_start, name="shift_start"),
     path("points/<int:pk>/done/", views.occasion_done, name="occasion_done"),

@@ -6,6 +6,7 @@ from jishi.reviews import views_public as views
 
 app_name = "rate"
 urlpatterns = [
+    path("", views.windows, name="windows"),
     path("public/", views.disclosure, name="disclosure"),
     path("f/<str:token>/", views.follow_up, name="thanks"),
     path("k/<str:token>/", views.kiosk, name="kiosk"),

@@ -27,7 +27,8 @@ from jishi.cases.models import OPEN_STATES
 from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput, NotFound
 from jishi.orgs.access import is_county_wide
-from jishi.reviews import exports, policy, selectors, services, themes
+from jishi.reviews import exports, imports, policy, selectors, services, themes
+from jishi.reviews.forms import RosterForm
 from jishi.reviews.models import (
     AppealState,
     KioskDevice,
@@ -129,6 +130,40 @@ def occasion_done(request: HttpRequest, pk: int) -> HttpResponse:
     services.occasion_record(point=point, actor=_user(request))
     messages.success(request, _("已记录一次服务，请群众在评价器上评价。"))
     return redirect(request.POST.get("next") or reverse("reviews:index"))
+
+
+ROSTER_MAX_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest) -> HttpResponse:
+    """Import the windows' roster (排班表); the week ahead as it stands."""
+    user = _user(request)
+    posted = request.method == "POST"
+    form = RosterForm(request.POST, request.FILES) if posted else RosterForm()
+    lines: list[str] = []
+    ok = False
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > ROSTER_MAX_BYTES:
+            form.add_error("file", _("文件超过 5 MB，请只导入需要的排班"))
+        else:
+            report = imports.roster_import(
+                actor=user,
+                data=upload.read(),
+                filename=upload.name,
+                good_rows_only=form.cleaned_data["good_rows_only"],
+            )
+            lines, ok = report.lines(), report.written
+    context = {
+        "form": form,
+        "lines": lines,
+        "ok": ok,
+        "shifts": selectors.roster_ahead(user)[:200],
+        "columns": imports.ROSTER_COLUMNS,
+    }
+    return render(request, "reviews/roster.html", context, status=400 if posted and not ok else 200)
 
 
 # --- a window --------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
                 comment=data["comment"],
                 phone=data["phone"],
                 item=data["item"],
-                channel=RatingChannel.QR,
+                channel=_channel(request),
                 device_key=tokens.device_key(signed),
                 address=ratelimit.client_ip(request),
                 submission_key=data["submission_key"] or "",
@@ -122,6 +122,17 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             response = redirect("rate:thanks", token=tokens.follow_up_token(rating.pk))
             return _with_device(request, response, signed)
     return _with_device(request, _rate_page(request, point, token, form, status), signed)
+
+
+def _channel(request: HttpRequest) -> str:
+    """Reached from the portal's list of windows, or by scanning the window's code."""
+    return RatingChannel.PORTAL if request.GET.get("via") == "portal" else RatingChannel.QR
+
+
+@require_GET
+def windows(request: HttpRequest) -> HttpResponse:
+    """服务评价 from the portal: pick the hall and the window that served you."""
+    return render(request, "reviews/windows.html", {"halls": selectors.public_windows()})
 
 
 def _rate_page(

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from jishi.common import clock
 from jishi.common.errors import InvalidInput
 from jishi.orgs.models import User
 from jishi.routing.classifier import TextClassifier
@@ -120,7 +121,7 @@ def router_activate(*, actor: User | None, model: RouterModel) -> RouterModel:
         return current
     RouterModel.objects.filter(target=model.target, is_active=True).update(is_active=False)
     current.is_active = True
-    current.activated_at = timezone.now()
+    current.activated_at = clock.now()
     current.save(update_fields=["is_active", "activated_at"])
     model.is_active, model.activated_at = True, current.activated_at
     return current

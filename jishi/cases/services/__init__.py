@@ -23,7 +23,12 @@ builds on ``dispatching``, ``attachments`` and ``clocks``), never back.
 from __future__ import annotations
 
 from jishi.cases.services.attachments import StoredImage, Upload, case_attach
-from jishi.cases.services.callback import case_callback, case_close, case_reopen
+from jishi.cases.services.callback import (
+    case_callback,
+    case_callback_attempt,
+    case_close,
+    case_reopen,
+)
 from jishi.cases.services.clocks import ClockSpec, deadlines_recompute
 from jishi.cases.services.contact import REVEALABLE, case_reveal_contact
 from jishi.cases.services.dispatching import (
@@ -89,6 +94,7 @@ __all__ = [
     "case_arbitrate",
     "case_attach",
     "case_callback",
+    "case_callback_attempt",
     "case_classify",
     "case_close",
     "case_decide_extension",

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from jishi.cases.models import Case, ClockKind, LimitUnit, Satisfaction
+from jishi.cases.models import Case, CaseEvent, ClockKind, LimitUnit, Satisfaction
 from jishi.cases.services.clocks import ClockSpec, _start_clocks
 from jishi.cases.services.engine import (
     REASON_MAX,
@@ -110,6 +110,32 @@ def case_reopen(
     )
 
 
+def case_callback_attempt(
+    *, actor: Actor, case: Case | int, note: str = "", expected_version: int | None = None
+) -> Case:
+    """Record a callback that reached nobody (回访未接通): the case stays waiting for its
+    callback, and the attempt counts towards closing without one."""
+    note = _clean_text(note, field="note", label="说明", required=False, limit=REASON_MAX)
+
+    def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        return {"note": note, "attempt": _attempts_since_reply(case) + 1}
+
+    return _transition(
+        actor=actor,
+        case=case,
+        name="callback_attempt",
+        expected_version=expected_version,
+        apply=apply,
+    )
+
+
+def _attempts_since_reply(case: Case) -> int:
+    events = CaseEvent.objects.filter(case_id=case.pk, kind="callback_attempt")
+    if case.replied_at is not None:
+        events = events.filter(created_at__gte=case.replied_at)
+    return events.count()
+
+
 def case_close(
     *,
     actor: Actor,
@@ -118,12 +144,20 @@ def case_close(
     after_callback: bool = False,
     expected_version: int | None = None,
 ) -> Case:
-    """Close a replied case. Without a callback a reason is required (e.g. 无法联系)."""
+    """Close a replied case. Without a callback a reason is required (e.g. 无法联系); a case
+    that must be called back needs ``JISHI_CALLBACK_ATTEMPTS`` failed attempts first."""
     reason = _clean_text(
         reason, field="reason", label="办结说明", required=not after_callback, limit=REASON_MAX
     )
 
     def apply(case: Case, acting: Acting, at: datetime, seq: int) -> dict[str, Any]:
+        if not after_callback and case.callback_required:
+            needed, made = settings.JISHI_CALLBACK_ATTEMPTS, _attempts_since_reply(case)
+            if made < needed:
+                raise InvalidTransition(
+                    f"此事项须回访当事人后办结：已记录回访未接通 {made} 次，"
+                    f"满 {needed} 次后方可不经回访办结"
+                )
         if not after_callback:
             case.resolved = None
         case.closed_at = at

@@ -211,6 +211,7 @@ def case_accept(
     route: Route | None = None,
     tracking_pin: str = "",
     submission_key: str = "",
+    callback_required: bool = False,
 ) -> Case:
     """Register a case (受理) and give it its tracking code. With ``resolve_on_the_spot`` the
     person who took it also records it solved there and then (边发现边解决). With ``route``
@@ -295,6 +296,7 @@ def case_accept(
         external_ref=external_ref[:64],
         tracking_pin=tracking_pin,
         submission_key=submission_key[:64],
+        callback_required=callback_required and bool(phone),
         accepted_at=at,
         created_by=acting.user,
         state="",
@@ -314,6 +316,8 @@ def case_accept(
         "category": category.code if category else None,
         "external_ref": external_ref,
     }
+    if case.callback_required:
+        payload["callback_required"] = True
 
     def record() -> Recorded:
         case.version, case.last_hash, case.state = 0, "", ""

@@ -30,6 +30,7 @@ SOURCES: dict[str, set[str]] = {
     "interim_reply": {State.IN_PROGRESS},
     "reply": {State.IN_PROGRESS},
     "callback": {State.REPLIED},
+    "callback_attempt": {State.REPLIED},
     "reopen": {State.REPLIED, State.CLOSED},
     "close": {State.REPLIED},
     "request_extension": {State.IN_PROGRESS},
@@ -63,6 +64,7 @@ ALLOWED: dict[str, set[str]] = {
     "interim_reply": {"township_handler", "unit_lead"},
     "reply": {"township_handler", "unit_lead"},
     "callback": {"dispatcher", "inspector", "citizen"},
+    "callback_attempt": {"dispatcher", "inspector"},
     "reopen": {"dispatcher", "inspector", "citizen"},
     "close": {"dispatcher", "inspector", "citizen"},
     "request_extension": {"township_handler", "unit_lead"},
@@ -117,6 +119,9 @@ def _call(name: str, actor: Any, case: Case, county: County) -> Case | str:
         "reply": lambda: services.case_reply(actor=actor, case=case, text="已修复"),
         "callback": lambda: services.case_callback(
             actor=actor, case=case, resolved=True, satisfaction=4
+        ),
+        "callback_attempt": lambda: services.case_callback_attempt(
+            actor=actor, case=case, note="无人接听"
         ),
         "reopen": lambda: services.case_reopen(actor=actor, case=case, reason="仍未修好"),
         "close": lambda: services.case_close(actor=actor, case=case, reason="多次联系不上"),

@@ -30,6 +30,7 @@ INTENDED: dict[str, int] = {
     "AlreadySubmitted": 409,
     "AlreadyRated": 409,
     "TooFrequent": 429,
+    "OutsideWindow": 409,
 }
 
 

@@ -90,6 +90,7 @@ CONSOLE_NAV = (
     ("intake", _("走访"), "intake:index", "all"),
     ("reviews", _("好差评"), "reviews:index", "all"),
     ("projects", _("重点项目"), "projects:index", "all"),
+    ("outreach", _("宣讲"), "outreach:index", "all"),
     ("routing", _("分派统计"), "console:routing_stats", "county"),
     ("stats", _("统计"), "reports:index", "all"),
     ("hotspots", _("热点"), "console:hotspots", "all"),

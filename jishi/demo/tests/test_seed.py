@@ -36,10 +36,12 @@ from jishi.common.errors import Conflict
 from jishi.common.text import to_simplified
 from jishi.demo.models import SeedRun
 from jishi.demo.orgdata import CATEGORIES, DEMO_PASSWORD, build_demo_org, plan_demo_org
+from jishi.demo.reviews import FRESH, seed_reviews
 from jishi.demo.seed import seed_demo, seed_state
 from jishi.intake import services as intake
 from jishi.intake.models import CampaignSuggestion, DutyShift, HallProblem, VisitItem
 from jishi.orgs.models import Unit
+from jishi.reviews.models import Rating
 from jishi.workdays.selectors import get_calendar
 
 SIZE = 300
@@ -64,9 +66,11 @@ def _the_seeded_county_tells_every_kind_of_story() -> None:
     assert Case.objects.count() == SIZE
     states = set(Case.objects.values_list("state", flat=True))
     assert states == set(State.values), f"missing: {set(State.values) - states}"
-    # Misconduct reports come from the reviews app alone (seed_demo_reviews).
+    # Misconduct reports come from the reviews app alone (seed_demo_reviews), questions
+    # raised at talks from the outreach app's talks.
     assert set(Case.objects.values_list("channel", flat=True)) == set(Channel.values) - {
-        Channel.MISCONDUCT
+        Channel.MISCONDUCT,
+        Channel.OUTREACH,
     }
     assert set(Case.objects.values_list("kind", flat=True)) == set(CaseKind.values)
 
@@ -238,7 +242,7 @@ def test_a_year_of_history_looks_like_the_county() -> None:
     """About 99.7% of a year's items closed; the few overdue cases are recent; a case's title
     agrees with its kind; the hall desk has a roster and its directors."""
     seed_demo(size=1500, seed=4, months=13)
-    now = timezone.now()
+    now = clock.now()
     first = Case.objects.order_by("accepted_at").values_list("accepted_at", flat=True)[0]
     year = Case.objects.filter(accepted_at__lt=first + timedelta(days=365))
     unsettled = year.filter(state__in=list(OPEN_STATES)).count()
@@ -309,3 +313,22 @@ def test_a_seed_stopped_before_its_first_case_leaves_the_database_empty(
     out = StringIO()
     call_command("seed_demo", "--if-empty", "--size", "30", "--months", "1", stdout=out)
     assert Case.objects.count() == 30 and seed_state() == "finished"
+
+
+@pytest.mark.django_db
+def test_the_demo_hall_answers_its_bad_ratings() -> None:
+    build_demo_org(seed=7)
+    with clock.travel_to(STORY_NOW):
+        assert seed_reviews(seed=3, per_window=12) > 0
+    bad = Rating.objects.filter(level__lte=2, follows__isnull=True).select_related("rectification")
+    states = {r.rectification.state for r in bad if r.rectification}
+    # Most are put right and confirmed; a few are still being worked on.
+    assert State.CLOSED in states
+    assert Rating.objects.filter(follows__isnull=False).exists()
+    # Only the last few days' rectifications still wait for the window.
+    waiting = [r for r in bad if r.rectification and r.rectification.state == State.DISPATCHED]
+    assert all(STORY_NOW - r.created_at <= FRESH for r in waiting)
+    # Nothing happened after "now".
+    assert not CaseEvent.objects.filter(created_at__gt=STORY_NOW).exists()
+    assert not Rating.objects.filter(created_at__gt=STORY_NOW).exists()
+    assert verify_ledger(stop_at_first=False).breaks == []

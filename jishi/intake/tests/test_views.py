@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jishi.cases.models import Case, CaseKind, State
+from jishi.common import clock
 from jishi.intake import services
 from jishi.intake.models import Campaign, CampaignSuggestion, DutyShift, HallProblem, Visit
 from jishi.orgs.models import Role, User
@@ -96,7 +97,7 @@ def test_a_removed_row_is_skipped(county: County, village_lead: User) -> None:
         ({"items-0-text": ""}, "请填写群众反映的内容"),
         ({"items-0-text": "长" * 2001}, "最多"),
         ({"items-1-resolution": ""}, "已勾选当场解决，请填写解决情况"),
-        ({"visited_on": (dt.date.today() + dt.timedelta(days=3)).isoformat()}, "不能晚于今天"),
+        ({"visited_on": (clock.today() + dt.timedelta(days=3)).isoformat()}, "不能晚于今天"),
         ({"visited_on": "昨天"}, "日期格式"),
         ({"items-0-kind": "bogus"}, "选择"),
     ],

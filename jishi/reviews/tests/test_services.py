@@ -71,6 +71,8 @@ def test_bad_rating_opens_a_rectification_case_for_the_window(
     # The phone is the case's contact: encrypted at rest, masked on screen.
     assert "13812345678" not in raw(Case, case.pk, "citizen_phone")
     assert case.phone_masked == "138****5678"
+    # The rater left a phone: the case may not close without calling back.
+    assert case.callback_required is True
     # Its own deadline: five working days from the rating.
     handling = CaseClock.objects.get(case=case, kind=ClockKind.HANDLING)
     expected = get_calendar().add_workdays(handling.started_at, 5).due
@@ -453,3 +455,11 @@ def test_demo_reviews(db: None) -> None:
     assert made == 3 * ServicePoint.objects.count() > 0
     assert MisconductReport.objects.count() == 1
     assert seed_reviews() == 0
+
+
+def test_rectification_without_a_phone_may_close_without_callback(
+    point: ServicePoint, device: str
+) -> None:
+    rating = bad(point, device, phone="")
+    assert isinstance(rating, Rating) and rating.rectification is not None
+    assert rating.rectification.callback_required is False

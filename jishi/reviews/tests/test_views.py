@@ -286,3 +286,28 @@ def test_an_address_over_its_hourly_limit_gets_429_and_nothing_is_stored(
     assert refused.status_code == 429
     assert "评价过于频繁" in refused.content.decode()
     assert Rating.objects.count() == 1
+
+
+def test_portal_leads_to_every_open_window_and_rates_as_portal(
+    client: Client, county: County, point: ServicePoint
+) -> None:
+    home = client.get(reverse("portal:home")).content.decode()
+    assert f'href="{reverse("rate:windows")}"' in home
+    page = client.get(reverse("rate:windows")).content.decode()
+    assert "县政务服务中心" in page and "1号窗口" in page
+    link = re.search(r'href="([^"]+\?via=portal)"', page)
+    assert link is not None
+    url = link.group(1).replace("&amp;", "&")
+    response = client.post(url, {**_form(client, url), "level": "5"})
+    assert response.status_code == 302
+    assert Rating.objects.get().channel == "portal"
+    # A window taken out of service is not offered.
+    point.active = False
+    point.save(update_fields=["active"])
+    assert "1号窗口" not in client.get(reverse("rate:windows")).content.decode()
+
+
+def test_scanned_code_rates_as_qr(client: Client, point: ServicePoint) -> None:
+    url = rate_url(point)
+    client.post(url, {**_form(client, url), "level": "4"})
+    assert Rating.objects.get().channel == "qr"

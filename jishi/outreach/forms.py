@@ -1,0 +1,257 @@
+"""Forms of the outreach pages: they parse and show errors; the services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from jishi.cases.models import CaseKind
+from jishi.common.text import search_key
+from jishi.orgs.forms import UnitField
+from jishi.orgs.models import UnitKind, User
+from jishi.outreach import services
+from jishi.outreach.models import Series, Setting, Site, SiteKind
+
+LENGTH_MESSAGE = _("最多 %(limit_value)d 字，现有 %(show_value)d 字")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+ORGANISER_KINDS = (UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.VILLAGE)
+
+
+class TextField(forms.CharField):
+    """Text kept as written (invisible and control characters dropped), with length errors in
+    the county's words."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        if self.label:
+            self.error_messages["required"] = format_lazy(_("请填写{label}"), label=self.label)
+        self.error_messages["max_length"] = LENGTH_MESSAGE
+        for validator in self.validators:
+            if getattr(validator, "code", "") == "max_length":
+                validator.message = LENGTH_MESSAGE  # type: ignore[attr-defined]
+
+    def to_python(self, value: Any) -> str:
+        return services.clean(super().to_python(value) or "")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time as a phone's picker or a person types it (full-width digits too)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATETIME_FORMATS)
+        kwargs.setdefault("error_messages", {"invalid": _("时间格式应为 2026-11-28 14:30")})
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if isinstance(value, str):
+            value = search_key(value).strip().replace("/", "-")
+        try:
+            result: dt.datetime | None = super().to_python(value)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if result is not None and not 2000 <= result.year <= 2100:
+            raise forms.ValidationError(_("年份应在 2000 到 2100 之间"), code="invalid")
+        return result
+
+
+class TalkForm(forms.Form):
+    title = TextField(label=_("题目"), max_length=services.TITLE_MAX, required=True)
+    series = forms.ModelChoiceField(
+        label=_("系列"),
+        queryset=Series.objects.filter(active=True),
+        required=False,
+        empty_label=_("不属于系列"),
+        error_messages={"invalid_choice": _("请选择列出的系列")},
+    )
+    theme = TextField(label=_("主题"), max_length=services.THEME_MAX)
+    speaker = TextField(label=_("宣讲人"), max_length=services.SPEAKER_MAX, required=True)
+    setting = forms.ChoiceField(
+        label=_("六进场景"),
+        choices=Setting.choices,
+        error_messages={"invalid_choice": _("请选择六进场景"), "required": _("请选择六进场景")},
+    )
+    organiser = UnitField(
+        label=_("主办单位"),
+        kinds=ORGANISER_KINDS,
+        error_messages={"required": _("请选择主办单位"), "invalid_choice": _("请选择主办单位")},
+    )
+    site = forms.ModelChoiceField(
+        label=_("宣讲阵地"),
+        queryset=Site.objects.filter(active=True),
+        required=False,
+        empty_label=_("不在阵地（填写地点）"),
+        error_messages={"invalid_choice": _("请选择列出的阵地")},
+    )
+    place = TextField(label=_("地点"), max_length=services.PLACE_MAX)
+    township = UnitField(
+        label=_("乡镇"),
+        kinds=[UnitKind.TOWNSHIP],
+        required=False,
+        help_text=_("在阵地举办时可不填，取阵地所在乡镇"),
+        error_messages={"invalid_choice": _("请选择乡镇")},
+    )
+    starts_at = LocalDateTimeField(label=_("开始时间"))
+    ends_at = LocalDateTimeField(label=_("结束时间"))
+    audience = TextField(label=_("对象"), max_length=services.AUDIENCE_MAX)
+    expected_size = forms.IntegerField(
+        label=_("预计人数"),
+        required=False,
+        min_value=1,
+        max_value=services.HEAD_COUNT_MAX,
+        error_messages={
+            "invalid": _("请填写整数"),
+            "min_value": _("预计人数至少为 1"),
+            "max_value": _("预计人数过大"),
+        },
+    )
+    materials = TextField(
+        label=_("宣讲材料"),
+        max_length=services.MATERIALS_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    recording_url = TextField(label=_("录像链接"), max_length=500)
+    remote = forms.BooleanField(label=_("开通流动党员远程签到"), required=False)
+    remote_closes_at = LocalDateTimeField(
+        label=_("远程签到截止"), required=False, help_text=_("不填则为宣讲结束后 7 天")
+    )
+
+    def to_input(self) -> services.TalkInput:
+        d = self.cleaned_data
+        return services.TalkInput(
+            title=d["title"],
+            speaker=d["speaker"],
+            setting=d["setting"],
+            organiser=d["organiser"],
+            starts_at=d["starts_at"],
+            ends_at=d["ends_at"],
+            series=d.get("series"),
+            theme=d.get("theme") or "",
+            site=d.get("site"),
+            place=d.get("place") or "",
+            township=d.get("township"),
+            audience=d.get("audience") or "",
+            expected_size=d.get("expected_size"),
+            materials=d.get("materials") or "",
+            recording_url=d.get("recording_url") or "",
+            remote=bool(d.get("remote")),
+            remote_closes_at=d.get("remote_closes_at"),
+        )
+
+
+class SiteForm(forms.Form):
+    name = TextField(label=_("名称"), max_length=100, required=True)
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=SiteKind.choices,
+        error_messages={"invalid_choice": _("请选择类型")},
+    )
+    township = UnitField(
+        label=_("乡镇"),
+        kinds=[UnitKind.TOWNSHIP],
+        required=False,
+        error_messages={"invalid_choice": _("请选择乡镇")},
+    )
+    village = UnitField(
+        label=_("村(社区)"),
+        kinds=[UnitKind.VILLAGE],
+        required=False,
+        error_messages={"invalid_choice": _("请选择村(社区)")},
+    )
+    address = TextField(label=_("地址"), max_length=200)
+    capacity = forms.IntegerField(
+        label=_("可容纳人数"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        error_messages={"invalid": _("请填写整数")},
+    )
+    opening_hours = TextField(label=_("开放时间"), max_length=100)
+    description = TextField(
+        label=_("简介"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    active = forms.BooleanField(label=_("开放"), required=False, initial=True)
+    photo = forms.FileField(label=_("添加照片"), required=False)
+
+    def clean_photo(self) -> Any:
+        photo = self.cleaned_data.get("photo")
+        if photo is not None:
+            name = (photo.name or "").lower()
+            if not name.endswith((".jpg", ".jpeg", ".png", ".webp")):
+                raise forms.ValidationError(_("照片应为 JPG、PNG 或 WebP 格式"))
+            if photo.size > 5 * 1024 * 1024:
+                raise forms.ValidationError(_("照片不超过 5 MB"))
+        return photo
+
+
+class SeriesForm(forms.Form):
+    name = TextField(label=_("名称"), max_length=100, required=True)
+    description = TextField(
+        label=_("说明"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    themes = TextField(
+        label=_("主题（每行一个）"), max_length=6000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    active = forms.BooleanField(label=_("进行中"), required=False, initial=True)
+
+
+class HeadCountForm(forms.Form):
+    count = forms.IntegerField(
+        label=_("无手机的到场人数"),
+        min_value=0,
+        max_value=services.HEAD_COUNT_MAX,
+        error_messages={"invalid": _("请填写整数"), "required": _("请填写人数")},
+    )
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=CaseKind.choices)
+    text = TextField(
+        label=_("群众提出的问题"),
+        max_length=services.QUESTION_MAX,
+        required=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    citizen_name = TextField(label=_("联系人"), max_length=32, help_text=_("选填：回访时找谁"))
+    citizen_phone = TextField(
+        label=_("联系电话"),
+        max_length=20,
+        help_text=_("选填：用于回访，加密保存"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+
+def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: str) -> None:
+    for key, texts in (errors or {}).items():
+        for text in texts:
+            form.add_error(key if key in form.fields else None, text)
+    if not errors:
+        form.add_error(None, message)
+
+
+class BranchForm(forms.Form):
+    name = TextField(label=_("支部名称"), max_length=100, required=True)
+    unit = UnitField(
+        label=_("所在单位"),
+        kinds=ORGANISER_KINDS,
+        error_messages={"required": _("请选择所在单位"), "invalid_choice": _("请选择所在单位")},
+    )
+    secretary = forms.ModelChoiceField(
+        label=_("支部书记"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        error_messages={"invalid_choice": _("请选择列出的人员")},
+    )
+
+
+class MemberForm(forms.Form):
+    name = TextField(label=_("姓名"), max_length=services.NAME_MAX, required=True)
+    hardship = forms.BooleanField(label=_("困难党员"), required=False)
+    remote = forms.BooleanField(label=_("流动党员"), required=False)
+    note = TextField(label=_("备注"), max_length=100)

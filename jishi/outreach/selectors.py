@@ -1,0 +1,382 @@
+"""Reads with rules for outreach: which talks a user sees, what the public sees, attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from jishi.common import clock
+from jishi.common.errors import NotFound
+from jishi.orgs.access import UNIT_ROLES
+from jishi.orgs.models import Unit, UnitKind, User
+from jishi.orgs.selectors import active_posts, scope_of
+from jishi.outreach.models import Branch, BranchMember, CheckIn, Series, Setting, Site, Talk
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day``, in the county's time zone."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def talks_visible_to(user: User | AnonymousUser) -> QuerySet[Talk]:
+    """County-wide posts see every talk; a unit's posts the talks it organises or that are
+    held in its township (a village's posts: in their village's township too)."""
+    qs = Talk.objects.select_related("series", "site", "organiser", "township")
+    scope = scope_of(user)
+    if scope.county_wide:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(Q(organiser_id__in=scope.unit_ids) | Q(township_id__in=scope.unit_ids))
+
+
+def talk_for(user: User | AnonymousUser, pk: int) -> Talk:
+    talk = talks_visible_to(user).filter(pk=pk).first()
+    if talk is None:
+        raise NotFound("没有这场宣讲，或您无权查看")
+    return talk
+
+
+def sites_public() -> QuerySet[Site]:
+    return Site.objects.filter(active=True).select_related("township", "village")
+
+
+def upcoming_talks() -> QuerySet[Talk]:
+    """Talks not yet over, soonest first, for the public list."""
+    return (
+        Talk.objects.filter(cancelled=False, ends_at__gte=clock.now())
+        .select_related("series", "site", "township")
+        .order_by("starts_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Attendance:
+    named: int
+    anonymous: int
+    remote: int
+    head_count: int
+
+    @property
+    def checked_in(self) -> int:
+        return self.named + self.anonymous
+
+    @property
+    def total(self) -> int:
+        """People at the talk: every check-in (each person once) plus the head count."""
+        return self.named + self.anonymous + self.head_count
+
+
+def attendance_of(talk: Talk) -> Attendance:
+    row = CheckIn.objects.filter(talk=talk).aggregate(
+        named=Count("id", filter=~Q(name="")),
+        unnamed=Count("id", filter=Q(name="")),
+        remote=Count("id", filter=Q(channel="remote")),
+    )
+    return Attendance(row["named"], row["unnamed"], row["remote"], talk.head_count)
+
+
+def with_attendance(talks: list[Talk]) -> list[tuple[Talk, Attendance]]:
+    """Each talk with its attendance, in two queries whatever the number of talks."""
+    rows = (
+        CheckIn.objects.filter(talk__in=talks)
+        .values("talk_id")
+        .annotate(
+            named=Count("id", filter=~Q(name="")),
+            unnamed=Count("id", filter=Q(name="")),
+            remote=Count("id", filter=Q(channel="remote")),
+        )
+    )
+    by_talk = {r["talk_id"]: r for r in rows}
+    out = []
+    for talk in talks:
+        r = by_talk.get(talk.pk, {"named": 0, "unnamed": 0, "remote": 0})
+        out.append((talk, Attendance(r["named"], r["unnamed"], r["remote"], talk.head_count)))
+    return out
+
+
+def townships() -> QuerySet[Unit]:
+    return Unit.objects.filter(kind=UnitKind.TOWNSHIP, active=True).order_by("path")
+
+
+def may_add_talks(user: User | AnonymousUser) -> bool:
+    """County-wide posts and every handler or lead of a unit may schedule talks."""
+    scope = scope_of(user)
+    return scope.county_wide or any(p.role in UNIT_ROLES for p in active_posts(user))
+
+
+def branches_of_secretary(user: User | AnonymousUser) -> QuerySet[Branch]:
+    if not user.is_authenticated:
+        return Branch.objects.none()
+    return Branch.objects.filter(secretary=user, active=True)
+
+
+def series_with_counts(user: User | AnonymousUser) -> QuerySet[Series]:
+    visible = talks_visible_to(user).values("pk")
+    return Series.objects.annotate(
+        talk_count=Count("talks", filter=Q(talks__in=visible, talks__cancelled=False))
+    )
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@dataclass(frozen=True)
+class TalkFilter:
+    """The filters of the talk list; the figures link here with the same names."""
+
+    series: int | None = None
+    setting: str = ""
+    township: int | None = None
+    month: dt.date | None = None
+    site: int | None = None
+    held: bool = False
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> TalkFilter:
+        setting = str(query.get("setting") or "")
+        month = None
+        raw = str(query.get("month") or "")
+        parts = raw.split("-")
+        if len(parts) == 2 and all(p.isdigit() and len(p) <= 4 for p in parts):
+            year, mon = int(parts[0]), int(parts[1])
+            if 2000 <= year <= 2100 and 1 <= mon <= 12:
+                month = dt.date(year, mon, 1)
+        return cls(
+            series=_int(query.get("series")),
+            setting=setting if setting in Setting.values else "",
+            township=_int(query.get("township")),
+            month=month,
+            site=_int(query.get("site")),
+            held=str(query.get("held") or "") == "1",
+        )
+
+    def apply(self, talks: QuerySet[Talk]) -> QuerySet[Talk]:
+        if self.series is not None:
+            talks = talks.filter(series_id=self.series)
+        if self.setting:
+            talks = talks.filter(setting=self.setting)
+        if self.township is not None:
+            talks = talks.filter(township_id=self.township)
+        if self.site is not None:
+            talks = talks.filter(site_id=self.site)
+        if self.month is not None:
+            start = start_of(self.month)
+            end = start_of((self.month + dt.timedelta(days=32)).replace(day=1))
+            talks = talks.filter(starts_at__gte=start, starts_at__lt=end)
+        if self.held:
+            talks = talks.filter(cancelled=False, starts_at__lte=clock.now())
+        return talks
+
+
+# --- learning records and branches -------------------------------------------------------------
+
+
+def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first day of ``day``'s quarter and the first day of the next."""
+    first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    following = (first + dt.timedelta(days=95)).replace(day=1)
+    return first, following
+
+
+def branches_visible_to(user: User | AnonymousUser) -> QuerySet[Branch]:
+    """County-wide posts see every branch; a unit's posts the branches at or below it; a
+    secretary their own."""
+    qs = Branch.objects.select_related("unit", "secretary")
+    scope = scope_of(user)
+    if scope.county_wide:
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(Q(unit_id__in=scope.unit_ids) | Q(secretary=user))
+
+
+def branch_for(user: User | AnonymousUser, pk: int) -> Branch:
+    branch = branches_visible_to(user).filter(pk=pk).first()
+    if branch is None:
+        raise NotFound("没有这个支部，或您无权查看")
+    return branch
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member: BranchMember
+    attended: int
+
+
+def branch_members(branch: Branch, quarter: tuple[dt.date, dt.date]) -> list[MemberRow]:
+    """Each active member with the talks they attended in the quarter (held talks only)."""
+    start, end = start_of(quarter[0]), start_of(quarter[1])
+    members = branch.members.filter(active=True).annotate(
+        attended=Count(
+            "checkins__talk",
+            filter=Q(
+                checkins__talk__starts_at__gte=start,
+                checkins__talk__starts_at__lt=end,
+                checkins__talk__cancelled=False,
+            ),
+            distinct=True,
+        )
+    )
+    return [MemberRow(m, m.attended) for m in members.order_by("name", "id")]
+
+
+def absentees(rows: list[MemberRow]) -> list[MemberRow]:
+    """Members who attended nothing: 困难党员 and 流动党员 first, so nobody is left behind."""
+    missing = [r for r in rows if r.attended == 0]
+    return sorted(
+        missing, key=lambda r: (not r.member.hardship, not r.member.remote, r.member.name)
+    )
+
+
+def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
+    """学习记录: the talks one member attended, newest first."""
+    return (
+        CheckIn.objects.filter(member=member, talk__cancelled=False)
+        .select_related("talk", "talk__series", "talk__site")
+        .order_by("-talk__starts_at")
+    )
+
+
+def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
+    member = (
+        BranchMember.objects.filter(pk=pk, branch__in=branches_visible_to(user))
+        .select_related("branch")
+        .first()
+    )
+    if member is None:
+        raise NotFound("没有这名党员，或您无权查看")
+    return member
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One line of a figure: what it counts (``key`` for the talk list's filter), its label
+    and the talks, people and person-times behind it."""
+
+    key: str
+    label: str
+    talks: int
+    person_times: int = 0
+
+
+@dataclass(frozen=True)
+class OutreachFigures:
+    """宣讲 figures for a period, from talks and check-ins (never typed in). People count
+    each person (a name with a unit, or an anonymous phone) once over the whole period; the
+    organisers' head counts are added to both, as they cannot be told apart."""
+
+    start: dt.date
+    end: dt.date
+    talks: int
+    people: int
+    person_times: int
+    checkins: int
+    head_count: int
+    remote: int
+    by_series: list[FigureRow]
+    by_setting: list[FigureRow]
+    by_township: list[FigureRow]
+    by_month: list[FigureRow]
+    by_site: list[FigureRow]
+
+
+def held_talks(user: User | AnonymousUser, period: tuple[dt.date, dt.date]) -> QuerySet[Talk]:
+    """Talks held in ``[start, end)``: not cancelled, begun by now."""
+    start, end = start_of(period[0]), start_of(period[1])
+    return talks_visible_to(user).filter(
+        cancelled=False, starts_at__gte=start, starts_at__lt=end, starts_at__lte=clock.now()
+    )
+
+
+def _rows(
+    talks: QuerySet[Talk], field: str, labels: dict[Any, str], *, times: dict[Any, int]
+) -> list[FigureRow]:
+    counts = talks.values(field).annotate(n=Count("id")).order_by(field)
+    rows = [
+        FigureRow(
+            "" if r[field] is None else str(r[field]),
+            labels.get(r[field], "") if r[field] is not None else "",
+            r["n"],
+            times.get(r[field], 0),
+        )
+        for r in counts
+    ]
+    return sorted(rows, key=lambda r: (-r.talks, r.label))
+
+
+def outreach_figures(
+    user: User | AnonymousUser, period: tuple[dt.date, dt.date]
+) -> OutreachFigures:
+    """Every outreach figure for ``period`` = ``[start, end)`` as ``user`` may see it: the
+    console's page, the monthly bulletin and the year-end summary all call this."""
+    talks = held_talks(user, period)
+    checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
+    totals = checkins.aggregate(
+        n=Count("id"),
+        people=Count("person_key", distinct=True),
+        remote=Count("id", filter=Q(channel="remote")),
+    )
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in talks.values(
+            "id", "series_id", "setting", "township_id", "site_id", "starts_at", "head_count"
+        )
+    ]
+    per_talk = dict(checkins.values("talk_id").annotate(n=Count("id")).values_list("talk_id", "n"))
+    head = sum(r["head_count"] for r in rows)
+
+    def times_by(field: str) -> dict[Any, int]:
+        out: dict[Any, int] = {}
+        for r in rows:
+            out[r[field]] = out.get(r[field], 0) + per_talk.get(r["id"], 0) + r["head_count"]
+        return out
+
+    series_names = dict(Series.objects.values_list("id", "name"))
+    townships_named = {
+        u.pk: u.name for u in Unit.objects.filter(pk__in={r["township_id"] for r in rows})
+    }
+    site_names = dict(
+        Site.objects.filter(pk__in={r["site_id"] for r in rows}).values_list("id", "name")
+    )
+    months: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        months.setdefault(f"{timezone.localtime(r['starts_at']):%Y-%m}", []).append(r)
+    by_month = [
+        FigureRow(
+            key,
+            key,
+            len(items),
+            sum(per_talk.get(i["id"], 0) + i["head_count"] for i in items),
+        )
+        for key, items in sorted(months.items())
+    ]
+    by_site = [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key]
+    return OutreachFigures(
+        start=period[0],
+        end=period[1],
+        talks=len(rows),
+        people=totals["people"] + head,
+        person_times=totals["n"] + head,
+        checkins=totals["n"],
+        head_count=head,
+        remote=totals["remote"],
+        by_series=_rows(talks, "series_id", series_names, times=times_by("series_id")),
+        by_setting=_rows(
+            talks, "setting", {k: str(v) for k, v in Setting.choices}, times=times_by("setting")
+        ),
+        by_township=_rows(talks, "township_id", townships_named, times=times_by("township_id")),
+        by_month=by_month,
+        by_site=by_site,
+    )

@@ -1,0 +1,738 @@
+"""Every write of outreach: sites, series, talks, check-in, head counts, questions → cases.
+
+Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
+``TalkQuestion`` row links each to its talk in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from jishi.cases import services as cases
+from jishi.cases.models import CaseKind, Channel
+from jishi.cases.router import route_for_intake
+from jishi.common import clock, ratelimit
+from jishi.common.errors import InvalidInput, NotFound, PermissionDenied
+from jishi.common.ratelimit import Rate
+from jishi.common.text import search_key, strip_invisible
+from jishi.orgs.access import is_county_wide, posted_within
+from jishi.orgs.models import Unit, UnitKind, User
+from jishi.outreach import tokens
+from jishi.outreach.models import (
+    Branch,
+    BranchMember,
+    CheckIn,
+    CheckInChannel,
+    Series,
+    Setting,
+    Site,
+    SiteKind,
+    SitePhoto,
+    Talk,
+    TalkQuestion,
+)
+
+NAME_MAX = 32
+UNIT_TEXT_MAX = 64
+TITLE_MAX = 120
+SPEAKER_MAX = 64
+THEME_MAX = 100
+PLACE_MAX = 200
+AUDIENCE_MAX = 100
+MATERIALS_MAX = 5000
+QUESTION_MAX = 2000
+HEAD_COUNT_MAX = 100_000
+# A talk longer than this is a typo in the end time.
+TALK_MAX_HOURS = 24
+# A hall's guests share one wireless network: the brake per address grows with the talk.
+PER_ADDRESS_FLOOR = 300
+# One phone may check in a few family members, not a crowd.
+PER_DEVICE = Rate("outreach.checkin.device", limit=10, window=3600)
+
+
+class TooFrequent(InvalidInput):
+    """Refused by a rate limit (429)."""
+
+    status = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"__all__": [message]})
+
+
+class OutsideWindow(InvalidInput):
+    """A check-in before its window opens or after it closes (409): nothing is stored."""
+
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"__all__": [message]})
+
+
+def clean(value: Any) -> str:
+    """What people typed, as typed, without invisible and control characters."""
+    return strip_invisible(str(value or "")).replace("\x00", "").strip()
+
+
+def _local(at: dt.datetime) -> str:
+    return f"{timezone.localtime(at):%m月%d日 %H:%M}"
+
+
+def may_manage(user: User, unit: Unit | None) -> bool:
+    """Who keeps a unit's talks: its own handlers and leads, and county-wide posts."""
+    if not user.is_authenticated:
+        return False
+    if is_county_wide(user):
+        return True
+    return unit is not None and posted_within(user, unit)
+
+
+def _check_len(
+    errors: dict[str, list[str]], field: str, label: str, value: str, limit: int
+) -> None:
+    if len(value) > limit:
+        errors[field] = [f"{label}最多 {limit} 字，现有 {len(value)} 字"]
+
+
+# --- talks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TalkInput:
+    title: str
+    speaker: str
+    setting: str
+    organiser: Unit | None
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    series: Series | None = None
+    theme: str = ""
+    site: Site | None = None
+    place: str = ""
+    township: Unit | None = None
+    audience: str = ""
+    expected_size: int | None = None
+    materials: str = ""
+    recording_url: str = ""
+    remote: bool = False
+    remote_opens_at: dt.datetime | None = None
+    remote_closes_at: dt.datetime | None = None
+
+
+def talk_check(data: TalkInput) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Validate a talk's fields: (cleaned values, errors by field). Used by the form and the
+    import alike, so a row of a schedule is judged exactly like the form."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for field, label, limit, required in (
+        ("title", "题目", TITLE_MAX, True),
+        ("speaker", "宣讲人", SPEAKER_MAX, True),
+        ("theme", "主题", THEME_MAX, False),
+        ("place", "地点", PLACE_MAX, False),
+        ("audience", "对象", AUDIENCE_MAX, False),
+        ("materials", "宣讲材料", MATERIALS_MAX, False),
+    ):
+        value = clean(getattr(data, field))
+        if required and not value:
+            errors[field] = [f"请填写{label}"]
+        _check_len(errors, field, label, value, limit)
+        values[field] = value
+    if data.setting not in Setting.values:
+        errors["setting"] = ["请选择六进场景"]
+    values["setting"] = data.setting
+    if data.organiser is None:
+        errors["organiser"] = ["请选择主办单位"]
+    values["organiser"] = data.organiser
+    starts, ends = data.starts_at, data.ends_at
+    if not isinstance(starts, dt.datetime):
+        errors["starts_at"] = ["请填写开始时间"]
+    if not isinstance(ends, dt.datetime):
+        errors["ends_at"] = ["请填写结束时间"]
+    if isinstance(starts, dt.datetime) and isinstance(ends, dt.datetime):
+        if ends <= starts:
+            errors["ends_at"] = ["结束时间应晚于开始时间"]
+        elif ends - starts > dt.timedelta(hours=TALK_MAX_HOURS):
+            errors["ends_at"] = [f"一场宣讲不超过 {TALK_MAX_HOURS} 小时，请核对结束时间"]
+    values["starts_at"], values["ends_at"] = starts, ends
+    if data.site is None and not values["place"]:
+        errors["place"] = ["请选择宣讲阵地，或填写地点"]
+    values["site"] = data.site
+    township = data.township
+    if township is None and data.site is not None:
+        township = data.site.township
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    values["township"] = township
+    themes = data.series.themes if data.series is not None else []
+    if values["theme"] and themes and values["theme"] not in themes:
+        errors["theme"] = ["主题不在该系列的主题中：" + "、".join(themes)]
+    values["series"] = data.series
+    size = data.expected_size
+    if size is not None and (not isinstance(size, int) or size < 1 or size > HEAD_COUNT_MAX):
+        errors["expected_size"] = [f"预计人数应为 1 到 {HEAD_COUNT_MAX} 之间的整数"]
+    values["expected_size"] = size
+    url = clean(data.recording_url)
+    if url and not (url.startswith(("https://", "http://")) and len(url) <= 500 and " " not in url):
+        errors["recording_url"] = ["录像链接应为 http:// 或 https:// 开头的网址"]
+    values["recording_url"] = url
+    values["remote_opens_at"] = values["remote_closes_at"] = None
+    if data.remote:
+        opens = data.remote_opens_at or starts
+        closes = data.remote_closes_at or (
+            ends + dt.timedelta(days=7) if isinstance(ends, dt.datetime) else None
+        )
+        if isinstance(opens, dt.datetime) and isinstance(closes, dt.datetime):
+            if closes <= opens:
+                errors["remote_closes_at"] = ["远程签到截止时间应晚于开始时间"]
+            elif closes - opens > dt.timedelta(days=60):
+                errors["remote_closes_at"] = ["远程签到最长 60 天"]
+        values["remote_opens_at"], values["remote_closes_at"] = opens, closes
+    return values, errors
+
+
+def talk_create(*, actor: User, data: TalkInput) -> Talk:
+    """Schedule a talk; it gets its check-in code (and a remote link when asked)."""
+    values, errors = talk_check(data)
+    if not errors and not may_manage(actor, values["organiser"]):
+        errors["organiser"] = ["只能为本单位（或下级单位）安排宣讲"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    return Talk.objects.create(
+        **values,
+        checkin_key=tokens.new_key(),
+        remote_key=tokens.new_key() if data.remote else "",
+        created_by=actor,
+    )
+
+
+def talk_update(*, actor: User, talk: Talk, data: TalkInput) -> Talk:
+    """Change a talk's details; the codes stay (posters already printed keep working)."""
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以修改这场宣讲")
+    values, errors = talk_check(data)
+    if not errors and not may_manage(actor, values["organiser"]):
+        errors["organiser"] = ["只能为本单位（或下级单位）安排宣讲"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = Talk.objects.select_for_update().get(pk=talk.pk)
+        for name, value in values.items():
+            setattr(locked, name, value)
+        if data.remote and not locked.remote_key:
+            locked.remote_key = tokens.new_key()
+        if not data.remote:
+            locked.remote_key = ""
+        locked.save()
+    return locked
+
+
+def talk_code_reissue(*, actor: User, talk: Talk, remote: bool = False) -> Talk:
+    """Retire the talk's code (or its remote link): printed posters stop working at once."""
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以更换签到码")
+    with transaction.atomic():
+        locked = Talk.objects.select_for_update().get(pk=talk.pk)
+        if remote:
+            if not locked.remote_key:
+                raise InvalidInput("这场宣讲没有开通远程签到")
+            locked.remote_key = tokens.new_key()
+            locked.save(update_fields=["remote_key"])
+        else:
+            locked.checkin_key = tokens.new_key()
+            locked.save(update_fields=["checkin_key"])
+    return locked
+
+
+def talk_cancel(*, actor: User, talk: Talk) -> Talk:
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以取消这场宣讲")
+    with transaction.atomic():
+        locked = Talk.objects.select_for_update().get(pk=talk.pk)
+        if locked.cancelled:
+            return locked
+        if locked.checkins.exists():
+            raise InvalidInput("已有人签到的宣讲不能取消")
+        locked.cancelled = True
+        locked.save(update_fields=["cancelled"])
+    return locked
+
+
+def head_count_set(*, actor: User, talk: Talk, count: Any) -> Talk:
+    """The organiser's count of attendees without phones (现场补录), replacing the last one."""
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以补录人数")
+    try:
+        value = int(str(count).strip())
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0 or value > HEAD_COUNT_MAX:
+        raise InvalidInput(
+            "人数有误", errors={"count": [f"请填写 0 到 {HEAD_COUNT_MAX} 之间的整数"]}
+        )
+    if talk.cancelled:
+        raise InvalidInput("这场宣讲已取消", errors={"count": ["这场宣讲已取消"]})
+    if clock.now() < talk.starts_at - dt.timedelta(hours=1):
+        raise InvalidInput("宣讲还没开始", errors={"count": ["宣讲开始后才能补录人数"]})
+    with transaction.atomic():
+        locked = Talk.objects.select_for_update().get(pk=talk.pk)
+        if locked.head_count != value:
+            locked.head_count = value
+            locked.save(update_fields=["head_count"])
+    return locked
+
+
+# --- check-in ------------------------------------------------------------------------------
+
+
+def talk_for_code(token: str, *, remote: bool = False) -> Talk:
+    """The talk a code names, or ``BadCode`` (``revoked`` when its key was reissued)."""
+    read = tokens.read_remote_token if remote else tokens.read_checkin_token
+    talk_id, key = read(token)
+    talk = Talk.objects.select_related("site", "series", "organiser").filter(pk=talk_id).first()
+    if talk is None:
+        raise tokens.BadCode(revoked=False)
+    current = talk.remote_key if remote else talk.checkin_key
+    if not current or key != current or talk.cancelled:
+        raise tokens.BadCode(revoked=True)
+    return talk
+
+
+def window_of(talk: Talk, channel: str) -> tuple[dt.datetime, dt.datetime]:
+    if channel == CheckInChannel.REMOTE:
+        opens = talk.remote_opens_at or talk.starts_at
+        closes = talk.remote_closes_at or talk.ends_at
+        return opens, closes
+    return talk.opens_at, talk.closes_at  # type: ignore[return-value]
+
+
+def window_refusal(talk: Talk, channel: str) -> str:
+    """Why a check-in now would be refused ('' when it is open)."""
+    opens, closes = window_of(talk, channel)
+    now = clock.now()
+    if now < opens:
+        return f"签到尚未开始：本场宣讲 {_local(opens)} 起可以签到。"
+    if now > closes:
+        return f"签到已结束：本场宣讲的签到已于 {_local(closes)} 截止，未记录本次签到。"
+    return ""
+
+
+def name_key(name: str) -> str:
+    return "".join(search_key(clean(name)).split())[:NAME_MAX]
+
+
+def _person_key(name: str, unit_text: str, device: str) -> str:
+    if not name:
+        return f"d:{device}"
+    raw = f"{name_key(name)}|{''.join(search_key(unit_text).split())}"
+    return "n:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def _match_member(talk: Talk, name: str, unit_text: str) -> BranchMember | None:
+    """The branch member this check-in is, when it can be told: the branch named, else the
+    only member of that name in the talk's township."""
+    key = name_key(name)
+    members = BranchMember.objects.filter(name_key=key, active=True, branch__active=True)
+    if unit_text:
+        branch_key = "".join(search_key(unit_text).split())
+        named = [
+            m
+            for m in members.select_related("branch")
+            if "".join(search_key(m.branch.name).split()) == branch_key
+        ]
+        if len(named) == 1:
+            return named[0]
+    if talk.township_id:
+        township = talk.township
+        local = [
+            m
+            for m in members.select_related("branch__unit")
+            if township is not None and m.branch.unit.is_within(township)
+        ]
+        if len(local) == 1:
+            return local[0]
+    return None
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    checkin: CheckIn
+    created: bool
+
+
+def checkin_record(
+    *,
+    talk: Talk,
+    channel: str = CheckInChannel.ONSITE,
+    name: str = "",
+    unit_text: str = "",
+    anonymous: bool = False,
+    device_key: str = "",
+    address: str = "",
+) -> CheckInResult:
+    """签到: one person (or one anonymous phone) at one talk, within the window. A second
+    check-in of the same person (or anonymous phone) answers with the first and counts
+    nothing. Refused outside the window, or by the rate limits, with nothing stored."""
+    if channel not in CheckInChannel.values:
+        raise InvalidInput("签到方式无效")
+    if talk.cancelled:
+        raise OutsideWindow("这场宣讲已取消，不能签到。")
+    refusal = window_refusal(talk, channel)
+    if refusal:
+        raise OutsideWindow(refusal)
+    name, unit_text = clean(name), clean(unit_text)
+    errors: dict[str, list[str]] = {}
+    if anonymous:
+        name = unit_text = ""
+        if not device_key:
+            errors["__all__"] = ["无法识别这部手机，请允许浏览器保存 Cookie 后重试。"]
+    elif not name:
+        errors["name"] = ["请填写姓名，或选择“匿名签到”"]
+    _check_len(errors, "name", "姓名", name, NAME_MAX)
+    _check_len(errors, "unit_text", "单位或支部", unit_text, UNIT_TEXT_MAX)
+    if name and not name_key(name):
+        errors["name"] = ["请填写姓名"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    per_address = Rate(
+        "outreach.checkin.ip",
+        limit=max(PER_ADDRESS_FLOOR, 3 * (talk.expected_size or 0)),
+        window=3600,
+    )
+    if address and not ratelimit.allow(per_address, str(talk.pk), address):
+        raise TooFrequent("签到过于频繁，请稍后再试。")
+    if device_key and not ratelimit.allow(PER_DEVICE, str(talk.pk), device_key):
+        raise TooFrequent("这部手机签到次数过多，请稍后再试。")
+    key = _person_key(name, unit_text, device_key)
+    member = _match_member(talk, name, unit_text) if name else None
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(
+                talk=talk,
+                channel=channel,
+                person_key=key,
+                name=name,
+                unit_text=unit_text,
+                member=member,
+                device_key=device_key,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        existing = CheckIn.objects.filter(talk=talk, person_key=key).first()
+        if existing is None:
+            raise
+        return CheckInResult(existing, created=False)
+    return CheckInResult(checkin, created=True)
+
+
+# --- questions raised at a talk ------------------------------------------------------------
+
+
+def question_record(
+    *,
+    actor: User,
+    talk: Talk,
+    kind: str,
+    text: str,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    village: Unit | None = None,
+) -> TalkQuestion:
+    """A question or problem raised at a talk becomes a case (channel ``outreach``), placed in
+    the talk's township (and village), routed like any other case."""
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以登记宣讲现场的问题")
+    errors: dict[str, list[str]] = {}
+    text = clean(text)
+    if kind not in CaseKind.values:
+        errors["kind"] = ["请选择类型"]
+    if not text:
+        errors["text"] = ["请填写群众提出的问题"]
+    _check_len(errors, "text", "内容", text, QUESTION_MAX)
+    township = talk.township
+    if village is not None:
+        if village.kind != UnitKind.VILLAGE or (
+            township is not None and village.parent_id != township.pk
+        ):
+            errors["village"] = ["请选择本乡镇的村(社区)"]
+        elif township is None:
+            township = village.parent
+    elif talk.site_id and talk.site is not None and talk.site.village_id:
+        village = talk.site.village
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    first_line = text.splitlines()[0].strip() if text else ""
+    title = (first_line or text)[:30]
+    # A confident router dispatches at intake, as for the portal; otherwise the case waits
+    # in the dispatch centre's queue like any other.
+    route = route_for_intake(
+        title=title, text=text, township_name=township.name if township is not None else None
+    )
+    with transaction.atomic():
+        case = cases.case_accept(
+            actor=actor,
+            kind=kind,
+            channel=Channel.OUTREACH,
+            title=title,
+            text=text,
+            township=township,
+            village=village,
+            address=talk.where,
+            citizen_name=citizen_name,
+            citizen_phone=citizen_phone,
+            route=route,
+        )
+        return TalkQuestion.objects.create(
+            talk=talk, case=case, recorded_by=actor, created_at=clock.now()
+        )
+
+
+# --- sites, series, branches ---------------------------------------------------------------
+
+
+def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
+    """Create or change a site (宣讲阵地); county-wide posts and the township's own posts."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for field, label, limit, required in (
+        ("name", "名称", 100, True),
+        ("address", "地址", 200, False),
+        ("description", "简介", 5000, False),
+        ("opening_hours", "开放时间", 100, False),
+    ):
+        value = clean(fields.get(field, ""))
+        if required and not value:
+            errors[field] = [f"请填写{label}"]
+        _check_len(errors, field, label, value, limit)
+        values[field] = value
+    kind = fields.get("kind", "")
+    if kind not in SiteKind.values:
+        errors["kind"] = ["请选择类型"]
+    values["kind"] = kind
+    township, village = fields.get("township"), fields.get("village")
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    if village is not None:
+        if village.kind != UnitKind.VILLAGE:
+            errors["village"] = ["请选择村(社区)"]
+        elif township is None:
+            township = village.parent
+        elif village.parent_id != township.pk:
+            errors["village"] = ["该村(社区)不属于所选乡镇"]
+    values["township"], values["village"] = township, village
+    capacity = fields.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or not 1 <= capacity <= 100_000):
+        errors["capacity"] = ["可容纳人数应为 1 到 100000 之间的整数"]
+    values["capacity"] = capacity
+    values["active"] = bool(fields.get("active", True))
+    if not may_manage(actor, township) and not is_county_wide(actor):
+        raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        if site is None:
+            return Site.objects.create(**values)
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.save()
+        return locked
+
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTOS_PER_SITE = 12
+
+
+def site_photo_add(
+    *, actor: User, site: Site, upload: UploadedFile, caption: str = ""
+) -> SitePhoto:
+    """Add a photo to a site, after checking it is a picture of a sane size."""
+    if not may_manage(actor, site.township) and not is_county_wide(actor):
+        raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
+    error = ""
+    if upload.size is None or upload.size > PHOTO_MAX_BYTES:
+        error = "照片不超过 5 MB"
+    else:
+        try:
+            upload.seek(0)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > PHOTO_MAX_PIXELS:
+                    error = "照片像素过大"
+                elif image.format not in ("JPEG", "PNG", "WEBP"):
+                    error = "照片应为 JPG、PNG 或 WebP 格式"
+                else:
+                    image.verify()
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            error = "无法识别这张照片，请换一张"
+        upload.seek(0)
+    if not error and site.photos.count() >= PHOTOS_PER_SITE:
+        error = f"每个阵地最多 {PHOTOS_PER_SITE} 张照片"
+    if error:
+        raise InvalidInput(error, errors={"photo": [error]})
+    return SitePhoto.objects.create(
+        site=site, image=upload, caption=clean(caption)[:100], position=site.photos.count()
+    )
+
+
+def series_save(*, actor: User, series: Series | None = None, **fields: Any) -> Series:
+    """Create or change a series and its themes (one per line); county-wide posts only."""
+    if not is_county_wide(actor):
+        raise PermissionDenied("只有县级岗位可以维护宣讲系列")
+    errors: dict[str, list[str]] = {}
+    name = clean(fields.get("name", ""))
+    description = clean(fields.get("description", ""))
+    if not name:
+        errors["name"] = ["请填写名称"]
+    _check_len(errors, "name", "名称", name, 100)
+    _check_len(errors, "description", "说明", description, 5000)
+    themes: list[str] = []
+    for line in fields.get("themes", []):
+        theme = clean(line)
+        if theme and theme not in themes:
+            if len(theme) > THEME_MAX:
+                errors["themes"] = [f"每个主题最多 {THEME_MAX} 字"]
+            themes.append(theme)
+    if len(themes) > 50:
+        errors["themes"] = ["主题最多 50 个"]
+    clash = Series.objects.filter(name=name)
+    if series is not None:
+        clash = clash.exclude(pk=series.pk)
+    if name and clash.exists():
+        errors["name"] = ["已有同名系列"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    values = {
+        "name": name,
+        "description": description,
+        "themes": themes,
+        "active": bool(fields.get("active", True)),
+    }
+    with transaction.atomic():
+        if series is None:
+            return Series.objects.create(**values)
+        locked = Series.objects.select_for_update().get(pk=series.pk)
+        for key, value in values.items():
+            setattr(locked, key, value)
+        locked.save()
+        return locked
+
+
+def talk_get(pk: int) -> Talk:
+    talk = Talk.objects.filter(pk=pk).first()
+    if talk is None:
+        raise NotFound("没有这场宣讲")
+    return talk
+
+
+def branch_member_add(
+    *,
+    actor: User,
+    branch: Branch,
+    name: str,
+    hardship: bool = False,
+    remote: bool = False,
+    note: str = "",
+) -> BranchMember:
+    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+        raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
+    errors: dict[str, list[str]] = {}
+    name, note = clean(name), clean(note)
+    if not name or not name_key(name):
+        errors["name"] = ["请填写姓名"]
+    _check_len(errors, "name", "姓名", name, NAME_MAX)
+    _check_len(errors, "note", "备注", note, 100)
+    if name and BranchMember.objects.filter(branch=branch, name_key=name_key(name)).exists():
+        errors["name"] = ["本支部已有同名党员"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    return BranchMember.objects.create(
+        branch=branch,
+        name=name,
+        name_key=name_key(name),
+        hardship=hardship,
+        remote=remote,
+        note=note,
+    )
+
+
+def branch_save(
+    *, actor: User, name: str, unit: Unit | None, secretary: User | None = None
+) -> Branch:
+    """Register a party branch of a unit, with its secretary (who then sees its lists)."""
+    errors: dict[str, list[str]] = {}
+    name = clean(name)
+    if not name:
+        errors["name"] = ["请填写支部名称"]
+    _check_len(errors, "name", "支部名称", name, 100)
+    if unit is None:
+        errors["unit"] = ["请选择所在单位"]
+    elif not may_manage(actor, unit):
+        raise PermissionDenied("只能为本单位（或下级单位）登记支部")
+    if name and Branch.objects.filter(name=name).exists():
+        errors["name"] = ["已有同名支部"]
+    if errors or unit is None:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    return Branch.objects.create(name=name, unit=unit, secretary=secretary)
+
+
+def _flag(text: str) -> bool | None:
+    value = search_key(clean(text))
+    if value in ("", "否", "no", "n", "0", "false", "×", "x"):
+        return False
+    if value in ("是", "yes", "y", "1", "true", "√", "✓"):
+        return True
+    return None
+
+
+MEMBER_FLAG_WORDS = "填写“是”或“否”（或留空）"
+
+
+def members_check(
+    branch: Branch, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str]]]:
+    """Check member rows of an import: (good rows, errors as (row, column, message))."""
+    existing = set(branch.members.values_list("name_key", flat=True))
+    seen: dict[str, int] = {}
+    good: list[dict[str, Any]] = []
+    errors: list[tuple[int, str, str]] = []
+    for number, values in rows:
+        before = len(errors)
+        name, note = clean(values.get("name", "")), clean(values.get("note", ""))
+        key = name_key(name)
+        if not key:
+            errors.append((number, "姓名", "不能为空"))
+        elif len(name) > NAME_MAX:
+            errors.append((number, "姓名", f"最多 {NAME_MAX} 字"))
+        elif key in seen:
+            errors.append((number, "姓名", f"与第{seen[key]}行重复"))
+        elif key in existing:
+            errors.append((number, "姓名", "本支部已有此人"))
+        else:
+            seen[key] = number
+        flags = {}
+        for column, label in (("hardship", "困难党员"), ("remote", "流动党员")):
+            flag = _flag(values.get(column, ""))
+            if flag is None:
+                errors.append((number, label, MEMBER_FLAG_WORDS))
+            flags[column] = bool(flag)
+        if len(note) > 100:
+            errors.append((number, "备注", "最多 100 字"))
+        if len(errors) == before:
+            good.append({"name": name, "name_key": key, "note": note, **flags})
+    return good, errors
+
+
+def members_write(*, actor: User, branch: Branch, good: list[dict[str, Any]]) -> int:
+    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+        raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
+    with transaction.atomic():
+        BranchMember.objects.bulk_create([BranchMember(branch=branch, **row) for row in good])
+    return len(good)
