@@ -403,7 +403,7 @@ class TickResult:
 
 def tick(*, on: dt.date | None = None) -> TickResult:
     """The daily run: open, remind, assess, walk the ladder (each step at most once)."""
-    on = on or timezone.localdate(clock.now())
+    on = on or clock.today()
     result = TickResult()
     policy = selectors.current_policy()
     month = month_of(on)

@@ -41,7 +41,7 @@ MAX_PHOTOS = 9
 
 
 def today() -> dt.date:
-    return timezone.localdate(clock.now())
+    return clock.today()
 
 
 def _role_of(user: User | None) -> str:
