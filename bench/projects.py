@@ -264,7 +264,7 @@ def measure(repeat: int) -> None:
                 "lights": (_p(lights, 0.5), _p(lights_raw, 0.5)),
                 "public": (_p(public, 0.5), _p(public, 0.95), _p(public_raw, 0.5)),
                 "meeting": (_p(meeting, 0.5), _p(meeting, 0.95), _p(meeting_raw, 0.5)),
-                "changes": len(page.changes),
+                "changes": page.changes_total,
                 "red": page.totals.red,
             }
         )

@@ -296,6 +296,9 @@ def lists_public() -> QuerySet[ProjectList]:
 # --- the dispatch meeting ------------------------------------------------------------------------
 
 
+CHANGES_SHOWN = 300
+
+
 @dataclass
 class LightCount:
     key: object
@@ -326,6 +329,7 @@ class MeetingPage:
     by_cadre: list[LightCount]
     by_township: list[LightCount]
     changes: list[Change]
+    changes_total: int
     totals: LightCount
     recheck: list[MeetingDecision]
     decisions: list[MeetingDecision]
@@ -367,14 +371,28 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
         totals.red += row.red
     previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
     changes: list[Change] = []
+    changes_total = 0
     recheck: list[MeetingDecision] = []
     if previous is not None:
         before = dict(RoundLight.objects.filter(round=previous).values_list("project_id", "light"))
-        for pk, code, title, light, reason in lights.values_list(
-            "project_id", "project__code", "project__title", "light", "reason"
-        ).order_by("project__code"):
-            if before.get(pk, "") != light:
-                changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
+        changed = [
+            (pk, light)
+            for pk, light in lights.values_list("project_id", "light")
+            if before.get(pk, "") != light
+        ]
+        changes_total = len(changed)
+        # Worse first (turned red, then yellow), and no more than a meeting can read.
+        rank = {"red": 0, "yellow": 1, "green": 2}
+        shown = sorted(changed, key=lambda c: (rank.get(c[1], 3), c[0]))[:CHANGES_SHOWN]
+        details = {
+            pk: (code, title, reason)
+            for pk, code, title, reason in lights.filter(
+                project_id__in=[pk for pk, _ in shown]
+            ).values_list("project_id", "project__code", "project__title", "reason")
+        }
+        for pk, light in shown:
+            code, title, reason = details[pk]
+            changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
         recheck = list(
             MeetingDecision.objects.filter(meeting__round=previous).select_related(
                 "owner_unit", "project"
@@ -383,7 +401,16 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
     meeting = ProgressMeeting.objects.filter(round=rnd).first()
     decisions = list(meeting.decisions.select_related("owner_unit", "project")) if meeting else []
     return MeetingPage(
-        rnd, previous, by_cadre, by_township, changes, totals, recheck, decisions, meeting
+        rnd,
+        previous,
+        by_cadre,
+        by_township,
+        changes,
+        changes_total,
+        totals,
+        recheck,
+        decisions,
+        meeting,
     )
 
 
