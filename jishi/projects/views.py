@@ -375,6 +375,25 @@ def project_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def planned_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month)."""
+    project = selectors.project_for(_user(request), pk)
+    values: dict[str, object] = {}
+    for line in str(request.POST.get("planned", "")).splitlines():
+        if line.strip():
+            month, _sep, value = line.replace("：", ":").partition(":")
+            values[month.strip()] = value.strip()
+    try:
+        services.planned_enter(actor=_user(request), project=project, values=values)
+    except InvalidInput as exc:
+        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("序时进度已保存。"))
+    return redirect("projects:project", pk=pk)
+
+
+@login_required
+@require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
     form = OrderForm(request.POST)

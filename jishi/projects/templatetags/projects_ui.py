@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "inspection_finding": _("督查发现问题"),
     "completed": _("确认完成"),
     "closed": _("销号"),
+    "planned_entered": _("录入序时进度"),
 }
 
 
