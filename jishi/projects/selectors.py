@@ -10,7 +10,18 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from jishi.common.errors import NotFound
 from jishi.orgs import access
@@ -374,25 +385,29 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
     changes_total = 0
     recheck: list[MeetingDecision] = []
     if previous is not None:
-        before = dict(RoundLight.objects.filter(round=previous).values_list("project_id", "light"))
-        changed = [
-            (pk, light)
-            for pk, light in lights.values_list("project_id", "light")
-            if before.get(pk, "") != light
-        ]
-        changes_total = len(changed)
+        # Only the changed rows come back: each light beside last month's, found through
+        # the (round, project) unique index, compared in the database.
+        before_light = RoundLight.objects.filter(
+            round=previous, project_id=OuterRef("project_id")
+        ).values("light")[:1]
+        changed = lights.annotate(before=Subquery(before_light)).filter(
+            Q(before__isnull=True) | ~Q(before=F("light"))
+        )
+        changes_total = changed.count()
+        rank = Case(
+            When(light="red", then=Value(0)),
+            When(light="yellow", then=Value(1)),
+            default=Value(2),
+        )
         # Worse first (turned red, then yellow), and no more than a meeting can read.
-        rank = {"red": 0, "yellow": 1, "green": 2}
-        shown = sorted(changed, key=lambda c: (rank.get(c[1], 3), c[0]))[:CHANGES_SHOWN]
-        details = {
-            pk: (code, title, reason)
-            for pk, code, title, reason in lights.filter(
-                project_id__in=[pk for pk, _ in shown]
-            ).values_list("project_id", "project__code", "project__title", "reason")
-        }
-        for pk, light in shown:
-            code, title, reason = details[pk]
-            changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
+        for pk, code, title, before, light, reason in (
+            changed.annotate(rank=rank)
+            .order_by("rank", "project_id")
+            .values_list(
+                "project_id", "project__code", "project__title", "before", "light", "reason"
+            )[:CHANGES_SHOWN]
+        ):
+            changes.append(Change(pk, code, title, before or "", light, reason))
         recheck = list(
             MeetingDecision.objects.filter(meeting__round=previous).select_related(
                 "owner_unit", "project"
