@@ -26,7 +26,7 @@ from django.db.models import (
 from jishi.common.errors import NotFound
 from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit, UnitKind, User
-from jishi.orgs.selectors import active_posts, scope_of
+from jishi.orgs.selectors import active_posts, scope_of, unit_table
 from jishi.projects import progress
 from jishi.projects.models import (
     AccountabilityRecord,
@@ -515,5 +515,8 @@ def public_cards(projects: list[Project], on: date) -> list[PublicCard]:
 
 
 def public_townships(lst: ProjectList) -> list[Unit]:
-    ids = Project.objects.filter(project_list=lst).values("township_id").distinct()
-    return list(Unit.objects.filter(pk__in=ids).order_by("sort_order", "name"))
+    """The filter's townships: the county's (from the in-memory unit table, no query — a
+    distinct over a province's list costs more than the page), or the list's own."""
+    if lst.township_id:
+        return [u for u in unit_table().values() if u.pk == lst.township_id]
+    return [u for u in unit_table().values() if u.kind == UnitKind.TOWNSHIP and u.active]
