@@ -282,24 +282,27 @@ def run(db: str, projects: int, months: int, repeat: int, *, reuse: bool = False
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
     }
     me = [sys.executable, __file__]
-    started = time.perf_counter()
-    made = (
-        subprocess.run(
-            [*me, "--child", "populate", "--projects", str(projects), "--months", str(months)],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
+    if reuse:
+        print(f"\n[{db}] {projects} projects, the database of the last run")
+    else:
+        started = time.perf_counter()
+        made = (
+            subprocess.run(
+                [*me, "--child", "populate", "--projects", str(projects), "--months", str(months)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    info = json.loads(made)
-    print(
-        f"\n[{db}] {info['projects']} projects × {info['rounds']} rounds populated in "
-        f"{time.perf_counter() - started:.0f} s (round_assess, all rounds: "
-        f"{info['assess_s']:.1f} s, {info['assess_s'] / info['rounds']:.2f} s a round)"
-    )
+        info = json.loads(made)
+        print(
+            f"\n[{db}] {info['projects']} projects × {info['rounds']} rounds populated in "
+            f"{time.perf_counter() - started:.0f} s (round_assess, all rounds: "
+            f"{info['assess_s']:.1f} s, {info['assess_s'] / info['rounds']:.2f} s a round)"
+        )
     out = (
         subprocess.run(
             [*me, "--child", "measure", "--repeat", str(repeat)],
