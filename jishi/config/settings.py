@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jishi.reviews",
     "jishi.projects",
     "jishi.outreach",
+    "jishi.reports",
     "jishi.console",
 ]
 

@@ -17,9 +17,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/projects/", include("jishi.projects.urls")),
     path("portal/projects/", include("jishi.projects.urls_public")),
     path("console/outreach/", include("jishi.outreach.urls")),
+    path("console/reports/", include("jishi.reports.urls")),
     path("portal/", include("jishi.portal.urls")),
     path("r/", include("jishi.reviews.urls_public")),
     path("o/", include("jishi.outreach.urls_public")),
+    path("stats/", include("jishi.reports.urls_public")),
     path("", include("jishi.console.urls_shell")),
 ]
 

@@ -34,6 +34,8 @@ from jishi.common.text import fold
 from jishi.common.widgets import ListSelect
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import UnitKind, User
+from jishi.reports import metrics
+from jishi.reports.selectors import DateRange, figure_cases
 
 SORTS: dict[str, tuple[str | OrderBy, ...]] = {
     "-accepted": ("-accepted_at", "-id"),
@@ -151,6 +153,25 @@ class LedgerFilterForm(forms.Form):
     # Markers of a case (it was reopened, it is supervised), not the actions of those names.
     reopened = forms.BooleanField(label=pgettext_lazy("marker", "重办"), required=False)
     supervised = forms.BooleanField(label=pgettext_lazy("marker", "督办"), required=False)
+    # A figure of the reports: the ledger lists exactly the cases it counts (its link carries
+    # the figure, its period and its group). Not shown as inputs: reached from a figure.
+    figure = forms.ChoiceField(
+        label=_("统计口径"),
+        required=False,
+        choices=[
+            ("", ""),
+            *((k, m.name) for k, m in metrics.METRICS.items()),
+            *list(metrics.SNAPSHOTS.items()),
+        ],
+        error_messages={"invalid_choice": INVALID_CHOICE},
+    )
+    figure_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    figure_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    figure_unit = forms.CharField(required=False, max_length=20)
+    figure_township = forms.CharField(required=False, max_length=20)
+    figure_category = forms.CharField(required=False, max_length=20)
+    figure_channel = forms.CharField(required=False, max_length=20)
+    figure_kind = forms.CharField(required=False, max_length=20)
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
@@ -197,6 +218,27 @@ class LedgerFilterForm(forms.Form):
 
     def clean_date_to(self) -> date | None:
         return self._date_in_range("date_to")
+
+    def _figure_id(self, name: str) -> int | str | None:
+        value = (self.cleaned_data.get(name) or "").strip()
+        if value == "none":
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError(INVALID_CHOICE, code="invalid")
+        return int(value)
+
+    def clean_figure_unit(self) -> Any:
+        return self._figure_id("figure_unit") if self.cleaned_data.get("figure_unit") else ""
+
+    def clean_figure_township(self) -> Any:
+        return (
+            self._figure_id("figure_township") if self.cleaned_data.get("figure_township") else ""
+        )
+
+    def clean_figure_category(self) -> Any:
+        return (
+            self._figure_id("figure_category") if self.cleaned_data.get("figure_category") else ""
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -291,7 +333,23 @@ def filter_cases(queryset: QuerySet[Case], filters: Mapping[str, Any]) -> QueryS
         qs = qs.filter(reopen_count__gt=0)
     if filters.get("supervised"):
         qs = qs.filter(supervised=True)
+    if figure := filters.get("figure"):
+        qs = _figure_filter(qs, figure, filters)
     return qs
+
+
+def _figure_filter(qs: QuerySet[Case], figure: str, filters: Mapping[str, Any]) -> QuerySet[Case]:
+    """The cases behind a report figure, by the figure's own definition (``reports.metrics``)."""
+    first, last = filters.get("figure_from"), filters.get("figure_to")
+    dates = DateRange(first, last) if first and last and first <= last else None
+    groups: dict[str, Any] = {}
+    for dimension in metrics.DIMENSIONS:
+        value = filters.get(f"figure_{dimension}")
+        if value is None or value != "":
+            if value == "none":
+                value = None
+            groups[dimension] = value
+    return figure_cases(qs, figure, dates, groups)
 
 
 def ledger_cases(user: User, form: LedgerFilterForm) -> QuerySet[Case]:

@@ -152,6 +152,7 @@ def ledger(request: StaffRequest) -> HttpResponse:
             and any(v for k, v in form.filters.items() if k not in ("sort", "per_page"))
         ),
     }
+    context.update(_figure_context(request, form))
     htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and htmx.target == RESULTS_ID  # type: ignore[union-attr]
     context["partial"] = partial
@@ -159,6 +160,16 @@ def ledger(request: StaffRequest) -> HttpResponse:
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
+
+
+def _figure_context(request: HttpRequest, form: LedgerFilterForm) -> dict[str, Any]:
+    """A report figure's link: its name shown, its parameters kept as the filters change."""
+    figure = form.filters.get("figure")
+    if not figure:
+        return {"figure_label": "", "figure_params": []}
+    label = dict(form.fields["figure"].choices).get(figure, figure)  # type: ignore[attr-defined]
+    params = [(k, v) for k, v in request.GET.items() if k.startswith("figure") and v]
+    return {"figure_label": label, "figure_params": params}
 
 
 @login_required
