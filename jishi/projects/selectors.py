@@ -512,3 +512,37 @@ def public_townships(lst: ProjectList) -> list[Unit]:
     if lst.township_id:
         return [u for u in unit_table().values() if u.pk == lst.township_id]
     return [u for u in unit_table().values() if u.kind == UnitKind.TOWNSHIP and u.active]
+
+
+# --- figures for the bulletin ------------------------------------------------------------------
+
+
+def accountability_figures(start: date, end: date) -> dict[str, int]:
+    """Accountability decisions in ``[start, end)`` by measure, and their total (一月一通报
+    counts them; the records themselves stay with the supervision office and county leads)."""
+    rows = (
+        AccountabilityRecord.objects.filter(decided_on__gte=start, decided_on__lt=end)
+        .values_list("measure")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out = {measure: n for measure, n in rows}
+    out["total"] = sum(out.values())
+    return out
+
+
+def light_figures(rnd: ProgressRound) -> dict[str, int]:
+    """A round's lights by colour, and the orders issued in its month, for the bulletin."""
+    counts = dict(
+        RoundLight.objects.filter(round=rnd).values_list("light").annotate(n=Count("pk")).order_by()
+    )
+    end = progress.month_end(rnd.month)
+    orders = SupervisionOrder.objects.filter(
+        issued_at__date__gte=rnd.month, issued_at__date__lte=end
+    ).count()
+    return {
+        "green": counts.get("green", 0),
+        "yellow": counts.get("yellow", 0),
+        "red": counts.get("red", 0),
+        "orders": orders,
+    }
