@@ -14,7 +14,8 @@ Then, in one run:
 - the dispatch meeting page (lights by lead cadre and township, changes since last month)
   as an inspector, p50/p95, beside its main SQL (the grouped counts of the round's lights).
 
-    .venv/bin/python bench/projects.py [--db sqlite|postgres] [--scale county|province|both]
+    .venv/bin/python bench/projects.py [--db sqlite|postgres|both] [--scale county|province|both]
+        [--province-months 2] [--repeat 20] [--reuse: measure the last run's databases again]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ledger_intake import prepare_database  # noqa: E402
+from ledger_intake import PG_ADMIN_URL, prepare_database  # noqa: E402
 
 KEYS = {
     "JISHI_SECRET_KEY": "bench-" + secrets.token_urlsafe(50),
@@ -264,15 +266,15 @@ def measure(repeat: int) -> None:
                 "lights": (_p(lights, 0.5), _p(lights_raw, 0.5)),
                 "public": (_p(public, 0.5), _p(public, 0.95), _p(public_raw, 0.5)),
                 "meeting": (_p(meeting, 0.5), _p(meeting, 0.95), _p(meeting_raw, 0.5)),
-                "changes": len(page.changes),
+                "changes": page.changes_total,
                 "red": page.totals.red,
             }
         )
     )
 
 
-def run(db: str, projects: int, months: int, repeat: int) -> None:
-    url = prepare_database(db, f"projects{projects}")
+def run(db: str, projects: int, months: int, repeat: int, *, reuse: bool = False) -> None:
+    url = _reused_url(db, projects) if reuse else prepare_database(db, f"projects{projects}")
     env = {
         **os.environ,
         **KEYS,
@@ -280,24 +282,27 @@ def run(db: str, projects: int, months: int, repeat: int) -> None:
         "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
     }
     me = [sys.executable, __file__]
-    started = time.perf_counter()
-    made = (
-        subprocess.run(
-            [*me, "--child", "populate", "--projects", str(projects), "--months", str(months)],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
+    if reuse:
+        print(f"\n[{db}] {projects} projects, the database of the last run")
+    else:
+        started = time.perf_counter()
+        made = (
+            subprocess.run(
+                [*me, "--child", "populate", "--projects", str(projects), "--months", str(months)],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    info = json.loads(made)
-    print(
-        f"\n[{db}] {info['projects']} projects × {info['rounds']} rounds populated in "
-        f"{time.perf_counter() - started:.0f} s (round_assess, all rounds: "
-        f"{info['assess_s']:.1f} s, {info['assess_s'] / info['rounds']:.2f} s a round)"
-    )
+        info = json.loads(made)
+        print(
+            f"\n[{db}] {info['projects']} projects × {info['rounds']} rounds populated in "
+            f"{time.perf_counter() - started:.0f} s (round_assess, all rounds: "
+            f"{info['assess_s']:.1f} s, {info['assess_s'] / info['rounds']:.2f} s a round)"
+        )
     out = (
         subprocess.run(
             [*me, "--child", "measure", "--repeat", str(repeat)],
@@ -325,6 +330,15 @@ def run(db: str, projects: int, months: int, repeat: int) -> None:
     )
 
 
+def _reused_url(db: str, projects: int) -> str:
+    """The database a previous run populated (``prepare_database``'s names)."""
+    if db == "sqlite":
+        return (
+            f"sqlite:///{Path(tempfile.gettempdir()) / f'jishi-bench-projects{projects}.sqlite3'}"
+        )
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/jishi_bench_projects{projects}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
@@ -333,6 +347,7 @@ def main() -> None:
     parser.add_argument("--province-projects", type=int, default=60_000)
     parser.add_argument("--province-months", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="measure the last run's databases")
     parser.add_argument("--child", choices=["populate", "measure"])
     parser.add_argument("--projects", type=int, default=600)
     parser.add_argument("--months", type=int, default=12)
@@ -354,7 +369,7 @@ def main() -> None:
         scales.append((args.province_projects, args.province_months))
     for db in dbs:
         for projects, months in scales:
-            run(db, projects, months, args.repeat)
+            run(db, projects, months, args.repeat, reuse=args.reuse)
 
 
 if __name__ == "__main__":

@@ -170,6 +170,12 @@ class Project(models.Model):
             models.Index(fields=["lead_unit", "status"], name="project_unit_status"),
             models.Index(fields=["lead_cadre", "status"], name="project_cadre_status"),
             models.Index(fields=["township"], name="project_township"),
+            # The public list page: a list's projects in code order, a page deep (OFFSET), or
+            # one township's, walked in the index's order instead of sorted.
+            models.Index(fields=["project_list", "code"], name="project_list_code"),
+            models.Index(
+                fields=["project_list", "township", "code"], name="project_list_town_code"
+            ),
         ]
 
     def __str__(self) -> str:

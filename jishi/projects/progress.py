@@ -32,7 +32,7 @@ class Node:
 def _children(nodes: Iterable[Node]) -> dict[int | None, list[Node]]:
     out: dict[int | None, list[Node]] = defaultdict(list)
     for node in nodes:
-        out[node.parent_id] = out[node.parent_id] + [node]
+        out[node.parent_id].append(node)
     return out
 
 

@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from jishi.common.errors import NotFound
 from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit, UnitKind, User
-from jishi.orgs.selectors import active_posts, scope_of
+from jishi.orgs.selectors import active_posts, scope_of, unit_table
 from jishi.projects import progress
 from jishi.projects.models import (
     AccountabilityRecord,
@@ -296,6 +297,16 @@ def lists_public() -> QuerySet[ProjectList]:
 # --- the dispatch meeting ------------------------------------------------------------------------
 
 
+CHANGES_SHOWN = 300
+CHANGED_LIGHTS_SQL = """
+    SELECT cur.project_id, prev.light, cur.light
+    FROM projects_roundlight cur
+    LEFT JOIN projects_roundlight prev
+        ON prev.project_id = cur.project_id AND prev.round_id = %s
+    WHERE cur.round_id = %s AND (prev.light IS NULL OR prev.light <> cur.light)
+"""
+
+
 @dataclass
 class LightCount:
     key: object
@@ -326,6 +337,7 @@ class MeetingPage:
     by_cadre: list[LightCount]
     by_township: list[LightCount]
     changes: list[Change]
+    changes_total: int
     totals: LightCount
     recheck: list[MeetingDecision]
     decisions: list[MeetingDecision]
@@ -367,14 +379,27 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
         totals.red += row.red
     previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
     changes: list[Change] = []
+    changes_total = 0
     recheck: list[MeetingDecision] = []
     if previous is not None:
-        before = dict(RoundLight.objects.filter(round=previous).values_list("project_id", "light"))
-        for pk, code, title, light, reason in lights.values_list(
-            "project_id", "project__code", "project__title", "light", "reason"
-        ).order_by("project__code"):
-            if before.get(pk, "") != light:
-                changes.append(Change(pk, code, title, before.get(pk, ""), light, reason))
+        # Only the changed rows come back: this month's lights joined to last month's in the
+        # database (one hash or index join; a correlated subquery ran twice a row).
+        with connection.cursor() as cursor:
+            cursor.execute(CHANGED_LIGHTS_SQL, [previous.pk, rnd.pk])
+            changed = cursor.fetchall()
+        changes_total = len(changed)
+        # Worse first (turned red, then yellow), and no more than a meeting can read.
+        rank = {"red": 0, "yellow": 1, "green": 2}
+        shown = sorted(changed, key=lambda c: (rank.get(c[2], 3), c[0]))[:CHANGES_SHOWN]
+        details = {
+            pk: (code, title, reason)
+            for pk, code, title, reason in lights.filter(
+                project_id__in=[c[0] for c in shown]
+            ).values_list("project_id", "project__code", "project__title", "reason")
+        }
+        for pk, before, light in shown:
+            code, title, reason = details[pk]
+            changes.append(Change(pk, code, title, before or "", light, reason))
         recheck = list(
             MeetingDecision.objects.filter(meeting__round=previous).select_related(
                 "owner_unit", "project"
@@ -383,7 +408,16 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
     meeting = ProgressMeeting.objects.filter(round=rnd).first()
     decisions = list(meeting.decisions.select_related("owner_unit", "project")) if meeting else []
     return MeetingPage(
-        rnd, previous, by_cadre, by_township, changes, totals, recheck, decisions, meeting
+        rnd,
+        previous,
+        by_cadre,
+        by_township,
+        changes,
+        changes_total,
+        totals,
+        recheck,
+        decisions,
+        meeting,
     )
 
 
@@ -473,5 +507,42 @@ def public_cards(projects: list[Project], on: date) -> list[PublicCard]:
 
 
 def public_townships(lst: ProjectList) -> list[Unit]:
-    ids = Project.objects.filter(project_list=lst).values("township_id").distinct()
-    return list(Unit.objects.filter(pk__in=ids).order_by("sort_order", "name"))
+    """The filter's townships: the county's (from the in-memory unit table, no query — a
+    distinct over a province's list costs more than the page), or the list's own."""
+    if lst.township_id:
+        return [u for u in unit_table().values() if u.pk == lst.township_id]
+    return [u for u in unit_table().values() if u.kind == UnitKind.TOWNSHIP and u.active]
+
+
+# --- figures for the bulletin ------------------------------------------------------------------
+
+
+def accountability_figures(start: date, end: date) -> dict[str, int]:
+    """Accountability decisions in ``[start, end)`` by measure, and their total (一月一通报
+    counts them; the records themselves stay with the supervision office and county leads)."""
+    rows = (
+        AccountabilityRecord.objects.filter(decided_on__gte=start, decided_on__lt=end)
+        .values_list("measure")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out = {measure: n for measure, n in rows}
+    out["total"] = sum(out.values())
+    return out
+
+
+def light_figures(rnd: ProgressRound) -> dict[str, int]:
+    """A round's lights by colour, and the orders issued in its month, for the bulletin."""
+    counts = dict(
+        RoundLight.objects.filter(round=rnd).values_list("light").annotate(n=Count("pk")).order_by()
+    )
+    end = progress.month_end(rnd.month)
+    orders = SupervisionOrder.objects.filter(
+        issued_at__date__gte=rnd.month, issued_at__date__lte=end
+    ).count()
+    return {
+        "green": counts.get("green", 0),
+        "yellow": counts.get("yellow", 0),
+        "red": counts.get("red", 0),
+        "orders": orders,
+    }

@@ -5,7 +5,8 @@ project's hash-chained event (``chain.append``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,7 +42,7 @@ MAX_PHOTOS = 9
 
 
 def today() -> dt.date:
-    return timezone.localdate(clock.now())
+    return clock.today()
 
 
 def _role_of(user: User | None) -> str:
@@ -502,7 +503,7 @@ def report_submit(
     actor: User,
     project: Project,
     round: ProgressRound,
-    milestones: dict[int, object],
+    milestones: Mapping[int, object],
     work_done: str,
     problems: str = "",
     help_needed: str = "",
@@ -709,3 +710,38 @@ def light_set(
         record(project, "light_changed", actor, payload)
         project.save(update_fields=["light", "light_reason", "version", "last_hash", "status"])
     return True
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def planned_enter(*, actor: User, project: Project, values: Mapping[str, object]) -> Project:
+    """Enter planned progress (序时进度) by month where the county fixes it by hand; a month
+    given an empty value goes back to the figure derived from the milestones."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    entered: dict[str, str] = {}
+    for key, raw in values.items():
+        match = _MONTH.match(str(key).strip())
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            errors.setdefault("planned", []).append(f"月份“{key}”应写成 2026-05")
+            continue
+        if raw in (None, ""):
+            entered[match.group(0)] = ""
+            continue
+        entered[match.group(0)] = str(
+            _percent(raw, field="planned", label=f"{key} 序时进度", errors=errors)
+        )
+    if errors:
+        raise InvalidInput("序时进度有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        before = dict(project.planned_by_month)
+        after = {**before, **entered}
+        after = {k: v for k, v in after.items() if v != ""}
+        if after == before:
+            return project
+        project.planned_by_month = after
+        record(project, "planned_entered", actor, {"before": before, "after": after})
+        project.save(update_fields=["planned_by_month", "version", "last_hash", "status"])
+    return project

@@ -20,6 +20,7 @@ urlpatterns = [
     path("p/<int:pk>/complete/", views.project_complete, name="complete"),
     path("p/<int:pk>/close/", views.project_close, name="close"),
     path("p/<int:pk>/order/", views.order_issue, name="order_issue"),
+    path("p/<int:pk>/planned/", views.planned_enter, name="planned"),
     path("reports/<int:pk>/sign-off/", views.report_sign_off, name="sign_off"),
     path("orders/", views.orders, name="orders"),
     path("orders/<int:pk>/", views.order_detail, name="order"),

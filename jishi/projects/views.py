@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -101,7 +100,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "status": status,
             "supervisor": supervisor,
             "rule_count": len(selectors.rule_checks()) if supervisor else None,
-            "list_form": ListForm(initial={"year": timezone.localdate(clock.now()).year}),
+            "list_form": ListForm(initial={"year": clock.today().year}),
         },
     )
 
@@ -155,7 +154,7 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if light in ("green", "yellow", "red"):
         projects = projects.filter(light=light)
     rows = list(projects[:PAGE_ROWS])
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     milestones: dict[int, list[Any]] = {}
     for m in Milestone.objects.filter(project__in=[p.pk for p in rows]):
         milestones.setdefault(m.project_id, []).append(m)
@@ -255,7 +254,7 @@ def project_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     user = _user(request)
-    today = timezone.localdate(clock.now())
+    today = clock.today()
     milestones = list(project.milestones.all())
     rnd = ProgressRound.objects.order_by("-month").first()
     reported = (
@@ -376,6 +375,25 @@ def project_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def planned_enter(request: HttpRequest, pk: int) -> HttpResponse:
+    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month)."""
+    project = selectors.project_for(_user(request), pk)
+    values: dict[str, object] = {}
+    for line in str(request.POST.get("planned", "")).splitlines():
+        if line.strip():
+            month, _sep, value = line.replace("：", ":").partition(":")
+            values[month.strip()] = value.strip()
+    try:
+        services.planned_enter(actor=_user(request), project=project, values=values)
+    except InvalidInput as exc:
+        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, _("序时进度已保存。"))
+    return redirect("projects:project", pk=pk)
+
+
+@login_required
+@require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
     form = OrderForm(request.POST)
@@ -457,7 +475,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = get_object_or_404(ProgressRound, pk=pk)
     if request.method == "POST":
         _supervisor_only(request)
-        result = rounds.round_assess(rnd, on=timezone.localdate(clock.now()), actor=user)
+        result = rounds.round_assess(rnd, on=clock.today(), actor=user)
         rounds.orders_walk()
         messages.success(
             request,
@@ -476,7 +494,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_open(request: HttpRequest) -> HttpResponse:
-    rnd = rounds.round_open(month=timezone.localdate(clock.now()), actor=_user(request))
+    rnd = rounds.round_open(month=clock.today(), actor=_user(request))
     messages.success(request, _("本月调度已开启。"))
     return redirect("projects:round", pk=rnd.pk)
 
@@ -517,9 +535,7 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
             return redirect("projects:meeting_round", pk=rnd.pk)
         if form.is_valid():
-            held = oversight.meeting_hold(
-                actor=user, round=rnd, held_on=timezone.localdate(clock.now())
-            )
+            held = oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
             try:
                 oversight.decision_add(actor=user, meeting=held, **form.cleaned_data)
             except InvalidInput as exc:

@@ -10,7 +10,6 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -71,7 +70,7 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
     light = request.GET.get("light", "")
     projects = selectors.public_projects(lst, township=township, light=light)
     page = Paginator(projects, PER_PAGE).get_page(request.GET.get("page"))
-    cards = selectors.public_cards(list(page.object_list), timezone.localdate(clock.now()))
+    cards = selectors.public_cards(list(page.object_list), clock.today())
     return render(
         request,
         "projects/public_list.html",
@@ -101,7 +100,7 @@ def _public_project(code: str) -> Project:
 @require_GET
 def project_page(request: HttpRequest, code: str) -> HttpResponse:
     project = _public_project(code)
-    card = selectors.public_cards([project], timezone.localdate(clock.now()))[0]
+    card = selectors.public_cards([project], clock.today())[0]
     reports = project.reports.select_related("round").order_by("-round__month")[:12]
     return render(
         request,
@@ -154,7 +153,7 @@ def following(request: HttpRequest) -> HttpResponse:
         .order_by("project_id", "-round__month")
     ):
         latest.setdefault(report.project_id, report)
-    cards = selectors.public_cards(projects, timezone.localdate(clock.now()))
+    cards = selectors.public_cards(projects, clock.today())
     return render(
         request,
         "projects/public_following.html",

@@ -7,10 +7,35 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from jishi.projects.models import Light
 
 register = template.Library()
+
+EVENT_LABELS = {
+    "created": _("列入清单"),
+    "lead_changed": _("调整领衔领导或牵头单位"),
+    "milestone_moved": _("调整节点"),
+    "milestone_added": _("增加节点"),
+    "progress_reported": _("报送进度"),
+    "report_signed_off": _("领导审签"),
+    "light_changed": _("亮灯"),
+    "order_issued": _("签发督办单"),
+    "order_responded": _("反馈督办单"),
+    "order_resolved": _("督办见效"),
+    "order_escalated": _("督办升级"),
+    "meeting_decision": _("调度会议定事项"),
+    "inspection_finding": _("督查发现问题"),
+    "completed": _("确认完成"),
+    "closed": _("销号"),
+    "planned_entered": _("录入序时进度"),
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
 
 
 @register.filter

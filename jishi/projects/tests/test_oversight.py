@@ -200,3 +200,19 @@ def test_meeting_decisions_are_reviewed_next_month(
         f"/console/projects/meeting/{june.pk}/", {"text": "", "due_on": "x"}
     )
     assert r.status_code == 422 and "请填写议定事项" in r.content.decode()
+
+
+def test_bulletin_figures(inspector: User, county: County, project: Project) -> None:
+    for measure, day in ((Measure.NOTICE, 3), (Measure.NOTICE, 9), (Measure.ADMONISHMENT, 30)):
+        oversight.accountability_record(
+            actor=inspector,
+            unit=county.housing,
+            measure=measure,
+            decided_on=dt.date(2026, 6, day),
+            deciding_body="县纪委监委",
+            reason="滞后",
+        )
+    figures = selectors.accountability_figures(dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    assert figures == {"notice": 2, "total": 2}
+    rnd = rounds.round_open(month=dt.date(2026, 6, 1))
+    assert selectors.light_figures(rnd) == {"green": 0, "yellow": 0, "red": 0, "orders": 0}

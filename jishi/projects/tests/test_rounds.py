@@ -164,6 +164,13 @@ def test_two_missing_reports_in_a_row_are_red(three: list[Project]) -> None:
             rounds.tick()
     market = Project.objects.get(title="城关镇农贸市场")
     assert (market.light, market.light_reason) == ("red", "连续2个月未报送进度")
+    # The meeting page lists it among the changes since May (yellow → red), worst first.
+    page = selectors.meeting_page(ProgressRound.objects.get(month=dt.date(2026, 6, 1)))
+    assert page.changes_total == 1
+    assert [(c.title, c.before, c.after) for c in page.changes] == [
+        ("城关镇农贸市场", "yellow", "red")
+    ]
+    assert page.totals.red == 3
 
 
 def test_report_rules(

@@ -26,7 +26,7 @@ from jishi.projects.models import (
     ProjectList,
     Status,
 )
-from jishi.projects.selectors import projects_visible_to, rule_checks
+from jishi.projects.selectors import planned_progress, projects_visible_to, rule_checks
 from jishi.testing.fixtures import County
 
 PNG = (
@@ -264,3 +264,22 @@ def test_rule_checks(
     cadres = {p.subject for p in problems if p.rule == "cadre_livelihood"}
     assert cadres == {str(unit_lead)}
     assert Decimal(project.progress) == 0
+
+
+def test_planned_progress_entered_by_month(
+    project: Project, inspector: User, dept_handler: User
+) -> None:
+    with pytest.raises(PermissionDenied):
+        services.planned_enter(actor=dept_handler, project=project, values={"2026-05": "40"})
+    with pytest.raises(InvalidInput) as caught:
+        services.planned_enter(
+            actor=inspector, project=project, values={"2026-13": "4", "五月": "4", "2026-06": "140"}
+        )
+    assert len(caught.value.errors["planned"]) == 3
+    services.planned_enter(actor=inspector, project=project, values={"2026-05": "40"})
+    project.refresh_from_db()
+    assert planned_progress(project, dt.date(2026, 5, 25)) == Decimal("40.0")
+    services.planned_enter(actor=inspector, project=project, values={"2026-05": ""})
+    project.refresh_from_db()
+    assert project.planned_by_month == {}
+    assert project.events.filter(kind="planned_entered").count() == 2
