@@ -82,7 +82,7 @@ def _table(ctx: Context, dates: selectors.DateRange, by: str) -> selectors.Table
 
 
 def _totals(dates: selectors.DateRange) -> metrics.Row:
-    return metrics.counts(selectors.events_for(None), dates.period)[None]
+    return selectors.figure_rows(None, dates.period)[None]
 
 
 def overview(ctx: Context) -> Section:

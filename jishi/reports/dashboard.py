@@ -15,12 +15,13 @@ from django.utils import timezone
 from jishi.cases.models import Case, Hotspot
 from jishi.cases.selectors import cases_visible_to
 from jishi.common import clock
-from jishi.reports import metrics, selectors
+from jishi.reports import aggregates, metrics, selectors
 from jishi.reviews import selectors as review_selectors
 from jishi.reviews.models import Rating
 
 # The public page shows "<5" for any count below this (no one recognisable by a count).
 SUPPRESS_BELOW = 5
+TREND_KEYS = ("received", "closed")
 
 
 @dataclass
@@ -60,10 +61,14 @@ def trend(
     user: Any, dates: selectors.DateRange, by: str, filters: dict[str, Any] | None = None
 ) -> Chart:
     """Received and closed per month or week (the week starting on Monday)."""
+    if user is None or selectors.may_see_all(user):
+        data = aggregates.daily(dates.period, TREND_KEYS, filters)
+        if data is not None:
+            return _trend_chart(by, _stretch_values(data, dates, by))
     events = selectors.events_for(user)
     trunc = TruncMonth if by == "month" else TruncWeek
     values: dict[str, dict[str, int]] = {}
-    for key in ("received", "closed"):
+    for key in TREND_KEYS:
         qs = metrics.metric_events(events, key, dates.period, filters)
         rows = (
             qs.annotate(b=trunc("created_at"))
@@ -73,6 +78,35 @@ def trend(
         )
         for bucket, n in rows:
             values.setdefault(_bucket_label(bucket, by), {})[key] = n
+    return _trend_chart(by, values)
+
+
+def _stretches(dates: selectors.DateRange, by: str) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """The months or weeks (Monday first) that ``dates`` touches: (bucket start, first and
+    last day inside ``dates``), as ``TruncMonth`` / ``TruncWeek`` bucket the events."""
+    out = []
+    start = (
+        dates.first.replace(day=1)
+        if by == "month"
+        else dates.first - dt.timedelta(days=dates.first.weekday())
+    )
+    while start <= dates.last:
+        after = selectors.add_months(start, 1) if by == "month" else start + dt.timedelta(days=7)
+        out.append((start, max(start, dates.first), min(after - dt.timedelta(days=1), dates.last)))
+        start = after
+    return out
+
+
+def _stretch_values(data: Any, dates: selectors.DateRange, by: str) -> dict[str, dict[str, int]]:
+    values: dict[str, dict[str, int]] = {}
+    for start, first, last in _stretches(dates, by):
+        found = {key: aggregates.stretch_counts(data, key, first, last) for key in TREND_KEYS}
+        if any(found.values()):
+            values[_bucket_label(start, by)] = found
+    return values
+
+
+def _trend_chart(by: str, values: dict[str, dict[str, int]]) -> Chart:
     labels = sorted(values)
     return Chart(
         key=f"trend_{by}",
@@ -95,12 +129,8 @@ def breakdown(
     limit: int = 15,
 ) -> Chart:
     """Received and closed by ``by``, the ``limit`` largest groups."""
-    rows = metrics.counts(
-        selectors.events_for(user),
-        dates.period,
-        by=by,
-        keys=["received", "closed"],
-        filters=filters,
+    rows = selectors.figure_rows(
+        user, dates.period, by=by, keys=["received", "closed"], filters=filters
     )
     names = selectors.labels(by, list(rows))
     ordered = sorted(rows.values(), key=lambda r: -r.count("received"))[:limit]
@@ -173,7 +203,7 @@ def suppressed(value: int) -> int | str:
 def public_figures(dates: selectors.DateRange) -> dict[str, Any]:
     """The citizens' statistics page: county-wide counts and rates, no case, no person, and
     any count below ``SUPPRESS_BELOW`` shown as such."""
-    total = metrics.counts(selectors.events_for(None), dates.period)[None]
+    total = selectors.figure_rows(None, dates.period)[None]
     rates = {}
     for key in ("response_rate", "on_time_rate", "solved_rate", "satisfied_rate"):
         rate = metrics.RATES[key]
@@ -184,9 +214,7 @@ def public_figures(dates: selectors.DateRange) -> dict[str, Any]:
         )
     tables = {}
     for by in ("channel", "kind", "township"):
-        rows = metrics.counts(
-            selectors.events_for(None), dates.period, by=by, keys=["received", "closed"]
-        )
+        rows = selectors.figure_rows(None, dates.period, by=by, keys=["received", "closed"])
         names = selectors.labels(by, list(rows))
         tables[str(metrics.DIMENSIONS[by])] = [
             (

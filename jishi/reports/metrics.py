@@ -89,6 +89,48 @@ def _late_reply_before() -> Exists:
 _CLOSING = ("close", "resolve_on_the_spot")
 
 
+# --- the same conditions over one case's events in memory (the daily aggregates) ------------
+# Each ORM condition above has its twin here, side by side in the metric's declaration; the
+# property test over made-up histories holds the two to the same counts.
+
+
+@dataclass(frozen=True)
+class Ev:
+    """An event as the daily aggregates replay it: a case's events, in order, in memory."""
+
+    seq: int
+    kind: str
+    payload: Any
+    created_at: dt.datetime
+
+
+def json_at(payload: Any, *path: str) -> Any:
+    """``payload[path0][path1]…`` as a JSON key lookup reads it: None where a step is missing."""
+    value = payload
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _py_earlier(kinds: Iterable[str]) -> Callable[[Ev, list[Ev]], bool]:
+    kinds = frozenset(kinds)
+    return lambda e, history: any(x.seq < e.seq and x.kind in kinds for x in history)
+
+
+def _py_later(kinds: Iterable[str]) -> Callable[[Ev, list[Ev]], bool]:
+    kinds = frozenset(kinds)
+    return lambda e, history: any(x.seq > e.seq and x.kind in kinds for x in history)
+
+
+def _py_late_reply_before(e: Ev, history: list[Ev]) -> bool:
+    return any(
+        x.seq < e.seq and x.kind == "reply" and json_at(x.payload, "clocks", "handling") == "late"
+        for x in history
+    )
+
+
 @dataclass(frozen=True)
 class Metric:
     """A count of cases: which events, on what condition, attributed to which unit."""
@@ -99,6 +141,16 @@ class Metric:
     condition: Any  # the payload condition in words, for the definitions page
     where: Callable[[], Any] | None = None
     unit_path: str = "case__lead_unit_id"
+    # ``where`` over one case's events in memory: (the event, all the case's events) → counts.
+    holds: Callable[[Ev, list[Ev]], bool] | None = None
+
+    @property
+    def unit_from_case(self) -> bool:
+        return self.unit_path == "case__lead_unit_id"
+
+    def event_unit(self, payload: Any) -> Any:
+        """The unit an event names (``unit_path`` into its payload), when not the case's."""
+        return json_at(payload, *self.unit_path.split("__")[1:])
 
     def event_filter(self, period: Period | None) -> Q:
         q = Q(kind__in=list(self.events))
@@ -125,6 +177,11 @@ class Rate:
         return f"{METRICS[self.numerator].name} ÷ {METRICS[self.denominator].name} × 100%"
 
 
+def _level(value: Any) -> int | None:
+    """A satisfaction level as the JSON ``IN (3, 4, 5)`` compares it: a number, never a flag."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 _METRICS = [
     Metric("received", _("受理"), ("accept",), _("受理即计")),
     Metric(
@@ -140,6 +197,7 @@ _METRICS = [
         ("dispatch",),
         _("此前没有派单或裁定的派单，计入派往的主办单位"),
         where=lambda: ~_earlier(("dispatch", "arbitrate")),
+        holds=lambda e, h: not _py_earlier(("dispatch", "arbitrate"))(e, h),
         unit_path="payload__lead_unit__id",
     ),
     Metric(
@@ -148,6 +206,9 @@ _METRICS = [
         ("dispatch",),
         _("首次派单，且此后没有退单"),
         where=lambda: ~_earlier(("dispatch", "arbitrate")) & ~_later(("return",)),
+        holds=lambda e, h: (
+            not _py_earlier(("dispatch", "arbitrate"))(e, h) and not _py_later(("return",))(e, h)
+        ),
         unit_path="payload__lead_unit__id",
     ),
     Metric("acknowledged", _("签收"), ("acknowledge",), _("签收即计")),
@@ -157,6 +218,7 @@ _METRICS = [
         ("acknowledge",),
         _("签收记录的签收时限结果为「按时」"),
         where=lambda: Q(payload__clocks__response="met"),
+        holds=lambda e, h: json_at(e.payload, "clocks", "response") == "met",
     ),
     Metric(
         "returned",
@@ -176,6 +238,7 @@ _METRICS = [
         _CLOSING,
         _("办结，且此前每次答复都在办理时限内"),
         where=lambda: ~_late_reply_before(),
+        holds=lambda e, h: not _py_late_reply_before(e, h),
     ),
     Metric(
         "solved",
@@ -183,6 +246,9 @@ _METRICS = [
         ("close",),
         _("回访后办结，且群众回答「已解决」"),
         where=lambda: Q(payload__after_callback=True, payload__resolved=True),
+        holds=lambda e, h: (
+            json_at(e.payload, "after_callback") is True and json_at(e.payload, "resolved") is True
+        ),
     ),
     Metric(
         "satisfied",
@@ -193,6 +259,10 @@ _METRICS = [
             payload__after_callback=True,
             payload__satisfaction__in=list(range(SATISFIED_FLOOR, 6)),
         ),
+        holds=lambda e, h: (
+            json_at(e.payload, "after_callback") is True
+            and _level(json_at(e.payload, "satisfaction")) in range(SATISFIED_FLOOR, 6)
+        ),
     ),
     Metric(
         "closed_without_callback",
@@ -200,9 +270,14 @@ _METRICS = [
         _CLOSING,
         _("未取得回访答复即办结（含当场解决）：计为办结，不计为解决或满意"),
         where=lambda: Q(kind="resolve_on_the_spot") | Q(payload__after_callback=False),
+        holds=lambda e, h: (
+            e.kind == "resolve_on_the_spot" or json_at(e.payload, "after_callback") is False
+        ),
     ),
 ]
 METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
+# Every metric without its own condition counts each event of its kinds.
+assert all(m.holds is not None or m.where is None for m in _METRICS)
 
 _RATES = [
     Rate("response_rate", _("响应率"), "acknowledged_in_time", "acknowledged"),

@@ -81,3 +81,83 @@ class BulletinVersion(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise FrozenVersionError("已发布的通报不能删除")
+
+
+# --- the daily figures: a projection of the case events (``reports.aggregates``) -------------
+# Never the source of truth: ``manage.py rebuild_aggregates`` recomputes all of it from the
+# events, and the reports fall back to counting the events whenever it is not caught up.
+
+
+class CaseFigures(models.Model):
+    """What one case adds to the daily figures, as last computed: taken back and replaced
+    when the case moves on (a re-dispatch moves every figure to the new lead unit)."""
+
+    case = models.OneToOneField(
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveIntegerField()
+    # {"dims": [township, category, channel, kind], "facts": [[metric, day, unit, prev_day,
+    # prev_unit_day], …]}: one fact per figure, case, day and attributed unit.
+    facts = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"事项 {self.case_id} 的统计（第 {self.version} 版）"
+
+
+class DailyFigure(models.Model):
+    """How many facts of a figure fall on a day, for a unit and one value of one dimension.
+
+    Every fact is counted once under each dimension (``aggregates.SLICES``), so a unit's total
+    of a day is the sum over any one dimension's values. ``unit`` is a plain number (0: none):
+    a projection keeps no foreign keys that could refuse a rebuild."""
+
+    day = models.DateField()
+    metric = models.CharField(max_length=32)
+    dimension = models.CharField(max_length=16)
+    unit = models.BigIntegerField()
+    value = models.CharField(max_length=32)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "metric", "day", "unit", "value"],
+                name="dailyfigure_unique_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric} {self.dimension}={self.value} 单位{self.unit}: {self.n}"
+
+
+class FigureRepeat(models.Model):
+    """A fact of a figure for a case that has an earlier fact of the same figure: what a sum of
+    days must take back to count the case once in a period (``aggregates`` explains)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=32)
+    day = models.DateField()
+    unit = models.BigIntegerField()
+    prev_day = models.DateField()
+    prev_unit_day = models.DateField(null=True)
+    township = models.BigIntegerField(null=True)
+    category = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["metric", "day"], name="figurerepeat_metric_day")]
+
+    def __str__(self) -> str:
+        return f"事项 {self.case_id} {self.metric} {self.day}（前次 {self.prev_day}）"
+
+
+class FigureState(models.Model):
+    """One row: the lock every refresh of the daily figures takes, and whether a rebuild is
+    under way (the reports count the events meanwhile)."""
+
+    rebuilding = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return "统计刷新状态"

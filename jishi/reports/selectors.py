@@ -4,6 +4,7 @@ link to the ledger rows behind it (``metrics`` holds the definitions)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from jishi.cases.selectors import cases_visible_to
 from jishi.common import clock
 from jishi.orgs.models import Unit, User
 from jishi.orgs.selectors import scope_of
-from jishi.reports import metrics
+from jishi.reports import aggregates, metrics
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -174,6 +175,23 @@ def events_for(user: User | AnonymousUser | None) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.all() if user is None else metrics.events_visible_to(user)
 
 
+def figure_rows(
+    user: User | AnonymousUser | None,
+    period: metrics.Period,
+    *,
+    by: str | None = None,
+    keys: Iterable[str] | None = None,
+    filters: dict[str, Any] | None = None,
+) -> dict[Any, metrics.Row]:
+    """``metrics.counts`` for the user: county-wide from the daily figures when they can answer
+    (``aggregates``), otherwise — a unit's own cases, an odd period — from the events."""
+    if user is None or scope_of(user).county_wide:
+        found = aggregates.counts(period, by=by, keys=keys, filters=filters)
+        if found is not None:
+            return found
+    return metrics.counts(events_for(user), period, by=by, keys=keys, filters=filters)
+
+
 def table(
     user: User | AnonymousUser | None,
     dates: DateRange,
@@ -184,15 +202,14 @@ def table(
 ) -> Table:
     """The figures of ``dates`` by ``by`` (units ranked by the composite score), with the
     total and the cases overdue now."""
-    events = events_for(user)
-    total = metrics.counts(events, dates.period)[None]
+    total = figure_rows(user, dates.period)[None]
     overdue = overdue_counts(user, by)
     total_overdue = sum(overdue.values()) if by else overdue.get(None, 0)
     assert total.counts is not None
     total.counts["overdue_now"] = total_overdue
     rows: list[metrics.Row] = []
     if by is not None:
-        grouped = metrics.counts(events, dates.period, by=by)
+        grouped = figure_rows(user, dates.period, by=by)
         for key, n in overdue.items():
             grouped.setdefault(key, metrics.Row(key=key))
             grouped[key].counts["overdue_now"] = n  # type: ignore[index]

@@ -274,7 +274,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = {}
     if county_wide and unit_id.isdigit():
         filters["unit"] = int(unit_id)
-    total = metrics.counts(selectors.events_for(user), dates.period, filters=filters)[None]
+    total = selectors.figure_rows(user, dates.period, filters=filters)[None]
     month_range = selectors.DateRange(
         max(dates.first, dates.last - timedelta(weeks=12)), dates.last
     )

@@ -23,7 +23,7 @@ def pct(part: int, whole: int) -> str:
 
 
 def _row(dates: selectors.DateRange, filters: dict[str, Any] | None = None) -> metrics.Row:
-    return metrics.counts(selectors.events_for(None), dates.period, filters=filters)[None]
+    return selectors.figure_rows(None, dates.period, filters=filters)[None]
 
 
 def _fig(row: metrics.Row, key: str, dates: selectors.DateRange, filters: dict[str, Any]) -> Any:

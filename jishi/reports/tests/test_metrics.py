@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,11 +100,13 @@ def world(county: County) -> World:
 Facts = dict[str, list[tuple[int, dt.datetime, int | None]]]  # figure → (case, when, unit)
 
 
-def play(history: list[Spec], w: World) -> Facts:
+def play(history: list[Spec], w: World, after: Callable[[int], None] | None = None) -> Facts:
     """Play each history through the services; return what happened, written down as it
-    happens: figure → [(case index, time, unit id)]."""
+    happens: figure → [(case index, time, unit id)]. ``after(i)`` runs before history i."""
     facts: Facts = defaultdict(list)
     for i, spec in enumerate(history):
+        if after is not None:
+            after(i)
         t = START + dt.timedelta(days=2 * i)
 
         def step(minutes: float, at_least: dt.datetime | None = None) -> dt.datetime:

@@ -1,0 +1,463 @@
+"""The daily figures: every count of ``metrics`` kept per day, so a report over a month of a
+million-case ledger adds up a few thousand rows instead of counting the events again.
+
+**A projection, never the source of truth.** The figures are defined by ``metrics`` over the
+events; this module replays each case's events through the same definitions (``Metric.holds``,
+the in-memory twin of each condition) and keeps the result. ``rebuild_aggregates`` recomputes
+all of it from the events, and the reports count the events directly whenever the projection
+is not caught up (a rebuild under way, or more cases waiting than a request should absorb).
+
+**Kept up after the fact, not in the writing transaction.** A step already writes the case's
+``version``; a case whose ``figures_version`` lags it is waiting to be counted (a partial index
+holds just those). ``refresh`` counts the waiting cases in batches: before any report reads the
+figures (so a report is never behind the ledger), from ``manage.py refresh_aggregates`` (cron,
+every minute) and after the demo is seeded. Intake and the steps pay no statement for it;
+``bench/reports.py`` measures that beside doing the same work inside each intake.
+
+**Counting a case once per period from sums of days.** A figure counts *distinct cases* with a
+qualifying event in the period; a case dispatched on the 3rd and again on the 10th counts once
+in the month. Each case contributes one *fact* per figure, day and attributed unit; a fact that
+has an earlier fact of the same figure for the same case records that day (``prev_day``, and
+``prev_unit_day`` for the same unit). Over ``[a, b]``, the distinct cases are the facts in
+``[a, b]`` less those whose previous fact also falls on or after ``a`` — every fact after a
+case's first one in the period has one. The daily rows hold the sums; the few facts with a
+previous one (re-dispatches, reopened and re-closed cases) are ``FigureRepeat`` rows.
+
+Each fact is added to the daily rows once per dimension (``SLICES``): a unit's figure of a day
+by township, category, channel or kind, and its total as the sum over the kinds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from jishi.cases.models import Case, CaseEvent
+from jishi.common import clock
+from jishi.reports.metrics import DIMENSIONS, METRICS, Ev, Metric, Period, Row
+from jishi.reports.models import CaseFigures, DailyFigure, FigureRepeat, FigureState
+
+# The dimensions every fact is added under; "kind" (four values) also gives the totals.
+SLICES = ("township", "category", "channel", "kind")
+TOTAL_SLICE = "kind"
+_INT_DIMENSIONS = ("township", "category")
+
+_BY_KIND: dict[str, list[Metric]] = defaultdict(list)
+for _metric in METRICS.values():
+    for _kind in _metric.events:
+        _BY_KIND[_kind].append(_metric)
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "JISHI_AGGREGATE_BATCH", 2000))
+
+
+def catch_up_limit() -> int:
+    """At most this many waiting cases are counted inside a report's request; with more, the
+    report counts the events and the background refresh catches up."""
+    return int(getattr(settings, "JISHI_AGGREGATE_CATCH_UP", 5000))
+
+
+# --- one case's facts -------------------------------------------------------------------------
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    return timezone.localtime(at).date()
+
+
+def _unit(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def snapshot(events: Sequence[Ev], lead_unit: int | None, dims: Sequence[Any]) -> dict[str, Any]:
+    """What one case adds to the daily figures: its dimensions and its facts, each
+    ``[metric, day, unit, prev_day, prev_unit_day]`` (unit 0: none; days as ISO dates)."""
+    history = list(events)
+    found: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for e in history:
+        for metric in _BY_KIND.get(e.kind, ()):
+            if metric.holds is not None and not metric.holds(e, history):
+                continue
+            unit = lead_unit if metric.unit_from_case else metric.event_unit(e.payload)
+            found[metric.key].add((local_day(e.created_at).isoformat(), _unit(unit)))
+    facts: list[list[Any]] = []
+    for key in sorted(found):
+        previous: str | None = None
+        previous_of_unit: dict[int, str] = {}
+        for day, unit in sorted(found[key]):
+            facts.append([key, day, unit, previous, previous_of_unit.get(unit)])
+            previous = previous_of_unit[unit] = day
+    return {"dims": list(dims), "facts": facts}
+
+
+def _slice_value(dimension: str, dims: Sequence[Any]) -> str:
+    value = dims[SLICES.index(dimension)]
+    return "" if value is None else str(value)
+
+
+def _contributions(snap: dict[str, Any] | None) -> Iterable[tuple[str, str, str, int, str]]:
+    """The daily-row keys ``(dimension, metric, day, unit, value)`` a snapshot adds one to."""
+    if not snap:
+        return
+    dims = snap["dims"]
+    values = [(dimension, _slice_value(dimension, dims)) for dimension in SLICES]
+    for metric, day, unit, _prev, _prev_unit in snap["facts"]:
+        for dimension, value in values:
+            yield dimension, metric, day, unit, value
+
+
+def _repeats(case_id: int, snap: dict[str, Any]) -> list[FigureRepeat]:
+    township, category, channel, kind = snap["dims"]
+    return [
+        FigureRepeat(
+            case_id=case_id,
+            metric=metric,
+            day=dt.date.fromisoformat(day),
+            unit=unit,
+            prev_day=dt.date.fromisoformat(prev),
+            prev_unit_day=dt.date.fromisoformat(prev_unit) if prev_unit else None,
+            township=township,
+            category=category,
+            channel=channel or "",
+            kind=kind or "",
+        )
+        for metric, day, unit, prev, prev_unit in snap["facts"]
+        if prev is not None
+    ]
+
+
+# --- keeping up -------------------------------------------------------------------------------
+
+_CASE_COLUMNS = ("id", "version", "lead_unit_id", "township_id", "category_id", "channel", "kind")
+
+
+def waiting() -> QuerySet[Case]:
+    """The cases whose figures lag their events (the ``case_figures_stale`` partial index)."""
+    return Case.objects.filter(~Q(version=F("figures_version")))
+
+
+def _state() -> FigureState:
+    """The one state row, locked until the transaction ends: refreshes run one at a time."""
+    state = FigureState.objects.select_for_update().filter(pk=1).first()
+    if state is None:
+        state, _ = FigureState.objects.get_or_create(pk=1)
+        state = FigureState.objects.select_for_update().get(pk=1)
+    return state
+
+
+def _process(rows: Sequence[tuple[Any, ...]], *, fresh: bool) -> int:
+    """Count the cases in ``rows`` (``_CASE_COLUMNS``) at the version read: take back what each
+    added before, add what it adds now. ``fresh``: nothing of theirs is counted yet (a
+    rebuild). Returns the number of events read."""
+    versions = {row[0]: row[1] for row in rows}
+    history: dict[int, list[Ev]] = defaultdict(list)
+    read = 0
+    for case_id, seq, kind, payload, created_at in (
+        CaseEvent.objects.filter(case_id__in=list(versions))
+        .order_by()
+        .values_list("case_id", "seq", "kind", "payload", "created_at")
+        .iterator(chunk_size=10000)
+    ):
+        read += 1
+        if seq <= versions[case_id]:  # a step committed after the version was read waits
+            history[case_id].append(Ev(seq, kind, payload, created_at))
+    old: dict[int, dict[str, Any]] = {}
+    if not fresh:
+        old = dict(
+            CaseFigures.objects.filter(case_id__in=list(versions)).values_list("case_id", "facts")
+        )
+    delta: Counter[tuple[str, str, str, int, str]] = Counter()
+    changed: dict[int, dict[str, Any]] = {}
+    for case_id, _version, lead_unit, township, category, channel, kind in rows:
+        events = sorted(history.get(case_id, ()), key=lambda e: e.seq)
+        snap = snapshot(events, lead_unit, [township, category, channel, kind])
+        before = old.get(case_id)
+        if snap == before:
+            continue
+        changed[case_id] = snap
+        delta.subtract(_contributions(before))
+        delta.update(_contributions(snap))
+    if changed:
+        if not fresh:
+            FigureRepeat.objects.filter(case_id__in=list(changed)).delete()
+        FigureRepeat.objects.bulk_create(
+            [r for case_id, snap in changed.items() for r in _repeats(case_id, snap)],
+            batch_size=1000,
+        )
+        CaseFigures.objects.bulk_create(
+            [
+                CaseFigures(case_id=case_id, version=versions[case_id], facts=snap)
+                for case_id, snap in changed.items()
+            ],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["case"],
+            update_fields=["version", "facts"],
+        )
+        _apply(delta)
+    Case.objects.bulk_update(
+        [Case(pk=case_id, figures_version=version) for case_id, version in versions.items()],
+        ["figures_version"],
+        batch_size=1000,
+    )
+    return read
+
+
+def _apply(delta: Counter[tuple[str, str, str, int, str]]) -> None:
+    """Add ``delta`` to the daily rows: rows reaching zero go, new keys are inserted."""
+    wanted = {key: n for key, n in delta.items() if n}
+    if not wanted:
+        return
+    by_day: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for dimension, metric, day, _unit, _value in wanted:
+        by_day[(dimension, metric)].add(day)
+    updates: list[DailyFigure] = []
+    gone: list[int] = []
+    for (dimension, metric), days in by_day.items():
+        ordered = sorted(days)
+        for start in range(0, len(ordered), 500):
+            for pk, on, unit, value, n in DailyFigure.objects.filter(
+                dimension=dimension, metric=metric, day__in=ordered[start : start + 500]
+            ).values_list("pk", "day", "unit", "value", "n"):
+                key = (dimension, metric, on.isoformat(), unit, value)
+                change = wanted.pop(key, 0)
+                if not change:
+                    continue
+                if n + change == 0:
+                    gone.append(pk)
+                else:
+                    updates.append(DailyFigure(pk=pk, n=n + change))
+    for (dimension, metric, day, unit, _value), n in wanted.items():
+        if n < 0:
+            raise AssertionError(f"daily figure below zero: {dimension} {metric} {day} {unit}")
+    DailyFigure.objects.bulk_create(
+        [
+            DailyFigure(
+                dimension=dimension,
+                metric=metric,
+                day=dt.date.fromisoformat(day),
+                unit=unit,
+                value=value,
+                n=n,
+            )
+            for (dimension, metric, day, unit, value), n in wanted.items()
+        ],
+        batch_size=1000,
+    )
+    DailyFigure.objects.bulk_update(updates, ["n"], batch_size=500)
+    for start in range(0, len(gone), 500):
+        DailyFigure.objects.filter(pk__in=gone[start : start + 500]).delete()
+
+
+def refresh(limit: int | None = None) -> int:
+    """Count the waiting cases, a batch per transaction; at most ``limit`` of them (None: all).
+    Returns how many were counted. Idempotent, and safe beside the steps and other refreshes."""
+    done = 0
+    while limit is None or done < limit:
+        size = batch_size() if limit is None else min(batch_size(), limit - done)
+        with transaction.atomic():
+            state = _state()
+            if state.rebuilding:
+                return done
+            rows = list(waiting().order_by("id").values_list(*_CASE_COLUMNS)[:size])
+            if not rows:
+                return done
+            _process(rows, fresh=False)
+            state.refreshed_at = clock.now()
+            state.save(update_fields=["refreshed_at"])
+        done += len(rows)
+    return done
+
+
+def rebuild(progress: Any = None) -> tuple[int, int]:
+    """Recompute every daily figure from the events. Returns (cases, events) read.
+
+    The reports count the events while it runs (``rebuilding``); a step taken meanwhile is
+    picked up by the next refresh."""
+    with transaction.atomic():
+        state = _state()
+        state.rebuilding = True
+        state.save(update_fields=["rebuilding"])
+        DailyFigure.objects.all().delete()
+        FigureRepeat.objects.all().delete()
+        CaseFigures.objects.all().delete()
+    cases = events = 0
+    last = 0
+    try:
+        while True:
+            with transaction.atomic():
+                _state()
+                rows = list(
+                    Case.objects.filter(pk__gt=last)
+                    .order_by("id")
+                    .values_list(*_CASE_COLUMNS)[: batch_size()]
+                )
+                if not rows:
+                    break
+                events += _process(rows, fresh=True)
+            cases += len(rows)
+            last = rows[-1][0]
+            if progress is not None:
+                progress(cases, events)
+    finally:
+        with transaction.atomic():
+            state = _state()
+            state.rebuilding = False
+            state.refreshed_at = clock.now()
+            state.save(update_fields=["rebuilding", "refreshed_at"])
+    return cases, events
+
+
+def caught_up() -> bool:
+    """Whether the daily figures may answer now: counts the waiting cases first when they are
+    few enough for a request; False during a rebuild or with a longer backlog."""
+    state = FigureState.objects.filter(pk=1).values_list("rebuilding", flat=True).first()
+    if state:
+        return False
+    backlog = waiting().values_list("pk", flat=True)[: catch_up_limit() + 1]
+    count = len(backlog)
+    if count > catch_up_limit():
+        return False
+    if count:
+        refresh(limit=catch_up_limit())
+    return not waiting().exists()
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def day_span(period: Period) -> tuple[dt.date, dt.date] | None:
+    """The local days ``[first, last]`` a period covers, when it starts and ends at local
+    midnight (every report period does); None otherwise."""
+    start, end = timezone.localtime(period[0]), timezone.localtime(period[1])
+    if start.time() != dt.time.min or end.time() != dt.time.min or end <= start:
+        return None
+    return start.date(), end.date() - dt.timedelta(days=1)
+
+
+def _answerable(by: str | None, filters: dict[str, Any]) -> bool:
+    return not (set(filters) - {"unit"}) and (by is None or by in DIMENSIONS)
+
+
+def _group_value(dimension: str | None, value: Any) -> Any:
+    """A daily row's or a repeat's group value as the event count names it."""
+    if dimension is None:
+        return None
+    if value in (0, "", None):
+        return None
+    if dimension in _INT_DIMENSIONS and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def _sources(
+    first: dt.date, last: dt.date, keys: list[str], by: str | None, filters: dict[str, Any]
+) -> tuple[QuerySet[DailyFigure], QuerySet[FigureRepeat], str | None, str | None]:
+    dimension = by if by in SLICES else TOTAL_SLICE
+    sums = DailyFigure.objects.filter(
+        dimension=dimension, metric__in=keys, day__gte=first, day__lte=last
+    )
+    repeats = FigureRepeat.objects.filter(metric__in=keys, day__gte=first, day__lte=last)
+    if "unit" in filters:
+        unit = filters["unit"] or 0
+        sums, repeats = sums.filter(unit=unit), repeats.filter(unit=unit)
+    sum_group = {None: None, "unit": "unit"}.get(by, "value") if by is not None else None
+    repeat_group = by
+    return sums, repeats, sum_group, repeat_group
+
+
+def counts(
+    period: Period,
+    *,
+    by: str | None = None,
+    keys: Iterable[str] | None = None,
+    filters: dict[str, Any] | None = None,
+) -> dict[Any, Row] | None:
+    """``metrics.counts`` over the whole county, from the daily figures; None when they cannot
+    answer (a period not of whole days, a filter other than the unit, not caught up)."""
+    filters = dict(filters or {})
+    span = day_span(period)
+    if span is None or not _answerable(by, filters) or not caught_up():
+        return None
+    first, last = span
+    keys = list(keys or METRICS)
+    sums, repeats, sum_group, repeat_group = _sources(first, last, keys, by, filters)
+    by_unit = by == "unit" or "unit" in filters
+    repeats = repeats.filter(**{"prev_unit_day__gte" if by_unit else "prev_day__gte": first})
+    rows: dict[Any, Row] = {}
+
+    def at(key: Any) -> Row:
+        if key not in rows:
+            rows[key] = Row(key=key)
+        return rows[key]
+
+    sum_fields = ["metric", *([sum_group] if sum_group else [])]
+    for found in sums.values_list(*sum_fields).annotate(n=Sum("n")).order_by():
+        metric, group, n = found[0], found[1] if sum_group else None, found[-1]
+        row = at(_group_value(by, group))
+        row.counts[metric] = row.count(metric) + n  # type: ignore[index]
+    repeat_fields = ["metric", *([repeat_group] if repeat_group else [])]
+    for found in repeats.values_list(*repeat_fields).annotate(n=Count("id")).order_by():
+        metric, group, n = found[0], found[1] if repeat_group else None, found[-1]
+        row = at(_group_value(by, group))
+        row.counts[metric] = row.count(metric) - n  # type: ignore[index]
+    if by is None:
+        at(None)
+    return rows
+
+
+def daily(
+    period: Period, keys: Iterable[str], filters: dict[str, Any] | None = None
+) -> tuple[dict[tuple[str, dt.date], int], list[tuple[str, dt.date, dt.date]]] | None:
+    """The day sums and the repeats ``(metric, day, prev_day)`` of a period, for series split
+    into stretches (``stretch_counts``); None when the daily figures cannot answer."""
+    filters = dict(filters or {})
+    span = day_span(period)
+    if span is None or not _answerable(None, filters) or not caught_up():
+        return None
+    first, last = span
+    keys = list(keys)
+    sums, repeats, _, _ = _sources(first, last, keys, None, filters)
+    prev = "prev_unit_day" if "unit" in filters else "prev_day"
+    totals: dict[tuple[str, dt.date], int] = {}
+    for metric, day, n in sums.values_list("metric", "day").annotate(n=Sum("n")).order_by():
+        totals[(metric, day)] = n
+    found = list(
+        repeats.filter(**{f"{prev}__gte": first}).values_list("metric", "day", prev).order_by()
+    )
+    return totals, found
+
+
+def stretch_counts(
+    data: tuple[dict[tuple[str, dt.date], int], list[tuple[str, dt.date, dt.date]]],
+    metric: str,
+    first: dt.date,
+    last: dt.date,
+) -> int:
+    """Distinct cases of ``metric`` in ``[first, last]`` from ``daily``'s answer."""
+    totals, repeats = data
+    n = sum(v for (m, day), v in totals.items() if m == metric and first <= day <= last)
+    n -= sum(
+        1 for m, day, prev in repeats if m == metric and first <= day <= last and prev >= first
+    )
+    return n
+
+
+def recount_everything() -> list[tuple[Any, ...]]:
+    """The daily rows and repeats as sorted tuples: what a rebuild must reproduce."""
+    sums = sorted(
+        DailyFigure.objects.values_list("dimension", "metric", "day", "unit", "value", "n")
+    )
+    repeats = sorted(
+        FigureRepeat.objects.values_list(
+            "case_id", "metric", "day", "unit", "prev_day", "prev_unit_day"
+        )
+    )
+    return [*sums, ("--",), *repeats]
