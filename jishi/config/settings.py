@@ -183,6 +183,25 @@ JISHI_MAX_REOPENS = int(os.environ.get("JISHI_MAX_REOPENS", 2))
 # A case that must be called back (``Case.callback_required``) may close without a callback
 # answer only after this many failed callback attempts (回访未接通) since its latest reply.
 JISHI_CALLBACK_ATTEMPTS = int(os.environ.get("JISHI_CALLBACK_ATTEMPTS", 2))
+# Reports: the composite score's weights ("rate:weight" pairs; the rates are those of the
+# definitions page), the fewest dispatched cases a unit needs to be ranked rather than listed,
+# and how many units the red and black lists of the bulletin name.
+JISHI_REPORT_WEIGHTS = {
+    key.strip(): float(weight)
+    for key, weight in (
+        pair.split(":", 1)
+        for pair in os.environ.get(
+            "JISHI_REPORT_WEIGHTS", "response_rate:30,solved_rate:35,satisfied_rate:35"
+        ).split(",")
+        if pair.strip()
+    )
+}
+JISHI_REPORT_MIN_CASES = int(os.environ.get("JISHI_REPORT_MIN_CASES", 5))
+JISHI_REPORT_LIST_SIZE = int(os.environ.get("JISHI_REPORT_LIST_SIZE", 3))
+# The daily figures (reports.aggregates): a report request counts at most this many cases
+# changed since the last refresh before it reads them; with more waiting it counts the events
+# and leaves the backlog to ``manage.py refresh_aggregates`` (cron, every minute).
+JISHI_AGGREGATE_CATCH_UP = int(os.environ.get("JISHI_AGGREGATE_CATCH_UP", 5000))
 # Router confidence at or above which intake dispatches by itself. Empty: the active model's
 # calibrated threshold (wrong auto-dispatches ≤ 3% on validation); "off": never.
 JISHI_AUTO_DISPATCH_THRESHOLD = os.environ.get("JISHI_AUTO_DISPATCH_THRESHOLD", "")

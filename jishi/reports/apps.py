@@ -8,6 +8,6 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The field apps' sections and sentences (projects, accountability, outreach).
-        from jishi.reports import sources_apps
+        from jishi.reports import checks, sources_apps  # noqa: F401
 
         sources_apps.register_all()

@@ -179,3 +179,15 @@ def test_the_commands_refresh_and_rebuild_to_the_same_rows(
     period = day_period(START.date(), 5)
     total = aggregates.counts(period)
     assert total is not None and total[None].count("received") == 1
+
+
+def test_weights_naming_no_rate_stop_the_deploy() -> None:
+    from jishi.reports.checks import check_report_weights
+
+    assert check_report_weights() == []
+    with override_settings(JISHI_REPORT_WEIGHTS={"speed": 100}):
+        [error] = check_report_weights()
+        assert error.id == "reports.E001" and "speed" in error.msg
+    with override_settings(JISHI_REPORT_WEIGHTS={"response_rate": 0}):
+        [error] = check_report_weights()
+        assert error.id == "reports.E002"
