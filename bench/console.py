@@ -38,8 +38,12 @@ from ledger_intake import PG_ADMIN_URL, prepare_database  # noqa: E402
 from serve import gunicorn  # noqa: E402
 
 
-def populate(total: int) -> dict[str, Any]:
-    """Runs in a child process: the organisation, template cases, then copies."""
+def populate(total: int, spread_days: int = 0) -> dict[str, Any]:
+    """Runs in a child process: the organisation, template cases, then copies.
+
+    ``spread_days``: the copies' times (case, events, clocks) move back evenly over that many
+    days, and their category and channel vary, as a county's history does (the reports bench);
+    0 keeps them in their originals' stretch (the console bench)."""
     import django
 
     django.setup()
@@ -47,7 +51,7 @@ def populate(total: int) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from jishi.cases import services
-    from jishi.cases.models import Case, CaseClock, CaseEvent
+    from jishi.cases.models import Case, CaseClock, CaseEvent, Channel
     from jishi.demo.orgdata import DemoPlace, build_demo_org
     from jishi.demo.seed import seed_categories, seed_time_limits
     from jishi.demo.textgen import generate_case_text
@@ -116,8 +120,22 @@ def populate(total: int) -> dict[str, Any]:
     case_cols = columns[Case]
     at = {
         name: case_cols.index(name)
-        for name in ("id", "code", "township_id", "village_id", "lead_unit_id", "accepted_at")
+        for name in (
+            "id",
+            "code",
+            "township_id",
+            "village_id",
+            "lead_unit_id",
+            "accepted_at",
+            "category_id",
+            "channel",
+        )
     }
+    channels = list(Channel.values)
+
+    def moved(row: list[Any], offset: Any) -> list[Any]:
+        return [v - offset if isinstance(v, datetime) else v for v in row]
+
     next_id = Case.objects.order_by("-id").values_list("id", flat=True)[0] + 1
     made = 0
     batch_cases: list[list[Any]] = []
@@ -136,7 +154,7 @@ def populate(total: int) -> dict[str, Any]:
         for batch in batch_children.values():
             batch.clear()
 
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     while made < total - len(templates):
         source = rng.choice(rows[Case])
@@ -148,13 +166,18 @@ def populate(total: int) -> dict[str, Any]:
         if copy[at["lead_unit_id"]] is not None:
             copy[at["lead_unit_id"]] = village.parent_id
         copy[at["accepted_at"]] = source[at["accepted_at"]] - timedelta(minutes=made)
+        offset = timedelta(days=spread_days * made / total)
+        if spread_days:
+            copy = moved(copy, offset)
+            copy[at["category_id"]] = rng.choice(leaves).pk
+            copy[at["channel"]] = rng.choice(channels)
         batch_cases.append(copy)
         for model, children in by_case.get(source[at["id"]], {}).items():
             cols = columns[model]
             for child in children:
                 row = [v for c, v in zip(cols, child, strict=True) if c != "id"]
                 row[[c for c in cols if c != "id"].index("case_id")] = next_id
-                batch_children[model].append(row)
+                batch_children[model].append(moved(row, offset) if spread_days else row)
         next_id += 1
         made += 1
         if len(batch_cases) >= 5000:

@@ -3,14 +3,17 @@ bulletin (content and PDF) and the year-end summary, each beside the raw ``COUNT
 BY`` over the same rows in the same run.
 
 The ledger is built as ``bench/console.py`` builds it (the demo county's organisation, a few
-hundred cases through the services, copied with plain inserts up to ``--cases``); the copies
-keep their originals' event times, so every event falls in one stretch, and the bench's period
-is that stretch — every figure counts every row, the worst case for a period query.
-The endpoints are requested in-process through Django's test client as a county-wide post
-(the view, its queries and its template; no network).
+hundred cases through the services, copied with plain inserts up to ``--cases``), the copies
+spread evenly over a year with varied categories and channels. The pages are asked for the
+whole year — every figure counts every row, the worst case for a period query — and the
+bulletin for the last whole month; the year-end summary is the last year's. Each is measured
+twice in the same run: from the daily figures (``reports.aggregates``, rebuilt first and
+timed) and from the events alone (the projection switched off). The endpoints are requested
+in-process through Django's test client as a county-wide post (the view, its queries and its
+template; no network). Last, what keeping the figures costs intake (``intake_cost``).
 
     .venv/bin/python bench/reports.py [--cases 100000] [--db sqlite|postgres] [--repeat 20]
-                                      [--reuse]
+                                      [--intakes 1500] [--reuse]
 """
 
 from __future__ import annotations
@@ -50,37 +53,7 @@ def raw_ms(sql: str, params: list[Any], repeat: int) -> float:
     return statistics.median(times)
 
 
-def measure(repeat: int) -> None:
-    import datetime as dt
-
-    from django.db.models import Max, Min
-    from django.test import Client
-    from django.utils import timezone
-
-    from jishi.cases.models import Case, CaseEvent
-    from jishi.orgs.models import User
-    from jishi.reports import exports, services, yearend
-    from jishi.reports.selectors import DateRange
-
-    span = CaseEvent.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
-    first = timezone.localtime(span["first"]).date()
-    last = timezone.localtime(span["last"]).date()
-    dates = DateRange(first, last)
-    start, end = dates.period
-    events = CaseEvent.objects.count()
-    cases = Case.objects.count()
-    print(f"  {cases:,} cases, {events:,} events; period {first} – {last}")
-
-    client = Client()
-    client.force_login(User.objects.get(username="dispatcher"))
-    query = {"from": f"{first:%Y-%m-%d}", "to": f"{last:%Y-%m-%d}"}
-    pages = {
-        "figures by unit": ("/console/reports/", {**query, "by": "unit"}),
-        "figures by category": ("/console/reports/", {**query, "by": "category"}),
-        "dashboard": ("/console/reports/dashboard/", query),
-        "public statistics": ("/stats/", {"month": f"{first:%Y-%m}"}),
-    }
-    print(f"  {'endpoint':<22}{'p50 ms':>10}{'p95 ms':>10}")
+def timed_pages(client: Any, pages: dict[str, tuple[str, dict[str, str]]], repeat: int) -> None:
     for name, (url, params) in pages.items():
         times = []
         for _ in range(repeat):
@@ -88,41 +61,156 @@ def measure(repeat: int) -> None:
             response = client.get(url, params)
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (url, response.status_code)
-        print(f"  {name:<22}{statistics.median(times):>10.0f}{p(times, 0.95):>10.0f}")
+        print(f"    {name:<22}{statistics.median(times):>10.0f}{p(times, 0.95):>10.0f}")
 
+
+def measure(repeat: int, intakes: int) -> None:
+    from django.db.models import Max, Min
+    from django.test import Client, override_settings
+    from django.utils import timezone
+
+    from jishi.cases.models import Case, CaseEvent
+    from jishi.orgs.models import User
+    from jishi.reports import aggregates, exports, services, yearend
+    from jishi.reports.selectors import DateRange, add_months
+
+    span = CaseEvent.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    first = timezone.localtime(span["first"]).date()
+    last = timezone.localtime(span["last"]).date()
+    dates = DateRange(first, last)
+    month = DateRange.month(add_months(last.replace(day=1), -1))
+    start, end = dates.period
+    events = CaseEvent.objects.count()
+    cases = Case.objects.count()
+    print(f"  {cases:,} cases, {events:,} events; {first} – {last}; bulletin month {month.label}")
+
+    # The projection from nothing: every case's events replayed.
     started = time.perf_counter()
-    bulletin = services.bulletin_generate(actor=None, dates=dates)
-    content_s = time.perf_counter() - started
-    started = time.perf_counter()
-    pdf = exports.bulletin_pdf(bulletin.content)
-    pdf_s = time.perf_counter() - started
-    started = time.perf_counter()
-    yearend.summary(first.year)
-    year_s = time.perf_counter() - started
+    _, replayed = aggregates.rebuild()
+    rebuild_s = time.perf_counter() - started
+    table = CaseEvent._meta.db_table
+    scan_ms = raw_ms(f"SELECT case_id, seq, kind, payload, created_at FROM {table}", [], 1)
     print(
-        f"  bulletin: content {content_s:.1f} s + PDF {pdf_s:.1f} s "
-        f"({len(pdf) // 1024} KB) = {content_s + pdf_s:.1f} s; year-end summary {year_s:.1f} s"
+        f"  rebuild_aggregates: {rebuild_s:.0f} s, {replayed / rebuild_s:,.0f} events/s "
+        f"(reading every event alone: {scan_ms / 1000:.1f} s, "
+        f"{events / (scan_ms / 1000):,.0f} events/s)"
     )
 
-    table = CaseEvent._meta.db_table
+    client = Client()
+    client.force_login(User.objects.get(username="dispatcher"))
+    year = {"from": f"{first:%Y-%m-%d}", "to": f"{last:%Y-%m-%d}"}
+    pages = {
+        "figures by unit": ("/console/reports/", {**year, "by": "unit"}),
+        "figures by category": ("/console/reports/", {**year, "by": "category"}),
+        "dashboard": ("/console/reports/dashboard/", year),
+        "public statistics": ("/stats/", {"month": f"{month.first:%Y-%m}"}),
+    }
+    modes = {"daily figures": 5000, "events (no projection)": -1}
+    for mode, catch_up in modes.items():
+        with override_settings(JISHI_AGGREGATE_CATCH_UP=catch_up):
+            rounds = repeat if catch_up >= 0 else max(2, repeat // 10)
+            print(f"  {mode}, the whole stretch ({rounds} requests each)")
+            print(f"    {'endpoint':<22}{'p50 ms':>10}{'p95 ms':>10}")
+            timed_pages(client, pages, rounds)
+            started = time.perf_counter()
+            bulletin = services.bulletin_generate(actor=None, dates=month)
+            content_s = time.perf_counter() - started
+            started = time.perf_counter()
+            pdf = exports.bulletin_pdf(bulletin.content)
+            pdf_s = time.perf_counter() - started
+            started = time.perf_counter()
+            yearend.summary(last.year)
+            year_s = time.perf_counter() - started
+            print(
+                f"    bulletin of {month.label}: content {content_s:.1f} s + PDF {pdf_s:.1f} s "
+                f"({len(pdf) // 1024} KB) = {content_s + pdf_s:.1f} s; "
+                f"year-end summary {year_s:.1f} s"
+            )
+
     by_kind = raw_ms(
         f"SELECT kind, COUNT(*) FROM {table} WHERE created_at >= %s AND created_at < %s "
         "GROUP BY kind",
         [start, end],
-        5,
+        3,
     )
     by_unit = raw_ms(
         f"SELECT c.lead_unit_id, e.kind, COUNT(*) FROM {table} e "
         f"JOIN {Case._meta.db_table} c ON c.id = e.case_id "
         "WHERE e.created_at >= %s AND e.created_at < %s GROUP BY c.lead_unit_id, e.kind",
         [start, end],
-        5,
+        3,
     )
     print(
-        f"  raw COUNT(*) GROUP BY kind over the period's events: {by_kind:.0f} ms; "
+        f"  raw COUNT(*) GROUP BY kind over the stretch's events: {by_kind:.0f} ms; "
         f"by lead unit and kind (join to cases): {by_unit:.0f} ms"
     )
-    del dt
+    intake_cost(intakes)
+
+
+def intake_cost(total: int) -> None:
+    """Intake through the services in-process, three ways, in interleaved rounds: as shipped
+    (the figures counted later: a step pays only the waiting-cases index), without that index
+    (no projection at all), and counting the case's figures inside the intake's own
+    transaction (the alternative). Then the later count's own rate, per case."""
+    from django.db import connection, transaction
+
+    from jishi.cases import services
+    from jishi.cases.models import Case, Category
+    from jishi.orgs.models import Unit, UnitKind, User
+    from jishi.reports import aggregates
+
+    aggregates.refresh()
+    dispatcher = User.objects.get(username="dispatcher")
+    chengguan = Unit.objects.get(name="城关镇")
+    village = Unit.objects.filter(kind=UnitKind.VILLAGE, parent=chengguan).first()
+    category = Category.objects.filter(owning_unit__isnull=False, parent__isnull=False)[0]
+    route = services.Route(actor=dispatcher, category=category, lead_unit=chengguan)
+    [index] = [i for i in Case._meta.indexes if i.name == "case_figures_stale"]
+
+    def intake(i: int, count_now: bool) -> None:
+        with transaction.atomic():
+            services.case_accept(
+                actor=services.Citizen(),
+                kind="request",
+                channel="portal",
+                title="路灯不亮",
+                text=f"东街第{i}号路灯坏了，请修复。",
+                village=village,
+                route=route,
+            )
+            if count_now:
+                aggregates.refresh()
+
+    rounds = 5
+    per_round = max(1, total // rounds)
+    seconds = {"as shipped (counted later)": 0.0, "no projection": 0.0, "counted in intake": 0.0}
+    n = 0
+    for _ in range(rounds):
+        for way in seconds:
+            if way == "no projection":
+                with connection.schema_editor() as editor:
+                    editor.remove_index(Case, index)
+            started = time.perf_counter()
+            for _ in range(per_round):
+                intake(n, way == "counted in intake")
+                n += 1
+            seconds[way] += time.perf_counter() - started
+            if way == "no projection":
+                with connection.schema_editor() as editor:
+                    editor.add_index(Case, index)
+    waiting = aggregates.waiting().count()
+    started = time.perf_counter()
+    aggregates.refresh()
+    later_s = time.perf_counter() - started
+    base = rounds * per_round / seconds["no projection"]
+    print(f"  intake in-process, {rounds} interleaved rounds of {per_round} each way:")
+    for way, spent in seconds.items():
+        rate = rounds * per_round / spent
+        print(f"    {way:<28}{rate:>8.0f} /s  ({100 * (base - rate) / base:+.1f}% vs none)")
+    print(
+        f"    the later count: {waiting} cases in {later_s:.2f} s "
+        f"({1000 * later_s / max(1, waiting):.2f} ms a case, off the intake path)"
+    )
 
 
 def child(args: argparse.Namespace) -> None:
@@ -131,14 +219,14 @@ def child(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jishi.config.settings")
     os.environ.setdefault("JISHI_DEMO", "1")
     if args.populate:
-        info = populate(args.cases)
+        info = populate(args.cases, spread_days=365)
         print(f"{info['township']} {info['cases']}")
         return
     django.setup()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    measure(args.repeat)
+    measure(args.repeat, args.intakes)
 
 
 def main() -> None:
@@ -146,6 +234,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--intakes", type=int, default=1500, help="for the intake cost")
     parser.add_argument("--reuse", action="store_true", help="measure the last run's database")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--populate", action="store_true", help=argparse.SUPPRESS)
@@ -178,7 +267,15 @@ def main() -> None:
     else:
         print(f"{args.db}: reused")
     subprocess.run(
-        [sys.executable, __file__, "--child", "--repeat", str(args.repeat)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--repeat",
+            str(args.repeat),
+            "--intakes",
+            str(args.intakes),
+        ],
         env=env,
         cwd=ROOT,
         check=True,

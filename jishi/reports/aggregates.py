@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -47,6 +47,11 @@ from jishi.reports.models import CaseFigures, DailyFigure, FigureRepeat, FigureS
 # The dimensions every fact is added under; "kind" (four values) also gives the totals.
 SLICES = ("township", "category", "channel", "kind")
 TOTAL_SLICE = "kind"
+# Rows for one day, and rows for a whole month (the first of the month as its day): a year's
+# figures add twelve months of rows, not 365 days of them.
+DAY, MONTH = "d", "m"
+# The unit of the rows that count every unit together (0 is "no unit").
+ALL_UNITS = -1
 _INT_DIMENSIONS = ("township", "category")
 
 _BY_KIND: dict[str, list[Metric]] = defaultdict(list)
@@ -102,15 +107,22 @@ def _slice_value(dimension: str, dims: Sequence[Any]) -> str:
     return "" if value is None else str(value)
 
 
-def _contributions(snap: dict[str, Any] | None) -> Iterable[tuple[str, str, str, int, str]]:
-    """The daily-row keys ``(dimension, metric, day, unit, value)`` a snapshot adds one to."""
+Key = tuple[str, str, int, str, str, str]  # grain, dimension, unit, metric, day, value
+
+
+def _contributions(snap: dict[str, Any] | None) -> Iterable[Key]:
+    """The daily and monthly row keys a snapshot adds one to: each fact under each dimension's
+    value, for its unit and for all units (``ALL_UNITS``), on its day and in its month."""
     if not snap:
         return
     dims = snap["dims"]
     values = [(dimension, _slice_value(dimension, dims)) for dimension in SLICES]
     for metric, day, unit, _prev, _prev_unit in snap["facts"]:
+        month = day[:8] + "01"
         for dimension, value in values:
-            yield dimension, metric, day, unit, value
+            for owner in (unit, ALL_UNITS):
+                yield DAY, dimension, owner, metric, day, value
+                yield MONTH, dimension, owner, metric, month, value
 
 
 def _repeats(case_id: int, snap: dict[str, Any]) -> list[FigureRepeat]:
@@ -173,7 +185,7 @@ def _process(rows: Sequence[tuple[Any, ...]], *, fresh: bool) -> int:
         old = dict(
             CaseFigures.objects.filter(case_id__in=list(versions)).values_list("case_id", "facts")
         )
-    delta: Counter[tuple[str, str, str, int, str]] = Counter()
+    delta: Counter[Key] = Counter()
     changed: dict[int, dict[str, Any]] = {}
     for case_id, _version, lead_unit, township, category, channel, kind in rows:
         events = sorted(history.get(case_id, ()), key=lambda e: e.seq)
@@ -202,58 +214,54 @@ def _process(rows: Sequence[tuple[Any, ...]], *, fresh: bool) -> int:
             update_fields=["version", "facts"],
         )
         _apply(delta)
-    Case.objects.bulk_update(
-        [Case(pk=case_id, figures_version=version) for case_id, version in versions.items()],
-        ["figures_version"],
-        batch_size=1000,
-    )
+    _mark_counted(versions)
     return read
 
 
-def _apply(delta: Counter[tuple[str, str, str, int, str]]) -> None:
-    """Add ``delta`` to the daily rows: rows reaching zero go, new keys are inserted."""
-    wanted = {key: n for key, n in delta.items() if n}
+def _mark_counted(versions: dict[int, int]) -> None:
+    """Each case counted at the version read (a step since then leaves it waiting)."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET figures_version = %s WHERE id = %s",  # noqa: S608
+            [(version, case_id) for case_id, version in versions.items()],
+        )
+
+
+def _apply(delta: Counter[Key]) -> None:
+    """Add ``delta`` to the rows in place (one upsert per 500 keys, no read back); rows it
+    brings to zero go. Only the refresh, under its lock, writes these rows."""
+    wanted = [(key, n) for key, n in delta.items() if n]
     if not wanted:
         return
-    by_day: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for dimension, metric, day, _unit, _value in wanted:
-        by_day[(dimension, metric)].add(day)
-    updates: list[DailyFigure] = []
-    gone: list[int] = []
-    for (dimension, metric), days in by_day.items():
-        ordered = sorted(days)
-        for start in range(0, len(ordered), 500):
-            for pk, on, unit, value, n in DailyFigure.objects.filter(
-                dimension=dimension, metric=metric, day__in=ordered[start : start + 500]
-            ).values_list("pk", "day", "unit", "value", "n"):
-                key = (dimension, metric, on.isoformat(), unit, value)
-                change = wanted.pop(key, 0)
-                if not change:
-                    continue
-                if n + change == 0:
-                    gone.append(pk)
-                else:
-                    updates.append(DailyFigure(pk=pk, n=n + change))
-    for (dimension, metric, day, unit, _value), n in wanted.items():
-        if n < 0:
-            raise AssertionError(f"daily figure below zero: {dimension} {metric} {day} {unit}")
-    DailyFigure.objects.bulk_create(
-        [
-            DailyFigure(
-                dimension=dimension,
-                metric=metric,
-                day=dt.date.fromisoformat(day),
-                unit=unit,
-                value=value,
-                n=n,
+    q = connection.ops.quote_name
+    table = q(DailyFigure._meta.db_table)
+    columns = ("grain", "dimension", "unit", "metric", "day", "value")
+    names = ", ".join(q(c) for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}, n) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n",
+                [
+                    v
+                    for (grain, dimension, unit, metric, day, value), n in chunk
+                    for v in (grain, dimension, unit, metric, dt.date.fromisoformat(day), value, n)
+                ],
             )
-            for (dimension, metric, day, unit, value), n in wanted.items()
-        ],
-        batch_size=1000,
-    )
-    DailyFigure.objects.bulk_update(updates, ["n"], batch_size=500)
-    for start in range(0, len(gone), 500):
-        DailyFigure.objects.filter(pk__in=gone[start : start + 500]).delete()
+        emptied = [
+            (grain, dimension, unit, metric, dt.date.fromisoformat(day), value)
+            for (grain, dimension, unit, metric, day, value), n in wanted
+            if n < 0
+        ]
+        if emptied:
+            where = " AND ".join(f"{q(c)} = %s" for c in columns)
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE {where} AND n = 0",  # noqa: S608
+                emptied,
+            )
 
 
 def refresh(limit: int | None = None) -> int:
@@ -321,13 +329,13 @@ def caught_up() -> bool:
     state = FigureState.objects.filter(pk=1).values_list("rebuilding", flat=True).first()
     if state:
         return False
-    backlog = waiting().values_list("pk", flat=True)[: catch_up_limit() + 1]
+    backlog = waiting().order_by().values_list("pk", flat=True)[: catch_up_limit() + 1]
     count = len(backlog)
     if count > catch_up_limit():
         return False
     if count:
         refresh(limit=catch_up_limit())
-    return not waiting().exists()
+    return not waiting().order_by().exists()
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -357,20 +365,48 @@ def _group_value(dimension: str | None, value: Any) -> Any:
     return value
 
 
+def _cover(first: dt.date, last: dt.date) -> Q:
+    """The rows that add up ``[first, last]``: whole months from their monthly rows, the days
+    of the months cut by either end from their daily rows."""
+    months: list[dt.date] = []
+    days = Q(pk__in=[])
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        end = following - dt.timedelta(days=1)
+        if first <= month and end <= last:
+            months.append(month)
+        else:
+            days |= Q(grain=DAY, day__gte=max(first, month), day__lte=min(last, end))
+        month = following
+    return Q(grain=MONTH, day__in=months) | days if months else days
+
+
 def _sources(
-    first: dt.date, last: dt.date, keys: list[str], by: str | None, filters: dict[str, Any]
+    first: dt.date,
+    last: dt.date,
+    keys: list[str],
+    by: str | None,
+    filters: dict[str, Any],
+    grain: str | None = None,
 ) -> tuple[QuerySet[DailyFigure], QuerySet[FigureRepeat], str | None, str | None]:
+    """The rows to add up and the repeats to take back; ``grain=DAY``: daily rows only."""
     dimension = by if by in SLICES else TOTAL_SLICE
-    sums = DailyFigure.objects.filter(
-        dimension=dimension, metric__in=keys, day__gte=first, day__lte=last
-    )
+    sums = DailyFigure.objects.filter(dimension=dimension, metric__in=keys)
+    if grain == DAY:
+        sums = sums.filter(grain=DAY, day__gte=first, day__lte=last)
+    else:
+        sums = sums.filter(_cover(first, last))
     repeats = FigureRepeat.objects.filter(metric__in=keys, day__gte=first, day__lte=last)
     if "unit" in filters:
         unit = filters["unit"] or 0
         sums, repeats = sums.filter(unit=unit), repeats.filter(unit=unit)
-    sum_group = {None: None, "unit": "unit"}.get(by, "value") if by is not None else None
-    repeat_group = by
-    return sums, repeats, sum_group, repeat_group
+    elif by == "unit":
+        sums = sums.exclude(unit=ALL_UNITS)
+    else:
+        sums = sums.filter(unit=ALL_UNITS)
+    sum_group = None if by is None else "unit" if by == "unit" else "value"
+    return sums, repeats, sum_group, by
 
 
 def counts(
@@ -424,7 +460,7 @@ def daily(
         return None
     first, last = span
     keys = list(keys)
-    sums, repeats, _, _ = _sources(first, last, keys, None, filters)
+    sums, repeats, _, _ = _sources(first, last, keys, None, filters, grain=DAY)
     prev = "prev_unit_day" if "unit" in filters else "prev_day"
     totals: dict[tuple[str, dt.date], int] = {}
     for metric, day, n in sums.values_list("metric", "day").annotate(n=Sum("n")).order_by():
@@ -453,7 +489,7 @@ def stretch_counts(
 def recount_everything() -> list[tuple[Any, ...]]:
     """The daily rows and repeats as sorted tuples: what a rebuild must reproduce."""
     sums = sorted(
-        DailyFigure.objects.values_list("dimension", "metric", "day", "unit", "value", "n")
+        DailyFigure.objects.values_list("grain", "dimension", "unit", "metric", "day", "value", "n")
     )
     repeats = sorted(
         FigureRepeat.objects.values_list(

@@ -105,29 +105,34 @@ class CaseFigures(models.Model):
 
 
 class DailyFigure(models.Model):
-    """How many facts of a figure fall on a day, for a unit and one value of one dimension.
+    """How many facts of a figure fall on a day (or in a month), for a unit (or all units) and
+    one value of one dimension.
 
     Every fact is counted once under each dimension (``aggregates.SLICES``), so a unit's total
-    of a day is the sum over any one dimension's values. ``unit`` is a plain number (0: none):
-    a projection keeps no foreign keys that could refuse a rebuild."""
+    of a day is the sum over any one dimension's values. ``unit`` is a plain number (0: none,
+    -1: all units): a projection keeps no foreign keys that could refuse a rebuild."""
 
-    day = models.DateField()
-    metric = models.CharField(max_length=32)
+    # "d": the row of one day; "m": of a whole month, ``day`` being its first.
+    grain = models.CharField(max_length=1)
     dimension = models.CharField(max_length=16)
     unit = models.BigIntegerField()
+    metric = models.CharField(max_length=32)
+    day = models.DateField()
     value = models.CharField(max_length=32)
     n = models.IntegerField()
 
     class Meta:
         constraints = [
+            # Also the index every report reads by: grain, dimension and unit are equalities,
+            # the metrics a short list, the days a range.
             models.UniqueConstraint(
-                fields=["dimension", "metric", "day", "unit", "value"],
+                fields=["grain", "dimension", "unit", "metric", "day", "value"],
                 name="dailyfigure_unique_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.metric} {self.dimension}={self.value} 单位{self.unit}: {self.n}"
+        return f"{self.grain}{self.day} {self.metric} {self.dimension}={self.value}: {self.n}"
 
 
 class FigureRepeat(models.Model):

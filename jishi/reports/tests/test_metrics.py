@@ -100,7 +100,7 @@ def world(county: County) -> World:
 Facts = dict[str, list[tuple[int, dt.datetime, int | None]]]  # figure → (case, when, unit)
 
 
-def play(history: list[Spec], w: World, after: Callable[[int], None] | None = None) -> Facts:
+def play(history: list[Spec], w: World, after: Callable[[int], object] | None = None) -> Facts:
     """Play each history through the services; return what happened, written down as it
     happens: figure → [(case index, time, unit id)]. ``after(i)`` runs before history i."""
     facts: Facts = defaultdict(list)
