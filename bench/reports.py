@@ -187,6 +187,7 @@ def intake_cost(total: int) -> None:
     n = 0
     for _ in range(rounds):
         for way in seconds:
+            aggregates.refresh()  # each way starts with nothing waiting
             if way == "no projection":
                 with connection.schema_editor() as editor:
                     editor.remove_index(Case, index)
@@ -198,6 +199,10 @@ def intake_cost(total: int) -> None:
             if way == "no projection":
                 with connection.schema_editor() as editor:
                     editor.add_index(Case, index)
+    aggregates.refresh()
+    for _ in range(per_round):
+        intake(n, False)
+        n += 1
     waiting = aggregates.waiting().count()
     started = time.perf_counter()
     aggregates.refresh()
