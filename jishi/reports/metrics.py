@@ -280,7 +280,13 @@ METRICS: dict[str, Metric] = {m.key: m for m in _METRICS}
 assert all(m.holds is not None or m.where is None for m in _METRICS)
 
 _RATES = [
-    Rate("response_rate", _("响应率"), "acknowledged_in_time", "acknowledged"),
+    Rate(
+        "response_rate",
+        _("响应率"),
+        "acknowledged_in_time",
+        "acknowledged",
+        _("尚未签收的事项在签收时按签收时限结果计入；仍未签收而已超期的见「当前超期」"),
+    ),
     Rate("on_time_rate", _("按时办结率"), "closed_on_time", "closed"),
     Rate(
         "solved_rate",
