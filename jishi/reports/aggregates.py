@@ -280,7 +280,15 @@ def refresh(limit: int | None = None) -> int:
             state = _state()
             if state.rebuilding:
                 return done
-            rows = list(waiting().order_by("id").values_list(*_CASE_COLUMNS)[:size])
+            # Locked first, skipping any a step holds (counted next time): the refresh then
+            # never waits on a case while holding others, so it cannot deadlock with a batch
+            # of steps (an import) that holds cases and wants one of these.
+            rows = list(
+                waiting()
+                .order_by("id")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list(*_CASE_COLUMNS)[:size]
+            )
             if not rows:
                 return done
             _process(rows, fresh=False)

@@ -210,3 +210,39 @@ def test_weights_naming_no_rate_stop_the_deploy() -> None:
     with override_settings(JISHI_REPORT_WEIGHTS={"response_rate": 0}):
         [error] = check_report_weights()
         assert error.id == "reports.E002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_skips_a_case_a_step_holds_and_counts_it_next_time(
+    county: County, dispatcher: User
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: SQLite has one writer, nothing to skip")
+    held_case = _case(dispatcher, county.housing, START)
+    _case(dispatcher, county.housing, START)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=held_case.pk)
+                held.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(20)
+    try:
+        assert aggregates.refresh() == 1  # the other case; no wait on the held one
+        assert list(aggregates.waiting().values_list("pk", flat=True)) == [held_case.pk]
+    finally:
+        release.set()
+        holder.join()
+    assert aggregates.refresh() == 1
+    assert not aggregates.waiting().exists()
