@@ -202,11 +202,24 @@ class SeriesForm(forms.Form):
 
 
 class HeadCountForm(forms.Form):
+    """One more 现场补录 entry: added to the ones before; a negative count corrects."""
+
     count = forms.IntegerField(
-        label=_("无手机的到场人数"),
-        min_value=0,
+        label=_("再补录的人数"),
+        min_value=-services.HEAD_COUNT_MAX,
         max_value=services.HEAD_COUNT_MAX,
-        error_messages={"invalid": _("请填写整数"), "required": _("请填写人数")},
+        help_text=_("与之前的补录相加；多报了请填负数（如 -3）并写明原因"),
+        error_messages={
+            "invalid": _("请填写整数"),
+            "required": _("请填写人数"),
+            "min_value": _("人数过大"),
+            "max_value": _("人数过大"),
+        },
+    )
+    note = TextField(
+        label=_("说明"),
+        max_length=services.HEAD_NOTE_MAX,
+        help_text=_("如：后排未扫码的老党员；更正时写明原因"),
     )
 
 

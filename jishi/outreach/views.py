@@ -203,10 +203,11 @@ def _talk_page(
             "qr": qr_data_uri(url, scale=5),
             "remote_url": remote_url,
             "attendance": selectors.attendance_of(talk),
+            "head_counts": list(selectors.head_count_entries(talk)),
             "checkins": checkins,
             "questions": list(talk.questions.select_related("case")),
             "may_manage": services.may_manage(user, talk.organiser),
-            "head_form": head_form or HeadCountForm(initial={"count": talk.head_count}),
+            "head_form": head_form or HeadCountForm(),
             "question_form": question_form or QuestionForm(),
             "window_open": not services.window_refusal(talk, "onsite"),
         },
@@ -253,13 +254,16 @@ def talk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def head_count(request: HttpRequest, pk: int) -> HttpResponse:
-    """现场补录: the organiser's count of attendees without phones."""
+    """现场补录: one more entry of the organiser's count of attendees without phones."""
     talk = selectors.talk_for(_user(request), pk)
     form = HeadCountForm(request.POST)
     if form.is_valid():
         try:
-            services.head_count_set(
-                actor=_user(request), talk=talk, count=form.cleaned_data["count"]
+            services.head_count_add(
+                actor=_user(request),
+                talk=talk,
+                count=form.cleaned_data["count"],
+                note=form.cleaned_data["note"],
             )
         except InvalidInput as exc:
             add_service_errors(form, exc.errors, exc.message)

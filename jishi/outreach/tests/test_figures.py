@@ -48,7 +48,7 @@ def test_figures_count_people_once_and_person_times_each(
             services.checkin_record(talk=talk, name=name, device_key="d-" + name)
         services.checkin_record(talk=talk, name="王芳", device_key="d-other")  # twice: once
         services.checkin_record(talk=talk, anonymous=True, device_key="d-anon")
-        services.head_count_set(actor=organiser, talk=talk, count=5)
+        services.head_count_add(actor=organiser, talk=talk, count=5)
     with clock.travel_to(at(10, day=dt.date(2026, 10, 20))):
         services.checkin_record(talk=october, name="王芳", device_key="d-王芳")
         services.checkin_record(talk=october, name="孙丽", device_key="d-孙丽")

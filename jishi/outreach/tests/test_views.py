@@ -162,7 +162,26 @@ def test_head_count_and_reissue(organiser_client: Client, talk: Talk) -> None:
         assert ok.status_code == 302
         organiser_client.post(reverse("outreach:talk_reissue", args=[talk.pk]))
     talk.refresh_from_db()
-    assert talk.head_count == 7 and talk.checkin_key != old_key
+    assert services.head_total(talk) == 7 and talk.checkin_key != old_key
+
+
+def test_head_counts_are_listed_and_a_bad_correction_changes_nothing(
+    organiser_client: Client, talk: Talk
+) -> None:
+    head = reverse("outreach:head_count", args=[talk.pk])
+    with clock.travel_to(at(15)):
+        organiser_client.post(head, {"count": "7", "note": "前排老人"})
+        organiser_client.post(head, {"count": "4", "note": "晚到的学生"})
+        refused = organiser_client.post(head, {"count": "-2", "note": ""})
+        too_many = organiser_client.post(head, {"count": "-12", "note": "重复"})
+        fixed = organiser_client.post(head, {"count": "-2", "note": "两人后来扫码签到了"})
+        page = organiser_client.get(reverse("outreach:talk", args=[talk.pk])).content.decode()
+    assert refused.status_code == 422 and "减少人数是更正，请写明原因" in refused.content.decode()
+    assert too_many.status_code == 422 and "更正后人数不能少于 0" in too_many.content.decode()
+    assert fixed.status_code == 302
+    assert services.head_total(talk) == 9
+    for text in ("+7", "前排老人", "+4", "晚到的学生", "-2", "两人后来扫码签到了", "cg_organiser"):
+        assert text in page, text
 
 
 def test_question_becomes_a_case_in_the_right_units_work(
