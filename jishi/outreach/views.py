@@ -126,7 +126,7 @@ def talk_calendar(request: HttpRequest) -> HttpResponse:
 def talk_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     own = [p.unit_id for p in active_posts(user) if p.role in UNIT_ROLES]
-    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None})
+    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None}, user=user)
     status = 200
     if request.method == "POST":
         status = 422
@@ -167,7 +167,7 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if talk.remote_closes_at
         else None,
     }
-    form = TalkForm(request.POST or None, initial=initial)
+    form = TalkForm(request.POST or None, initial=initial, user=user)
     status = 200
     if request.method == "POST":
         status = 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -82,6 +83,61 @@ def test_a_stranger_sees_nothing(
     response = client.post(reverse("outreach:talk_new"), talk_post(county))
     assert response.status_code == 422
     assert not Talk.objects.exclude(pk=talk.pk).exists()
+
+
+def _organiser_options(html: str) -> set[str]:
+    select = re.search(r'<select name="organiser"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    return set(re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select.group(1)))
+
+
+def test_the_organiser_is_one_of_the_users_own_units(
+    organiser_client: Client, county: County, client: Client, dispatcher: User
+) -> None:
+    """A township's handler organises for the township and its villages only; a county-wide
+    post for any unit. A posted unit outside the list is refused and nothing is saved."""
+    own = _organiser_options(organiser_client.get(reverse("outreach:talk_new")).content.decode())
+    assert own == {"城关镇", "东街社区", "西街社区"}
+    refused = organiser_client.post(
+        reverse("outreach:talk_new"), talk_post(county, organiser=str(county.shiqiao.pk))
+    )
+    assert refused.status_code == 422
+    assert "只能选择您所在的单位（或下级单位）作为主办单位" in refused.content.decode()
+    for other in (county.housing, county.county, county.shiqiao_village):
+        response = organiser_client.post(
+            reverse("outreach:talk_new"), talk_post(county, organiser=str(other.pk))
+        )
+        assert response.status_code == 422, other.name
+    assert not Talk.objects.exists()
+    village = organiser_client.post(
+        reverse("outreach:talk_new"),
+        talk_post(county, organiser=str(county.dongjie.pk), title="东街的宣讲"),
+    )
+    assert village.status_code == 302
+    assert Talk.objects.get().organiser == county.dongjie
+
+    client.force_login(dispatcher)
+    every = _organiser_options(client.get(reverse("outreach:talk_new")).content.decode())
+    assert {"测试县", "城关镇", "石桥镇", "县住建局", "东街社区", "石桥村"} <= every
+    elsewhere = client.post(
+        reverse("outreach:talk_new"),
+        talk_post(county, organiser=str(county.shiqiao.pk), title="石桥的宣讲"),
+    )
+    assert elsewhere.status_code == 302
+    assert Talk.objects.get(title="石桥的宣讲").organiser == county.shiqiao
+
+
+def test_editing_keeps_the_organiser_within_the_users_units(
+    organiser_client: Client, county: County, talk: Talk
+) -> None:
+    response = organiser_client.post(
+        reverse("outreach:talk_edit", args=[talk.pk]),
+        talk_post(county, organiser=str(county.housing.pk), title="改了题目"),
+    )
+    assert response.status_code == 422
+    assert "只能选择您所在的单位（或下级单位）作为主办单位" in response.content.decode()
+    talk.refresh_from_db()
+    assert talk.organiser == county.chengguan and talk.title == "党的创新理论进社区"
 
 
 def test_create_a_talk_and_print_its_poster(
