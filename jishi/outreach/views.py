@@ -22,7 +22,7 @@ from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput
 from jishi.orgs.access import UNIT_ROLES, is_county_wide
 from jishi.orgs.selectors import active_posts
-from jishi.outreach import imports, selectors, services
+from jishi.outreach import exports, imports, selectors, services
 from jishi.outreach.forms import (
     BranchForm,
     HeadCountForm,
@@ -585,6 +585,13 @@ def figures(request: HttpRequest) -> HttpResponse:
     number links to the talks it counts."""
     start, end, label = _period(request)
     data = selectors.outreach_figures(_user(request), (start, end))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            exports.figures_workbook(data, label),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="outreach-{label}.xlsx"'
+        return response
     month = label if len(label) == 7 else ""
     return render(
         request,
