@@ -27,7 +27,7 @@ BLUE, RED = "rgb(11, 78, 162)", "rgb(198, 47, 47)"
 
 def _style(page: Page, selector: str, prop: str) -> str:
     return str(
-        page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")  # noqa: S608
+        page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")
     )
 
 
