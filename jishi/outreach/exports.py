@@ -44,8 +44,8 @@ def figures_workbook(figures: OutreachFigures, period: str) -> bytes:
 
     workbook = Workbook(write_only=True)
     summary = SheetWriter(workbook, _("总计"), [Column(_("指标"), 24), Column(period, 14)])
-    for label, value in totals(figures):
-        summary.append([label, value])
+    for name, value in totals(figures):
+        summary.append([name, value])
     summary.append(
         [
             _("说明"),

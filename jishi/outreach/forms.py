@@ -76,7 +76,7 @@ class OrganiserField(UnitField):
 
     def restrict(self, allowed: frozenset[int] | None) -> None:
         self.allowed = allowed
-        if allowed is not None:
+        if allowed is not None and self.queryset is not None:
             self.queryset = self.queryset.filter(pk__in=allowed)  # the database fallback too
 
     def _allowed(self, unit: Unit) -> bool:

@@ -26,9 +26,7 @@ BLUE, RED = "rgb(11, 78, 162)", "rgb(198, 47, 47)"
 
 
 def _style(page: Page, selector: str, prop: str) -> str:
-    return str(
-        page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")
-    )
+    return str(page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}"))
 
 
 def _looks_right(page: Page) -> None:
