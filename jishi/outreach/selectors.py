@@ -16,6 +16,7 @@ from jishi.common.errors import NotFound
 from jishi.orgs.access import UNIT_ROLES
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts, scope_of
+from jishi.outreach.identity import name_key
 from jishi.outreach.models import (
     Branch,
     BranchMember,
@@ -275,10 +276,14 @@ def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
 
 
 def person_record(user: User | AnonymousUser, name: str) -> QuerySet[CheckIn]:
-    """学习记录 of anyone by the name they checked in with, over the talks ``user`` sees."""
+    """学习记录 of anyone by the name they checked in with (however it was typed: the name as
+    identity compares it), over the talks ``user`` sees."""
+    key = name_key(name)
+    if not key:
+        return CheckIn.objects.none()
     return (
         CheckIn.objects.filter(
-            name=name, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
+            name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
         )
         .select_related("talk", "talk__series")
         .order_by("-talk__starts_at")

@@ -7,8 +7,6 @@ Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +26,7 @@ from jishi.common.text import fold, search_key, strip_invisible
 from jishi.orgs.access import is_county_wide, posted_within
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.outreach import tokens
+from jishi.outreach.identity import NAME_MAX, name_key, person_key, unit_key
 from jishi.outreach.models import (
     Branch,
     BranchMember,
@@ -43,7 +42,6 @@ from jishi.outreach.models import (
     TalkQuestion,
 )
 
-NAME_MAX = 32
 UNIT_TEXT_MAX = 64
 TITLE_MAX = 120
 SPEAKER_MAX = 64
@@ -345,34 +343,6 @@ def window_refusal(talk: Talk, channel: str) -> str:
     if now > closes:
         return f"签到已结束：本场宣讲的签到已于 {_local(closes)} 截止，未记录本次签到。"
     return ""
-
-
-# The separators people type inside a name (阿依古丽·买买提): every middle dot, bullet and
-# full stop a phone's keyboards offer, after ``fold`` has made the full-width ones ASCII.
-_NAME_DOTS = str.maketrans(dict.fromkeys("·•‧・∙⋅.。", "·"))
-
-
-def name_key(name: str) -> str:
-    """A name as identity compares it: folded (full-width to half-width), Simplified, lower
-    case, without spaces, one middle dot for every dot people type between its parts."""
-    return "".join(search_key(clean(name)).translate(_NAME_DOTS).split())[:NAME_MAX]
-
-
-def unit_key(text: str) -> str:
-    """A unit or branch as typed, for comparing: as ``name_key`` without the dots, and without
-    punctuation and symbols (东街社区（党支部） is 东街社区党支部)."""
-    folded = search_key(clean(text))
-    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c)[0] not in "PS")
-
-
-def person_key(name: str, unit_text: str, device: str) -> str:
-    """The per-talk key of a check-in: the name with the unit for a named one, the phone for
-    an anonymous one. (The same name from the same phone is one person too: the second
-    constraint, on ``name_key`` and ``device_key``.)"""
-    if not name:
-        return f"d:{device}"
-    raw = f"{name_key(name)}|{unit_key(unit_text)}"
-    return "n:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
 def _match_member(talk: Talk, name: str, unit_text: str) -> BranchMember | None:

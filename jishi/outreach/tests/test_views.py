@@ -328,6 +328,10 @@ def test_a_persons_learning_record(
         services.checkin_record(talk=talk, name="路人甲", device_key="d1")
     page = organiser_client.get(reverse("outreach:branches"), {"name": " 路人甲 "})
     assert "党的创新理论进社区" in page.content.decode()
+    # Looked up as identity compares names: however the name is typed.
+    for typed in ("路人\u3000甲", "路人\u200b甲", " 路 人 甲"):
+        found = organiser_client.get(reverse("outreach:branches"), {"name": typed})
+        assert "党的创新理论进社区" in found.content.decode(), typed
     client.force_login(other_township_handler)
     other = client.get(reverse("outreach:branches"), {"name": "路人甲"}).content.decode()
     assert "党的创新理论进社区" not in other and "没有找到" in other
