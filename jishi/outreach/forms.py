@@ -10,7 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
-from jishi.common.text import search_key
+from jishi.common.text import fold, search_key
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.orgs.selectors import scope_of
@@ -252,10 +252,19 @@ class SeriesForm(forms.Form):
     active = forms.BooleanField(label=_("进行中"), required=False, initial=True)
 
 
+class FoldedIntegerField(forms.IntegerField):
+    """An integer as a Chinese input method types it: full-width digits and minus sign too."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = fold(value)
+        return super().to_python(value)
+
+
 class HeadCountForm(forms.Form):
     """One more 现场补录 entry: added to the ones before; a negative count corrects."""
 
-    count = forms.IntegerField(
+    count = FoldedIntegerField(
         label=_("再补录的人数"),
         min_value=-services.HEAD_COUNT_MAX,
         max_value=services.HEAD_COUNT_MAX,

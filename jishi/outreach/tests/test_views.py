@@ -230,7 +230,8 @@ def test_head_counts_are_listed_and_a_bad_correction_changes_nothing(
         organiser_client.post(head, {"count": "4", "note": "晚到的学生"})
         refused = organiser_client.post(head, {"count": "-2", "note": ""})
         too_many = organiser_client.post(head, {"count": "-12", "note": "重复"})
-        fixed = organiser_client.post(head, {"count": "-2", "note": "两人后来扫码签到了"})
+        # As a Chinese input method types it: the full-width minus sign and digit.
+        fixed = organiser_client.post(head, {"count": "\uff0d\uff12", "note": "两人后来扫码签到了"})
         page = organiser_client.get(reverse("outreach:talk", args=[talk.pk])).content.decode()
     assert refused.status_code == 422 and "减少人数是更正，请写明原因" in refused.content.decode()
     assert too_many.status_code == 422 and "更正后人数不能少于 0" in too_many.content.decode()
