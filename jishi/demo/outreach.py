@@ -234,7 +234,9 @@ def seed_outreach(*, seed: int = 11, talks: int = 30) -> int:
                 )
                 made += 1
         with clock.travel_to(talk.ends_at):
-            services.head_count_set(actor=actor, talk=talk, count=rng.choice((0, 0, 3, 5, 8, 12)))
+            count = rng.choice((0, 0, 3, 5, 8, 12))
+            if count:
+                services.head_count_add(actor=actor, talk=talk, count=count, note="未带手机的群众")
             if i % 5 == 2:
                 case_kind, text = QUESTIONS[(i // 5) % len(QUESTIONS)]
                 services.question_record(actor=actor, talk=talk, kind=case_kind, text=text)

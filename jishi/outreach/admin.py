@@ -9,7 +9,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from jishi.outreach.models import Branch, BranchMember, CheckIn, Series, Site, Talk, TalkQuestion
+from jishi.outreach.models import (
+    Branch,
+    BranchMember,
+    CheckIn,
+    HeadCount,
+    Series,
+    Site,
+    Talk,
+    TalkQuestion,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -37,7 +46,7 @@ class SeriesAdmin(ReadOnlyAdmin):
 
 @admin.register(Talk)
 class TalkAdmin(ReadOnlyAdmin):
-    list_display = ("title", "starts_at", "setting", "organiser", "head_count", "cancelled")
+    list_display = ("title", "starts_at", "setting", "organiser", "cancelled")
     list_filter = ("setting", "series", "cancelled")
     search_fields = ("title", "speaker")
     exclude = ("checkin_key", "remote_key")
@@ -48,6 +57,11 @@ class CheckInAdmin(ReadOnlyAdmin):
     list_display = ("talk", "name", "unit_text", "channel", "created_at")
     list_filter = ("channel",)
     exclude = ("person_key", "device_key")
+
+
+@admin.register(HeadCount)
+class HeadCountAdmin(ReadOnlyAdmin):
+    list_display = ("talk", "count", "note", "recorded_by", "created_at")
 
 
 @admin.register(Branch)

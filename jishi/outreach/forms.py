@@ -10,9 +10,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
-from jishi.common.text import search_key
+from jishi.common.text import fold, search_key
 from jishi.orgs.forms import UnitField
-from jishi.orgs.models import UnitKind, User
+from jishi.orgs.models import Unit, UnitKind, User
+from jishi.orgs.selectors import scope_of
 from jishi.outreach import services
 from jishi.outreach.models import Series, Setting, Site, SiteKind
 
@@ -61,6 +62,51 @@ class LocalDateTimeField(forms.DateTimeField):
         return result
 
 
+ORGANISER_REFUSED = _("只能选择您所在的单位（或下级单位）作为主办单位")
+
+
+class OrganiserField(UnitField):
+    """主办单位: only the units the user may act for (``organiser_ids``); ``None`` is every unit
+    of the organiser kinds, for county-wide posts. A posted unit outside the set is refused
+    like a unit that does not exist, with its own message."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.allowed: frozenset[int] | None = None
+        super().__init__(kinds=ORGANISER_KINDS, **kwargs)
+
+    def restrict(self, allowed: frozenset[int] | None) -> None:
+        self.allowed = allowed
+        if allowed is not None and self.queryset is not None:
+            self.queryset = self.queryset.filter(pk__in=allowed)  # the database fallback too
+
+    def _allowed(self, unit: Unit) -> bool:
+        return super()._allowed(unit) and (self.allowed is None or unit.pk in self.allowed)
+
+    def to_python(self, value: Any) -> Unit | None:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            if self.allowed is not None and self._names_a_unit(value):
+                raise forms.ValidationError(ORGANISER_REFUSED, code="not_yours") from None
+            raise
+
+    def _names_a_unit(self, value: Any) -> bool:
+        """Whether ``value`` names a real unit of the organiser kinds (that is not the user's),
+        so the error can say why rather than that no such unit exists."""
+        everyone = UnitField(kinds=ORGANISER_KINDS)
+        try:
+            return everyone.to_python(value) is not None
+        except forms.ValidationError:
+            return False
+
+
+def organiser_ids(user: Any) -> frozenset[int] | None:
+    """The units a user may organise talks for: every unit at or below their handler and lead
+    posts; ``None`` (all) for county-wide posts. The service's rule (``may_manage``) as a set."""
+    scope = scope_of(user)
+    return None if scope.county_wide else scope.unit_ids
+
+
 class TalkForm(forms.Form):
     title = TextField(label=_("题目"), max_length=services.TITLE_MAX, required=True)
     series = forms.ModelChoiceField(
@@ -77,9 +123,8 @@ class TalkForm(forms.Form):
         choices=Setting.choices,
         error_messages={"invalid_choice": _("请选择六进场景"), "required": _("请选择六进场景")},
     )
-    organiser = UnitField(
+    organiser = OrganiserField(
         label=_("主办单位"),
-        kinds=ORGANISER_KINDS,
         error_messages={"required": _("请选择主办单位"), "invalid_choice": _("请选择主办单位")},
     )
     site = forms.ModelChoiceField(
@@ -121,6 +166,12 @@ class TalkForm(forms.Form):
     remote_closes_at = LocalDateTimeField(
         label=_("远程签到截止"), required=False, help_text=_("不填则为宣讲结束后 7 天")
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organiser = self.fields["organiser"]
+        assert isinstance(organiser, OrganiserField)
+        organiser.restrict(organiser_ids(user))
 
     def to_input(self) -> services.TalkInput:
         d = self.cleaned_data
@@ -201,12 +252,34 @@ class SeriesForm(forms.Form):
     active = forms.BooleanField(label=_("进行中"), required=False, initial=True)
 
 
+class FoldedIntegerField(forms.IntegerField):
+    """An integer as a Chinese input method types it: full-width digits and minus sign too."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = fold(value)
+        return super().to_python(value)
+
+
 class HeadCountForm(forms.Form):
-    count = forms.IntegerField(
-        label=_("无手机的到场人数"),
-        min_value=0,
+    """One more 现场补录 entry: added to the ones before; a negative count corrects."""
+
+    count = FoldedIntegerField(
+        label=_("再补录的人数"),
+        min_value=-services.HEAD_COUNT_MAX,
         max_value=services.HEAD_COUNT_MAX,
-        error_messages={"invalid": _("请填写整数"), "required": _("请填写人数")},
+        help_text=_("与之前的补录相加；多报了请填负数（如 -3）并写明原因"),
+        error_messages={
+            "invalid": _("请填写整数"),
+            "required": _("请填写人数"),
+            "min_value": _("人数过大"),
+            "max_value": _("人数过大"),
+        },
+    )
+    note = TextField(
+        label=_("说明"),
+        max_length=services.HEAD_NOTE_MAX,
+        help_text=_("如：后排未扫码的老党员；更正时写明原因"),
     )
 
 

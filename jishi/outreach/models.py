@@ -5,10 +5,16 @@ in one of the six settings (进机关 … 进军营). Its QR code carries a sign
 talk and its ``checkin_key``; reissuing the key retires every printed poster. Remote members
 (流动党员) check in through a second link with its own key and its own window.
 
-A ``CheckIn`` is one person (or one anonymous phone) at one talk: ``person_key`` is unique per
-talk, so a person checking in twice is counted once, however the two requests race. The
-organiser's head count of people without phones is ``Talk.head_count``. A question raised at
-a talk becomes a case (channel ``outreach``) and a ``TalkQuestion`` keeps the link.
+A ``CheckIn`` is one person (or one anonymous phone) at one talk. Two named check-ins are the
+same person when their names match (as ``name_key`` folds them) and they gave the same unit
+text (``person_key``) or came from the same phone (``device_key``); each of the two rules is a
+unique constraint per talk, so a person checking in twice is counted once, however the two
+requests race and however differently they spelt their unit the second time.
+
+The organiser's count of people without phones (现场补录) is a list of ``HeadCount`` entries
+that only ever grows: the talk's head count is their sum, and a correction is one more entry
+(negative, with its reason), never an overwrite. A question raised at a talk becomes a case
+(channel ``outreach``) and a ``TalkQuestion`` keeps the link.
 
 A ``Branch`` (党支部) lists its members (``BranchMember``, flags 困难党员 / 流动党员); a check-in
 matched to a member is their learning record.
@@ -158,7 +164,6 @@ class Talk(models.Model):
     remote_key = models.CharField(max_length=16, blank=True)
     remote_opens_at = models.DateTimeField("远程签到开始", null=True, blank=True)
     remote_closes_at = models.DateTimeField("远程签到截止", null=True, blank=True)
-    head_count = models.PositiveIntegerField("现场补录人数", default=0)
     cancelled = models.BooleanField("已取消", default=False)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -250,6 +255,10 @@ class CheckIn(models.Model):
     channel = models.CharField(max_length=8, choices=CheckInChannel.choices)
     # "n:<hash of name and unit>" or "d:<device key>": unique per talk, so twice is once.
     person_key = models.CharField(max_length=48)
+    # The name as identity compares it (folded, Simplified, no spaces); "" when anonymous.
+    # With ``device_key`` unique per talk: the same name from the same phone is one person,
+    # whatever unit text came with it.
+    name_key = models.CharField(max_length=32, blank=True, default="", editable=False)
     name = models.CharField("姓名", max_length=32, blank=True)
     unit_text = models.CharField("单位或支部", max_length=64, blank=True)
     member = models.ForeignKey(
@@ -264,6 +273,11 @@ class CheckIn(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["talk", "person_key"], name="checkin_once_per_person"),
+            models.UniqueConstraint(
+                fields=["talk", "name_key", "device_key"],
+                condition=~Q(name_key="") & ~Q(device_key=""),
+                name="checkin_once_per_name_and_phone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -272,6 +286,35 @@ class CheckIn(models.Model):
     @property
     def anonymous(self) -> bool:
         return not self.name
+
+
+class HeadCount(models.Model):
+    """One entry of the organiser's count of attendees without phones (现场补录).
+
+    Entries are only added: the talk's head count is their sum. A correction is a further
+    entry, negative when the count was too high, and says why in ``note``; nothing is
+    overwritten, so the list shows who counted what and when.
+    """
+
+    talk = models.ForeignKey(Talk, on_delete=models.PROTECT, related_name="head_counts")
+    count = models.IntegerField("人数")
+    note = models.CharField("说明", max_length=200, blank=True)
+    # Empty only for the counts carried over from before entries were kept.
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "现场补录"
+        verbose_name_plural = "现场补录"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(count=0), name="head_count_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.talk_id}: {self.count:+d}"
 
 
 class TalkQuestion(models.Model):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jishi.common import clock
@@ -16,7 +16,17 @@ from jishi.common.errors import NotFound
 from jishi.orgs.access import UNIT_ROLES
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.orgs.selectors import active_posts, scope_of
-from jishi.outreach.models import Branch, BranchMember, CheckIn, Series, Setting, Site, Talk
+from jishi.outreach.identity import name_key
+from jishi.outreach.models import (
+    Branch,
+    BranchMember,
+    CheckIn,
+    HeadCount,
+    Series,
+    Setting,
+    Site,
+    Talk,
+)
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -73,17 +83,35 @@ class Attendance:
         return self.named + self.anonymous + self.head_count
 
 
+def head_counts_of(talk_ids: Any) -> dict[int, int]:
+    """Each talk's head count (the sum of its 现场补录 entries), by talk id; talks without
+    entries are absent. ``talk_ids`` may be a list or a subquery."""
+    rows = (
+        HeadCount.objects.filter(talk_id__in=talk_ids)
+        .values("talk_id")
+        .annotate(n=Sum("count"))
+        .values_list("talk_id", "n")
+    )
+    return {talk_id: int(n or 0) for talk_id, n in rows}
+
+
+def head_count_entries(talk: Talk) -> QuerySet[HeadCount]:
+    """The 现场补录 entries of a talk, oldest first, with who recorded each."""
+    return talk.head_counts.select_related("recorded_by").order_by("created_at", "id")
+
+
 def attendance_of(talk: Talk) -> Attendance:
     row = CheckIn.objects.filter(talk=talk).aggregate(
         named=Count("id", filter=~Q(name="")),
         unnamed=Count("id", filter=Q(name="")),
         remote=Count("id", filter=Q(channel="remote")),
     )
-    return Attendance(row["named"], row["unnamed"], row["remote"], talk.head_count)
+    head = head_counts_of([talk.pk]).get(talk.pk, 0)
+    return Attendance(row["named"], row["unnamed"], row["remote"], head)
 
 
 def with_attendance(talks: list[Talk]) -> list[tuple[Talk, Attendance]]:
-    """Each talk with its attendance, in two queries whatever the number of talks."""
+    """Each talk with its attendance, in three queries whatever the number of talks."""
     rows = (
         CheckIn.objects.filter(talk__in=talks)
         .values("talk_id")
@@ -94,10 +122,11 @@ def with_attendance(talks: list[Talk]) -> list[tuple[Talk, Attendance]]:
         )
     )
     by_talk = {r["talk_id"]: r for r in rows}
+    heads = head_counts_of([t.pk for t in talks])
     out = []
     for talk in talks:
         r = by_talk.get(talk.pk, {"named": 0, "unnamed": 0, "remote": 0})
-        out.append((talk, Attendance(r["named"], r["unnamed"], r["remote"], talk.head_count)))
+        out.append((talk, Attendance(r["named"], r["unnamed"], r["remote"], heads.get(talk.pk, 0))))
     return out
 
 
@@ -247,10 +276,14 @@ def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
 
 
 def person_record(user: User | AnonymousUser, name: str) -> QuerySet[CheckIn]:
-    """学习记录 of anyone by the name they checked in with, over the talks ``user`` sees."""
+    """学习记录 of anyone by the name they checked in with (however it was typed: the name as
+    identity compares it), over the talks ``user`` sees."""
+    key = name_key(name)
+    if not key:
+        return CheckIn.objects.none()
     return (
         CheckIn.objects.filter(
-            name=name, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
+            name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
         )
         .select_related("talk", "talk__series")
         .order_by("-talk__starts_at")
@@ -303,6 +336,34 @@ class OutreachFigures:
     by_site: list[FigureRow]
 
 
+def people_count(checkins: QuerySet[CheckIn]) -> int:
+    """How many people these check-ins are, each counted once over all their talks.
+
+    The rules of one talk's check-in, applied across talks: the same name with the same unit
+    text (``person_key``) is one person, and so is the same name from the same phone
+    (``name_key`` with ``device_key``), so 王芳 of 东街社区党支部 at one talk and 王芳 of 东街支部
+    from the same phone at another count once; an anonymous phone is one person.
+    """
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    keys = set()
+    for key, name, device in checkins.values_list("person_key", "name_key", "device_key"):
+        keys.add(key)
+        a = root(key)
+        if name and device:
+            b = root(f"p:{name}|{device}")
+            if a != b:
+                parent[b] = a
+    return len({root(key) for key in keys})
+
+
 def held_talks(user: User | AnonymousUser, period: tuple[dt.date, dt.date]) -> QuerySet[Talk]:
     """Talks held in ``[start, end)``: not cancelled, begun by now."""
     start, end = start_of(period[0]), start_of(period[1])
@@ -334,16 +395,11 @@ def outreach_figures(
     console's page, the monthly bulletin and the year-end summary all call this."""
     talks = held_talks(user, period)
     checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
-    totals = checkins.aggregate(
-        n=Count("id"),
-        people=Count("person_key", distinct=True),
-        remote=Count("id", filter=Q(channel="remote")),
-    )
+    totals = checkins.aggregate(n=Count("id"), remote=Count("id", filter=Q(channel="remote")))
+    heads = head_counts_of(talks.values("pk"))
     rows: list[dict[str, Any]] = [
-        dict(r)
-        for r in talks.values(
-            "id", "series_id", "setting", "township_id", "site_id", "starts_at", "head_count"
-        )
+        {**r, "head_count": heads.get(r["id"], 0)}
+        for r in talks.values("id", "series_id", "setting", "township_id", "site_id", "starts_at")
     ]
     per_talk = dict(checkins.values("talk_id").annotate(n=Count("id")).values_list("talk_id", "n"))
     head = sum(r["head_count"] for r in rows)
@@ -378,7 +434,7 @@ def outreach_figures(
         start=period[0],
         end=period[1],
         talks=len(rows),
-        people=totals["people"] + head,
+        people=people_count(checkins) + head,
         person_times=totals["n"] + head,
         checkins=totals["n"],
         head_count=head,

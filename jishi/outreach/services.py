@@ -7,12 +7,12 @@ Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -22,15 +22,17 @@ from jishi.cases.router import route_for_intake
 from jishi.common import clock, ratelimit
 from jishi.common.errors import InvalidInput, NotFound, PermissionDenied
 from jishi.common.ratelimit import Rate
-from jishi.common.text import search_key, strip_invisible
+from jishi.common.text import fold, search_key, strip_invisible
 from jishi.orgs.access import is_county_wide, posted_within
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.outreach import tokens
+from jishi.outreach.identity import NAME_MAX, name_key, person_key, unit_key
 from jishi.outreach.models import (
     Branch,
     BranchMember,
     CheckIn,
     CheckInChannel,
+    HeadCount,
     Series,
     Setting,
     Site,
@@ -40,7 +42,6 @@ from jishi.outreach.models import (
     TalkQuestion,
 )
 
-NAME_MAX = 32
 UNIT_TEXT_MAX = 64
 TITLE_MAX = 120
 SPEAKER_MAX = 64
@@ -50,6 +51,7 @@ AUDIENCE_MAX = 100
 MATERIALS_MAX = 5000
 QUESTION_MAX = 2000
 HEAD_COUNT_MAX = 100_000
+HEAD_NOTE_MAX = 200
 # A talk longer than this is a typo in the end time.
 TALK_MAX_HOURS = 24
 # A hall's guests share one wireless network: the brake per address grows with the talk.
@@ -264,28 +266,48 @@ def talk_cancel(*, actor: User, talk: Talk) -> Talk:
     return locked
 
 
-def head_count_set(*, actor: User, talk: Talk, count: Any) -> Talk:
-    """The organiser's count of attendees without phones (现场补录), replacing the last one."""
+def head_total(talk: Talk) -> int:
+    """The talk's head count: the sum of its entries."""
+    return int(talk.head_counts.aggregate(n=Sum("count"))["n"] or 0)
+
+
+def head_count_add(*, actor: User, talk: Talk, count: Any, note: Any = "") -> HeadCount:
+    """现场补录: one more entry in the organiser's count of attendees without phones, added to
+    the entries before it (a second group counted later is a second entry). A count that was
+    too high is corrected by a negative entry that says why; the sum never falls below zero.
+    Nothing is overwritten, so the list shows who counted what, and when."""
     if not may_manage(actor, talk.organiser):
         raise PermissionDenied("只有主办单位可以补录人数")
+    errors: dict[str, list[str]] = {}
     try:
-        value = int(str(count).strip())
+        value: int | None = int(fold(str(count if count is not None else "")).strip())
     except (TypeError, ValueError):
-        value = -1
-    if value < 0 or value > HEAD_COUNT_MAX:
-        raise InvalidInput(
-            "人数有误", errors={"count": [f"请填写 0 到 {HEAD_COUNT_MAX} 之间的整数"]}
-        )
+        value = None
+    if value is None or value == 0 or abs(value) > HEAD_COUNT_MAX:
+        errors["count"] = [
+            f"请填写 1 到 {HEAD_COUNT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"
+        ]
+    note = clean(note)
+    _check_len(errors, "note", "说明", note, HEAD_NOTE_MAX)
+    if value is not None and value < 0 and not note:
+        errors["note"] = ["减少人数是更正，请写明原因"]
     if talk.cancelled:
-        raise InvalidInput("这场宣讲已取消", errors={"count": ["这场宣讲已取消"]})
-    if clock.now() < talk.starts_at - dt.timedelta(hours=1):
-        raise InvalidInput("宣讲还没开始", errors={"count": ["宣讲开始后才能补录人数"]})
+        errors["count"] = ["这场宣讲已取消"]
+    elif clock.now() < talk.starts_at - dt.timedelta(hours=1):
+        errors["count"] = ["宣讲开始后才能补录人数"]
+    if errors or value is None:
+        raise InvalidInput("补录的内容有误，请按提示修改", errors=errors)
     with transaction.atomic():
+        # The talk's row is the lock: two organisers correcting at once cannot both take the
+        # same total below zero.
         locked = Talk.objects.select_for_update().get(pk=talk.pk)
-        if locked.head_count != value:
-            locked.head_count = value
-            locked.save(update_fields=["head_count"])
-    return locked
+        total = head_total(locked)
+        if total + value < 0:
+            message = f"更正后人数不能少于 0：目前补录共 {total} 人"
+            raise InvalidInput(message, errors={"count": [message]})
+        return HeadCount.objects.create(
+            talk=locked, count=value, note=note, recorded_by=actor, created_at=clock.now()
+        )
 
 
 # --- check-in ------------------------------------------------------------------------------
@@ -323,28 +345,15 @@ def window_refusal(talk: Talk, channel: str) -> str:
     return ""
 
 
-def name_key(name: str) -> str:
-    return "".join(search_key(clean(name)).split())[:NAME_MAX]
-
-
-def _person_key(name: str, unit_text: str, device: str) -> str:
-    if not name:
-        return f"d:{device}"
-    raw = f"{name_key(name)}|{''.join(search_key(unit_text).split())}"
-    return "n:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
-
-
 def _match_member(talk: Talk, name: str, unit_text: str) -> BranchMember | None:
     """The branch member this check-in is, when it can be told: the branch named, else the
     only member of that name in the talk's township."""
     key = name_key(name)
     members = BranchMember.objects.filter(name_key=key, active=True, branch__active=True)
     if unit_text:
-        branch_key = "".join(search_key(unit_text).split())
+        branch_key = unit_key(unit_text)
         named = [
-            m
-            for m in members.select_related("branch")
-            if "".join(search_key(m.branch.name).split()) == branch_key
+            m for m in members.select_related("branch") if unit_key(m.branch.name) == branch_key
         ]
         if len(named) == 1:
             return named[0]
@@ -377,8 +386,10 @@ def checkin_record(
     address: str = "",
 ) -> CheckInResult:
     """签到: one person (or one anonymous phone) at one talk, within the window. A second
-    check-in of the same person (or anonymous phone) answers with the first and counts
-    nothing. Refused outside the window, or by the rate limits, with nothing stored."""
+    check-in of the same person (the same name with the same unit text, or the same name from
+    the same phone whatever unit text it gives) or of the same anonymous phone answers with
+    the first and counts nothing. Refused outside the window, or by the rate limits, with
+    nothing stored."""
     if channel not in CheckInChannel.values:
         raise InvalidInput("签到方式无效")
     if talk.cancelled:
@@ -409,14 +420,24 @@ def checkin_record(
         raise TooFrequent("签到过于频繁，请稍后再试。")
     if device_key and not ratelimit.allow(PER_DEVICE, str(talk.pk), device_key):
         raise TooFrequent("这部手机签到次数过多，请稍后再试。")
-    key = _person_key(name, unit_text, device_key)
+    key = person_key(name, unit_text, device_key)
+    nkey = name_key(name) if name else ""
     member = _match_member(talk, name, unit_text) if name else None
+    same = Q(person_key=key)
+    if nkey and device_key:
+        same |= Q(name_key=nkey, device_key=device_key)
+    # Asked first so that the usual second scan answers without a failed insert; the unique
+    # constraints decide when two requests race.
+    existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
+    if existing is not None:
+        return CheckInResult(existing, created=False)
     try:
         with transaction.atomic():
             checkin = CheckIn.objects.create(
                 talk=talk,
                 channel=channel,
                 person_key=key,
+                name_key=nkey,
                 name=name,
                 unit_text=unit_text,
                 member=member,
@@ -424,7 +445,7 @@ def checkin_record(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        existing = CheckIn.objects.filter(talk=talk, person_key=key).first()
+        existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
         if existing is None:
             raise
         return CheckInResult(existing, created=False)

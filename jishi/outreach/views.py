@@ -22,7 +22,7 @@ from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput
 from jishi.orgs.access import UNIT_ROLES, is_county_wide
 from jishi.orgs.selectors import active_posts
-from jishi.outreach import imports, selectors, services
+from jishi.outreach import exports, imports, selectors, services
 from jishi.outreach.forms import (
     BranchForm,
     HeadCountForm,
@@ -126,7 +126,7 @@ def talk_calendar(request: HttpRequest) -> HttpResponse:
 def talk_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     own = [p.unit_id for p in active_posts(user) if p.role in UNIT_ROLES]
-    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None})
+    form = TalkForm(request.POST or None, initial={"organiser": own[0] if own else None}, user=user)
     status = 200
     if request.method == "POST":
         status = 422
@@ -167,7 +167,7 @@ def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if talk.remote_closes_at
         else None,
     }
-    form = TalkForm(request.POST or None, initial=initial)
+    form = TalkForm(request.POST or None, initial=initial, user=user)
     status = 200
     if request.method == "POST":
         status = 422
@@ -203,10 +203,11 @@ def _talk_page(
             "qr": qr_data_uri(url, scale=5),
             "remote_url": remote_url,
             "attendance": selectors.attendance_of(talk),
+            "head_counts": list(selectors.head_count_entries(talk)),
             "checkins": checkins,
             "questions": list(talk.questions.select_related("case")),
             "may_manage": services.may_manage(user, talk.organiser),
-            "head_form": head_form or HeadCountForm(initial={"count": talk.head_count}),
+            "head_form": head_form or HeadCountForm(),
             "question_form": question_form or QuestionForm(),
             "window_open": not services.window_refusal(talk, "onsite"),
         },
@@ -253,13 +254,16 @@ def talk_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def head_count(request: HttpRequest, pk: int) -> HttpResponse:
-    """现场补录: the organiser's count of attendees without phones."""
+    """现场补录: one more entry of the organiser's count of attendees without phones."""
     talk = selectors.talk_for(_user(request), pk)
     form = HeadCountForm(request.POST)
     if form.is_valid():
         try:
-            services.head_count_set(
-                actor=_user(request), talk=talk, count=form.cleaned_data["count"]
+            services.head_count_add(
+                actor=_user(request),
+                talk=talk,
+                count=form.cleaned_data["count"],
+                note=form.cleaned_data["note"],
             )
         except InvalidInput as exc:
             add_service_errors(form, exc.errors, exc.message)
@@ -581,6 +585,13 @@ def figures(request: HttpRequest) -> HttpResponse:
     number links to the talks it counts."""
     start, end, label = _period(request)
     data = selectors.outreach_figures(_user(request), (start, end))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            exports.figures_workbook(data, label),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="outreach-{label}.xlsx"'
+        return response
     month = label if len(label) == 7 else ""
     return render(
         request,

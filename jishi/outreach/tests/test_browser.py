@@ -143,9 +143,11 @@ def test_talk_poster_phones_head_count_figures_and_a_case(
 
     # The organiser adds the people without phones and records a question as a case.
     desk.goto(live_server.url + f"/console/outreach/talks/{talk.pk}/")
-    desk.get_by_label("无手机的到场人数").fill("3")
+    desk.get_by_label("再补录的人数").fill("3")
+    desk.get_by_label("说明").fill("后排未带手机的老党员")
     desk.get_by_role("button", name="补录人数").click()
     expect(desk.get_by_text("已补录现场人数。")).to_be_visible()
+    expect(desk.locator("table.head-counts")).to_contain_text("后排未带手机的老党员")
     desk.get_by_label("群众提出的问题").fill("纪念馆门前的路灯坏了，晚上参观看不清路")
     desk.get_by_role("button", name="登记为诉求").click()
     expect(desk.get_by_text("已登记为诉求")).to_be_visible()

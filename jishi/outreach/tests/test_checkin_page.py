@@ -51,6 +51,17 @@ def test_check_in_twice_from_one_phone(client: Client, talk: Talk) -> None:
     assert CheckIn.objects.count() == 2
 
 
+def test_the_same_phone_with_another_unit_text_is_already_checked_in(
+    client: Client, talk: Talk
+) -> None:
+    with clock.travel_to(at(14)):
+        first = client.post(url(talk), {"name": "王芳", "unit_text": "东街社区党支部"})
+        second = client.post(url(talk), {"name": "王　芳", "unit_text": "東街支部"})
+    assert "签到成功" in first.content.decode()
+    assert "您已签到过" in second.content.decode()
+    assert CheckIn.objects.count() == 1
+
+
 def test_after_the_window(client: Client, talk: Talk) -> None:
     with clock.travel_to(at(17)):
         shown = client.get(url(talk))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from jishi.common import clock
 from jishi.orgs.models import User
@@ -14,6 +18,7 @@ from jishi.outreach import selectors, services
 from jishi.outreach.models import Series, Site, Talk
 from jishi.outreach.tests.conftest import at
 from jishi.testing.fixtures import County
+from jishi.testing.spreadsheets import assert_inert_xlsx
 
 pytestmark = pytest.mark.django_db
 YEAR = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
@@ -48,7 +53,7 @@ def test_figures_count_people_once_and_person_times_each(
             services.checkin_record(talk=talk, name=name, device_key="d-" + name)
         services.checkin_record(talk=talk, name="王芳", device_key="d-other")  # twice: once
         services.checkin_record(talk=talk, anonymous=True, device_key="d-anon")
-        services.head_count_set(actor=organiser, talk=talk, count=5)
+        services.head_count_add(actor=organiser, talk=talk, count=5)
     with clock.travel_to(at(10, day=dt.date(2026, 10, 20))):
         services.checkin_record(talk=october, name="王芳", device_key="d-王芳")
         services.checkin_record(talk=october, name="孙丽", device_key="d-孙丽")
@@ -86,3 +91,107 @@ def test_figures_page_links_to_talks(client: Client, talk: Talk, organiser: User
             client.get(reverse("outreach:index"), {"month": ugly, "series": ugly}).status_code
             == 200
         )
+
+
+def _page_numbers(html: str) -> dict[str, int]:
+    """The totals at the head of the figures page, by their label."""
+    found = re.findall(
+        r"<div><strong>(?:<a [^>]*>)?(\d+)(?:</a>)?</strong><span>([^<]+)</span>", html
+    )
+    return {label: int(n) for n, label in found}
+
+
+def _page_tables(html: str) -> dict[str, list[tuple[str, int, int]]]:
+    """Each table of the figures page: its title and its rows (label, talks, person-times)."""
+    out = {}
+    for title, body in re.findall(
+        r'<h2 class="card-title">([^<]+)</h2>(.*?)</section>', html, re.S
+    ):
+        rows = re.findall(
+            r"<tr>\s*<td>([^<]*)</td>\s*<td class=\"num\">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>"
+            r"\s*<td class=\"num\">(\d+)</td>",
+            body,
+        )
+        out[title] = [(label, int(t), int(p)) for label, t, p in rows]
+    return out
+
+
+def _workbook(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    workbook = load_workbook(io.BytesIO(data))
+    return {
+        sheet.title: [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        for sheet in workbook.worksheets
+    }
+
+
+def test_the_export_holds_the_pages_numbers(
+    client: Client,
+    talk: Talk,
+    organiser: User,
+    county: County,
+    series: Series,
+    other_township_handler: User,
+) -> None:
+    october = another(organiser, county, dt.date(2026, 10, 20), "village", series=series)
+    another(organiser, county, dt.date(2026, 10, 22), "school")
+    with clock.travel_to(at(14)):
+        services.checkin_record(talk=talk, name="王芳", unit_text="东街支部", device_key="a")
+        services.checkin_record(talk=talk, name="赵强", device_key="b")
+        services.checkin_record(talk=talk, anonymous=True, device_key="c")
+        services.head_count_add(actor=organiser, talk=talk, count=6)
+        services.head_count_add(actor=organiser, talk=talk, count=-1, note="一人后来扫码")
+    with clock.travel_to(at(10, day=dt.date(2026, 10, 20))):
+        services.checkin_record(talk=october, name="王芳", unit_text="東街黨支部", device_key="a")
+        services.checkin_record(talk=october, name='=HYPERLINK("x")', device_key="d")
+    client.force_login(organiser)
+    with clock.travel_to(at(18)):
+        html = client.get(reverse("outreach:figures"), {"period": "2026"}).content.decode()
+        response = client.get(reverse("outreach:figures"), {"period": "2026", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="outreach-2026.xlsx"' in response["Content-Disposition"]
+    assert "?period=2026&amp;format=xlsx" in html
+    assert_inert_xlsx(response.content)
+    book = _workbook(response.content)
+
+    page = _page_numbers(html)
+    assert page == {
+        "宣讲场次": 3,
+        "参加人数": 4 + 5,  # 王芳 once, 赵强, the anonymous phone, the HYPERLINK; plus 5
+        "参加人次": 5 + 5,
+        "其中现场补录": 5,
+    }
+    totals: dict[str, int] = {str(row[0]): row[1] for row in book["总计"][:6]}
+    for label, value in page.items():
+        assert totals[label] == value, label
+    assert (totals["扫码签到人次"], totals["其中流动党员远程"]) == (5, 0)
+
+    tables = _page_tables(html)
+    assert set(tables) == {"按系列", "按六进场景", "按乡镇", "按月份", "阵地接待"}
+    for title, rows in tables.items():
+        assert [(str(a), b, c) for a, b, c in book[title]] == rows, title
+    assert book["按月份"] == [("2026-10", 2, 2), ("2026-11", 1, 8)]
+    assert ("未填写", 1, 0) in book["按系列"]
+
+    # Scoped like the page: another township's handler gets the file of what they may see.
+    client.force_login(other_township_handler)
+    with clock.travel_to(at(18)):
+        theirs = client.get(reverse("outreach:figures"), {"period": "2026", "format": "xlsx"})
+    book = _workbook(theirs.content)
+    assert book["总计"][0] == ("宣讲场次", 0)
+    assert all(book[title] == [] for title in tables)
+
+
+def test_the_export_needs_a_sign_in_and_a_bad_period_falls_back_like_the_page(
+    client: Client, talk: Talk, organiser: User
+) -> None:
+    url = reverse("outreach:figures")
+    anonymous = client.get(url, {"period": "2026", "format": "xlsx"})
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    client.force_login(organiser)
+    with clock.travel_to(at(18)):
+        for ugly in ("9999-99", "'; drop", "=1+1", "２０２６"):
+            response = client.get(url, {"period": ugly, "format": "xlsx"})
+            assert response.status_code == 200, ugly
+            book = _workbook(response.content)
+            assert list(book) == ["总计", "按系列", "按六进场景", "按乡镇", "按月份", "阵地接待"]

@@ -3,17 +3,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from jishi.cases.models import Channel
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, PermissionDenied
-from jishi.orgs.models import User
+from jishi.orgs.models import Role, User
 from jishi.outreach import selectors, services, tokens
-from jishi.outreach.models import CheckIn, Talk
+from jishi.outreach.models import CheckIn, HeadCount, Talk
 from jishi.outreach.tests.conftest import at
-from jishi.testing.fixtures import County
+from jishi.testing.fixtures import County, make_person
 
 pytestmark = pytest.mark.django_db
+YEAR = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
 
 
 def checkin(talk: Talk, **kwargs: object) -> services.CheckInResult:
@@ -118,16 +120,65 @@ def test_member_matched_by_branch_or_township(talk: Talk, branch: object) -> Non
     assert stranger.member is None
 
 
-def test_head_count(talk: Talk, organiser: User, other_township_handler: User) -> None:
+def test_head_counts_add_up_and_a_correction_is_an_entry_with_its_reason(
+    talk: Talk, organiser: User, county: County
+) -> None:
+    colleague = make_person("cg_colleague", county.chengguan, Role.HANDLER)
     with clock.travel_to(at(15)):
-        with pytest.raises(PermissionDenied):
-            services.head_count_set(actor=other_township_handler, talk=talk, count=5)
-        for bad in ("-1", "abc", "100001", "", None):
-            with pytest.raises(InvalidInput):
-                services.head_count_set(actor=organiser, talk=talk, count=bad)
-        talk = services.head_count_set(actor=organiser, talk=talk, count="12")
-    assert talk.head_count == 12
-    assert selectors.attendance_of(talk).total == 12
+        first = services.head_count_add(actor=organiser, talk=talk, count="12", note="前排")
+    with clock.travel_to(at(15, 30)):
+        second = services.head_count_add(actor=colleague, talk=talk, count=5)
+    assert services.head_total(talk) == 17  # added, not replaced
+    assert selectors.attendance_of(talk).total == 17
+    with clock.travel_to(at(16)):
+        fix = services.head_count_add(
+            actor=organiser, talk=talk, count="－3", note="后排三人已扫码，重复计入"
+        )
+    entries = list(selectors.head_count_entries(talk))
+    assert [(e.count, e.recorded_by, e.note) for e in entries] == [
+        (12, organiser, "前排"),
+        (5, colleague, ""),
+        (-3, organiser, "后排三人已扫码，重复计入"),
+    ]
+    assert [e.created_at for e in entries] == [at(15), at(15, 30), at(16)]
+    assert first.pk and second.pk and fix.pk
+    assert services.head_total(talk) == 14 == selectors.attendance_of(talk).head_count
+
+
+@pytest.mark.parametrize(
+    ("count", "note", "field", "words"),
+    [
+        ("-1", "", "note", "请写明原因"),  # a correction says why
+        ("-13", "多报了", "count", "不能少于 0"),  # never below zero
+        ("0", "", "count", "请填写 1 到"),
+        ("abc", "", "count", "请填写 1 到"),
+        ("", "", "count", "请填写 1 到"),
+        (None, "", "count", "请填写 1 到"),
+        ("100001", "", "count", "请填写 1 到"),
+        ("1.5", "", "count", "请填写 1 到"),
+        ("3", "说" * 201, "note", "最多 200 字"),
+    ],
+)
+def test_bad_head_count_changes_nothing(
+    talk: Talk, organiser: User, count: object, note: str, field: str, words: str
+) -> None:
+    with clock.travel_to(at(15)):
+        services.head_count_add(actor=organiser, talk=talk, count=12)
+        with pytest.raises(InvalidInput) as exc:
+            services.head_count_add(actor=organiser, talk=talk, count=count, note=note)
+    assert words in " ".join(exc.value.errors[field])
+    assert services.head_total(talk) == 12 and HeadCount.objects.count() == 1
+
+
+def test_head_count_only_by_the_organiser_and_only_once_the_talk_began(
+    talk: Talk, organiser: User, other_township_handler: User
+) -> None:
+    with clock.travel_to(at(15)), pytest.raises(PermissionDenied):
+        services.head_count_add(actor=other_township_handler, talk=talk, count=5)
+    with clock.travel_to(at(12, 30)), pytest.raises(InvalidInput) as early:
+        services.head_count_add(actor=organiser, talk=talk, count=5)
+    assert "宣讲开始后" in early.value.errors["count"][0]
+    assert not HeadCount.objects.exists()
 
 
 def test_talk_rules(county: County, organiser: User, other_township_handler: User) -> None:
@@ -186,3 +237,101 @@ def test_question_becomes_an_outreach_case(talk: Talk, organiser: User, county: 
     assert case.township == county.chengguan and case.village == county.dongjie
     with pytest.raises(InvalidInput):
         services.question_record(actor=organiser, talk=talk, kind="x", text="")
+
+
+# --- who is one person --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # The same phone: the unit text may say anything the second time.
+        (("王芳", "东街社区党支部", "p1"), ("王芳", "东街支部", "p1")),
+        (("王芳", "县委办", "p1"), ("王\u3000芳", "縣委辦公室", "p1")),  # ideographic space
+        (("张伟", "", "p1"), ("張偉", "城关镇政府", "p1")),  # Traditional name
+        (("Li Ming", "", "p1"), ("ＬＩ　ＭＩＮＧ", "县教育局", "p1")),  # full-width letters
+        (("王\u200b芳", "一支部", "p1"), ("王芳", "第一党支部", "p1")),  # a zero-width space
+        (("阿依古丽·买买提", "", "p1"), ("阿依古丽•买买提", "东街", "p1")),  # bullet for the dot
+        (("阿依古丽·买买提", "", "p1"), ("阿依古丽．买买提", "", "p1")),  # full-width full stop
+        # Another phone: the same unit text, however it is spelt, is the same person.
+        (("王芳", "东街社区（党支部）", "p1"), ("王芳", "東街社區 黨支部", "p2")),
+        (("王芳", "ＤＪ支部", "p1"), ("王 芳", "dj支部", "p2")),
+        (("王芳", "", "p1"), (" 王芳 ", "", "p2")),
+    ],
+)
+def test_the_same_person_is_counted_once_however_they_spell_it(
+    talk: Talk, first: tuple[str, str, str], second: tuple[str, str, str]
+) -> None:
+    with clock.travel_to(at(14)):
+        one = checkin(talk, name=first[0], unit_text=first[1], device_key=first[2])
+        two = checkin(talk, name=second[0], unit_text=second[1], device_key=second[2])
+    assert one.created and not two.created and two.checkin == one.checkin
+    assert CheckIn.objects.count() == 1
+    with clock.travel_to(at(18)):
+        figures = selectors.outreach_figures(talk.created_by, YEAR)  # type: ignore[arg-type]
+    assert (figures.people, figures.person_times) == (1, 1)
+
+
+def test_different_people_stay_apart(talk: Talk) -> None:
+    with clock.travel_to(at(14)):
+        results = [
+            checkin(talk, name="王芳", unit_text="东街社区党支部", device_key="p1"),
+            # A namesake from another unit on another phone is another person.
+            checkin(talk, name="王芳", unit_text="西街社区党支部", device_key="p2"),
+            # One phone may check in the family: other names are other people.
+            checkin(talk, name="王芳的母亲", unit_text="", device_key="p1"),
+            # The phone's owner checking in a neighbour without a name.
+            checkin(talk, anonymous=True, device_key="p1"),
+        ]
+    assert all(r.created for r in results)
+    attendance = selectors.attendance_of(talk)
+    assert (attendance.named, attendance.anonymous) == (3, 1)
+
+
+def test_people_over_a_period_follow_the_same_rules(
+    talk: Talk, organiser: User, county: County
+) -> None:
+    later = services.talk_create(
+        actor=organiser,
+        data=services.TalkInput(
+            title="讲惠民政策",
+            speaker="张三",
+            setting="village",
+            organiser=county.chengguan,
+            starts_at=at(9, day=dt.date(2026, 11, 12)),
+            ends_at=at(11, day=dt.date(2026, 11, 12)),
+            place="村委会",
+        ),
+    )
+    with clock.travel_to(at(14)):
+        checkin(talk, name="王芳", unit_text="东街社区党支部", device_key="p1")
+        checkin(talk, name="赵强", unit_text="城关镇政府", device_key="p3")
+    with clock.travel_to(at(10, day=dt.date(2026, 11, 12))):
+        # 王芳 again from her phone, spelling her branch differently: the same person.
+        checkin(later, name="王芳", unit_text="東街支部", device_key="p1")
+        # 赵强 from a new phone, his unit spelt the same after folding: the same person.
+        checkin(later, name="赵 强", unit_text="城关镇 政府", device_key="p4")
+        # A namesake of 王芳 from elsewhere, on another phone: another person.
+        checkin(later, name="王芳", unit_text="西街社区", device_key="p5")
+    with clock.travel_to(at(18, day=dt.date(2026, 11, 12))):
+        figures = selectors.outreach_figures(organiser, YEAR)
+    assert figures.person_times == 5
+    assert figures.people == 3
+
+
+def test_the_database_refuses_a_second_row_for_the_same_name_and_phone(talk: Talk) -> None:
+    """What decides when two check-ins race past the first look."""
+    with clock.travel_to(at(14)):
+        first = checkin(talk, name="王芳", unit_text="东街社区党支部", device_key="p1").checkin
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CheckIn.objects.create(
+            talk=talk,
+            channel=first.channel,
+            person_key=services.person_key("王芳", "东街支部", "p1"),
+            name_key=first.name_key,
+            name="王芳",
+            unit_text="东街支部",
+            device_key="p1",
+            created_at=first.created_at,
+        )
+    assert CheckIn.objects.count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -84,6 +85,61 @@ def test_a_stranger_sees_nothing(
     assert not Talk.objects.exclude(pk=talk.pk).exists()
 
 
+def _organiser_options(html: str) -> set[str]:
+    select = re.search(r'<select name="organiser"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    return set(re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select.group(1)))
+
+
+def test_the_organiser_is_one_of_the_users_own_units(
+    organiser_client: Client, county: County, client: Client, dispatcher: User
+) -> None:
+    """A township's handler organises for the township and its villages only; a county-wide
+    post for any unit. A posted unit outside the list is refused and nothing is saved."""
+    own = _organiser_options(organiser_client.get(reverse("outreach:talk_new")).content.decode())
+    assert own == {"城关镇", "东街社区", "西街社区"}
+    refused = organiser_client.post(
+        reverse("outreach:talk_new"), talk_post(county, organiser=str(county.shiqiao.pk))
+    )
+    assert refused.status_code == 422
+    assert "只能选择您所在的单位（或下级单位）作为主办单位" in refused.content.decode()
+    for other in (county.housing, county.county, county.shiqiao_village):
+        response = organiser_client.post(
+            reverse("outreach:talk_new"), talk_post(county, organiser=str(other.pk))
+        )
+        assert response.status_code == 422, other.name
+    assert not Talk.objects.exists()
+    village = organiser_client.post(
+        reverse("outreach:talk_new"),
+        talk_post(county, organiser=str(county.dongjie.pk), title="东街的宣讲"),
+    )
+    assert village.status_code == 302
+    assert Talk.objects.get().organiser == county.dongjie
+
+    client.force_login(dispatcher)
+    every = _organiser_options(client.get(reverse("outreach:talk_new")).content.decode())
+    assert {"测试县", "城关镇", "石桥镇", "县住建局", "东街社区", "石桥村"} <= every
+    elsewhere = client.post(
+        reverse("outreach:talk_new"),
+        talk_post(county, organiser=str(county.shiqiao.pk), title="石桥的宣讲"),
+    )
+    assert elsewhere.status_code == 302
+    assert Talk.objects.get(title="石桥的宣讲").organiser == county.shiqiao
+
+
+def test_editing_keeps_the_organiser_within_the_users_units(
+    organiser_client: Client, county: County, talk: Talk
+) -> None:
+    response = organiser_client.post(
+        reverse("outreach:talk_edit", args=[talk.pk]),
+        talk_post(county, organiser=str(county.housing.pk), title="改了题目"),
+    )
+    assert response.status_code == 422
+    assert "只能选择您所在的单位（或下级单位）作为主办单位" in response.content.decode()
+    talk.refresh_from_db()
+    assert talk.organiser == county.chengguan and talk.title == "党的创新理论进社区"
+
+
 def test_create_a_talk_and_print_its_poster(
     organiser_client: Client, county: County, tmp_path: Path
 ) -> None:
@@ -162,7 +218,27 @@ def test_head_count_and_reissue(organiser_client: Client, talk: Talk) -> None:
         assert ok.status_code == 302
         organiser_client.post(reverse("outreach:talk_reissue", args=[talk.pk]))
     talk.refresh_from_db()
-    assert talk.head_count == 7 and talk.checkin_key != old_key
+    assert services.head_total(talk) == 7 and talk.checkin_key != old_key
+
+
+def test_head_counts_are_listed_and_a_bad_correction_changes_nothing(
+    organiser_client: Client, talk: Talk
+) -> None:
+    head = reverse("outreach:head_count", args=[talk.pk])
+    with clock.travel_to(at(15)):
+        organiser_client.post(head, {"count": "7", "note": "前排老人"})
+        organiser_client.post(head, {"count": "4", "note": "晚到的学生"})
+        refused = organiser_client.post(head, {"count": "-2", "note": ""})
+        too_many = organiser_client.post(head, {"count": "-12", "note": "重复"})
+        # As a Chinese input method types it: the full-width minus sign and digit.
+        fixed = organiser_client.post(head, {"count": "\uff0d\uff12", "note": "两人后来扫码签到了"})
+        page = organiser_client.get(reverse("outreach:talk", args=[talk.pk])).content.decode()
+    assert refused.status_code == 422 and "减少人数是更正，请写明原因" in refused.content.decode()
+    assert too_many.status_code == 422 and "更正后人数不能少于 0" in too_many.content.decode()
+    assert fixed.status_code == 302
+    assert services.head_total(talk) == 9
+    for text in ("+7", "前排老人", "+4", "晚到的学生", "-2", "两人后来扫码签到了", "cg_organiser"):
+        assert text in page, text
 
 
 def test_question_becomes_a_case_in_the_right_units_work(
@@ -253,6 +329,10 @@ def test_a_persons_learning_record(
         services.checkin_record(talk=talk, name="路人甲", device_key="d1")
     page = organiser_client.get(reverse("outreach:branches"), {"name": " 路人甲 "})
     assert "党的创新理论进社区" in page.content.decode()
+    # Looked up as identity compares names: however the name is typed.
+    for typed in ("路人\u3000甲", "路人\u200b甲", " 路 人 甲"):
+        found = organiser_client.get(reverse("outreach:branches"), {"name": typed})
+        assert "党的创新理论进社区" in found.content.decode(), typed
     client.force_login(other_township_handler)
     other = client.get(reverse("outreach:branches"), {"name": "路人甲"}).content.decode()
     assert "党的创新理论进社区" not in other and "没有找到" in other
