@@ -24,6 +24,7 @@ from jishi.projects.models import (
     ListKind,
     MeetingDecision,
     Milestone,
+    OrderState,
     Photo,
     Policy,
     ProgressMeeting,
@@ -32,6 +33,7 @@ from jishi.projects.models import (
     Project,
     ProjectList,
     RoundLight,
+    RoundState,
     Status,
     SupervisionOrder,
 )
@@ -430,6 +432,7 @@ class CadrePage:
     due: list[Project]
     to_sign: list[ProgressReport]
     round: ProgressRound | None
+    orders: list[SupervisionOrder] = field(default_factory=list)
 
 
 def cadre_page(user: AnyUser) -> CadrePage:
@@ -458,9 +461,67 @@ def cadre_page(user: AnyUser) -> CadrePage:
         .select_related("project", "round")
         .order_by("-submitted_at")[:50]
     )
+    orders = list(
+        SupervisionOrder.objects.filter(state=OrderState.OPEN, project_id__in=[p.pk for p in mine])
+        .select_related("project")
+        .order_by("due_at", "pk")[:50]
+    )
     order = {"red": 0, "yellow": 1, "green": 2, "": 3}
     mine.sort(key=lambda p: (order.get(p.light, 3), p.code))
-    return CadrePage(mine, due, to_sign, rnd)
+    return CadrePage(mine, due, to_sign, rnd, orders)
+
+
+# --- what a lead unit owes (待报送) ------------------------------------------------------------
+
+DUE_SHOWN = 20
+
+
+@dataclass
+class DueWork:
+    """What a lead unit's staff owe the supervision office: this month's progress reports
+    not yet sent (reminded or not) and supervision orders not yet answered, by deadline.
+    jishi has no messaging channel (no SMS gateway, no inbox): a round's reminder reaches
+    people as this list on their console home and on the lead cadre's page."""
+
+    round: ProgressRound | None = None
+    reports: list[Project] = field(default_factory=list)
+    reports_total: int = 0
+    orders: list[SupervisionOrder] = field(default_factory=list)
+    orders_total: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.reports_total + self.orders_total
+
+    @property
+    def reminded_on(self) -> date | None:
+        return self.round.reminded_on if self.round is not None else None
+
+
+def due_work(user: AnyUser, *, limit: int = DUE_SHOWN) -> DueWork:
+    """待报送 for the units where the user reports (handler or unit lead posts): a few
+    queries whatever the number of projects (two when the user has no such post)."""
+    if not user.is_authenticated:
+        return DueWork()
+    unit_ids = [p.unit_id for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
+    if not unit_ids:
+        return DueWork()
+    work = DueWork()
+    rnd = ProgressRound.objects.order_by("-month").first()
+    if rnd is not None and rnd.state == RoundState.OPEN:
+        work.round = rnd
+        reported = ProgressReport.objects.filter(round=rnd, project_id=OuterRef("pk"))
+        owed = round_projects(rnd).filter(lead_unit_id__in=unit_ids).exclude(Exists(reported))
+        work.reports = list(owed.select_related("lead_unit").order_by("code")[:limit])
+        work.reports_total = (
+            len(work.reports) if len(work.reports) < limit else owed.order_by().count()
+        )
+    orders = SupervisionOrder.objects.filter(
+        state=OrderState.OPEN, project__lead_unit_id__in=unit_ids
+    )
+    work.orders = list(orders.select_related("project").order_by("due_at", "pk")[:limit])
+    work.orders_total = len(work.orders) if len(work.orders) < limit else orders.count()
+    return work
 
 
 # --- the public pages ---------------------------------------------------------------------------
