@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from jishi.cases.models import Case
 from jishi.common.errors import NotFound
 from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit, UnitKind, User
@@ -22,6 +23,7 @@ from jishi.projects.models import (
     AccountabilityRecord,
     Finding,
     ListKind,
+    ListLevel,
     MeetingDecision,
     Milestone,
     OrderState,
@@ -58,6 +60,12 @@ def may_supervise(user: AnyUser) -> bool:
     """The supervision office (inspector posts) and administrators keep the lists, open
     rounds by hand, issue orders, hold meetings and close projects out (销号)."""
     return access.has_role(user, Role.INSPECTOR, Role.ADMIN)
+
+
+def may_adopt_suggestion(user: AnyUser) -> bool:
+    """Adopting a citizen's suggestion as a practical matter (采纳为办实事项目) is decided by
+    the supervision office or a county lead."""
+    return access.has_role(user, Role.INSPECTOR, Role.COUNTY_LEAD)
 
 
 def may_see_accountability(user: AnyUser) -> bool:
@@ -167,6 +175,25 @@ def planned_progress(
     return progress.planned_on(
         nodes_of(ms), start=project.start_date, on=on, entered=project.planned_by_month
     )
+
+
+def practical_list_for(year: int, township: Unit | None = None) -> ProjectList | None:
+    """The year's practical-matters list (办实事) an adopted suggestion goes on: the
+    township's own list when the suggestion came from a township that keeps one, else the
+    county's."""
+    lists = list(ProjectList.objects.filter(year=year, kind=ListKind.PRACTICAL).order_by("pk"))
+    if township is not None:
+        for lst in lists:
+            if lst.level == ListLevel.TOWNSHIP and lst.township_id == township.pk:
+                return lst
+    county = [lst for lst in lists if lst.level == ListLevel.COUNTY]
+    chosen = county or lists
+    return chosen[0] if chosen else None
+
+
+def project_of_case(case: Case) -> Project | None:
+    """The project a case (an adopted suggestion) became, if any."""
+    return Project.objects.filter(source_case=case).first()
 
 
 # --- rule checks -------------------------------------------------------------------------------
