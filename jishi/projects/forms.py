@@ -393,13 +393,13 @@ class AdoptForm(forms.Form):
     start_date = forms.DateField(
         label=_("开始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages=DATE_INVALID,
     )
     end_date = forms.DateField(
         label=_("完成时限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages=DATE_INVALID,
     )
 
@@ -444,7 +444,7 @@ class MilestoneMoveForm(forms.Form):
     )
     planned_date = forms.DateField(
         label=_("新的计划完成日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
     )
     weight = forms.IntegerField(
@@ -486,12 +486,12 @@ class GroupForm(forms.Form):
     )
     starts_on = forms.DateField(
         label=_("开始日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("请填写开始日期"), **DATE_INVALID},
     )
     ends_on = forms.DateField(
         label=_("结束日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": _("请填写结束日期"), **DATE_INVALID},
     )
     area = forms.ModelMultipleChoiceField(

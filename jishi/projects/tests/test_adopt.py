@@ -100,9 +100,7 @@ def test_a_suggestion_becomes_a_practical_matter_once(
         assert created.kind == "created" and created.payload["case"] == case.code
         assert created.payload["via"] == "suggestion" and created.actor == county_lead
         with pytest.raises(InvalidTransition, match="已采纳为办实事项目"):
-            services.project_from_suggestion(
-                actor=inspector, case=case, lead_unit=county.chengguan
-            )
+            services.project_from_suggestion(actor=inspector, case=case, lead_unit=county.chengguan)
     assert Project.objects.count() == 1
     assert not verify_ledger().breaks
 
