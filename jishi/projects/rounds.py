@@ -12,6 +12,7 @@ each change appended to its project's chain with its reason.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -97,11 +98,48 @@ class Lit(NamedTuple):
     missing: bool
 
 
-def _as_date(value: object) -> dt.date | None:
-    # Raw reads: PostgreSQL gives dates, SQLite gives ISO text.
-    if value is None or isinstance(value, dt.date):
+class _Raw:
+    """Values of a raw read as the ORM would give them, each distinct one converted once:
+    PostgreSQL gives dates and decimals, SQLite ISO text and numbers; JSON comes as text."""
+
+    def __init__(self) -> None:
+        self.dates: dict[object, dt.date | None] = {None: None}
+        self.percents: dict[object, Decimal] = {}
+
+    def date(self, value: object) -> dt.date | None:
+        found = self.dates.get(value, False)
+        if found is False:
+            found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            self.dates[value] = found
+        return found  # type: ignore[return-value]
+
+    def percent(self, value: object) -> Decimal:
+        found = self.percents.get(value)
+        if found is None:
+            found = self.percents[value] = Decimal(str(value)).quantize(progress.ONE_PLACE)
+        return found
+
+    @staticmethod
+    def json(value: object) -> Any:
+        if isinstance(value, str):
+            return {} if value == "{}" else json.loads(value)
         return value
-    return dt.date.fromisoformat(str(value))
+
+
+def _round_rows(rnd: ProgressRound, *, current: bool) -> list[tuple[Any, ...]]:
+    """The round's projects in one raw read (the ORM's own SQL, without its per-row
+    converters): pk, start date, planned progress entered by month, progress — and, when
+    ``current``, the light and its reason now."""
+    fields = [*_ROUND_READ, *(("light", "light_reason") if current else ())]
+    qs = selectors.round_projects(rnd).order_by("pk").values_list(*fields)
+    sql, params = qs.query.sql_with_params()
+    raw, out = _Raw(), []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20_000):
+            for pk, start, entered, value, *rest in rows:
+                out.append((pk, raw.date(start), raw.json(entered), raw.percent(value), *rest))
+    return out
 
 
 def _milestones_by_project(projects: QuerySet[Project]) -> dict[int, list[progress.Node]]:
@@ -113,13 +151,13 @@ def _milestones_by_project(projects: QuerySet[Project]) -> dict[int, list[progre
     # Table names from the models and the ORM's own subquery; values go as parameters.
     table = Milestone._meta.db_table
     sql = f"SELECT project_id, id, parent_id, weight, planned_date FROM {table} WHERE project_id IN ({inner})"  # noqa: S608, E501
-    zero = Decimal(0)
+    zero, raw = Decimal(0), _Raw()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(20_000):
             for project_id, pk, parent_id, weight, planned in rows:
                 out[project_id].append(
-                    progress.Node(pk, parent_id, weight, zero, _as_date(planned))
+                    progress.Node(pk, parent_id, weight, zero, raw.date(planned))
                 )
     return out
 
@@ -179,8 +217,7 @@ _ROUND_READ = ("pk", "start_date", "planned_by_month", "progress")
 
 def compute_lights(rnd: ProgressRound, *, on: dt.date) -> list[Lit]:
     """Each project's light for the round, unsaved (two reads and arithmetic)."""
-    rows = list(selectors.round_projects(rnd).values_list(*_ROUND_READ))
-    return _lights(rnd, on, rows)
+    return _lights(rnd, on, _round_rows(rnd, current=False))
 
 
 def round_assess(rnd: ProgressRound, *, on: dt.date, actor: User | None = None) -> Assessment:
@@ -199,11 +236,7 @@ def round_assess(rnd: ProgressRound, *, on: dt.date, actor: User | None = None) 
         rnd = ProgressRound.objects.select_for_update().get(pk=rnd.pk)
         if rnd.state != RoundState.OPEN:
             raise InvalidTransition("本月调度已评灯")
-        rows = list(
-            selectors.round_projects(rnd)
-            .order_by("pk")
-            .values_list(*_ROUND_READ, "light", "light_reason")
-        )
+        rows = _round_rows(rnd, current=True)
         lights = _lights(rnd, on, rows)
         _insert_rows(
             RoundLight,

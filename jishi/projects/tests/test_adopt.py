@@ -165,5 +165,5 @@ def test_the_console_action(
         # Twice: the page shows the project already made, and a second post makes none.
         again = office.post(url, {"title": "再来一次", "lead_unit": county.chengguan.pk})
         assert project.code in again.content.decode() and Project.objects.count() == 1
-        page = client_for(county_lead).get(f"/console/projects/p/{project.pk}/").content.decode()
-        assert suggestion.case.code in page and "群众建议" in page
+        shown = client_for(county_lead).get(f"/console/projects/p/{project.pk}/").content.decode()
+        assert suggestion.case.code in shown and "群众建议" in shown
