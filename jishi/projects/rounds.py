@@ -269,12 +269,7 @@ def _apply_lights(changed: dict[int, Lit], rnd: ProgressRound, now: dt.datetime)
     as_json = ProjectEvent._meta.get_field("payload").get_db_prep_value
     month = rnd.month.isoformat()
     for chunk in chunks(ids, CHUNK):
-        heads = (
-            Project.objects.select_for_update()
-            .filter(pk__in=chunk)
-            .order_by("pk")
-            .values_list("pk", "code", "version", "last_hash", "status", "light", "light_reason")
-        )
+        heads = _lock_heads(chunk)
         events, updates = [], []
         for pk, code, version, last_hash, status, light, reason in heads:
             lit = changed[pk]
@@ -333,17 +328,48 @@ def _apply_lights(changed: dict[int, Lit], rnd: ProgressRound, now: dt.datetime)
     return moved
 
 
+HEAD = "id, code, version, last_hash, status, light, light_reason"
+
+
+def _lock_heads(ids: list[int]) -> list[tuple[Any, ...]]:
+    """Lock these projects' rows (in id order, as every writer of a project locks one) and
+    read their chain heads and lights. On PostgreSQL the ids go as one array: a list of
+    thousands of placeholders costs more to merge client-side than the query to run."""
+    table = Project._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT {HEAD} FROM {table} WHERE id = ANY(%s::bigint[]) "  # noqa: S608
+                "ORDER BY id FOR UPDATE",
+                [ids],
+            )
+        else:  # SQLite: the round's lights, written first, hold the one write lock
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT {HEAD} FROM {table} WHERE id IN ({marks}) ORDER BY id",  # noqa: S608
+                ids,
+            )
+        return cursor.fetchall()
+
+
 def _insert_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Plain multi-row INSERTs of prepared values: what ``bulk_create`` sends, without
-    building and preparing a model instance per row."""
+    """Insert prepared values without building a model instance per row. PostgreSQL takes
+    them by COPY: a multi-row INSERT there costs more in psycopg's client-side parameter
+    merging (tens of thousands of placeholders) than in the server. SQLite takes multi-row
+    INSERTs within its parameter limit."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    limit = connection.features.max_query_params or 30_000
-    size = max(1, min(2_000, limit // len(columns)))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        limit = connection.features.max_query_params or 999
+        size = max(1, limit // len(columns))
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
             cursor.execute(
@@ -353,8 +379,9 @@ def _insert_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, .
 
 
 def _update_heads(updates: list[tuple[int, int, str, str, str]]) -> None:
-    """Move each changed project's head and light: on PostgreSQL one UPDATE … FROM (VALUES …)
-    per batch; on SQLite a batch of one-row UPDATEs (``executemany`` runs them in C)."""
+    """Move each changed project's head and light: on PostgreSQL one UPDATE joined to the
+    new values passed as five arrays (unnest); on SQLite a batch of one-row UPDATEs
+    (``executemany`` runs them in C)."""
     if not updates:
         return
     table = Project._meta.db_table
@@ -366,16 +393,14 @@ def _update_heads(updates: list[tuple[int, int, str, str, str]]) -> None:
                 [(seq, digest, light, reason, pk) for pk, seq, digest, light, reason in updates],
             )
             return
-        one = "(%s::bigint, %s::integer, %s::varchar, %s::varchar, %s::varchar)"
-        for start in range(0, len(updates), 2_000):
-            batch = updates[start : start + 2_000]
-            cursor.execute(
-                f"UPDATE {table} AS p SET version = v.seq, last_hash = v.digest, "  # noqa: S608
-                "light = v.light, light_reason = v.reason "
-                f"FROM (VALUES {', '.join([one] * len(batch))}) "
-                "AS v(id, seq, digest, light, reason) WHERE p.id = v.id",
-                [value for row in batch for value in row],
-            )
+        ids, seqs, digests, lights, reasons = (list(c) for c in zip(*updates, strict=True))
+        cursor.execute(
+            f"UPDATE {table} AS p SET version = v.seq, last_hash = v.digest, "  # noqa: S608
+            "light = v.light, light_reason = v.reason "
+            "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, seq, digest, light, reason) WHERE p.id = v.id",
+            [ids, seqs, digests, lights, reasons],
+        )
 
 
 # --- supervision orders --------------------------------------------------------------------------
