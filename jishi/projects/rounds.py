@@ -71,7 +71,9 @@ class Reminder:
 
 
 def round_remind(rnd: ProgressRound, *, on: dt.date) -> list[Reminder]:
-    """Remind each lead unit of its projects not yet reported (催报); recorded on the round."""
+    """Remind each lead unit of its projects not yet reported (催报): recorded on the round,
+    it reaches the unit's staff as the reminder's date on their 待报送 list (``due_work``,
+    their console home) — jishi has no messaging channel to push it through."""
     status = selectors.round_status(rnd)
     by_unit: dict[str, list[str]] = defaultdict(list)
     for p in status.missing:
