@@ -122,6 +122,7 @@ def populate(projects: int, months: int) -> dict[str, Any]:
     Milestone.objects.bulk_create(ms, batch_size=10_000)
     pace = {pk: rng.uniform(0.4, 1.3) for pk in ids}
     started = time.perf_counter()
+    assess_alone = 0.0
     for m in range(1, months + 1):
         month = dt.date(year, m, 1)
         rnd = ProgressRound.objects.create(month=month, due_on=month.replace(day=25), opened_at=now)
@@ -143,12 +144,19 @@ def populate(projects: int, months: int) -> dict[str, Any]:
             updates.append(Project(pk=pk, progress=value))
         ProgressReport.objects.bulk_create(reports, batch_size=5_000)
         Project.objects.bulk_update(updates, ["progress"], batch_size=5_000)
+        at = time.perf_counter()
         rounds.round_assess(rnd, on=rnd.due_on + dt.timedelta(days=1))
-    assess_seconds = time.perf_counter() - started
+        assess_alone += time.perf_counter() - at
+    rounds_seconds = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return {"projects": len(ids), "rounds": months, "assess_s": assess_seconds}
+    return {
+        "projects": len(ids),
+        "rounds": months,
+        "rounds_s": rounds_seconds,
+        "assess_s": assess_alone,
+    }
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
@@ -300,8 +308,10 @@ def run(db: str, projects: int, months: int, repeat: int, *, reuse: bool = False
         info = json.loads(made)
         print(
             f"\n[{db}] {info['projects']} projects × {info['rounds']} rounds populated in "
-            f"{time.perf_counter() - started:.0f} s (round_assess, all rounds: "
-            f"{info['assess_s']:.1f} s, {info['assess_s'] / info['rounds']:.2f} s a round)"
+            f"{time.perf_counter() - started:.0f} s (the rounds with their reports: "
+            f"{info['rounds_s']:.1f} s)\n"
+            f"  round_assess          {info['assess_s'] / info['rounds'] * 1000:8.1f} ms a round "
+            f"(lighting every project: the lights, their history, a chained event per change)"
         )
     out = (
         subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from jishi.console import views, views_ledger, views_routing, views_shell
+from jishi.console import views, views_adopt, views_ledger, views_routing, views_shell
 
 app_name = "console"
 urlpatterns: list[URLPattern] = [
@@ -37,4 +37,10 @@ urlpatterns: list[URLPattern] = [
     path("routing/hotspots/", views_routing.hotspots, name="hotspots"),
     path("routing/hotspots/refresh/", views_routing.hotspots_refresh, name="hotspots_refresh"),
     path("routing/duplicates/<str:code>/", views_routing.duplicates, name="duplicates"),
+    # a survey campaign's suggestion adopted as a practical-matters project (办实事)
+    path(
+        "suggestions/<int:pk>/project/",
+        views_adopt.suggestion_project,
+        name="suggestion_project",
+    ),
 ]

@@ -40,6 +40,7 @@ from jishi.console.forms_ledger import LedgerFilterForm
 from jishi.orgs import access
 from jishi.orgs.http import StaffRequest
 from jishi.orgs.models import User
+from jishi.projects import selectors as project_selectors
 from jishi.routing.replies import score_reply
 from jishi.workdays.selectors import get_calendar
 
@@ -352,6 +353,9 @@ def my_work(request: StaffRequest) -> HttpResponse:
         "console/my_work.html",
         {
             "groups": groups,
+            # Progress reports and supervision orders the user's unit owes (待报送): how a
+            # round's reminder reaches the lead unit's staff.
+            "due": project_selectors.due_work(request.user),
             "empty_groups": [g for g in groups if not g.count],
             "total": sum(g.count for g in groups),
             "capped": any(g.capped for g in groups),

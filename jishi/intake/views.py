@@ -31,8 +31,9 @@ from jishi.intake.forms import (
     visit_item_formset,
 )
 from jishi.intake.models import Campaign, DutyShift, HallOutcome, Period
+from jishi.orgs.access import has_role
 from jishi.orgs.http import StaffRequest
-from jishi.orgs.models import Unit
+from jishi.orgs.models import Role, Unit
 
 VISITS_PER_PAGE = 20
 
@@ -317,6 +318,9 @@ def _campaign_context(
         "open": campaign.starts_on <= today <= campaign.ends_on,
         "today": today,
         "page": page,
+        # Who may make a suggestion a practical-matters project (projects' rule, restated
+        # here as intake does not import projects; the console page checks it again).
+        "may_adopt_project": has_role(user, Role.INSPECTOR, Role.COUNTY_LEAD),
     }
 
 

@@ -12,6 +12,7 @@ from jishi.projects.models import (
     ListKind,
     ListLevel,
     Measure,
+    Milestone,
     OrderLevel,
     Project,
     Severity,
@@ -360,3 +361,149 @@ class AccountabilityForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+DATE_INVALID = {"invalid": _("日期格式应为 2026-06-30")}
+
+
+class AdoptForm(forms.Form):
+    """采纳为办实事项目: the project a suggestion becomes (the list is the year's 办实事 list)."""
+
+    title = forms.CharField(
+        label=_("项目名称"), max_length=200, error_messages={**TEXT, **REQUIRED}
+    )
+    goal = forms.CharField(
+        label=_("建设内容及目标"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=TEXT,
+    )
+    lead_unit = forms.ModelChoiceField(
+        label=_("牵头单位"),
+        queryset=Unit.objects.none(),
+        error_messages={"required": _("请选择牵头单位"), "invalid_choice": _("请选择牵头单位")},
+    )
+    lead_cadre = forms.ModelChoiceField(
+        label=_("领衔领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择县级领导或乡镇主要负责人")},
+    )
+    start_date = forms.DateField(
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=DATE_INVALID,
+    )
+    end_date = forms.DateField(
+        label=_("完成时限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages=DATE_INVALID,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_cadre"].queryset = lead_cadres()  # type: ignore[attr-defined]
+        self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+class LeadForm(forms.Form):
+    """Change who leads a project (领衔领导、牵头单位)."""
+
+    lead_cadre = forms.ModelChoiceField(
+        label=_("领衔领导"),
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择县级领导或乡镇主要负责人")},
+    )
+    lead_unit = forms.ModelChoiceField(
+        label=_("牵头单位"),
+        queryset=Unit.objects.none(),
+        error_messages={"required": _("请选择牵头单位"), "invalid_choice": _("请选择牵头单位")},
+    )
+    reason = forms.CharField(
+        label=_("调整原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "lead")
+        super().__init__(*args, **kwargs)
+        self.fields["lead_cadre"].queryset = lead_cadres()  # type: ignore[attr-defined]
+        self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+class MilestoneMoveForm(forms.Form):
+    """Move one of the project's milestones (计划完成日期, and its weight if given)."""
+
+    milestone = forms.ModelChoiceField(
+        label=_("节点"),
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+    )
+    planned_date = forms.DateField(
+        label=_("新的计划完成日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
+    )
+    weight = forms.IntegerField(
+        label=_("权重（不填则不变）"),
+        required=False,
+        min_value=1,
+        max_value=1000,
+        error_messages={
+            "invalid": _("权重应为 1 到 1000 的整数"),
+            "min_value": _("权重应为 1 到 1000 的整数"),
+            "max_value": _("权重应为 1 到 1000 的整数"),
+        },
+    )
+    reason = forms.CharField(
+        label=_("调整原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "move")
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["milestone"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda m: f"{m.title}（{m.planned_date:%Y-%m-%d}）"
+        )
+
+
+class GroupForm(forms.Form):
+    """An inspection group: name, members, period, area (巡回指导组)."""
+
+    name = forms.CharField(label=_("名称"), max_length=100, error_messages={**TEXT, **REQUIRED})
+    members = forms.ModelMultipleChoiceField(
+        label=_("成员"),
+        queryset=User.objects.none(),
+        error_messages={
+            "required": _("请选择成员"),
+            "invalid_choice": _("请选择成员"),
+            "invalid_pk_value": _("请选择成员"),
+        },
+    )
+    starts_on = forms.DateField(
+        label=_("开始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写开始日期"), **DATE_INVALID},
+    )
+    ends_on = forms.DateField(
+        label=_("结束日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写结束日期"), **DATE_INVALID},
+    )
+    area = forms.ModelMultipleChoiceField(
+        label=_("负责区域"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择区域"), "invalid_pk_value": _("请选择区域")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True, posts__active=True).distinct()
+        self.fields["members"].queryset = staff.order_by("full_name", "username")  # type: ignore[attr-defined]
+        areas = _units().filter(kind__in=[UnitKind.TOWNSHIP, UnitKind.DEPARTMENT])
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]

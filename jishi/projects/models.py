@@ -90,8 +90,15 @@ class Project(models.Model):
     ``progress`` and the rest are what the events say, kept for fast queries."""
 
     code = models.CharField("编号", max_length=32, unique=True)
+    # Four foreign keys go without their own index: each leads one of the composite indexes
+    # below, which serve the same lookups. At a province's size every index is written on
+    # each changed light (a round moves tens of thousands of rows), so duplicates cost.
     project_list = models.ForeignKey(
-        ProjectList, verbose_name="清单", on_delete=models.PROTECT, related_name="projects"
+        ProjectList,
+        verbose_name="清单",
+        on_delete=models.PROTECT,
+        related_name="projects",
+        db_index=False,
     )
     number = models.CharField("序号", max_length=16, blank=True)
     title = models.CharField("项目名称", max_length=200)
@@ -103,9 +110,14 @@ class Project(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="led_projects",
+        db_index=False,
     )
     lead_unit = models.ForeignKey(
-        Unit, verbose_name="牵头单位", on_delete=models.PROTECT, related_name="led_projects"
+        Unit,
+        verbose_name="牵头单位",
+        on_delete=models.PROTECT,
+        related_name="led_projects",
+        db_index=False,
     )
     cooperating_units = models.ManyToManyField(
         Unit, verbose_name="配合单位", blank=True, related_name="cooperating_projects"
@@ -127,6 +139,7 @@ class Project(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     village = models.ForeignKey(
         Unit,

@@ -139,18 +139,53 @@ def group_create(
     area: Sequence[Unit] = (),
 ) -> InspectionGroup:
     _supervisor(actor)
+    name = _check_group(name, members, starts_on, ends_on)
+    with transaction.atomic():
+        group = InspectionGroup.objects.create(name=name, starts_on=starts_on, ends_on=ends_on)
+        group.members.set(members)
+        group.area.set(area)
+    return group
+
+
+def _check_group(name: str, members: Sequence[User], starts_on: dt.date, ends_on: dt.date) -> str:
     errors: dict[str, list[str]] = {}
     name = services.clean_text(
         name, field="name", label="名称", errors=errors, required=True, limit=100
     )
     if not members:
         errors["members"] = ["请选择成员"]
-    if ends_on < starts_on:
+    elif any(not m.is_active for m in members):
+        errors["members"] = ["成员须为在职人员"]
+    if not isinstance(starts_on, dt.date):
+        errors["starts_on"] = ["请填写开始日期"]
+    if not isinstance(ends_on, dt.date):
+        errors["ends_on"] = ["请填写结束日期"]
+    elif isinstance(starts_on, dt.date) and ends_on < starts_on:
         errors["ends_on"] = ["结束日期不能早于开始日期"]
     _errors_or_raise(errors, "巡回指导组信息有误")
-    group = InspectionGroup.objects.create(name=name, starts_on=starts_on, ends_on=ends_on)
-    group.members.set(members)
-    group.area.set(area)
+    return name
+
+
+def group_update(
+    *,
+    actor: User,
+    group: InspectionGroup,
+    name: str,
+    members: Sequence[User],
+    starts_on: dt.date,
+    ends_on: dt.date,
+    area: Sequence[Unit] = (),
+) -> InspectionGroup:
+    """Change a group's name, members, period or area. Its visits stay as recorded: a
+    member who leaves keeps the visits they recorded."""
+    _supervisor(actor)
+    name = _check_group(name, members, starts_on, ends_on)
+    with transaction.atomic():
+        group = InspectionGroup.objects.select_for_update().get(pk=group.pk)
+        group.name, group.starts_on, group.ends_on = name, starts_on, ends_on
+        group.save(update_fields=["name", "starts_on", "ends_on"])
+        group.members.set(members)
+        group.area.set(area)
     return group
 
 

@@ -130,6 +130,16 @@ def planned_on(
     return planned(roots, start, frozenset()).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
+def flat_shape(nodes: Sequence[Node]) -> tuple[tuple[date | None, int], ...] | None:
+    """What ``planned_on`` reads of a flat milestone list (no sub-milestones): the dates and
+    weights in the order it walks them. Two projects of the same shape and start have the
+    same planned progress, so a round computes it once per shape. None for a tree."""
+    if any(n.parent_id is not None for n in nodes):
+        return None
+    ordered = sorted(nodes, key=lambda n: (n.planned_date or date.max, n.id))
+    return tuple((n.planned_date, n.weight) for n in ordered)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """When a light turns (the county's ``Policy``; these are the defaults)."""

@@ -12,14 +12,17 @@ each change appended to its project's chain with its reason.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
 
-from jishi.cases.chain import GENESIS, event_hash
+from jishi.cases.chain import GENESIS, chunks, event_hash
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.orgs.models import User
@@ -68,7 +71,9 @@ class Reminder:
 
 
 def round_remind(rnd: ProgressRound, *, on: dt.date) -> list[Reminder]:
-    """Remind each lead unit of its projects not yet reported (催报); recorded on the round."""
+    """Remind each lead unit of its projects not yet reported (催报): recorded on the round,
+    it reaches the unit's staff as the reminder's date on their 待报送 list (``due_work``,
+    their console home) — jishi has no messaging channel to push it through."""
     status = selectors.round_status(rnd)
     by_unit: dict[str, list[str]] = defaultdict(list)
     for p in status.missing:
@@ -84,65 +89,147 @@ class Assessment:
     missing: int = 0
 
 
-def _milestones_by_project(projects: QuerySet[Project]) -> dict[int, list[progress.Node]]:
-    out: dict[int, list[progress.Node]] = defaultdict(list)
-    rows = Milestone.objects.filter(project__in=projects.values("pk")).values_list(
-        "project_id", "pk", "parent_id", "weight", "progress", "planned_date"
-    )
-    for project_id, pk, parent_id, weight, value, planned in rows.iterator(chunk_size=20_000):
-        out[project_id].append(progress.Node(pk, parent_id, weight, value, planned))
+class Lit(NamedTuple):
+    """A project's light for a round, as computed (a ``RoundLight`` row to be)."""
+
+    project_id: int
+    light: str
+    reason: str
+    planned: Decimal
+    reported: Decimal
+    missing: bool
+
+
+class _Raw:
+    """Values of a raw read as the ORM would give them, each distinct one converted once:
+    PostgreSQL gives dates and decimals, SQLite ISO text and numbers; JSON comes as text."""
+
+    def __init__(self) -> None:
+        self.dates: dict[object, dt.date | None] = {None: None}
+        self.percents: dict[object, Decimal] = {}
+
+    def date(self, value: object) -> dt.date | None:
+        found = self.dates.get(value, False)
+        if found is False:
+            found = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            self.dates[value] = found
+        return found  # type: ignore[return-value]
+
+    def percent(self, value: object) -> Decimal:
+        found = self.percents.get(value)
+        if found is None:
+            found = self.percents[value] = Decimal(str(value)).quantize(progress.ONE_PLACE)
+        return found
+
+    @staticmethod
+    def json(value: object) -> Any:
+        if isinstance(value, str):
+            return {} if value == "{}" else json.loads(value)
+        return value
+
+
+def _round_rows(rnd: ProgressRound, *, current: bool) -> list[tuple[Any, ...]]:
+    """The round's projects in one raw read (the ORM's own SQL, without its per-row
+    converters): pk, start date, planned progress entered by month, progress — and, when
+    ``current``, the light and its reason now."""
+    fields = [*_ROUND_READ, *(("light", "light_reason") if current else ())]
+    qs = selectors.round_projects(rnd).order_by("pk").values_list(*fields)
+    sql, params = qs.query.sql_with_params()
+    raw, out = _Raw(), []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20_000):
+            for pk, start, entered, value, *rest in rows:
+                out.append((pk, raw.date(start), raw.json(entered), raw.percent(value), *rest))
     return out
 
 
-def compute_lights(rnd: ProgressRound, *, on: dt.date) -> list[RoundLight]:
-    """Each project's light for the round, unsaved: planned progress at the due day against
-    the progress reported, missing reports counted this month and the month before."""
+def _milestones_by_project(projects: QuerySet[Project]) -> dict[int, list[progress.Node]]:
+    """Every milestone of the round's projects in one raw read: at a province's size the
+    ORM's per-row converters cost more than the query itself. Only what ``planned_on``
+    reads (tree, weight, date); a milestone's own progress does not enter the plan."""
+    out: dict[int, list[progress.Node]] = defaultdict(list)
+    inner, params = projects.values("pk").query.sql_with_params()
+    # Table names from the models and the ORM's own subquery; values go as parameters.
+    table = Milestone._meta.db_table
+    sql = f"SELECT project_id, id, parent_id, weight, planned_date FROM {table} WHERE project_id IN ({inner})"  # noqa: S608, E501
+    zero, raw = Decimal(0), _Raw()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20_000):
+            for project_id, pk, parent_id, weight, planned in rows:
+                out[project_id].append(
+                    progress.Node(pk, parent_id, weight, zero, raw.date(planned))
+                )
+    return out
+
+
+def _lights(rnd: ProgressRound, on: dt.date, rows: list[tuple[Any, ...]]) -> list[Lit]:
+    """The lights of ``rows`` (pk, start, entered, progress, …): planned progress at the due
+    day against the progress reported, missing reports this month and the month before."""
     th = selectors.thresholds()
-    expected = selectors.round_projects(rnd)
-    projects = list(expected.values_list("pk", "start_date", "planned_by_month", "progress"))
-    nodes = _milestones_by_project(expected)
+    nodes = _milestones_by_project(selectors.round_projects(rnd))
     reported_now = set(
         ProgressReport.objects.filter(round=rnd).values_list("project_id", flat=True)
     )
     previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
     missed_before: set[int] = set()
     if previous is not None:
-        expected_before = set(
+        missed_before = set(
             RoundLight.objects.filter(round=previous, missing=True).values_list(
                 "project_id", flat=True
             )
         )
-        missed_before = expected_before
     at = rnd.due_on
+    # Most projects of a list share a plan's shape (the same milestone dates and weights
+    # from the same start): its planned progress is computed once per shape.
+    plans: dict[tuple[Any, ...], Decimal] = {}
+    verdicts: dict[tuple[Any, ...], tuple[str, str]] = {}
     out = []
-    for pk, start, entered, value in projects:
-        planned = progress.planned_on(nodes.get(pk, []), start=start, on=at, entered=entered)
+    for pk, start, entered, value, *_rest in rows:
+        ms = nodes.get(pk, ())
+        shape = progress.flat_shape(ms) if not entered else None
+        if shape is not None:
+            key = (start, shape)
+            planned = plans.get(key)
+            if planned is None:
+                planned = plans[key] = progress.planned_on(ms, start=start, on=at)
+        else:
+            planned = progress.planned_on(ms, start=start, on=at, entered=entered)
         missing = pk not in reported_now
         in_a_row = (1 + (pk in missed_before)) if missing else 0
-        light, reason = progress.assess(
-            planned=planned,
-            reported=value,
-            missing_in_a_row=in_a_row,
-            start=start,
-            on=on,
-            thresholds=th,
-        )
-        out.append(
-            RoundLight(
-                round=rnd,
-                project_id=pk,
-                light=light,
-                reason=reason[:200],
+        vkey = (str(planned), str(value), in_a_row, start)
+        verdict = verdicts.get(vkey)
+        if verdict is None:
+            light, reason = progress.assess(
                 planned=planned,
                 reported=value,
-                missing=missing,
+                missing_in_a_row=in_a_row,
+                start=start,
+                on=on,
+                thresholds=th,
             )
-        )
+            verdict = verdicts[vkey] = (light, reason[:200])
+        out.append(Lit(pk, verdict[0], verdict[1], planned, value, missing))
     return out
 
 
+_ROUND_READ = ("pk", "start_date", "planned_by_month", "progress")
+
+
+def compute_lights(rnd: ProgressRound, *, on: dt.date) -> list[Lit]:
+    """Each project's light for the round, unsaved (two reads and arithmetic)."""
+    return _lights(rnd, on, _round_rows(rnd, current=False))
+
+
 def round_assess(rnd: ProgressRound, *, on: dt.date, actor: User | None = None) -> Assessment:
-    """Light every project of the round; a changed light is an event with its reason."""
+    """Light every project of the round; a changed light is an event with its reason.
+
+    Set-based, for a province's 60,000 projects: one read of the projects (with the head of
+    each chain and its current light), one of their milestones, the lights computed in
+    Python, then the light history, the changed lights' events and the projects' heads each
+    written in a few large statements. Each event is hashed onto the head read under the
+    row's lock, so the chains verify exactly as if appended one by one."""
     if actor is not None and not selectors.may_supervise(actor):
         raise PermissionDenied("只有督查室可以评灯")
     result = Assessment()
@@ -151,83 +238,171 @@ def round_assess(rnd: ProgressRound, *, on: dt.date, actor: User | None = None) 
         rnd = ProgressRound.objects.select_for_update().get(pk=rnd.pk)
         if rnd.state != RoundState.OPEN:
             raise InvalidTransition("本月调度已评灯")
-        lights = compute_lights(rnd, on=on)
-        RoundLight.objects.bulk_create(lights, batch_size=5_000)
-        by_pk = {rl.project_id: rl for rl in lights}
-        changed_ids = []
-        for pk, light, reason in selectors.round_projects(rnd).values_list(
-            "pk", "light", "light_reason"
-        ):
-            rl = by_pk.get(pk)
-            if rl is None:
-                continue
-            result.lights[rl.light] += 1
-            result.missing += rl.missing
-            if (light, reason) != (rl.light, rl.reason):
-                changed_ids.append(pk)
-        _apply_lights(changed_ids, by_pk, rnd, now)
-        result.changed = len(changed_ids)
+        rows = _round_rows(rnd, current=True)
+        lights = _lights(rnd, on, rows)
+        _insert_rows(
+            RoundLight,
+            ["round_id", "project_id", "light", "reason", "planned", "reported", "missing"],
+            [(rnd.pk, *lit) for lit in lights],
+        )
+        changed: dict[int, Lit] = {}
+        for lit, row in zip(lights, rows, strict=True):
+            result.lights[lit.light] += 1
+            result.missing += lit.missing
+            if (row[4], row[5]) != (lit.light, lit.reason):
+                changed[lit.project_id] = lit
+        result.changed = _apply_lights(changed, rnd, now)
         rnd.state, rnd.assessed_at = RoundState.ASSESSED, now
         rnd.save(update_fields=["state", "assessed_at"])
     return result
 
 
-def _apply_lights(
-    ids: list[int], by_pk: dict[int, RoundLight], rnd: ProgressRound, now: dt.datetime
-) -> None:
-    """Append a ``light_changed`` event to each project and move its head: in bulk, the
-    projects locked in one statement per chunk."""
-    for start in range(0, len(ids), 2_000):
-        chunk = ids[start : start + 2_000]
-        projects = list(Project.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
-        events = []
-        for p in projects:
-            rl = by_pk[p.pk]
-            seq = p.version + 1
-            prev = p.last_hash or GENESIS
-            payload = {
-                "light": [p.light, rl.light],
-                "reason": rl.reason,
-                "round": rnd.month.isoformat(),
-            }
+CHUNK = 5_000
+
+
+def _apply_lights(changed: dict[int, Lit], rnd: ProgressRound, now: dt.datetime) -> int:
+    """Append a ``light_changed`` event to each changed project and move its head, a chunk
+    at a time: the chunk's rows locked and their heads read in one statement, the events
+    inserted and the heads updated in a few multi-row statements. Returns how many moved."""
+    ids = sorted(changed)
+    moved = 0
+    # The columns' own preparation (the vendor's datetime and JSON forms), as bulk_create does.
+    at = ProjectEvent._meta.get_field("created_at").get_db_prep_value(now, connection)
+    as_json = ProjectEvent._meta.get_field("payload").get_db_prep_value
+    month = rnd.month.isoformat()
+    for chunk in chunks(ids, CHUNK):
+        heads = _lock_heads(chunk)
+        events, updates = [], []
+        for pk, code, version, last_hash, status, light, reason in heads:
+            lit = changed[pk]
+            if (light, reason) == (lit.light, lit.reason):
+                continue  # another writer lit it the same way meanwhile
+            seq, prev = version + 1, last_hash or GENESIS
+            payload = {"light": [light, lit.light], "reason": lit.reason, "round": month}
             digest = event_hash(
                 prev,
-                case_code=p.code,
+                case_code=code,
                 seq=seq,
                 kind="light_changed",
                 actor_id=None,
                 actor_role="system",
                 actor_unit_id=None,
-                from_state=p.status,
-                to_state=p.status,
+                from_state=status,
+                to_state=status,
                 payload=payload,
                 created_at=now,
             )
             events.append(
-                ProjectEvent(
-                    project_id=p.pk,
-                    seq=seq,
-                    kind="light_changed",
-                    actor_name="系统",
-                    actor_role="system",
-                    from_state=p.status,
-                    to_state=p.status,
-                    payload=payload,
-                    created_at=now,
-                    prev_hash=prev,
-                    hash=digest,
+                (
+                    pk,
+                    seq,
+                    "light_changed",
+                    "系统",
+                    "system",
+                    status,
+                    status,
+                    as_json(payload, connection),
+                    at,
+                    prev,
+                    digest,
                 )
             )
-            p.version, p.last_hash, p.light, p.light_reason = seq, digest, rl.light, rl.reason
-        ProjectEvent.objects.bulk_create(events, batch_size=2_000)
-        # One plain UPDATE per row, sent as a batch: ``bulk_update``'s CASE over the whole
-        # chunk costs time quadratic in the chunk's size (a province's round took minutes).
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE projects_project SET version = %s, last_hash = %s, "
-                "light = %s, light_reason = %s WHERE id = %s",
-                [(p.version, p.last_hash, p.light, p.light_reason, p.pk) for p in projects],
+            updates.append((pk, seq, digest, lit.light, lit.reason))
+        _insert_rows(
+            ProjectEvent,
+            [
+                "project_id",
+                "seq",
+                "kind",
+                "actor_name",
+                "actor_role",
+                "from_state",
+                "to_state",
+                "payload",
+                "created_at",
+                "prev_hash",
+                "hash",
+            ],
+            events,
+        )
+        _update_heads(updates)
+        moved += len(updates)
+    return moved
+
+
+HEAD = "id, code, version, last_hash, status, light, light_reason"
+
+
+def _lock_heads(ids: list[int]) -> list[tuple[Any, ...]]:
+    """Lock these projects' rows (in id order, as every writer of a project locks one) and
+    read their chain heads and lights. On PostgreSQL the ids go as one array: a list of
+    thousands of placeholders costs more to merge client-side than the query to run."""
+    table = Project._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT {HEAD} FROM {table} WHERE id = ANY(%s::bigint[]) "  # noqa: S608
+                "ORDER BY id FOR UPDATE",
+                [ids],
             )
+        else:  # SQLite: the round's lights, written first, hold the one write lock
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT {HEAD} FROM {table} WHERE id IN ({marks}) ORDER BY id",  # noqa: S608
+                ids,
+            )
+        return cursor.fetchall()
+
+
+def _insert_rows(model: type[Model], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert prepared values without building a model instance per row. PostgreSQL takes
+    them by COPY: a multi-row INSERT there costs more in psycopg's client-side parameter
+    merging (tens of thousands of placeholders) than in the server. SQLite takes multi-row
+    INSERTs within its parameter limit."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        limit = connection.features.max_query_params or 999
+        size = max(1, limit // len(columns))
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))}",  # noqa: S608
+                [value for row in batch for value in row],
+            )
+
+
+def _update_heads(updates: list[tuple[int, int, str, str, str]]) -> None:
+    """Move each changed project's head and light: on PostgreSQL one UPDATE joined to the
+    new values passed as five arrays (unnest); on SQLite a batch of one-row UPDATEs
+    (``executemany`` runs them in C)."""
+    if not updates:
+        return
+    table = Project._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                f"UPDATE {table} SET version = %s, last_hash = %s, light = %s, "  # noqa: S608
+                "light_reason = %s WHERE id = %s",
+                [(seq, digest, light, reason, pk) for pk, seq, digest, light, reason in updates],
+            )
+            return
+        ids, seqs, digests, lights, reasons = (list(c) for c in zip(*updates, strict=True))
+        cursor.execute(
+            f"UPDATE {table} AS p SET version = v.seq, last_hash = v.digest, "  # noqa: S608
+            "light = v.light, light_reason = v.reason "
+            "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, seq, digest, light, reason) WHERE p.id = v.id",
+            [ids, seqs, digests, lights, reasons],
+        )
 
 
 # --- supervision orders --------------------------------------------------------------------------

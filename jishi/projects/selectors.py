@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from jishi.cases.models import Case
 from jishi.common.errors import NotFound
 from jishi.orgs import access
 from jishi.orgs.models import Post, Role, Unit, UnitKind, User
@@ -22,8 +23,10 @@ from jishi.projects.models import (
     AccountabilityRecord,
     Finding,
     ListKind,
+    ListLevel,
     MeetingDecision,
     Milestone,
+    OrderState,
     Photo,
     Policy,
     ProgressMeeting,
@@ -32,6 +35,7 @@ from jishi.projects.models import (
     Project,
     ProjectList,
     RoundLight,
+    RoundState,
     Status,
     SupervisionOrder,
 )
@@ -56,6 +60,12 @@ def may_supervise(user: AnyUser) -> bool:
     """The supervision office (inspector posts) and administrators keep the lists, open
     rounds by hand, issue orders, hold meetings and close projects out (销号)."""
     return access.has_role(user, Role.INSPECTOR, Role.ADMIN)
+
+
+def may_adopt_suggestion(user: AnyUser) -> bool:
+    """Adopting a citizen's suggestion as a practical matter (采纳为办实事项目) is decided by
+    the supervision office or a county lead."""
+    return access.has_role(user, Role.INSPECTOR, Role.COUNTY_LEAD)
 
 
 def may_see_accountability(user: AnyUser) -> bool:
@@ -165,6 +175,25 @@ def planned_progress(
     return progress.planned_on(
         nodes_of(ms), start=project.start_date, on=on, entered=project.planned_by_month
     )
+
+
+def practical_list_for(year: int, township: Unit | None = None) -> ProjectList | None:
+    """The year's practical-matters list (办实事) an adopted suggestion goes on: the
+    township's own list when the suggestion came from a township that keeps one, else the
+    county's."""
+    lists = list(ProjectList.objects.filter(year=year, kind=ListKind.PRACTICAL).order_by("pk"))
+    if township is not None:
+        for lst in lists:
+            if lst.level == ListLevel.TOWNSHIP and lst.township_id == township.pk:
+                return lst
+    county = [lst for lst in lists if lst.level == ListLevel.COUNTY]
+    chosen = county or lists
+    return chosen[0] if chosen else None
+
+
+def project_of_case(case: Case) -> Project | None:
+    """The project a case (an adopted suggestion) became, if any."""
+    return Project.objects.filter(source_case=case).first()
 
 
 # --- rule checks -------------------------------------------------------------------------------
@@ -430,6 +459,7 @@ class CadrePage:
     due: list[Project]
     to_sign: list[ProgressReport]
     round: ProgressRound | None
+    orders: list[SupervisionOrder] = field(default_factory=list)
 
 
 def cadre_page(user: AnyUser) -> CadrePage:
@@ -458,9 +488,67 @@ def cadre_page(user: AnyUser) -> CadrePage:
         .select_related("project", "round")
         .order_by("-submitted_at")[:50]
     )
+    orders = list(
+        SupervisionOrder.objects.filter(state=OrderState.OPEN, project_id__in=[p.pk for p in mine])
+        .select_related("project")
+        .order_by("due_at", "pk")[:50]
+    )
     order = {"red": 0, "yellow": 1, "green": 2, "": 3}
     mine.sort(key=lambda p: (order.get(p.light, 3), p.code))
-    return CadrePage(mine, due, to_sign, rnd)
+    return CadrePage(mine, due, to_sign, rnd, orders)
+
+
+# --- what a lead unit owes (待报送) ------------------------------------------------------------
+
+DUE_SHOWN = 20
+
+
+@dataclass
+class DueWork:
+    """What a lead unit's staff owe the supervision office: this month's progress reports
+    not yet sent (reminded or not) and supervision orders not yet answered, by deadline.
+    jishi has no messaging channel (no SMS gateway, no inbox): a round's reminder reaches
+    people as this list on their console home and on the lead cadre's page."""
+
+    round: ProgressRound | None = None
+    reports: list[Project] = field(default_factory=list)
+    reports_total: int = 0
+    orders: list[SupervisionOrder] = field(default_factory=list)
+    orders_total: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.reports_total + self.orders_total
+
+    @property
+    def reminded_on(self) -> date | None:
+        return self.round.reminded_on if self.round is not None else None
+
+
+def due_work(user: AnyUser, *, limit: int = DUE_SHOWN) -> DueWork:
+    """待报送 for the units where the user reports (handler or unit lead posts): a few
+    queries whatever the number of projects (two when the user has no such post)."""
+    if not user.is_authenticated:
+        return DueWork()
+    unit_ids = [p.unit_id for p in active_posts(user) if p.role in {Role.HANDLER, Role.UNIT_LEAD}]
+    if not unit_ids:
+        return DueWork()
+    work = DueWork()
+    rnd = ProgressRound.objects.order_by("-month").first()
+    if rnd is not None and rnd.state == RoundState.OPEN:
+        work.round = rnd
+        reported = ProgressReport.objects.filter(round=rnd, project_id=OuterRef("pk"))
+        owed = round_projects(rnd).filter(lead_unit_id__in=unit_ids).exclude(Exists(reported))
+        work.reports = list(owed.select_related("lead_unit").order_by("code")[:limit])
+        work.reports_total = (
+            len(work.reports) if len(work.reports) < limit else owed.order_by().count()
+        )
+    orders = SupervisionOrder.objects.filter(
+        state=OrderState.OPEN, project__lead_unit_id__in=unit_ids
+    )
+    work.orders = list(orders.select_related("project").order_by("due_at", "pk")[:limit])
+    work.orders_total = len(work.orders) if len(work.orders) < limit else orders.count()
+    return work
 
 
 # --- the public pages ---------------------------------------------------------------------------

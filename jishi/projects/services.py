@@ -16,8 +16,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jishi.cases.models import Case, CaseKind
 from jishi.common import clock
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from jishi.common.masking import mask_personal_numbers
 from jishi.orgs import access
 from jishi.orgs.models import Role, Unit, UnitKind, User
 from jishi.projects import chain, progress, selectors
@@ -267,11 +269,17 @@ def project_create(
     milestones: Sequence[MilestoneInput] = (),
     progress_now: Decimal | None = None,
     via: str = "form",
+    source_case: Case | None = None,
 ) -> Project:
     """Put a project on a list, with its milestones: the first event of its chain.
-    ``actor`` None is the system (an import run by a command)."""
-    if actor is not None:
-        _require_supervisor(actor)
+    ``actor`` None is the system (an import run by a command). The supervision office puts
+    projects on lists; a county lead may too when adopting a citizen's suggestion (a
+    ``source_case``), as the county's practice of 办实事 has it."""
+    if actor is not None and not (
+        selectors.may_supervise(actor)
+        or (source_case is not None and selectors.may_adopt_suggestion(actor))
+    ):
+        raise PermissionDenied("只有督查室可以进行此操作")
     errors: dict[str, list[str]] = {}
     title = clean_text(
         title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
@@ -320,6 +328,7 @@ def project_create(
             township=township,
             village=village,
             source=source,
+            source_case=source_case,
             remarks=remarks,
             created_at=now,
         )
@@ -367,11 +376,64 @@ def project_create(
                 ],
                 "progress": str(project.progress),
                 "via": via,
+                **({"source": source, "case": source_case.code} if source_case else {}),
             },
             to_state=Status.ACTIVE,
         )
         project.save(update_fields=["progress", "version", "last_hash", "status"])
     return project
+
+
+def project_from_suggestion(
+    *,
+    actor: User,
+    case: Case,
+    lead_unit: Unit,
+    year: int | None = None,
+    title: str = "",
+    goal: str = "",
+    lead_cadre: User | None = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    milestones: Sequence[MilestoneInput] = (),
+) -> Project:
+    """采纳为办实事项目: a citizen's suggestion (a case of kind suggestion, e.g. gathered in a
+    survey campaign) becomes a project on the year's practical-matters list, its source
+    群众建议 and the case linked; the project's first event names the case. Once only."""
+    if not selectors.may_adopt_suggestion(actor):
+        raise PermissionDenied("只有督查室或县领导可以把建议采纳为办实事项目")
+    year = year or today().year
+    if case.kind != CaseKind.SUGGESTION:
+        raise InvalidInput(
+            "只有群众建议可以采纳为办实事项目",
+            errors={"__all__": ["只有群众建议可以采纳为办实事项目"]},
+        )
+    project_list = selectors.practical_list_for(year, case.township)
+    if project_list is None:
+        message = f"{year}年还没有办实事项目清单，请督查室先建立清单，再采纳建议"
+        raise InvalidInput(message, errors={"__all__": [message]})
+    with transaction.atomic():
+        # The case's row is the lock that makes "once only" hold under two clicks at once.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        existing = selectors.project_of_case(case)
+        if existing is not None:
+            raise InvalidTransition(f"该建议已采纳为办实事项目（{existing.code}），不能重复采纳")
+        return project_create(
+            actor=actor,
+            project_list=project_list,
+            # A project's title is public (the list's page): never a citizen's phone or ID.
+            title=mask_personal_numbers(title or case.title),
+            goal=goal,
+            lead_unit=lead_unit,
+            lead_cadre=lead_cadre,
+            start_date=start_date,
+            end_date=end_date,
+            township=case.township,
+            source=Source.SUGGESTION,
+            milestones=milestones,
+            via="suggestion",
+            source_case=case,
+        )
 
 
 def project_lead_change(

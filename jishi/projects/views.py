@@ -28,8 +28,11 @@ from jishi.projects.forms import (
     CompleteForm,
     DecisionForm,
     FindingForm,
+    GroupForm,
     ImportForm,
+    LeadForm,
     ListForm,
+    MilestoneMoveForm,
     OrderForm,
     ProjectForm,
     ReportForm,
@@ -283,6 +286,10 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "is_cadre": project.lead_cadre_id == user.pk,
         "order_form": OrderForm(),
         "complete_form": CompleteForm(),
+        "lead_form": LeadForm(
+            initial={"lead_cadre": project.lead_cadre_id, "lead_unit": project.lead_unit_id}
+        ),
+        "move_form": MilestoneMoveForm(project=project),
     }
 
 
@@ -407,6 +414,53 @@ def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("projects:order", pk=order.pk)
     context = _project_context(request, project)
     context["order_form"] = form
+    return render(request, "projects/project.html", context, status=422)
+
+
+@login_required
+@require_POST
+def project_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a project's lead cadre and lead unit (an event with the reason)."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    form = LeadForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_lead_change(actor=_user(request), project=project, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("领衔领导和牵头单位已更新。"))
+            return redirect("projects:project", pk=pk)
+    context = _project_context(request, project)
+    context["lead_form"] = form
+    return render(request, "projects/project.html", context, status=422)
+
+
+@login_required
+@require_POST
+def milestone_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a milestone's planned date (and weight): an event with before and after."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    form = MilestoneMoveForm(request.POST, project=project)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.milestone_move(
+                actor=_user(request),
+                milestone=data["milestone"],
+                planned_date=data["planned_date"],
+                weight=data["weight"],
+                reason=data["reason"],
+            )
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("节点计划已调整。"))
+            return redirect("projects:project", pk=pk)
+    context = _project_context(request, project)
+    context["move_form"] = form
     return render(request, "projects/project.html", context, status=422)
 
 
@@ -563,13 +617,69 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_GET
 def inspections(request: HttpRequest) -> HttpResponse:
+    return _inspections_page(request, GroupForm())
+
+
+def _inspections_page(request: HttpRequest, form: GroupForm, status: int = 200) -> HttpResponse:
     user = _user(request)
-    groups = InspectionGroup.objects.prefetch_related("members").order_by("-starts_on")[:50]
+    groups = InspectionGroup.objects.prefetch_related("members", "area").order_by("-starts_on")
     findings = selectors.findings_visible_to(user)[:200]
     return render(
         request,
         "projects/inspections.html",
-        {"groups": groups, "findings": findings, "supervisor": selectors.may_supervise(user)},
+        {
+            "groups": groups[:50],
+            "findings": findings,
+            "supervisor": selectors.may_supervise(user),
+            "group_form": form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def group_create(request: HttpRequest) -> HttpResponse:
+    _supervisor_only(request)
+    form = GroupForm(request.POST)
+    if form.is_valid():
+        try:
+            group = oversight.group_create(actor=_user(request), **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("巡回指导组已建立。"))
+            return redirect("projects:group", pk=group.pk)
+    return _inspections_page(request, form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Members, period and area of a group: the supervision office keeps them."""
+    _supervisor_only(request)
+    group = get_object_or_404(InspectionGroup, pk=pk)
+    initial = {
+        "name": group.name,
+        "members": list(group.members.all()),
+        "starts_on": group.starts_on,
+        "ends_on": group.ends_on,
+        "area": list(group.area.all()),
+    }
+    form = GroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            oversight.group_update(actor=_user(request), group=group, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("巡回指导组已更新。"))
+            return redirect("projects:group", pk=group.pk)
+    return render(
+        request,
+        "projects/group_edit.html",
+        {"group": group, "form": form},
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -591,7 +701,12 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "projects/group.html",
-        {"group": group, "visits": group.visits.all(), "form": form},
+        {
+            "group": group,
+            "visits": group.visits.all(),
+            "form": form,
+            "supervisor": selectors.may_supervise(user),
+        },
         status=422 if request.method == "POST" else 200,
     )
 

@@ -15,9 +15,9 @@ from django.core.management import call_command
 
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
-from jishi.common.errors import InvalidInput, PermissionDenied
+from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.orgs.models import Role, User
-from jishi.projects import rounds, selectors, services
+from jishi.projects import progress, rounds, selectors, services
 from jishi.projects.documents import order_pdf
 from jishi.projects.models import (
     OrderLevel,
@@ -250,3 +250,93 @@ def test_an_order_prints_as_a_pdf(three: list[Project], inspector: User) -> None
         [pdftotext, "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
     assert "红色督办单" in text and "督办〔2026〕1号" in text and "农村公路提升" in text
+
+
+def test_a_bulk_assessment_keeps_every_chain_verifiable(
+    county: County,
+    inspector: User,
+    county_lead: User,
+    dept_handler: User,
+    livelihood_list: ProjectList,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve projects of mixed shapes (flat plans shared by several, a milestone tree, a
+    plan entered by hand, a late start), lit in chunks of five: each light is what the
+    arithmetic gives project by project, each change one event on the right head, unchanged
+    lights no event, and ``verify_ledger`` holds after each round and breaks on tampering."""
+    monkeypatch.setattr(rounds, "CHUNK", 5)
+    projects = []
+    with clock.travel_to(at(2026, 1, 5)):
+        for i in range(12):
+            tree = i == 3
+            plan = milestones()
+            if tree:
+                plan = [*plan, services.MilestoneInput("主体", dt.date(2026, 5, 31), 2, parent=1)]
+            project = services.project_create(
+                actor=inspector,
+                project_list=livelihood_list,
+                title=f"民生项目{i}",
+                lead_unit=county.housing,
+                lead_cadre=county_lead,
+                start_date=dt.date(2026, 4 if i == 5 else 1, 1),
+                end_date=dt.date(2026, 12, 31),
+                milestones=plan,
+            )
+            if i == 4:
+                services.planned_enter(actor=inspector, project=project, values={"2026-06": "80"})
+            projects.append(project)
+    with clock.travel_to(at(2026, 6, 1)):
+        rnd = rounds.round_open(month=dt.date(2026, 6, 1))
+    with clock.travel_to(at(2026, 6, 10)):
+        for i, project in enumerate(projects[:9]):
+            done = [100, 20 * (i % 5), 0] + ([50] if i == 3 else [])
+            ms = [m for m in project.milestones.all() if not m.children.exists()]
+            services.report_submit(
+                actor=dept_handler,
+                project=project,
+                round=rnd,
+                milestones={m.pk: v for m, v in zip(ms, done, strict=False)},
+                work_done="按计划推进",
+            )
+    heads_before = {p.pk: p.version for p in Project.objects.all()}
+    with clock.travel_to(at(2026, 6, 26)):
+        result = rounds.round_assess(rnd, on=dt.date(2026, 6, 26))
+    assert result.changed == 12 and result.missing == 3
+    assert sum(result.lights.values()) == 12
+    assert not verify_ledger().breaks
+    th = selectors.thresholds()
+    for project in Project.objects.all():
+        planned = selectors.planned_progress(project, rnd.due_on)
+        missing = not project.reports.filter(round=rnd).exists()
+        expected = progress.assess(
+            planned=planned,
+            reported=project.progress,
+            missing_in_a_row=int(missing),
+            start=project.start_date,
+            on=dt.date(2026, 6, 26),
+            thresholds=th,
+        )
+        assert (project.light, project.light_reason) == expected
+        lit = RoundLight.objects.get(round=rnd, project=project)
+        assert (lit.light, lit.reason, lit.planned, lit.missing) == (*expected, planned, missing)
+        event = project.events.get(seq=project.version)
+        assert project.version == heads_before[project.pk] + 1
+        assert event.kind == "light_changed" and event.payload["light"] == ["", project.light]
+        assert event.prev_hash == project.events.get(seq=project.version - 1).hash
+    assert Project.objects.get(title="民生项目4").light_reason.startswith("落后序时进度")
+    # July: nobody reports. Only the lights that change get an event.
+    with clock.travel_to(at(2026, 7, 1)):
+        july = rounds.round_open(month=dt.date(2026, 7, 1))
+    before = {p.pk: (p.version, p.light, p.light_reason) for p in Project.objects.all()}
+    with clock.travel_to(at(2026, 7, 26)):
+        result = rounds.round_assess(july, on=dt.date(2026, 7, 26))
+    moved = [p for p in Project.objects.all() if p.version != before[p.pk][0]]
+    assert result.changed == len(moved) > 0
+    assert all((p.light, p.light_reason) != before[p.pk][1:] for p in moved)
+    assert ProjectEvent.objects.filter(kind="light_changed").count() == 12 + len(moved)
+    assert not verify_ledger().breaks
+    with pytest.raises(InvalidTransition):
+        rounds.round_assess(july, on=dt.date(2026, 7, 27))
+    # The chain is real: a head that does not match its last event is found.
+    Project.objects.filter(pk=moved[0].pk).update(last_hash="0" * 64)
+    assert verify_ledger().breaks
