@@ -66,6 +66,8 @@ def test_public_page_has_no_personal_data(county: County, dispatcher: User, clie
     assert "受理群众诉求 5 件" in text
     # Two closed: fewer than five, so suppressed.
     assert "办结 &lt;5 件" in html or "办结 <5 件" in text
+    # On a phone each row is a card: every count says what it counts.
+    assert 'data-label="受理"' in html and 'data-label="办结"' in html
 
 
 def test_small_numbers_are_suppressed() -> None:
