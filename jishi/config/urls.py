@@ -3,6 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from jishi.common import media
+
 # A database outage outside a view is a 503 with a retry hint, like one inside a view.
 handler500 = "jishi.common.middleware.server_error"
 
@@ -24,6 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stats/", include("jishi.reports.urls_public")),
     path("", include("jishi.console.urls_shell")),
 ]
+
+# The public photos (``common.media``), in every mode.
+urlpatterns += media.urlpatterns
 
 if settings.DEBUG:
     # Static files are served by WhiteNoise (and runserver); uploads need this in development.
