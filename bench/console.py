@@ -102,7 +102,11 @@ def populate(total: int, spread_days: int = 0) -> dict[str, Any]:
                 )
         templates.append(case.pk)
     # Copies: same columns, new ids and codes, spread over townships and months.
-    columns = {m: [f.column for f in m._meta.concrete_fields] for m in (Case, CaseEvent, CaseClock)}
+    # Generated columns (the database computes them) are neither read nor written.
+    columns = {
+        m: [f.column for f in m._meta.concrete_fields if not f.generated]
+        for m in (Case, CaseEvent, CaseClock)
+    }
     rows: dict[Any, list[list[Any]]] = {}
     with connection.cursor() as cursor:
         for model in columns:

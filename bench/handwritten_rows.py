@@ -92,7 +92,7 @@ def _insert_statement(
     cached = _statements.get(key)
     if cached is None:
         meta = model._meta
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
         assert meta.pk is not None
         # A column whose value needs SQL of its own (a geometry) has no place in a plain list.
         assert not any(hasattr(f, "get_placeholder") for f in fields), model

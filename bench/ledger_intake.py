@@ -167,7 +167,7 @@ def run_one(n: int) -> None:
     offset = max(Case.objects.values_list("id", flat=True)) + 1000
     tables = []
     for model, key in ((Case, "id"), (CaseEvent, "case_id"), (CaseClock, "case_id")):
-        columns = [f.column for f in model._meta.concrete_fields]
+        columns = [f.column for f in model._meta.concrete_fields if not f.generated]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WHERE {key} IN "

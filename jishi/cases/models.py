@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -263,6 +263,17 @@ class Case(models.Model):
     # a case whose version has moved on is waiting to be counted. Kept here, beside the
     # version every step already writes, so intake and the steps pay no extra statement.
     figures_version = models.PositiveIntegerField(default=0, editable=False)
+    # Computed by the database on every write: a plain column the planner keeps statistics
+    # on, so "the few waiting cases" is always read from the partial index below (a
+    # comparison of two columns is guessed to hold for nearly every row, and PostgreSQL then
+    # scans the table for the first one).
+    figures_waiting = models.GeneratedField(
+        expression=ExpressionWrapper(
+            ~Q(version=F("figures_version")), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     last_hash = models.CharField(max_length=64, editable=False)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -300,9 +311,7 @@ class Case(models.Model):
             models.Index(fields=["channel", "accepted_at"], name="case_channel_accepted"),
             # The cases the daily figures have yet to count: few among a million.
             models.Index(
-                fields=["id"],
-                condition=~Q(version=F("figures_version")),
-                name="case_figures_stale",
+                fields=["id"], condition=Q(figures_waiting=True), name="case_figures_waiting"
             ),
         ]
         constraints = [

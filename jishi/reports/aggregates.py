@@ -36,7 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseEvent
@@ -157,8 +157,8 @@ _CASE_COLUMNS = ("id", "version", "lead_unit_id", "township_id", "category_id", 
 
 
 def waiting() -> QuerySet[Case]:
-    """The cases whose figures lag their events (the ``case_figures_stale`` partial index)."""
-    return Case.objects.filter(~Q(version=F("figures_version")))
+    """The cases whose figures lag their events (the ``case_figures_waiting`` partial index)."""
+    return Case.objects.filter(figures_waiting=True)
 
 
 def _state() -> FigureState:
