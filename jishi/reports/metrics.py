@@ -17,6 +17,7 @@ closed, never as solved or satisfied; its share is a figure of its own.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -427,7 +428,8 @@ def overdue_cases(cases: QuerySet[Case], now: dt.datetime | None = None) -> Quer
 
 
 def days_overdue(due: dt.datetime, now: dt.datetime) -> int:
-    return max(1, (now - due).days + (1 if (now - due).seconds else 0))
+    """Whole days past the deadline, a part day counting as one (the ageing buckets)."""
+    return max(1, math.ceil((now - due) / dt.timedelta(days=1)))
 
 
 def ageing_bucket(days: int) -> int:

@@ -80,3 +80,33 @@ def test_public_page_for_a_future_month_shows_last_month(client: Client, db: Non
     with clock.travel_to(START):
         html = client.get(reverse("stats:public"), {"month": "2099-01"}).content.decode()
     assert selectors.DateRange.month(dt.date(2026, 2, 1)).label in html
+
+
+def test_ageing_buckets_match_the_days_overdue(county: County, dispatcher: User) -> None:
+    from jishi.cases.models import Case
+    from jishi.reports import metrics
+
+    make_history(county, dispatcher)
+    now = START + dt.timedelta(days=60)
+    open_cases = list(metrics.overdue_cases(Case.objects.all(), now).order_by("id"))
+    assert len(open_cases) >= 1
+    deltas = [
+        dt.timedelta(hours=1),
+        dt.timedelta(days=3),
+        dt.timedelta(days=3, seconds=1),
+        dt.timedelta(days=10),
+        dt.timedelta(days=20),
+    ]
+    for case, delta in zip(open_cases, deltas, strict=False):
+        Case.objects.filter(pk=case.pk).update(handling_due=now - delta)
+    with clock.travel_to(now):
+        chart = dashboard.ageing(None)
+        dues = metrics.overdue_cases(Case.objects.all(), now).values_list("handling_due", flat=True)
+        expected = [0] * len(metrics.AGEING)
+        for due in dues:
+            expected[metrics.ageing_bucket(metrics.days_overdue(due, now))] += 1
+    assert chart.series[0]["data"] == expected
+    assert sum(expected) == len(dues)
+    # A deadline three days and a second ago is four days overdue; three days ago, three.
+    assert metrics.days_overdue(now - deltas[2], now) == 4
+    assert metrics.days_overdue(now - deltas[1], now) == 3
