@@ -104,6 +104,7 @@ def test_ageing_buckets_match_the_days_overdue(county: County, dispatcher: User)
         dues = metrics.overdue_cases(Case.objects.all(), now).values_list("handling_due", flat=True)
         expected = [0] * len(metrics.AGEING)
         for due in dues:
+            assert due is not None
             expected[metrics.ageing_bucket(metrics.days_overdue(due, now))] += 1
     assert chart.series[0]["data"] == expected
     assert sum(expected) == len(dues)
