@@ -130,6 +130,11 @@ class DailyFigure(models.Model):
                 name="dailyfigure_unique_key",
             )
         ]
+        indexes = [
+            # By unit: every unit's rows of the days asked for (the key above would walk every
+            # unit's rows of every day).
+            models.Index(fields=["grain", "dimension", "metric", "day"], name="dailyfigure_by_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.grain}{self.day} {self.metric} {self.dimension}={self.value}: {self.n}"
