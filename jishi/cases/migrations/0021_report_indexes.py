@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0020_figures_waiting'),
-        ('orgs', '0001_initial'),
+        ("cases", "0020_figures_waiting"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_state_due_id',
+            model_name="case",
+            name="case_state_due_id",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['state', 'handling_due', 'id'], include=('lead_unit',), name='case_state_due_id'),
+            model_name="case",
+            index=models.Index(
+                fields=["state", "handling_due", "id"],
+                include=("lead_unit",),
+                name="case_state_due_id",
+            ),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_figures'),
+        ("reports", "0002_figures"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='dailyfigure',
-            index=models.Index(fields=['grain', 'dimension', 'metric', 'day'], name='dailyfigure_by_day'),
+            model_name="dailyfigure",
+            index=models.Index(
+                fields=["grain", "dimension", "metric", "day"], name="dailyfigure_by_day"
+            ),
         ),
     ]
