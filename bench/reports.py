@@ -179,13 +179,18 @@ def intake_cost(total: int) -> None:
     flag), without that index (the flag, a column the database computes, stays), and counting
     the case's figures inside the intake's own transaction (the alternative). Then the later
     count's own rate, per case."""
+    # The copies were inserted with their own ids: the id sequences start after them.
+    from django.core.management.color import no_style
     from django.db import connection, transaction
 
     from jishi.cases import services
-    from jishi.cases.models import Case, Category
+    from jishi.cases.models import Case, CaseClock, CaseEvent, Category
     from jishi.orgs.models import Unit, UnitKind, User
     from jishi.reports import aggregates
 
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Case, CaseEvent, CaseClock]):
+            cursor.execute(sql)
     aggregates.refresh()
     dispatcher = User.objects.get(username="dispatcher")
     chengguan = Unit.objects.get(name="城关镇")
