@@ -287,11 +287,11 @@ class Case(models.Model):
         indexes = [
             # My work lists a state's cases by deadline, the id breaking ties: with the id in
             # the index the first twenty come straight off it, not from sorting a backlog.
-            # The lead unit rides along (PostgreSQL) so the overdue count per unit of the
-            # reports is read from the index alone.
+            # The report dimensions ride along (PostgreSQL) so the reports' overdue counts per
+            # unit, township, category, channel or kind are read from the index alone.
             models.Index(
                 fields=["state", "handling_due", "id"],
-                include=["lead_unit"],
+                include=["lead_unit", "township", "category", "channel", "kind"],
                 name="case_state_due_id",
             ),
             models.Index(fields=["state", "response_due", "id"], name="case_state_response_due_id"),
