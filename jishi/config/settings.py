@@ -217,6 +217,9 @@ MIDDLEWARE.insert(
 # htmx and ECharts, copied out of node_modules by scripts/assets.sh (see the reason there).
 STATICFILES_DIRS = [("vendor", VAR_DIR / "vendor")]
 LOGIN_URL = "login"
+# The deadline index carries the report dimensions as INCLUDE columns, which PostgreSQL reads
+# from the index alone; SQLite builds the same index without them, which is all it needs.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 # The language switch stores the choice in a cookie for a year; staff rarely change it.

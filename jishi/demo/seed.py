@@ -9,8 +9,9 @@ How it works: days are walked from the oldest to today and each day gets its sha
 (fewer at weekends). For a run of cases (``BATCH`` of them, all accepted within a few days
 of each other) the seeder first *plans* each case's story — who takes it in, where it goes,
 when it is acknowledged, answered, called back, reopened — as a list of timed steps, then
-replays the steps of the whole run in time order inside one ``services.batch()``. Steps
-whose time is still in the future are dropped, which is what leaves recent cases open.
+replays the steps of the whole run in time order, in ``services.batch()`` transactions of
+``STEPS_PER_COMMIT`` steps. Steps whose time is still in the future are dropped, which is
+what leaves recent cases open.
 Memory stays flat however large ``size`` is: only one run of cases is held at a time.
 """
 
@@ -68,10 +69,15 @@ from jishi.workdays.selectors import get_calendar
 
 DEFAULT_SIZE = 15_000
 DEFAULT_MONTHS = 13
-# Cases per transaction: large enough that commits are rare, small enough that a run's
-# plans (and a failure's rollback) stay small; a run spans a few days of intake, which is
-# also the window inside which a duplicate finds the case it is merged into.
+# Cases planned and replayed together: a run spans a few days of intake, which is the window
+# inside which a duplicate finds the case it is merged into; plans stay small in memory.
 BATCH = 200
+# Steps per transaction. The server answers while the seeder writes, and SQLite has one
+# writer: a sign-in waits for the transaction under way. A whole run in one (about 1,200
+# steps) held a sign-in for over ten seconds on a loaded machine. 250 keeps each wait to a
+# fraction of a second, for a slower seed (3,000 cases: 17.1 s against 14.5 s), as each
+# commit drops the cases the batch held and the next step reads them again.
+STEPS_PER_COMMIT = 250
 # Hours of working time in a working day (08:30–12:00, 14:30–17:30 by default).
 DAY_HOURS = 6.5
 # Cases older than this are the "history" the reference county closed 99.7% of.
@@ -919,19 +925,31 @@ class Replayer:
                     queue.append((step.at, i, j, step))
         heapq.heapify(queue)
         # travel_to puts back, when the run ends, whatever time the caller had pinned.
-        with clock.travel_to(self.now), services.batch():
+        with clock.travel_to(self.now):
             while queue:
-                at, i, _j, next_step = heapq.heappop(queue)
-                clock.set_now(at)
-                plan = plans[i]
-                if next_step is None:
-                    cases[i] = self.take_in(plan)
-                    continue
-                case = cases[i]
-                assert case is not None
-                if case.state in (State.REJECTED, State.MERGED):
-                    continue  # a failed merge became a rejection: the rest never happened
-                cases[i] = self.step(next_step, case, plan, cases)
+                with services.batch():
+                    for _ in range(STEPS_PER_COMMIT):
+                        if not queue:
+                            break
+                        self.replay(heapq.heappop(queue), plans, cases)
+
+    def replay(
+        self,
+        entry: tuple[datetime, int, int, Step | None],
+        plans: list[Plan],
+        cases: list[Case | None],
+    ) -> None:
+        at, i, _j, next_step = entry
+        clock.set_now(at)
+        plan = plans[i]
+        if next_step is None:
+            cases[i] = self.take_in(plan)
+            return
+        case = cases[i]
+        assert case is not None
+        if case.state in (State.REJECTED, State.MERGED):
+            return  # a failed merge became a rejection: the rest never happened
+        cases[i] = self.step(next_step, case, plan, cases)
 
     def step(self, step: Step, case: Case, plan: Plan, cases: list[Case | None]) -> Case:
         op, actor, kw = step.op, step.actor, step.kwargs

