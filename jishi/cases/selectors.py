@@ -43,14 +43,19 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     taken_in = Q(created_by_id=user.pk)
     if scope.empty:
         return Case.objects.filter(taken_in)
-    ids = list(scope.unit_ids)
+    return Case.objects.filter(seen_through_units(scope.unit_ids) | taken_in)
+
+
+def seen_through_units(unit_ids: Iterable[int]) -> Q:
+    """The cases posts at these units see: led by, placed in or assisted by one of them."""
+    ids = list(unit_ids)
     assisted = Case.assisting_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=ids)
-    return Case.objects.filter(
-        Q(lead_unit_id__in=ids)
-        | Q(township_id__in=ids)
-        | Q(village_id__in=ids)
-        | Exists(assisted)
-        | taken_in
+    return Q(
+        Exists(assisted),
+        lead_unit_id__in=ids,
+        township_id__in=ids,
+        village_id__in=ids,
+        _connector=Q.OR,
     )
 
 

@@ -25,6 +25,13 @@ previous one (re-dispatches, reopened and re-closed cases) are ``FigureRepeat`` 
 
 Each fact is added to the daily rows once per dimension (``SLICES``): a unit's figure of a day
 by township, category, channel or kind, and its total as the sum over the kinds.
+
+**Scopes: a township's or a department's own figures.** A post at a unit sees the cases led by,
+placed in (township, village) or assisted by that unit or one below it. Turned round, a case is
+seen from every unit on the paths to the root of those units: its *scopes*. Each fact is added
+once for the whole county (scope 0) and once for each of the case's scopes, so a post's reports
+add up its unit's rows exactly as the county's add up scope 0. The repeats need no copy: they
+are few, and a scope's are those of the cases it sees.
 """
 
 from __future__ import annotations
@@ -40,7 +47,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseEvent
+from jishi.cases.selectors import seen_through_units
 from jishi.common import clock
+from jishi.orgs.models import Unit, UnitChange
 from jishi.reports.metrics import DIMENSIONS, METRICS, Ev, Metric, Period, Row
 from jishi.reports.models import CaseFigures, DailyFigure, FigureRepeat, FigureState
 
@@ -52,6 +61,8 @@ TOTAL_SLICE = "kind"
 DAY, MONTH = "d", "m"
 # The unit of the rows that count every unit together (0 is "no unit").
 ALL_UNITS = -1
+# The scope of the whole county's rows.
+COUNTY = 0
 _INT_DIMENSIONS = ("township", "category")
 
 _BY_KIND: dict[str, list[Metric]] = defaultdict(list)
@@ -90,8 +101,21 @@ def _unit(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def snapshot(events: Sequence[Ev], lead_unit: int | None, dims: Sequence[Any]) -> dict[str, Any]:
-    """What one case adds to the daily figures: its dimensions and its facts, each
+def scopes_of(units: Iterable[int | None], paths: dict[int, str]) -> list[int]:
+    """The units whose posts see a case with these lead, place and assisting units: each of
+    them and every unit above it (``paths``: each unit's path, ``/1/5/23/``)."""
+    found: set[int] = set()
+    for pk in units:
+        if pk and pk not in found:
+            found.add(pk)
+            found.update(int(part) for part in paths.get(pk, "").split("/") if part.isdigit())
+    return sorted(found)
+
+
+def snapshot(
+    events: Sequence[Ev], lead_unit: int | None, dims: Sequence[Any], scopes: Sequence[int] = ()
+) -> dict[str, Any]:
+    """What one case adds to the daily figures: its dimensions, its scopes and its facts, each
     ``[metric, day, unit, prev_day, prev_unit_day]`` (unit 0: none; days as ISO dates)."""
     history = list(events)
     found: dict[str, set[tuple[str, int]]] = defaultdict(set)
@@ -108,7 +132,7 @@ def snapshot(events: Sequence[Ev], lead_unit: int | None, dims: Sequence[Any]) -
         for day, unit in sorted(found[key]):
             facts.append([key, day, unit, previous, previous_of_unit.get(unit)])
             previous = previous_of_unit[unit] = day
-    return {"dims": list(dims), "facts": facts}
+    return {"dims": list(dims), "scopes": list(scopes), "facts": facts}
 
 
 def _slice_value(dimension: str, dims: Sequence[Any]) -> str:
@@ -116,22 +140,25 @@ def _slice_value(dimension: str, dims: Sequence[Any]) -> str:
     return "" if value is None else str(value)
 
 
-Key = tuple[str, str, int, str, str, str]  # grain, dimension, unit, metric, day, value
+Key = tuple[int, str, str, int, str, str, str]  # scope, grain, dimension, unit, metric, day, value
 
 
 def _contributions(snap: dict[str, Any] | None) -> Iterable[Key]:
     """The daily and monthly row keys a snapshot adds one to: each fact under each dimension's
-    value, for its unit and for all units (``ALL_UNITS``), on its day and in its month."""
+    value, for its unit and for all units (``ALL_UNITS``), on its day and in its month, for the
+    county and for each of its scopes."""
     if not snap:
         return
     dims = snap["dims"]
     values = [(dimension, _slice_value(dimension, dims)) for dimension in SLICES]
+    scopes = (COUNTY, *snap.get("scopes", ()))
     for metric, day, unit, _prev, _prev_unit in snap["facts"]:
         month = day[:8] + "01"
-        for dimension, value in values:
-            for owner in (unit, ALL_UNITS):
-                yield DAY, dimension, owner, metric, day, value
-                yield MONTH, dimension, owner, metric, month, value
+        for scope in scopes:
+            for dimension, value in values:
+                for owner in (unit, ALL_UNITS):
+                    yield scope, DAY, dimension, owner, metric, day, value
+                    yield scope, MONTH, dimension, owner, metric, month, value
 
 
 def _repeats(case_id: int, snap: dict[str, Any]) -> list[FigureRepeat]:
@@ -156,7 +183,16 @@ def _repeats(case_id: int, snap: dict[str, Any]) -> list[FigureRepeat]:
 
 # --- keeping up -------------------------------------------------------------------------------
 
-_CASE_COLUMNS = ("id", "version", "lead_unit_id", "township_id", "category_id", "channel", "kind")
+_CASE_COLUMNS = (
+    "id",
+    "version",
+    "lead_unit_id",
+    "township_id",
+    "category_id",
+    "channel",
+    "kind",
+    "village_id",
+)
 
 
 def waiting() -> QuerySet[Case]:
@@ -194,11 +230,23 @@ def _process(rows: Sequence[tuple[Any, ...]], *, fresh: bool) -> int:
         old = dict(
             CaseFigures.objects.filter(case_id__in=list(versions)).values_list("case_id", "facts")
         )
+    assisting: dict[int, list[int]] = defaultdict(list)
+    for case_id, unit_id in (
+        Case.assisting_units.through.objects.filter(case_id__in=list(versions))
+        .order_by()
+        .values_list("case_id", "unit_id")
+    ):
+        assisting[case_id].append(unit_id)
+    # Read here, not from the in-memory unit table, which may lag a unit just moved.
+    involved = {pk for row in rows for pk in (row[2], row[3], row[7]) if pk}
+    involved.update(pk for units in assisting.values() for pk in units)
+    paths = dict(Unit.objects.filter(pk__in=involved).values_list("pk", "path"))
     delta: Counter[Key] = Counter()
     changed: dict[int, dict[str, Any]] = {}
-    for case_id, _version, lead_unit, township, category, channel, kind in rows:
+    for case_id, _version, lead_unit, township, category, channel, kind, village in rows:
         events = sorted(history.get(case_id, ()), key=lambda e: e.seq)
-        snap = snapshot(events, lead_unit, [township, category, channel, kind])
+        scopes = scopes_of([lead_unit, township, village, *assisting.get(case_id, ())], paths)
+        snap = snapshot(events, lead_unit, [township, category, channel, kind], scopes)
         before = old.get(case_id)
         if snap == before:
             continue
@@ -237,6 +285,11 @@ def _mark_counted(versions: dict[int, int]) -> None:
         )
 
 
+def _row_key(key: Key) -> tuple[int, str, str, int, str, dt.date, str]:
+    scope, grain, dimension, unit, metric, day, value = key
+    return scope, grain, dimension, unit, metric, dt.date.fromisoformat(day), value
+
+
 def _apply(delta: Counter[Key]) -> None:
     """Add ``delta`` to the rows in place (one upsert per 500 keys, no read back); rows it
     brings to zero go. Only the refresh, under its lock, writes these rows."""
@@ -245,26 +298,18 @@ def _apply(delta: Counter[Key]) -> None:
         return
     q = connection.ops.quote_name
     table = q(DailyFigure._meta.db_table)
-    columns = ("grain", "dimension", "unit", "metric", "day", "value")
+    columns = ("scope", "grain", "dimension", "unit", "metric", "day", "value")
     names = ", ".join(q(c) for c in columns)
     with connection.cursor() as cursor:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             cursor.execute(
                 f"INSERT INTO {table} ({names}, n) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(chunk))} "
                 f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n",
-                [
-                    v
-                    for (grain, dimension, unit, metric, day, value), n in chunk
-                    for v in (grain, dimension, unit, metric, dt.date.fromisoformat(day), value, n)
-                ],
+                [v for key, n in chunk for v in (*_row_key(key), n)],
             )
-        emptied = [
-            (grain, dimension, unit, metric, dt.date.fromisoformat(day), value)
-            for (grain, dimension, unit, metric, day, value), n in wanted
-            if n < 0
-        ]
+        emptied = [_row_key(key) for key, n in wanted if n < 0]
         if emptied:
             where = " AND ".join(f"{q(c)} = %s" for c in columns)
             cursor.executemany(
@@ -413,17 +458,21 @@ def _sources(
     keys: list[str],
     by: str | None,
     filters: dict[str, Any],
+    scope: int,
     grain: str | None = None,
 ) -> tuple[QuerySet[DailyFigure], QuerySet[FigureRepeat], str | None, str | None]:
     """The rows to add up and the repeats to take back; ``grain=DAY``: daily rows only."""
     chosen = next((d for d in filters if d != "unit"), None)
     dimension = chosen or (by if by in SLICES else TOTAL_SLICE)
-    sums = DailyFigure.objects.filter(dimension=dimension, metric__in=keys)
+    sums = DailyFigure.objects.filter(scope=scope, dimension=dimension, metric__in=keys)
     if grain == DAY:
         sums = sums.filter(grain=DAY, day__gte=first, day__lte=last)
     else:
         sums = sums.filter(_cover(first, last))
     repeats = FigureRepeat.objects.filter(metric__in=keys, day__gte=first, day__lte=last)
+    if scope != COUNTY:
+        seen = Case.objects.filter(seen_through_units(_subtree(scope))).values("pk")
+        repeats = repeats.filter(case_id__in=seen)
     if chosen is not None:
         value = filters[chosen]
         sums = sums.filter(value="" if value is None else str(value))
@@ -442,22 +491,41 @@ def _sources(
     return sums, repeats, sum_group, by
 
 
+def _subtree(scope: int) -> list[int]:
+    path = Unit.objects.filter(pk=scope).values_list("path", flat=True).first() or "-"
+    return list(Unit.objects.filter(path__startswith=path).values_list("pk", flat=True))
+
+
+def on_unit_change(sender: Any, instance: UnitChange, created: bool, **kwargs: Any) -> None:
+    if created and instance.action == "move":
+        recount_moved(instance.unit)
+
+
+def recount_moved(unit: Unit) -> int:
+    """After ``unit`` moved in the tree: leave waiting every case seen through it or a unit
+    below it (their scopes changed), so the next refresh counts them again. Returns how many."""
+    below = Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
+    return Case.objects.filter(seen_through_units(list(below))).update(figures_version=0)
+
+
 def counts(
     period: Period,
     *,
     by: str | None = None,
     keys: Iterable[str] | None = None,
     filters: dict[str, Any] | None = None,
+    scope: int = COUNTY,
 ) -> dict[Any, Row] | None:
-    """``metrics.counts`` over the whole county, from the daily figures; None when they cannot
-    answer (a period not of whole days, a filter other than the unit, not caught up)."""
+    """``metrics.counts`` over the whole county (or the cases a unit's posts see: ``scope``),
+    from the daily figures; None when they cannot answer (a period not of whole days, two
+    filters besides the unit, not caught up)."""
     filters = dict(filters or {})
     span = day_span(period)
     if span is None or not _answerable(by, filters) or not caught_up():
         return None
     first, last = span
     keys = list(keys or METRICS)
-    sums, repeats, sum_group, repeat_group = _sources(first, last, keys, by, filters)
+    sums, repeats, sum_group, repeat_group = _sources(first, last, keys, by, filters, scope)
     by_unit = by == "unit" or "unit" in filters
     repeats = repeats.filter(**{"prev_unit_day__gte" if by_unit else "prev_day__gte": first})
     rows: dict[Any, Row] = {}
@@ -483,7 +551,10 @@ def counts(
 
 
 def daily(
-    period: Period, keys: Iterable[str], filters: dict[str, Any] | None = None
+    period: Period,
+    keys: Iterable[str],
+    filters: dict[str, Any] | None = None,
+    scope: int = COUNTY,
 ) -> tuple[dict[tuple[str, dt.date], int], list[tuple[str, dt.date, dt.date]]] | None:
     """The day sums and the repeats ``(metric, day, prev_day)`` of a period, for series split
     into stretches (``stretch_counts``); None when the daily figures cannot answer."""
@@ -493,7 +564,7 @@ def daily(
         return None
     first, last = span
     keys = list(keys)
-    sums, repeats, _, _ = _sources(first, last, keys, None, filters, grain=DAY)
+    sums, repeats, _, _ = _sources(first, last, keys, None, filters, scope, grain=DAY)
     prev = "prev_unit_day" if "unit" in filters else "prev_day"
     totals: dict[tuple[str, dt.date], int] = {}
     for metric, day, n in sums.values_list("metric", "day").annotate(n=Sum("n")).order_by():
@@ -522,7 +593,9 @@ def stretch_counts(
 def recount_everything() -> list[tuple[Any, ...]]:
     """The daily rows and repeats as sorted tuples: what a rebuild must reproduce."""
     sums = sorted(
-        DailyFigure.objects.values_list("grain", "dimension", "unit", "metric", "day", "value", "n")
+        DailyFigure.objects.values_list(
+            "scope", "grain", "dimension", "unit", "metric", "day", "value", "n"
+        )
     )
     repeats = sorted(
         FigureRepeat.objects.values_list(

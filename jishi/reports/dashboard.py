@@ -61,8 +61,9 @@ def trend(
     user: Any, dates: selectors.DateRange, by: str, filters: dict[str, Any] | None = None
 ) -> Chart:
     """Received and closed per month or week (the week starting on Monday)."""
-    if user is None or selectors.may_see_all(user):
-        data = aggregates.daily(dates.period, TREND_KEYS, filters)
+    where = selectors.figure_scope(user)
+    if where is not None and where.taken_in is None:
+        data = aggregates.daily(dates.period, TREND_KEYS, filters, scope=where.unit)
         if data is not None:
             return _trend_chart(by, _stretch_values(data, dates, by))
     events = selectors.events_for(user)

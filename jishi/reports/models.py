@@ -96,8 +96,9 @@ class CaseFigures(models.Model):
         "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+"
     )
     version = models.PositiveIntegerField()
-    # {"dims": [township, category, channel, kind], "facts": [[metric, day, unit, prev_day,
-    # prev_unit_day], …]}: one fact per figure, case, day and attributed unit.
+    # {"dims": [township, category, channel, kind], "scopes": [unit, …], "facts": [[metric, day,
+    # unit, prev_day, prev_unit_day], …]}: one fact per figure, case, day and attributed unit;
+    # the scopes are the units whose posts see the case.
     facts = models.JSONField(default=dict)
 
     def __str__(self) -> str:
@@ -110,8 +111,13 @@ class DailyFigure(models.Model):
 
     Every fact is counted once under each dimension (``aggregates.SLICES``), so a unit's total
     of a day is the sum over any one dimension's values. ``unit`` is a plain number (0: none,
-    -1: all units): a projection keeps no foreign keys that could refuse a rebuild."""
+    -1: all units): a projection keeps no foreign keys that could refuse a rebuild.
 
+    ``scope`` is whose cases are counted: 0 the whole county, else a unit, counting the cases
+    its posts see (led, placed in or assisted by it or a unit below it), so a township's or a
+    department's reports add up rows as the county's do."""
+
+    scope = models.BigIntegerField(default=0)
     # "d": the row of one day; "m": of a whole month, ``day`` being its first.
     grain = models.CharField(max_length=1)
     dimension = models.CharField(max_length=16)
@@ -123,17 +129,20 @@ class DailyFigure(models.Model):
 
     class Meta:
         constraints = [
-            # Also the index every report reads by: grain, dimension and unit are equalities,
-            # the metrics a short list, the days a range.
+            # Also the index every report reads by: scope, grain, dimension and unit are
+            # equalities, the metrics a short list, the days a range.
             models.UniqueConstraint(
-                fields=["grain", "dimension", "unit", "metric", "day", "value"],
-                name="dailyfigure_unique_key",
+                fields=["scope", "grain", "dimension", "unit", "metric", "day", "value"],
+                name="dailyfigure_scoped_key",
             )
         ]
         indexes = [
             # By unit: every unit's rows of the days asked for (the key above would walk every
             # unit's rows of every day).
-            models.Index(fields=["grain", "dimension", "metric", "day"], name="dailyfigure_by_day")
+            models.Index(
+                fields=["scope", "grain", "dimension", "metric", "day"],
+                name="dailyfigure_scoped_by_day",
+            )
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseEvent, CaseKind, Category, Channel
-from jishi.cases.selectors import cases_visible_to
+from jishi.cases.selectors import cases_visible_to, seen_through_units
 from jishi.common import clock
 from jishi.orgs.models import Unit, User
 from jishi.orgs.selectors import scope_of
@@ -175,6 +175,47 @@ def events_for(user: User | AnonymousUser | None) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.all() if user is None else metrics.events_visible_to(user)
 
 
+@dataclass(frozen=True)
+class FigureScope:
+    """Where the daily figures answer for a user: the rows of ``unit`` (``aggregates.COUNTY``:
+    the whole county), plus the cases the user took in that the unit's posts do not see, whose
+    few events are counted directly (``taken_in``; None when there are none)."""
+
+    unit: int
+    taken_in: QuerySet[Case] | None = None
+
+
+def figure_scope(user: User | AnonymousUser | None) -> FigureScope | None:
+    """The daily figures' scope matching what the user sees (``cases_visible_to``); None when
+    no scope does: posts in two separate branches (a case seen from both would be counted
+    twice), or no unit at all."""
+    if user is None:
+        return FigureScope(aggregates.COUNTY)
+    scope = scope_of(user)
+    if scope.county_wide:
+        return FigureScope(aggregates.COUNTY)
+    if not user.is_authenticated or scope.empty:
+        return None
+    units = {post.unit_id: post.unit for post in scope.posts if post.unit_id in scope.unit_ids}
+    tops = [
+        u
+        for u in units.values()
+        if not any(u.pk != o.pk and u.is_within(o) for o in units.values())
+    ]
+    if len(tops) != 1:
+        return None
+    beyond = Case.objects.filter(created_by_id=user.pk).exclude(seen_through_units(scope.unit_ids))
+    return FigureScope(tops[0].pk, beyond if beyond.exists() else None)
+
+
+def _add_rows(rows: dict[Any, metrics.Row], more: dict[Any, metrics.Row]) -> None:
+    for key, row in more.items():
+        into = rows.setdefault(key, metrics.Row(key=key))
+        assert into.counts is not None and row.counts is not None
+        for metric, n in row.counts.items():
+            into.counts[metric] = into.counts.get(metric, 0) + n
+
+
 def figure_rows(
     user: User | AnonymousUser | None,
     period: metrics.Period,
@@ -183,11 +224,16 @@ def figure_rows(
     keys: Iterable[str] | None = None,
     filters: dict[str, Any] | None = None,
 ) -> dict[Any, metrics.Row]:
-    """``metrics.counts`` for the user: county-wide from the daily figures when they can answer
-    (``aggregates``), otherwise — a unit's own cases, an odd period — from the events."""
-    if user is None or scope_of(user).county_wide:
-        found = aggregates.counts(period, by=by, keys=keys, filters=filters)
+    """``metrics.counts`` for the user, from the daily figures of the user's scope when they
+    can answer (``aggregates``), otherwise — posts in two branches, an odd period — from the
+    events."""
+    where = figure_scope(user)
+    if where is not None:
+        found = aggregates.counts(period, by=by, keys=keys, filters=filters, scope=where.unit)
         if found is not None:
+            if where.taken_in is not None:
+                events = CaseEvent.objects.filter(case_id__in=where.taken_in.values("pk"))
+                _add_rows(found, metrics.counts(events, period, by=by, keys=keys, filters=filters))
             return found
     return metrics.counts(events_for(user), period, by=by, keys=keys, filters=filters)
 

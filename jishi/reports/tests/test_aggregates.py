@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from jishi.cases import services
 from jishi.cases.models import Case, CaseKind, Channel
 from jishi.common import clock
-from jishi.orgs.models import Unit, User
+from jishi.orgs import services as orgs_services
+from jishi.orgs.models import Post, Role, Unit, User
 from jishi.reports import aggregates, dashboard, metrics, selectors
 from jishi.reports.models import CaseFigures, DailyFigure, FigureRepeat, FigureState
-from jishi.reports.tests.test_metrics import START, expected, play, specs, world
+from jishi.reports.tests.test_metrics import START, _person, expected, play, specs, world
 from jishi.testing.fixtures import County
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,18 @@ def nonzero(rows: dict) -> dict:
 
 def day_period(first: dt.date, days: int) -> metrics.Period:
     return selectors.DateRange(first, first + dt.timedelta(days=days - 1)).period
+
+
+def scoped_people(county: County) -> list[User]:
+    """Posts whose reports add up their unit's rows: a department, a township, a village, an
+    assisting department; made outside the rolled-back examples."""
+    return [
+        _person("s-housing", county.housing, Role.HANDLER),
+        _person("s-chengguan", county.chengguan, Role.UNIT_LEAD),
+        _person("s-dongjie", county.dongjie, Role.HANDLER),
+        _person("s-shiqiao", county.shiqiao, Role.HANDLER),
+        _person("s-transport", county.transport, Role.HANDLER),
+    ]
 
 
 @override_settings(JISHI_MAX_REOPENS=1)
@@ -51,6 +64,7 @@ def test_daily_figures_equal_the_event_count_and_a_rebuild(
     history: list, refresh_at: set[int], first_day: int, days: int, county: County
 ) -> None:
     w = world(county)
+    people = scoped_people(county)
     with transaction.atomic():
         facts = play(history, w, after=lambda i: aggregates.refresh() if i in refresh_at else 0)
         assert aggregates.refresh() >= 0
@@ -87,16 +101,30 @@ def test_daily_figures_equal_the_event_count_and_a_rebuild(
                 raw = metrics.counts(events, period, by=by, filters=filters)
                 assert kept_rows is not None
                 assert nonzero(kept_rows) == nonzero(raw), (by, filters)
+        # A unit's posts: their scope's rows against the events of the cases they see.
+        for person in people:
+            where = selectors.figure_scope(person)
+            assert where is not None and where.taken_in is None, person
+            seen = metrics.events_visible_to(person)
+            for by in (None, "unit", "township", "kind"):
+                for filters in ({}, {"unit": u1}, {"kind": CaseKind.REQUEST}):
+                    if by not in (None, "unit", *filters):
+                        continue  # one dimension at a time (as above)
+                    scoped = aggregates.counts(period, by=by, filters=filters, scope=where.unit)
+                    assert scoped is not None
+                    raw = metrics.counts(seen, period, by=by, filters=filters)
+                    assert nonzero(scoped) == nonzero(raw), (person.username, by, filters)
         # The trend's stretches (weeks straddling the period's ends included).
         dates = selectors.DateRange(
             START.date() + dt.timedelta(days=first_day),
             START.date() + dt.timedelta(days=first_day + days - 1),
         )
         for by in ("month", "week"):
-            kept_chart = dashboard.trend(w.dispatcher, dates, by)
-            with override_settings(JISHI_AGGREGATE_CATCH_UP=-1):
-                raw_chart = dashboard.trend(w.dispatcher, dates, by)
-            assert kept_chart.as_json() == raw_chart.as_json(), by
+            for person in (w.dispatcher, people[0], people[2]):
+                kept_chart = dashboard.trend(person, dates, by)
+                with override_settings(JISHI_AGGREGATE_CATCH_UP=-1):
+                    raw_chart = dashboard.trend(person, dates, by)
+                assert kept_chart.as_json() == raw_chart.as_json(), (by, person.username)
 
         aggregates.rebuild()
         assert aggregates.recount_everything() == kept
@@ -245,4 +273,91 @@ def test_refresh_skips_a_case_a_step_holds_and_counts_it_next_time(
         release.set()
         holder.join()
     assert aggregates.refresh() == 1
+    assert not aggregates.waiting().exists()
+
+
+def test_a_post_adds_its_units_rows_and_the_cases_it_took_in_elsewhere(
+    county: County, dispatcher: User
+) -> None:
+    """A village secretary sees the cases of their village (from its rows) and the ones they
+    took in for somewhere else (counted from those cases' events): together, once each."""
+    secretary = _person("xj-secretary", county.xijie, Role.HANDLER)
+    with clock.travel_to(START):
+        own = services.case_accept(
+            actor=secretary,
+            kind=CaseKind.REQUEST,
+            channel=Channel.FIELD_VISIT,
+            title="巷口积水",
+            text="西街巷口下雨积水",
+            township=county.chengguan,
+            village=county.xijie,
+        )
+        services.case_dispatch(actor=dispatcher, case=own, lead_unit=county.xijie)
+        elsewhere = services.case_accept(
+            actor=secretary,
+            kind=CaseKind.COMPLAINT,
+            channel=Channel.FIELD_VISIT,
+            title="石桥村道路破损",
+            text="走访中群众反映石桥村道路破损",
+            township=county.shiqiao,
+        )
+        services.case_dispatch(actor=dispatcher, case=elsewhere, lead_unit=county.transport)
+    where = selectors.figure_scope(secretary)
+    assert where is not None and where.unit == county.xijie.pk
+    assert where.taken_in is not None and list(where.taken_in) == [elsewhere]
+    period = day_period(START.date(), 1)
+    seen = metrics.events_visible_to(secretary)
+    for by in (None, "unit", "kind"):
+        kept = selectors.figure_rows(secretary, period, by=by)
+        assert nonzero(kept) == nonzero(metrics.counts(seen, period, by=by)), by
+    assert selectors.figure_rows(secretary, period)[None].count("received") == 2
+    # The village's rows alone hold its own case only.
+    rows = aggregates.counts(period, scope=county.xijie.pk)
+    assert rows is not None and rows[None].count("received") == 1
+    # The trend counts the events for such a post, and agrees.
+    dates = selectors.DateRange(START.date(), START.date())
+    assert dashboard.trend(secretary, dates, "month").series[0]["data"] == [2]
+
+
+def test_posts_in_two_branches_are_counted_from_the_events(
+    county: County, dispatcher: User
+) -> None:
+    """A case seen from both branches would be added twice from the rows: the events answer."""
+    both = _person("two-posts", county.housing, Role.HANDLER)
+    Post.objects.create(user=both, unit=county.chengguan, role=Role.HANDLER)
+    _case(dispatcher, county.housing, START)
+    _case(dispatcher, county.chengguan, START)
+    _case(dispatcher, county.transport, START)
+    assert selectors.figure_scope(both) is None
+    total = selectors.figure_rows(both, day_period(START.date(), 1))[None]
+    assert total.count("received") == 2
+
+
+def test_a_unit_nested_in_another_post_adds_nothing(county: County, dispatcher: User) -> None:
+    """Posts at a township and at one of its villages see the township's cases: its rows."""
+    person = _person("nested-posts", county.chengguan, Role.HANDLER)
+    Post.objects.create(user=person, unit=county.dongjie, role=Role.HANDLER)
+    _case(dispatcher, county.dongjie, START)
+    _case(dispatcher, county.housing, START)
+    where = selectors.figure_scope(person)
+    assert where is not None and where.unit == county.chengguan.pk and where.taken_in is None
+    assert selectors.figure_rows(person, day_period(START.date(), 1))[None].count("received") == 1
+
+
+def test_a_moved_unit_takes_its_cases_to_its_new_township(county: County, dispatcher: User) -> None:
+    """东街社区 moves from 城关镇 to 石桥镇: its case leaves 城关镇's rows for 石桥镇's."""
+    _case(dispatcher, county.dongjie, START)
+    period = day_period(START.date(), 1)
+
+    def received(scope: Unit) -> int:
+        rows = aggregates.counts(period, scope=scope.pk)
+        assert rows is not None
+        return rows[None].count("received")
+
+    assert (received(county.chengguan), received(county.shiqiao)) == (1, 0)
+    orgs_services.unit_update(actor=None, unit=county.dongjie, parent=county.shiqiao)
+    assert aggregates.waiting().count() == 1
+    assert (received(county.chengguan), received(county.shiqiao)) == (0, 1)
+    # A rename is not a move: nothing to count again.
+    orgs_services.unit_update(actor=None, unit=county.shiqiao, name="石桥乡")
     assert not aggregates.waiting().exists()

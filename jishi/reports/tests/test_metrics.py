@@ -47,6 +47,8 @@ class Spec:
     reply: str  # "none", "met", "late"
     end: tuple[Any, ...]  # ("open",) | ("close",) | ("callback", resolved, level)
     end2: tuple[Any, ...]  # after a reopen: ("reply", met, then) as end
+    place: int = 0  # 0: 城关镇, 1: its 东街社区, 2: 石桥镇, 3: none given
+    assisted: bool = False  # dispatched with 县交通运输局 assisting
 
 
 endings = st.one_of(
@@ -66,6 +68,8 @@ specs = st.builds(
     reply=st.sampled_from(["none", "met", "late"]),
     end=endings,
     end2=st.tuples(st.booleans(), endings),
+    place=st.integers(0, 3),
+    assisted=st.booleans(),
 )
 
 
@@ -100,6 +104,16 @@ def world(county: County) -> World:
 Facts = dict[str, list[tuple[int, dt.datetime, int | None]]]  # figure → (case, when, unit)
 
 
+def _place(spec: Spec, county: County) -> tuple[Unit | None, Unit | None]:
+    """The township and village a case is placed in."""
+    return [
+        (county.chengguan, None),
+        (county.chengguan, county.dongjie),
+        (county.shiqiao, None),
+        (None, None),
+    ][spec.place]
+
+
 def play(history: list[Spec], w: World, after: Callable[[int], object] | None = None) -> Facts:
     """Play each history through the services; return what happened, written down as it
     happens: figure → [(case index, time, unit id)]. ``after(i)`` runs before history i."""
@@ -117,6 +131,7 @@ def play(history: list[Spec], w: World, after: Callable[[int], object] | None = 
         def note(figure: str, unit: Unit | None, when: dt.datetime, case_no: int = i) -> None:
             facts[figure].append((case_no, when, unit.pk if unit else None))
 
+        township, village = _place(spec, w.county)
         if spec.spot:
             unit, handler = w.units[1], w.handlers[1]
             with clock.travel_to(step(0)):
@@ -126,8 +141,9 @@ def play(history: list[Spec], w: World, after: Callable[[int], object] | None = 
                     channel=Channel.FIELD_VISIT,
                     title="路灯不亮",
                     text="东街路灯坏了，请修复。",
-                    township=w.county.chengguan,
                     resolve_on_the_spot="当场联系电工修复",
+                    township=township,
+                    village=village,
                 )
             for figure in ("received", "closed", "closed_on_time", "closed_without_callback"):
                 note(figure, unit, t)
@@ -139,12 +155,16 @@ def play(history: list[Spec], w: World, after: Callable[[int], object] | None = 
                 channel=spec.channel,
                 title="路灯不亮",
                 text="东街路灯坏了，请修复。",
-                township=w.county.chengguan,
+                township=township,
+                village=village,
             )
         accepted_at = t
+        assisting = [w.county.transport] if spec.assisted else []
         first, second = spec.unit, 1 - spec.unit
         with clock.travel_to(step(5)):
-            case = services.case_dispatch(actor=w.dispatcher, case=case, lead_unit=w.units[first])
+            case = services.case_dispatch(
+                actor=w.dispatcher, case=case, lead_unit=w.units[first], assisting_units=assisting
+            )
         note("dispatched", w.units[first], t)
         note("first_dispatched", w.units[first], t)
         if spec.returned:
