@@ -188,7 +188,7 @@ class FigureScope:
 def figure_scope(user: User | AnonymousUser | None) -> FigureScope | None:
     """The daily figures' scope matching what the user sees (``cases_visible_to``); None when
     no scope does: posts in two separate branches (a case seen from both would be counted
-    twice), or no unit at all."""
+    twice), at the county's own unit, or at no unit at all."""
     if user is None:
         return FigureScope(aggregates.COUNTY)
     scope = scope_of(user)
@@ -202,8 +202,8 @@ def figure_scope(user: User | AnonymousUser | None) -> FigureScope | None:
         for u in units.values()
         if not any(u.pk != o.pk and u.is_within(o) for o in units.values())
     ]
-    if len(tops) != 1:
-        return None
+    if len(tops) != 1 or tops[0].parent_id is None:
+        return None  # two branches; or the county's own unit, whose rows are not kept
     beyond = Case.objects.filter(created_by_id=user.pk).exclude(seen_through_units(scope.unit_ids))
     return FigureScope(tops[0].pk, beyond if beyond.exists() else None)
 
