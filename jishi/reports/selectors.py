@@ -189,12 +189,20 @@ def figure_scope(user: User | AnonymousUser | None) -> FigureScope | None:
     """The daily figures' scope matching what the user sees (``cases_visible_to``); None when
     no scope does: posts in two separate branches (a case seen from both would be counted
     twice), at the county's own unit, or at no unit at all."""
-    if user is None:
+    if user is None or scope_of(user).county_wide:
         return FigureScope(aggregates.COUNTY)
+    if not user.is_authenticated:
+        return None
+    # Asked for by every chart of a page: worked out once per user object (a request).
+    if not hasattr(user, "_jishi_figure_scope"):
+        setattr(user, "_jishi_figure_scope", _figure_scope(user))  # noqa: B010
+    found: FigureScope | None = getattr(user, "_jishi_figure_scope")  # noqa: B009
+    return found
+
+
+def _figure_scope(user: User) -> FigureScope | None:
     scope = scope_of(user)
-    if scope.county_wide:
-        return FigureScope(aggregates.COUNTY)
-    if not user.is_authenticated or scope.empty:
+    if scope.empty:
         return None
     units = {post.unit_id: post.unit for post in scope.posts if post.unit_id in scope.unit_ids}
     tops = [
