@@ -10,7 +10,8 @@ bulletin for the last whole month; the year-end summary is the last year's. Each
 twice in the same run: from the daily figures (``reports.aggregates``, rebuilt first and
 timed) and from the events alone (the projection switched off). The endpoints are requested
 in-process through Django's test client as a county-wide post (the view, its queries and its
-template; no network). Last, what keeping the figures costs intake (``intake_cost``).
+template; no network), then as a township's and a department's posts (their scopes' rows).
+Last, what keeping the figures costs intake (``intake_cost``).
 
     .venv/bin/python bench/reports.py [--cases 100000] [--db sqlite|postgres] [--repeat 20]
                                       [--intakes 1500] [--reuse [--keep-figures]]
@@ -127,10 +128,14 @@ def measure(repeat: int, intakes: int, keep_figures: bool, skip_events: bool) ->
     for username in ("chengguan", "zhujian"):
         posts[username] = Client()
         posts[username].force_login(User.objects.get(username=username))
+    # A scope keeps its breakdowns other than by kind by month: the posts are asked for whole
+    # months (the dashboard's default, up to today), and once for the cut stretch.
+    months = {"from": f"{add_months(first.replace(day=1), 1):%Y-%m-%d}", "to": f"{last:%Y-%m-%d}"}
     post_pages = {
-        "figures by unit": pages["figures by unit"],
-        "figures by category": pages["figures by category"],
-        "dashboard": pages["dashboard"],
+        "figures by unit": ("/console/reports/", {**months, "by": "unit"}),
+        "figures by category": ("/console/reports/", {**months, "by": "category"}),
+        "dashboard": ("/console/reports/dashboard/", months),
+        "by category, cut": pages["figures by category"],
     }
     modes = {"daily figures": 5000, "events (no projection)": -1}
     if skip_events:
@@ -142,7 +147,7 @@ def measure(repeat: int, intakes: int, keep_figures: bool, skip_events: bool) ->
             print(f"    {'endpoint':<22}{'p50 ms':>10}{'p95 ms':>10}")
             timed_pages(client, pages, rounds)
             for username, post in posts.items():
-                print(f"    as the post {username}:")
+                print(f"    as the post {username}, {months['from']} – {months['to']}:")
                 timed_pages(post, post_pages, rounds)
             started = time.perf_counter()
             bulletin = services.bulletin_generate(actor=None, dates=month)
