@@ -56,6 +56,7 @@ from jishi.cases.models import Case, CaseEvent
 from jishi.cases.selectors import seen_through_units
 from jishi.common import clock
 from jishi.orgs.models import Unit, UnitChange
+from jishi.orgs.selectors import units_under
 from jishi.reports.metrics import DIMENSIONS, METRICS, Ev, Metric, Period, Row
 from jishi.reports.models import CaseFigures, DailyFigure, FigureRepeat, FigureState
 
@@ -536,8 +537,8 @@ def _sources(
 
 
 def _subtree(scope: int) -> list[int]:
-    path = Unit.objects.filter(pk=scope).values_list("path", flat=True).first() or "-"
-    return list(Unit.objects.filter(path__startswith=path).values_list("pk", flat=True))
+    top = Unit.objects.filter(pk=scope).first()
+    return [] if top is None else list(units_under(top).values_list("pk", flat=True))
 
 
 def on_unit_change(sender: Any, instance: UnitChange, created: bool, **kwargs: Any) -> None:
@@ -548,7 +549,7 @@ def on_unit_change(sender: Any, instance: UnitChange, created: bool, **kwargs: A
 def recount_moved(unit: Unit) -> int:
     """After ``unit`` moved in the tree: leave waiting every case seen through it or a unit
     below it (their scopes changed), so the next refresh counts them again. Returns how many."""
-    below = Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
+    below = units_under(unit).values_list("pk", flat=True)
     return Case.objects.filter(seen_through_units(list(below))).update(figures_version=0)
 
 
