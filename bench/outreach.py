@@ -14,20 +14,9 @@ committed, on one connection: the floor a check-in cannot beat.
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
-import json
-import os
-import re
-import secrets
 import statistics
-import subprocess
 import sys
-import threading
-import time
-import urllib.parse
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,14 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from intake_http import server_cpu_seconds  # noqa: E402
 from ledger_intake import prepare_database  # noqa: E402
-from serve import gunicorn  # noqa: E402
+from serve import FormPhone, child, gunicorn, run_parallel, server_env  # noqa: E402
 
-# Production settings want real keys; the bench makes throwaway ones, the same for the setup
-# processes (the phones' device ids are signed with the secret) and the server.
-KEYS = {
-    "JISHI_SECRET_KEY": "bench-" + secrets.token_urlsafe(50),
-    "JISHI_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-}
 LIMIT_SECONDS = 120
 
 SETUP = """
@@ -101,90 +84,26 @@ print(json.dumps({"rows": rows, "people": people, "names": names}))
 """
 
 
-def child(url: str, code: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        **KEYS,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
-
-
-class Phone:
-    """An attendee's phone: the page once (its CSRF cookie and form token), then the form."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port, self.token = port, token
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", f"/o/c/{token}/")
-        response = conn.getresponse()
-        body = response.read().decode()
-        cookies = response.getheader("Set-Cookie") or ""
-        conn.close()
-        self.csrf = re.search(r"csrftoken=([^;]+)", cookies).group(1)  # type: ignore[union-attr]
-        self.form_token = re.search(  # type: ignore[union-attr]
-            r'name="csrfmiddlewaretoken" value="([^"]+)"', body
-        ).group(1)
+class Phone(FormPhone):
+    """An attendee's phone on the check-in page."""
 
     def check_in(self, device: str, name: str) -> tuple[float, bool]:
         """(seconds, whether this was the first check-in of the person)."""
-        fields = {
-            "csrfmiddlewaretoken": self.form_token,
-            "device": device,
-            "name": name,
-            "unit_text": "县直机关第一党支部",
-            "action": "named",
-        }
-        started = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request(
-            "POST",
-            f"/o/c/{self.token}/",
-            body=urllib.parse.urlencode(fields),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={self.csrf}",
-                "Referer": f"http://127.0.0.1:{self.port}/o/c/{self.token}/",
-            },
+        seconds, response, body = self.post(
+            {
+                "device": device,
+                "name": name,
+                "unit_text": "县直机关第一党支部",
+                "action": "named",
+            }
         )
-        response = conn.getresponse()
-        body = response.read().decode()
-        conn.close()
         if response.status != 200:
             raise RuntimeError(f"check-in answered {response.status}: {body[:200]}")
         if "签到成功" in body:
-            return time.perf_counter() - started, True
+            return seconds, True
         if "您已签到过" in body:
-            return time.perf_counter() - started, False
+            return seconds, False
         raise RuntimeError("check-in page said neither 签到成功 nor 您已签到过")
-
-
-def run_parallel(clients: int, jobs: list[Any], work: Any) -> tuple[float, list[Any]]:
-    lock = threading.Lock()
-    queue = iter(jobs)
-    results: list[Any] = []
-
-    def loop(index: int) -> None:
-        while True:
-            with lock:
-                job = next(queue, None)
-            if job is None:
-                return
-            result = work(index, job)
-            with lock:
-                results.append(result)
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, results
 
 
 def run(db: str, people: int, clients: int) -> None:
@@ -192,15 +111,8 @@ def run(db: str, people: int, clients: int) -> None:
     made = child(url, SETUP % {"people": people})
     token, devices = made["token"], made["devices"]
     raw = child(url, RAW % {"n": people})["rate"]
-    env = {
-        **os.environ,
-        **KEYS,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
-        "JISHI_LOG_LEVEL": "ERROR",
-    }
-    with gunicorn(env) as (port, server):
-        phones = [Phone(port, token) for _ in range(clients)]
+    with gunicorn(server_env(url)) as (port, server):
+        phones = [Phone(port, f"/o/c/{token}/") for _ in range(clients)]
         # Each person once, and one in ten again right after (the double tap).
         jobs = [n for n in range(people)] + [n for n in range(0, people, 10)]
         jobs.sort()

@@ -15,18 +15,10 @@ of ``--disclosure-ratings`` ratings (bulk-inserted; bad ones without cases): p50
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
-import json
-import os
-import re
-import secrets
 import statistics
-import subprocess
 import sys
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +28,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from intake_http import server_cpu_seconds  # noqa: E402
 from ledger_intake import prepare_database  # noqa: E402
-from serve import gunicorn  # noqa: E402
+from serve import FormPhone, child, gunicorn, run_parallel, server_env  # noqa: E402
 
 WINDOWS = 20
-# Production settings want real keys; the bench makes throwaway ones, the same for the setup
-# processes (the phones' device ids are signed with the secret) and the server.
-KEYS = {
-    "JISHI_SECRET_KEY": "bench-" + secrets.token_urlsafe(50),
-    "JISHI_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-}
-
 SETUP = """
 import django, json, os
 django.setup()
@@ -132,89 +117,23 @@ print(json.dumps({"ratings": Rating.objects.count(), "recount": recount}))
 """
 
 
-def child(url: str, code: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        **KEYS,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
-
-
-class Phone:
+class Phone(FormPhone):
     """A rater: the CSRF cookie once; then each POST carries a fresh device id, as if from
     another phone, so no rating is refused as a second one from the same device."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", f"/r/{token}/")
-        response = conn.getresponse()
-        body = response.read().decode()
-        cookies = response.getheader("Set-Cookie") or ""
-        self.csrf = re.search(r"csrftoken=([^;]+)", cookies).group(1)  # type: ignore[union-attr]
-        self.form_token = re.search(  # type: ignore[union-attr]
-            r'name="csrfmiddlewaretoken" value="([^"]+)"', body
-        ).group(1)
-        conn.close()
 
     def rate(self, token: str, device: str, n: int, key: str = "") -> tuple[float, str]:
         level = 1 if n % 10 == 0 else 5
         fields: dict[str, Any] = {
-            "csrfmiddlewaretoken": self.form_token,
             "level": level,
             "device": device,
             "submission_key": key or f"bench-{n}",
         }
         if level == 1:
             fields.update(reasons="slow", comment=f"第{n}号等了很久", phone="13800000000")
-        started = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request(
-            "POST",
-            f"/r/{token}/",
-            body=urllib.parse.urlencode(fields, doseq=True),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"csrftoken={self.csrf}",
-                "Referer": f"http://127.0.0.1:{self.port}/r/{token}/",
-            },
-        )
-        response = conn.getresponse()
-        response.read()
-        location = response.getheader("Location") or ""
-        conn.close()
+        seconds, response, _body = self.post(fields, f"/r/{token}/")
         if response.status != 302:
             raise RuntimeError(f"rating answered {response.status}")
-        return time.perf_counter() - started, location
-
-
-def run_parallel(clients: int, jobs: list[Any], work: Any) -> tuple[float, list[Any]]:
-    lock = threading.Lock()
-    queue = iter(jobs)
-    results: list[Any] = []
-
-    def loop(index: int) -> None:
-        while True:
-            with lock:
-                job = next(queue, None)
-            if job is None:
-                return
-            result = work(index, job)
-            with lock:
-                results.append(result)
-
-    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, results
+        return seconds, response.getheader("Location") or ""
 
 
 def count_ratings(url: str) -> int:
@@ -231,15 +150,8 @@ def run(db: str, requests: int, clients: int, month_ratings: int) -> None:
     made = child(url, SETUP % {"windows": WINDOWS, "devices": requests + 100 + 50})
     tokens, devices = made["tokens"], made["devices"]
     raw = child(url, RAW % {"n": requests})["rate"]
-    env = {
-        **os.environ,
-        **KEYS,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
-        "JISHI_LOG_LEVEL": "ERROR",
-    }
-    with gunicorn(env) as (port, server):
-        phones = [Phone(port, tokens[i % WINDOWS]) for i in range(max(clients, 50))]
+    with gunicorn(server_env(url)) as (port, server):
+        phones = [Phone(port, f"/r/{tokens[i % WINDOWS]}/") for i in range(max(clients, 50))]
         for i in range(100):  # warm-up
             phones[0].rate(tokens[i % WINDOWS], devices[i], 10_000_000 + i)
         jobs = list(range(requests))

@@ -9,6 +9,7 @@ meeting, orders and their PDF, inspections and accountability.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -67,6 +68,31 @@ def _errors_to_form(form: forms.Form, exc: InvalidInput) -> None:
     for name, msgs in exc.errors.items():
         for message in msgs:
             form.add_error(name if name in form.fields else None, message)
+
+
+def _project_form(
+    request: HttpRequest,
+    project: Project,
+    form: forms.Form,
+    name: str,
+    write: Callable[[dict[str, Any]], Any],
+    done: str,
+    then: Callable[[Any], HttpResponse] | None = None,
+) -> HttpResponse:
+    """A form posted from the project page: valid and written (``write`` gets the cleaned
+    data), a message and back to the project (or ``then`` of what ``write`` returned); else the
+    page again with the form's errors under ``name``."""
+    if form.is_valid():
+        try:
+            written = write(form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, done)
+            return then(written) if then else redirect("projects:project", pk=project.pk)
+    context = _project_context(request, project)
+    context[name] = form
+    return render(request, "projects/project.html", context, status=422)
 
 
 def _supervisor_only(request: HttpRequest) -> None:
@@ -352,23 +378,19 @@ def report_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_complete(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
-    form = CompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.project_complete(
-                actor=_user(request),
-                project=project,
-                evidence=form.cleaned_data["evidence"],
-                photos=request.FILES.getlist("photos"),
-            )
-        except InvalidInput as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("已确认完成，待督查室销号。"))
-            return redirect("projects:project", pk=pk)
-    context = _project_context(request, project)
-    context["complete_form"] = form
-    return render(request, "projects/project.html", context, status=422)
+    return _project_form(
+        request,
+        project,
+        CompleteForm(request.POST),
+        "complete_form",
+        lambda data: services.project_complete(
+            actor=_user(request),
+            project=project,
+            evidence=data["evidence"],
+            photos=request.FILES.getlist("photos"),
+        ),
+        _("已确认完成，待督查室销号。"),
+    )
 
 
 @login_required
@@ -403,18 +425,15 @@ def planned_enter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_issue(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
-    form = OrderForm(request.POST)
-    if form.is_valid():
-        try:
-            order = rounds.order_issue(actor=_user(request), project=project, **form.cleaned_data)
-        except InvalidInput as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("督办单已签发。"))
-            return redirect("projects:order", pk=order.pk)
-    context = _project_context(request, project)
-    context["order_form"] = form
-    return render(request, "projects/project.html", context, status=422)
+    return _project_form(
+        request,
+        project,
+        OrderForm(request.POST),
+        "order_form",
+        lambda data: rounds.order_issue(actor=_user(request), project=project, **data),
+        _("督办单已签发。"),
+        then=lambda order: redirect("projects:order", pk=order.pk),
+    )
 
 
 @login_required
@@ -423,18 +442,14 @@ def project_lead(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a project's lead cadre and lead unit (an event with the reason)."""
     _supervisor_only(request)
     project = selectors.project_for(_user(request), pk)
-    form = LeadForm(request.POST)
-    if form.is_valid():
-        try:
-            services.project_lead_change(actor=_user(request), project=project, **form.cleaned_data)
-        except InvalidInput as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("领衔领导和牵头单位已更新。"))
-            return redirect("projects:project", pk=pk)
-    context = _project_context(request, project)
-    context["lead_form"] = form
-    return render(request, "projects/project.html", context, status=422)
+    return _project_form(
+        request,
+        project,
+        LeadForm(request.POST),
+        "lead_form",
+        lambda data: services.project_lead_change(actor=_user(request), project=project, **data),
+        _("领衔领导和牵头单位已更新。"),
+    )
 
 
 @login_required
@@ -443,25 +458,20 @@ def milestone_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a milestone's planned date (and weight): an event with before and after."""
     _supervisor_only(request)
     project = selectors.project_for(_user(request), pk)
-    form = MilestoneMoveForm(request.POST, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.milestone_move(
-                actor=_user(request),
-                milestone=data["milestone"],
-                planned_date=data["planned_date"],
-                weight=data["weight"],
-                reason=data["reason"],
-            )
-        except InvalidInput as exc:
-            _errors_to_form(form, exc)
-        else:
-            messages.success(request, _("节点计划已调整。"))
-            return redirect("projects:project", pk=pk)
-    context = _project_context(request, project)
-    context["move_form"] = form
-    return render(request, "projects/project.html", context, status=422)
+    return _project_form(
+        request,
+        project,
+        MilestoneMoveForm(request.POST, project=project),
+        "move_form",
+        lambda data: services.milestone_move(
+            actor=_user(request),
+            milestone=data["milestone"],
+            planned_date=data["planned_date"],
+            weight=data["weight"],
+            reason=data["reason"],
+        ),
+        _("节点计划已调整。"),
+    )
 
 
 def _order(request: HttpRequest, pk: int) -> SupervisionOrder:
