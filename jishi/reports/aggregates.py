@@ -11,7 +11,7 @@ is not caught up (a rebuild under way, or more cases waiting than a request shou
 ``version``; a case whose ``figures_version`` lags it is waiting to be counted (a partial index
 holds just those). ``refresh`` counts the waiting cases in batches: before any report reads the
 figures (so a report is never behind the ledger), from ``manage.py refresh_aggregates`` (cron,
-every minute) and after the demo is seeded. Intake and the steps pay no statement for it;
+every minute); the demo rebuilds them once seeded. Intake and the steps pay no statement for it;
 ``bench/reports.py`` measures that beside doing the same work inside each intake.
 
 **Counting a case once per period from sums of days.** A figure counts *distinct cases* with a
@@ -98,7 +98,7 @@ def batch_size() -> int:
 def catch_up_limit() -> int:
     """At most this many waiting cases are counted inside a report's request; with more, the
     report counts the events and the background refresh catches up."""
-    return int(getattr(settings, "JISHI_AGGREGATE_CATCH_UP", 5000))
+    return int(getattr(settings, "JISHI_AGGREGATE_CATCH_UP", 1000))
 
 
 # --- one case's facts -------------------------------------------------------------------------

@@ -22,8 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, check: bool = False, **options: Any) -> None:
-        aggregates.refresh()
-        before = aggregates.recount_everything() if check else None
+        before = None
+        if check:  # what is kept, brought up to the ledger first
+            aggregates.refresh()
+            before = aggregates.recount_everything()
         started = time.perf_counter()
 
         def progress(cases: int, events: int) -> None:
