@@ -182,6 +182,9 @@ def seed_projects(*, seed: int = 12) -> int:
                 ],
             )
             made.append((project, rng.choice(PACES)))
+    # The fastest project finishes this month: every milestone reported done, then completed
+    # and closed out (``_inspection_and_accountability``).
+    fastest = max(made, key=lambda pair: pair[1])[0]
     month = first_round
     while month <= today.replace(day=1):
         opened = timezone.make_aware(dt.datetime.combine(month, dt.time(9)))
@@ -192,7 +195,8 @@ def seed_projects(*, seed: int = 12) -> int:
             project.refresh_from_db()
             if project.status != "active":
                 continue
-            if rng.random() < (0.35 if current else 0.07):
+            finishing = current and project.pk == fastest.pk
+            if rng.random() < (0.35 if current else 0.07) and not finishing:
                 continue  # not reported (yet)
             reporter = _reporter(project.lead_unit)
             if reporter is None:
@@ -209,7 +213,9 @@ def seed_projects(*, seed: int = 12) -> int:
                     actor=reporter,
                     project=project,
                     round=rnd,
-                    milestones=_milestone_values(project, rnd.due_on, pace),
+                    milestones={m.pk: 100 for m in project.milestones.all()}
+                    if finishing
+                    else _milestone_values(project, rnd.due_on, pace),
                     work_done=f"{project.title}：按节点推进，本月完成计划工作量。",
                     problems="征地拆迁推进缓慢，资金到位不及时" if lagging else "",
                     help_needed="请县自然资源局协调用地手续" if lagging else "",
@@ -314,7 +320,7 @@ def _inspection_and_accountability(
     fastest = max(made, key=lambda pair: pair[1])[0]
     fastest.refresh_from_db()
     head = Post.objects.filter(unit=fastest.lead_unit, role=Role.UNIT_LEAD, active=True).first()
-    if head is not None and fastest.status == "active":
+    if head is not None and fastest.status == "active" and fastest.progress == 100:
         with clock.travel_to(now - dt.timedelta(minutes=40)):
             services.project_complete(
                 actor=head.user,

@@ -708,6 +708,14 @@ def project_complete(
         project = _lock(project)
         if project.status != Status.ACTIVE:
             raise InvalidTransition("只有推进中的项目可以确认完成")
+        # Done means every step reported done: a project shown complete beside unfinished
+        # milestones is the figure nobody can check.
+        ms = list(project.milestones.all())
+        parents = {m.parent_id for m in ms if m.parent_id}
+        open_steps = [m for m in ms if m.pk not in parents and m.progress < 100]
+        if open_steps:
+            listed = "、".join(f"{m.title}（{m.progress.normalize():f}%）" for m in open_steps)
+            raise InvalidTransition(f"尚有节点未完成：{listed}。请先在月度调度中报送完成进度")
         photo_ids = save_photos(photos, project=project)
         project.completion_evidence = evidence
         project.completed_at = clock.now()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jishi.common import clock
-from jishi.common.errors import InvalidInput, PermissionDenied
+from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.orgs.models import User
 from jishi.projects import documents, imports, oversight, rounds, selectors, services
 from jishi.projects.forms import (
@@ -61,10 +61,11 @@ def _user(request: HttpRequest) -> Any:
     return request.user
 
 
-def _errors_to_form(form: forms.Form, exc: InvalidInput) -> None:
+def _errors_to_form(form: forms.Form, exc: InvalidInput | InvalidTransition) -> None:
     """A service's field errors onto the form (fields it lacks go to the top)."""
-    if not exc.errors:
+    if not isinstance(exc, InvalidInput) or not exc.errors:
         form.add_error(None, exc.message)
+        return
     for name, msgs in exc.errors.items():
         for message in msgs:
             form.add_error(name if name in form.fields else None, message)
@@ -85,7 +86,7 @@ def _project_form(
     if form.is_valid():
         try:
             written = write(form.cleaned_data)
-        except InvalidInput as exc:
+        except (InvalidInput, InvalidTransition) as exc:  # the state changed since the page
             _errors_to_form(form, exc)
         else:
             messages.success(request, done)

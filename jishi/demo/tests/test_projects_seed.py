@@ -37,7 +37,9 @@ def test_seed_demo_projects() -> None:
     finding = Finding.objects.first()
     assert finding is not None and finding.case is not None
     assert finding.case.channel == Channel.INSPECTION
-    assert Project.objects.filter(status="closed").count() == 1
+    closed = Project.objects.get(status="closed")
+    assert closed.progress == 100
+    assert not closed.milestones.filter(progress__lt=100).exists()  # done means every step
     assert not [p for p in rule_checks() if p.rule == "cadre_livelihood"]
     result = verify_ledger()
     assert not result.breaks and result.others[0][1] == 40

@@ -16,7 +16,7 @@ from jishi.cases.verify import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.orgs.models import User
-from jishi.projects import services
+from jishi.projects import rounds, services
 from jishi.projects.models import (
     ImmutableProjectEventError,
     ListKind,
@@ -161,6 +161,30 @@ def test_completion_needs_evidence_and_the_lead_units_head(
     assert set(caught.value.errors) == {"evidence", "photos"}
     with pytest.raises(InvalidTransition):
         services.project_close(actor=inspector, project=project)
+    # Not while a milestone is unfinished: the error names it.
+    steps = list(project.milestones.all())
+    rnd = rounds.round_open(month=dt.date(2026, 6, 1))
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,
+        milestones={m.pk: 100 for m in steps[:-1]} | {steps[-1].pk: 80},
+        work_done="主体完工",
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        services.project_complete(
+            actor=housing_lead, project=project, evidence="竣工验收合格", photos=[photo()]
+        )
+    assert f"{steps[-1].title}（80%）" in str(refused.value)
+    project.refresh_from_db()
+    assert project.status == Status.ACTIVE and not project.photos.exists()
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rounds.round_open(month=dt.date(2026, 7, 1)),
+        milestones={steps[-1].pk: 100},
+        work_done="竣工验收",
+    )
     services.project_complete(
         actor=housing_lead, project=project, evidence="竣工验收合格", photos=[photo()]
     )

@@ -13,6 +13,7 @@ from jishi.common import clock
 from jishi.orgs.models import User
 from jishi.projects import rounds, services
 from jishi.projects.models import OrderLevel, Project, ProjectList, SupervisionOrder
+from jishi.projects.tests.test_services import photo
 from jishi.testing.fixtures import County
 
 
@@ -173,3 +174,36 @@ def test_the_lead_cadre_page(
     assert r.status_code == 302
     report.refresh_from_db()
     assert report.signed_off_by == county_lead
+
+
+def test_completion_waits_for_every_milestone(
+    project: Project, housing_lead: User, dept_handler: User, rnd: object
+) -> None:
+    c = client_for(housing_lead)
+    page = f"/console/projects/p/{project.pk}/"
+    body = c.get(page).content.decode()
+    assert "全部节点报送完成" in body and f"/p/{project.pk}/complete/" not in body
+    # Posted anyway (an old page): refused with the milestones named, nothing saved.
+    refused = c.post(
+        f"/console/projects/p/{project.pk}/complete/",
+        {"evidence": "竣工验收合格", "photos": photo()},
+    )
+    assert refused.status_code == 422
+    assert "尚有节点未完成" in refused.content.decode()
+    project.refresh_from_db()
+    assert project.status == "active" and not project.photos.exists()
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,  # type: ignore[arg-type]
+        milestones={m.pk: 100 for m in project.milestones.all()},
+        work_done="全部完工",
+    )
+    assert f"/p/{project.pk}/complete/" in c.get(page).content.decode()
+    done = c.post(
+        f"/console/projects/p/{project.pk}/complete/",
+        {"evidence": "竣工验收合格", "photos": photo()},
+    )
+    assert done.status_code == 302
+    project.refresh_from_db()
+    assert project.status == "completed"
