@@ -39,8 +39,8 @@ category or channel add up whole months from the rows (the current month counts 
 the last day with a fact); the days of a month the period cuts are counted from the events of
 the scope's cases, and their distinct cases turned into facts (one per case and day) by adding
 back those days' repeats: in ``[c, d]``, facts = distinct cases + repeats of ``[c, d]`` whose
-previous fact falls in it. The repeats need no copy: they are
-few, and a scope's are those of the cases it sees.
+previous fact falls in it. The repeats need no copy: they are few, and a scope's are those of
+the cases it sees.
 """
 
 from __future__ import annotations
