@@ -304,12 +304,23 @@ def _process(rows: Sequence[tuple[Any, ...]], *, staging: _Staging | None = None
 
 
 def _mark_counted(versions: dict[int, int]) -> None:
-    """Each case counted at the version read (a step since then leaves it waiting)."""
+    """Each case counted at the version read (a step since then leaves it waiting). A case
+    already marked at that version is not written again: a rebuild finds most of them so, and
+    rewriting a million case rows was most of its time on PostgreSQL."""
     table = connection.ops.quote_name(Case._meta.db_table)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS c SET figures_version = v.version "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, version) "
+                "WHERE c.id = v.id AND c.figures_version <> v.version",
+                [list(versions), list(versions.values())],
+            )
+            return
         cursor.executemany(
-            f"UPDATE {table} SET figures_version = %s WHERE id = %s",  # noqa: S608
-            [(version, case_id) for case_id, version in versions.items()],
+            f"UPDATE {table} SET figures_version = %s "  # noqa: S608
+            "WHERE id = %s AND figures_version <> %s",
+            [(version, case_id, version) for case_id, version in versions.items()],
         )
 
 
