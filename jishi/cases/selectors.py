@@ -46,15 +46,21 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     return Case.objects.filter(seen_through_units(scope.unit_ids) | taken_in)
 
 
-def seen_through_units(unit_ids: Iterable[int]) -> Q:
-    """The cases posts at these units see: led by, placed in or assisted by one of them."""
+def seen_through_units(unit_ids: Iterable[int], via: str = "") -> Q:
+    """The cases posts at these units see: led by, placed in or assisted by one of them.
+    ``via="case"``: the same of a model with a ``case`` key (the events), tested on each row's
+    own case — not "case in (every case they see)", which reads the whole case table first
+    (measured on SQLite at 1M cases: 2 s a figure, against a tenth of that)."""
     ids = list(unit_ids)
-    assisted = Case.assisting_units.through.objects.filter(case_id=OuterRef("pk"), unit_id__in=ids)
+    prefix = f"{via}__" if via else ""
+    assisted = Case.assisting_units.through.objects.filter(
+        case_id=OuterRef(f"{via}_id" if via else "pk"), unit_id__in=ids
+    )
     return Q(
         Exists(assisted),
-        lead_unit_id__in=ids,
-        township_id__in=ids,
-        village_id__in=ids,
+        **{f"{prefix}lead_unit_id__in": ids},
+        **{f"{prefix}township_id__in": ids},
+        **{f"{prefix}village_id__in": ids},
         _connector=Q.OR,
     )
 

@@ -55,7 +55,7 @@ def check_scope(
     seen: QuerySet,
     period: metrics.Period,
     by: str | None,
-    filters: dict,
+    filters: dict[str, object],
 ) -> None:
     """What the post is shown, and its scope's rows where they answer, against its events."""
     raw = metrics.counts(seen, period, by=by, filters=filters)
@@ -144,7 +144,7 @@ def test_daily_figures_equal_the_event_count_and_a_rebuild(
         # the drawn period and over a whole month (a scope keeps most breakdowns by month).
         month = selectors.DateRange.month(START.date() + dt.timedelta(days=first_day)).period
         # Breakdowns and filters drawn a few at a time (every pair is met over the examples).
-        scope_filters = {
+        scope_filters: dict[str, dict[str, object]] = {
             "": {},
             "unit": {"unit": u1},
             "kind": {"kind": CaseKind.REQUEST},
