@@ -88,6 +88,13 @@ def may_confirm_completion(user: AnyUser, project: Project) -> bool:
     )
 
 
+def open_milestones(milestones: list[Milestone]) -> list[Milestone]:
+    """The steps not yet reported done (leaves only: a parent's progress is its children's).
+    A project completes only when there are none."""
+    parents = {m.parent_id for m in milestones if m.parent_id}
+    return [m for m in milestones if m.pk not in parents and m.progress < 100]
+
+
 def lead_cadre_posts() -> QuerySet[Post]:
     """Posts that make someone a leading cadre who can lead a project: a county lead, or a
     unit lead of a township (乡镇主要领导)."""

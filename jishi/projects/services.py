@@ -710,9 +710,7 @@ def project_complete(
             raise InvalidTransition("只有推进中的项目可以确认完成")
         # Done means every step reported done: a project shown complete beside unfinished
         # milestones is the figure nobody can check.
-        ms = list(project.milestones.all())
-        parents = {m.parent_id for m in ms if m.parent_id}
-        open_steps = [m for m in ms if m.pk not in parents and m.progress < 100]
+        open_steps = selectors.open_milestones(list(project.milestones.all()))
         if open_steps:
             listed = "、".join(f"{m.title}（{m.progress.normalize():f}%）" for m in open_steps)
             raise InvalidTransition(f"尚有节点未完成：{listed}。请先在月度调度中报送完成进度")

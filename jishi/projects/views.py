@@ -293,6 +293,7 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     return {
         "project": project,
         "milestones": milestones,
+        "open_milestones": selectors.open_milestones(milestones),
         "planned": selectors.planned_progress(project, today, milestones),
         "reports": list(project.reports.select_related("round", "reporter", "signed_off_by")[:24]),
         "orders": list(project.orders.all()),
