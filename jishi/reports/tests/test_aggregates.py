@@ -143,7 +143,8 @@ def test_daily_figures_equal_the_event_count_and_a_rebuild(
         # A unit's posts: their scope's rows against the events of the cases they see, over
         # the drawn period and over a whole month (a scope keeps most breakdowns by month).
         month = selectors.DateRange.month(START.date() + dt.timedelta(days=first_day)).period
-        # Breakdowns and filters drawn a few at a time (every pair is met over the examples).
+        # Breakdowns and filters drawn three pairs at a time (the examples between them meet
+        # most of the 24).
         scope_filters: dict[str, dict[str, object]] = {
             "": {},
             "unit": {"unit": u1},
