@@ -19,7 +19,6 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -29,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ledger_intake import prepare_database  # noqa: E402
-from serve import gunicorn  # noqa: E402
+from serve import gunicorn, run_parallel, server_env  # noqa: E402
 
 ROUTER_DATA = (
     Path(os.environ.get("JISHI_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -175,39 +174,16 @@ def run(db: str, requests: int, clients: int) -> None:
     url = prepare_database(db, "http")
     place = setup_county(url)
     queries = count_queries(url, place)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "jishi.config.settings",
-        "JISHI_LOG_LEVEL": "ERROR",
-    }
-    with gunicorn(env) as (port, server):
+    # The server's own keys: outside debug it refuses the public development key.
+    with gunicorn(server_env(url)) as (port, server):
         people = [Client(port, place, i) for i in range(clients)]
         for i in range(50):  # warm-up
             people[i % clients].submit(10_000_000 + i)
-        latencies: list[float] = []
-        lock = threading.Lock()
-        counter = iter(range(requests))
-
-        def work(person: Client) -> None:
-            while True:
-                with lock:
-                    n = next(counter, None)
-                if n is None:
-                    return
-                elapsed = person.submit(n)
-                with lock:
-                    latencies.append(elapsed)
-
         cpu_before = server_cpu_seconds(server.pid)
         client_before = time.process_time()
-        started = time.perf_counter()
-        threads = [threading.Thread(target=work, args=(p,)) for p in people]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
+        wall, latencies = run_parallel(
+            clients, list(range(requests)), lambda index, n: people[index].submit(n)
+        )
         cpu = server_cpu_seconds(server.pid) - cpu_before
         client_cpu = time.process_time() - client_before
     latencies.sort()

@@ -21,10 +21,8 @@ Then, in one run:
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,11 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ledger_intake import PG_ADMIN_URL, prepare_database  # noqa: E402
-
-KEYS = {
-    "JISHI_SECRET_KEY": "bench-" + secrets.token_urlsafe(50),
-    "JISHI_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-}
+from serve import KEYS  # noqa: E402
 
 
 def populate(projects: int, months: int) -> dict[str, Any]:
