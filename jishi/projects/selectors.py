@@ -393,12 +393,20 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
     """Lights by lead cadre and by township, what changed since the round before, the last
     meeting's decisions to review first (回头看) and this meeting's."""
     lights = RoundLight.objects.filter(round=rnd)
-    by_cadre_rows = list(
-        lights.values_list("project__lead_cadre", "light").annotate(n=Count("pk")).order_by()
-    )
-    by_town_rows = list(
-        lights.values_list("project__township", "light").annotate(n=Count("pk")).order_by()
-    )
+    # One pass over the round's lights joined to their projects, grouped by cadre, township
+    # and light (a few hundred rows), folded both ways here: the join is the cost (half the
+    # page at 60,000 projects), and two groupings made it twice.
+    by_cadre_light: dict[tuple[object, str], int] = defaultdict(int)
+    by_town_light: dict[tuple[object, str], int] = defaultdict(int)
+    for cadre, town, light, n in (
+        lights.values_list("project__lead_cadre", "project__township", "light")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_cadre_light[cadre, light] += n
+        by_town_light[town, light] += n
+    by_cadre_rows = [(k, light, n) for (k, light), n in by_cadre_light.items()]
+    by_town_rows = [(k, light, n) for (k, light), n in by_town_light.items()]
     cadre_ids = {k for k, _, _ in by_cadre_rows if k}
     cadre_labels: dict[object, str] = {u.pk: str(u) for u in User.objects.filter(pk__in=cadre_ids)}
     cadre_labels[None] = "（未指定领衔领导）"
