@@ -471,6 +471,82 @@ class MilestoneMoveForm(forms.Form):
         )
 
 
+WEIGHT_ERRORS = {
+    "required": _("请填写权重"),
+    "invalid": _("权重应为 1 到 1000 的整数"),
+    "min_value": _("权重应为 1 到 1000 的整数"),
+    "max_value": _("权重应为 1 到 1000 的整数"),
+}
+
+
+def _milestone_label(m: Milestone) -> str:
+    return f"{m.title}（{m.planned_date:%Y-%m-%d}）"
+
+
+class MilestoneAddForm(forms.Form):
+    """A milestone added on the project page (名称、计划完成日期、权重, under a parent if any)."""
+
+    title = forms.CharField(
+        label=_("节点名称"), max_length=100, error_messages={**TEXT, **REQUIRED}
+    )
+    planned_date = forms.DateField(
+        label=_("计划完成日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
+    )
+    weight = forms.IntegerField(
+        label=_("权重"), initial=1, min_value=1, max_value=1000, error_messages=WEIGHT_ERRORS
+    )
+    parent = forms.ModelChoiceField(
+        label=_("上级节点（不选则为一级节点）"),
+        queryset=Milestone.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择本项目的节点")},
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "addm")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["parent"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
+class MilestoneRenameForm(forms.Form):
+    """Rename a milestone nothing has been reported on yet."""
+
+    milestone = forms.ModelChoiceField(
+        label=_("节点"),
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+    )
+    title = forms.CharField(label=_("新名称"), max_length=100, error_messages={**TEXT, **REQUIRED})
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "renm")
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
+class MilestoneRemoveForm(forms.Form):
+    """Remove a milestone nothing has been reported on yet (set up by mistake)."""
+
+    milestone = forms.ModelChoiceField(
+        label=_("节点"),
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+    )
+    reason = forms.CharField(
+        label=_("删除原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "delm")
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
 class GroupForm(forms.Form):
     """An inspection group: name, members, period, area (巡回指导组)."""
 

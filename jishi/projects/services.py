@@ -520,6 +520,7 @@ def milestone_add(
     weight: int = 1,
     parent: Milestone | None = None,
 ) -> Milestone:
+    """A milestone added after the project was listed (a tree when ``parent`` is given)."""
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
     _check_milestones(
@@ -527,12 +528,18 @@ def milestone_add(
     )
     if parent is not None and parent.project_id != project.pk:
         errors["parent"] = ["上级节点不属于本项目"]
+    _check_after_end(planned_date, project.end_date, errors)
     if errors:
         raise InvalidInput("节点信息有误", errors=errors)
     with transaction.atomic():
         project = _lock(project)
         if project.status == Status.CLOSED:
             raise InvalidTransition("项目已销号，不能再修改")
+        if parent is not None and _reported(parent) and not parent.children.exists():
+            # A reported step that gains sub-steps would take its progress from them (0):
+            # the figure the unit reported would vanish from the roll-up.
+            message = f"节点“{parent.title}”已报送过进度，不能再在其下增加下级节点"
+            raise InvalidInput(message, errors={"parent": [message]})
         m = Milestone.objects.create(
             project=project,
             parent=parent,
@@ -555,6 +562,93 @@ def milestone_add(
         )
         project.save(update_fields=["version", "last_hash", "status"])
     return m
+
+
+def _check_after_end(
+    planned_date: object, end: dt.date | None, errors: dict[str, list[str]]
+) -> None:
+    """No milestone after the project's end date (the rule check ``milestone_after_end``)."""
+    if end is not None and isinstance(planned_date, dt.date) and planned_date > end:
+        errors.setdefault("planned_date", []).append(
+            f"计划日期不能晚于项目完成时限 {end.isoformat()}"
+        )
+
+
+def _reported(milestone: Milestone) -> bool:
+    """Whether any progress was reported on the milestone (its figure, or any report)."""
+    return milestone.progress > 0 or (
+        ProgressReport.objects.filter(
+            project_id=milestone.project_id, milestones__has_key=str(milestone.pk)
+        ).exists()
+    )
+
+
+def _unreported_milestone(project: Project, milestone: Milestone) -> Milestone:
+    """The milestone, locked, if it is the project's and nothing was reported on it."""
+    if milestone.project_id != project.pk:
+        raise InvalidInput("节点不属于本项目", errors={"milestone": ["请选择本项目的节点"]})
+    m = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if _reported(m):
+        message = f"节点“{m.title}”已报送过进度，不能再改名或删除（可调整计划日期和权重）"
+        raise InvalidInput(message, errors={"milestone": [message]})
+    return m
+
+
+def milestone_rename(
+    *, actor: User, project: Project, milestone: Milestone, title: str
+) -> Milestone:
+    """Rename a milestone nothing was reported on: an event with the old and new name."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    title = clean_text(
+        title, field="title", label="节点名称", errors=errors, required=True, limit=100
+    )
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = _unreported_milestone(project, milestone)
+        if m.title == title:
+            return m
+        payload = {"milestone": m.pk, "title": [m.title, title]}
+        m.title = title
+        m.save(update_fields=["title"])
+        record(project, "milestone_renamed", actor, payload)
+        project.save(update_fields=["version", "last_hash", "status"])
+    return m
+
+
+def milestone_remove(
+    *, actor: User, project: Project, milestone: Milestone, reason: str = ""
+) -> None:
+    """Remove a milestone nothing was reported on (a step set up by mistake): an event that
+    keeps what it was. One with sub-milestones goes only after them."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = _unreported_milestone(project, milestone)
+        if m.children.exists():
+            message = f"节点“{m.title}”下还有下级节点，请先删除下级节点"
+            raise InvalidInput(message, errors={"milestone": [message]})
+        payload = {
+            "milestone": m.pk,
+            "title": m.title,
+            "date": m.planned_date.isoformat(),
+            "weight": m.weight,
+            "parent": m.parent_id,
+            "reason": reason,
+        }
+        m.delete()
+        record(project, "milestone_removed", actor, payload)
+        project.save(update_fields=["version", "last_hash", "status"])
 
 
 # --- reporting -----------------------------------------------------------------------------------

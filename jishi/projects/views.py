@@ -33,7 +33,10 @@ from jishi.projects.forms import (
     ImportForm,
     LeadForm,
     ListForm,
+    MilestoneAddForm,
     MilestoneMoveForm,
+    MilestoneRemoveForm,
+    MilestoneRenameForm,
     OrderForm,
     ProjectForm,
     ReportForm,
@@ -295,7 +298,6 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "milestones": milestones,
         "open_milestones": selectors.open_milestones(milestones),
         "planned": selectors.planned_progress(project, today, milestones),
-        "reports": list(project.reports.select_related("round", "reporter", "signed_off_by")[:24]),
         "orders": list(project.orders.all()),
         "events": list(project.events.order_by("-seq")[:100]),
         "photos": list(project.photos.all()[:12]),
@@ -318,6 +320,46 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
             initial={"lead_cadre": project.lead_cadre_id, "lead_unit": project.lead_unit_id}
         ),
         "move_form": MilestoneMoveForm(project=project),
+        **_project_more(project, milestones),
+    }
+
+
+def _tree_order(milestones: list[Milestone]) -> list[tuple[Milestone, int]]:
+    """Milestones as the tree reads: each followed by its sub-milestones, with its depth."""
+    known = {m.pk for m in milestones}
+    children: dict[int | None, list[Milestone]] = {}
+    for m in milestones:
+        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
+    out: list[tuple[Milestone, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for m in children.get(parent, []):
+            if len(out) < len(milestones):  # a cycle cannot loop forever
+                out.append((m, depth))
+                walk(m.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _project_more(project: Project, milestones: list[Milestone]) -> dict[str, Any]:
+    """The milestone forms and each report's own figures (per milestone, photos)."""
+    titles = {str(m.pk): m.title for m in milestones}
+    reports = list(
+        project.reports.select_related("round", "reporter", "signed_off_by").prefetch_related(
+            "photos"
+        )[:24]
+    )
+    for r in reports:
+        r.milestone_values = [  # type: ignore[attr-defined]
+            (titles.get(k, _("（已删除的节点）")), v) for k, v in r.milestones.items()
+        ]
+    return {
+        "reports": reports,
+        "milestone_tree": _tree_order(milestones),
+        "add_milestone_form": MilestoneAddForm(project=project),
+        "rename_milestone_form": MilestoneRenameForm(project=project),
+        "remove_milestone_form": MilestoneRemoveForm(project=project),
     }
 
 
@@ -473,6 +515,54 @@ def milestone_move(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         _("节点计划已调整。"),
+    )
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a milestone (under a parent for a tree): an event; none after the end date."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneAddForm(request.POST, project=project),
+        "add_milestone_form",
+        lambda data: services.milestone_add(actor=_user(request), project=project, **data),
+        _("节点已增加。"),
+    )
+
+
+@login_required
+@require_POST
+def milestone_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a milestone nothing was reported on: an event with the old and new name."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneRenameForm(request.POST, project=project),
+        "rename_milestone_form",
+        lambda data: services.milestone_rename(actor=_user(request), project=project, **data),
+        _("节点已改名。"),
+    )
+
+
+@login_required
+@require_POST
+def milestone_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a milestone nothing was reported on: an event that keeps what it was."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneRemoveForm(request.POST, project=project),
+        "remove_milestone_form",
+        lambda data: services.milestone_remove(actor=_user(request), project=project, **data),
+        _("节点已删除。"),
     )
 
 
