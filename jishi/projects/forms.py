@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jishi.common import clock
 from jishi.orgs.models import Unit, UnitKind, User
+from jishi.projects import imports
 from jishi.projects.models import (
     ListKind,
     ListLevel,
@@ -214,6 +216,29 @@ class ReportForm(forms.Form):
                 },
             )
             self.milestone_fields.append(name)
+        if not ms:
+            # No milestones to roll up: the unit gives the overall figure itself, so a
+            # project listed without milestones still reports real progress.
+            self.fields["overall"] = forms.DecimalField(
+                label=_("总体进度（%）"),
+                min_value=0,
+                max_value=100,
+                decimal_places=1,
+                initial=project.progress,
+                help_text=_("本项目未设置节点，请直接填写总体完成进度（0–100）。"),
+                error_messages={
+                    "required": _("请填写总体进度"),
+                    "invalid": _("进度应为 0 到 100 之间的数"),
+                    "min_value": _("进度应为 0 到 100 之间的数"),
+                    "max_value": _("进度应为 0 到 100 之间的数"),
+                    "max_decimal_places": _("最多一位小数"),
+                },
+            )
+            self.order_fields(["overall"])
+
+    def overall_value(self) -> object:
+        """The overall progress typed where the project has no milestones (else None)."""
+        return self.cleaned_data.get("overall")
 
     def milestone_values(self) -> dict[int, object]:
         return {
@@ -403,10 +428,35 @@ class AdoptForm(forms.Form):
         error_messages=DATE_INVALID,
     )
 
+    milestones = forms.CharField(
+        label=_("节点"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30。"
+            "可暂不填写，之后由督查室在项目页面增加；未设置节点时，牵头单位按总体进度报送。"
+        ),
+        error_messages=TEXT,
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_cadre"].queryset = lead_cadres()  # type: ignore[attr-defined]
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+    def clean_milestones(self) -> list[Any]:
+        """The typed lines as milestones (the same format as the project form and the sheet)."""
+        errors: list[imports.RowError] = []
+        parsed = imports.parse_milestones(
+            self.cleaned_data.get("milestones", ""),
+            year=clock.today().year,
+            number=0,
+            errors=errors,
+        )
+        if errors:
+            raise forms.ValidationError([e.message for e in errors])
+        return parsed
 
 
 class LeadForm(forms.Form):

@@ -408,6 +408,10 @@ def project_from_suggestion(
             "只有群众建议可以采纳为办实事项目",
             errors={"__all__": ["只有群众建议可以采纳为办实事项目"]},
         )
+    late = [m.title for m in milestones if end_date and m.planned_date > end_date]
+    if late:
+        message = f"节点“{'、'.join(late)}”的计划日期晚于完成时限"
+        raise InvalidInput(message, errors={"milestones": [message]})
     project_list = selectors.practical_list_for(year, case.township)
     if project_list is None:
         message = f"{year}年还没有办实事项目清单，请督查室先建立清单，再采纳建议"
@@ -666,9 +670,12 @@ def report_submit(
     next_plan: str = "",
     funds_paid: object = None,
     photos: Sequence[UploadedFile] = (),
+    overall: object = None,
 ) -> ProgressReport:
     """The lead unit's monthly report: progress per milestone (leaf milestones; a parent's
-    comes from its children), rolled up weighted into the project's progress."""
+    comes from its children), rolled up weighted into the project's progress. A project
+    without milestones reports ``overall`` itself; left out, its progress stays as it was
+    (never wiped to the empty roll-up's 0)."""
     if not selectors.may_report(actor, project):
         raise PermissionDenied("只有牵头单位可以报送本项目进度")
     errors: dict[str, list[str]] = {}
@@ -694,6 +701,12 @@ def report_submit(
             errors.setdefault("milestones", []).append("节点无效")
             continue
         values[mid] = _percent(raw, field=f"milestone_{mid}", label=by_id[mid].title, errors=errors)
+    given: Decimal | None = None
+    if overall not in (None, ""):
+        if ms:
+            errors.setdefault("overall", []).append("本项目已设置节点，总体进度按节点自动汇总")
+        else:
+            given = _percent(overall, field="overall", label="总体进度", errors=errors)
     if errors:
         raise InvalidInput("报送内容有误", errors=errors)
     now = clock.now()
@@ -709,14 +722,17 @@ def report_submit(
                 if m.progress >= 100 and m.done_on is None:
                     m.done_on = timezone.localdate(now)
                 m.save(update_fields=["progress", "done_on"])
-        overall = progress.rollup(selectors.nodes_of(ms))
+        if ms:
+            figure = progress.rollup(selectors.nodes_of(ms))
+        else:
+            figure = given if given is not None else project.progress
         late = timezone.localdate(now) > round.due_on
         report = ProgressReport.objects.create(
             round=round,
             project=project,
             reporter=actor,
             milestones={str(k): str(v) for k, v in values.items()},
-            progress=overall,
+            progress=figure,
             work_done=work_done,
             problems=problems,
             help_needed=help_needed,
@@ -727,7 +743,7 @@ def report_submit(
         )
         photo_ids = save_photos(photos, project=project, report=report)
         before = project.progress
-        project.progress = overall
+        project.progress = figure
         project.last_report_on = timezone.localdate(now)
         if paid is not None:
             project.funds_paid = paid
@@ -739,7 +755,7 @@ def report_submit(
                 "round": round.month.isoformat(),
                 "report": report.pk,
                 "milestones": report.milestones,
-                "progress": [str(before), str(overall)],
+                "progress": [str(before), str(figure)],
                 "funds_paid": str(paid) if paid is not None else None,
                 "late": late,
                 "photos": photo_ids,

@@ -393,6 +393,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 next_plan=data["next_plan"],
                 funds_paid=data["funds_paid"],
                 photos=request.FILES.getlist("photos"),
+                overall=form.overall_value(),
             )
         except InvalidInput as exc:
             _errors_to_form(form, exc)

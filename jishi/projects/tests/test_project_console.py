@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
+from jishi.common.errors import InvalidInput
+from jishi.intake import services as intake
+from jishi.intake.models import Campaign
 from jishi.orgs.models import User
 from jishi.projects import rounds, selectors, services
 from jishi.projects.models import Milestone, Project
+from jishi.projects.tests.test_adopt import WHEN, practical_list
 from jishi.projects.tests.test_views import client_for
 from jishi.testing.fixtures import County
 
@@ -187,3 +194,155 @@ def test_planned_progress_reads_the_new_milestones(project: Project, inspector: 
         {"addm-title": "完工", "addm-planned_date": "2026-12-31", "addm-weight": 1},
     )
     assert selectors.planned_progress(bare, dt.date(2026, 12, 31)) == Decimal(100)
+
+
+TZ = ZoneInfo("Asia/Shanghai")
+JUNE = dt.datetime(2026, 6, 10, 10, tzinfo=TZ)
+
+
+def _bare(project: Project, inspector: User, **extra: object) -> Project:
+    """A project on the same list, listed without milestones (imported at 35%)."""
+    return services.project_create(
+        actor=inspector,
+        project_list=project.project_list,
+        title="无节点项目",
+        lead_unit=project.lead_unit,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+        progress_now=Decimal(35),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_a_project_without_milestones_reports_its_overall_progress(
+    county: County, project: Project, inspector: User, dept_handler: User
+) -> None:
+    with clock.travel_to(JUNE):
+        bare = _bare(project, inspector)
+        rnd = rounds.round_open(month=clock.today())
+        unit = client_for(dept_handler)
+        url = _url(bare) + "report/"
+        form = unit.get(url).content.decode()
+        assert 'name="overall"' in form and 'id="no-milestones"' in form
+        assert 'value="35.0"' in form  # the figure so far, not 0
+        # The project with milestones reports by milestone: no overall box.
+        assert 'name="overall"' not in unit.get(_url(project) + "report/").content.decode()
+        for value, message in (("", "请填写总体进度"), ("150", "进度应为 0 到 100 之间的数")):
+            bad = unit.post(url, {"work_done": "完成设计", "overall": value})
+            assert bad.status_code == 422 and message in bad.content.decode()
+            assert "完成设计" in bad.content.decode()
+        bare.refresh_from_db()
+        assert bare.progress == Decimal(35) and not bare.reports.exists()
+        done = unit.post(url, {"work_done": "主体完工", "overall": "60", "next_plan": "装修"})
+        assert done.status_code == 302
+        bare.refresh_from_db()
+        assert bare.progress == Decimal(60)
+        report = bare.reports.get()
+        assert report.progress == Decimal(60) and report.round == rnd
+        event = bare.events.order_by("-seq").first()
+        assert event is not None and event.payload["progress"] == ["35.0", "60.0"]
+    # The lights read the figure: five months after its start, not "never started".
+    with clock.travel_to(dt.datetime(2026, 6, 26, 9, tzinfo=TZ)):
+        rounds.round_assess(rnd, on=clock.today())
+        rounds.orders_walk()
+    bare.refresh_from_db()
+    assert bare.light == "green", bare.light_reason
+    assert not bare.orders.exists()
+
+
+def test_a_report_never_wipes_the_progress_of_a_project_without_milestones(
+    project: Project, inspector: User, dept_handler: User
+) -> None:
+    with clock.travel_to(JUNE):
+        bare = _bare(project, inspector)
+        rnd = rounds.round_open(month=clock.today())
+        # A caller that sends no overall figure leaves the progress as it was.
+        services.report_submit(
+            actor=dept_handler, project=bare, round=rnd, milestones={}, work_done="推进中"
+        )
+        bare.refresh_from_db()
+        assert bare.progress == Decimal(35)
+        # A project with milestones takes its figure from them: an overall one is refused.
+        with pytest.raises(InvalidInput, match="报送内容有误") as refused:
+            services.report_submit(
+                actor=dept_handler,
+                project=project,
+                round=rnd,
+                milestones={},
+                work_done="推进中",
+                overall=90,
+            )
+        assert "总体进度按节点自动汇总" in str(refused.value.errors)
+        assert not project.reports.exists()
+
+
+def test_an_adopted_suggestion_gets_its_milestones_or_reports_overall(
+    county: County, inspector: User, county_lead: User, township_handler: User
+) -> None:
+    with clock.travel_to(WHEN):
+        campaign = Campaign.objects.create(
+            name="2026年大调研",
+            unit=county.county,
+            starts_on=dt.date(2026, 5, 1),
+            ends_on=dt.date(2026, 5, 31),
+        )
+        made = [
+            intake.campaign_suggest(
+                actor=township_handler,
+                campaign=campaign,
+                text=text,
+                township=county.chengguan,
+            )
+            for text in ("建议增设便民停车位", "建议修缮西街路灯")
+        ]
+        practical_list(inspector)
+        lead = client_for(county_lead)
+        url = f"/console/suggestions/{made[0].pk}/project/"
+        page = lead.get(url).content.decode()
+        assert 'name="milestones"' in page and "之后由督查室在项目页面增加" in page
+        base = {"title": "增设便民停车位", "lead_unit": county.chengguan.pk}
+        for data, message in (
+            ({**base, "milestones": "开工"}, "应写成 名称:日期 或 名称:日期:权重"),
+            (
+                {**base, "end_date": "2026-09-30", "milestones": "完工:2026-10-31:1"},
+                "的计划日期晚于完成时限",
+            ),
+        ):
+            bad = lead.post(url, data)
+            assert bad.status_code == 422 and message in bad.content.decode(), message
+        assert not Project.objects.exists()
+        done = lead.post(
+            url,
+            {
+                **base,
+                "start_date": "2026-06-01",
+                "end_date": "2026-09-30",
+                "milestones": "选址:2026-06-30:20\n施工:2026-08-31:60\n验收:2026-09-30:20",
+            },
+        )
+        assert done.status_code == 302
+        parked = Project.objects.get()
+        assert [m.title for m in parked.milestones.order_by("planned_date")] == [
+            "选址",
+            "施工",
+            "验收",
+        ]
+        # The second is adopted without milestones: it reports its overall progress.
+        lead.post(
+            f"/console/suggestions/{made[1].pk}/project/",
+            {"title": "修缮西街路灯", "lead_unit": county.chengguan.pk, "start_date": "2026-01-15"},
+        )
+        lamps = Project.objects.get(title="修缮西街路灯")
+        assert not lamps.milestones.exists()
+    with clock.travel_to(dt.datetime(2026, 6, 10, 9, tzinfo=TZ)):
+        rnd = rounds.round_open(month=clock.today())
+        answer = client_for(township_handler).post(
+            _url(lamps) + "report/", {"work_done": "已更换一半灯具", "overall": "50"}
+        )
+        assert answer.status_code == 302
+    with clock.travel_to(dt.datetime(2026, 6, 26, 9, tzinfo=TZ)):
+        rounds.round_assess(rnd, on=clock.today())
+        rounds.orders_walk()
+    lamps.refresh_from_db()
+    assert lamps.progress == Decimal(50) and lamps.light == "green"
+    assert not lamps.orders.exists()
