@@ -103,19 +103,32 @@ class ProjectForm(forms.Form):
             "invalid_pk_value": _("请选择配合单位"),
         },
     )
+    person_responsible = forms.CharField(
+        label=_("责任人"), required=False, max_length=64, error_messages=TEXT
+    )
+    contact = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=32,
+        help_text=_("手机号 11 位，或带区号的固定电话"),
+        error_messages=TEXT,
+    )
     budget = forms.CharField(
         label=_("预算（万元）"), required=False, max_length=20, error_messages=TEXT
+    )
+    funds_paid = forms.CharField(
+        label=_("已拨付（万元）"), required=False, max_length=20, error_messages=TEXT
     )
     start_date = forms.DateField(
         label=_("开始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("日期格式应为 2026-03-31")},
     )
     end_date = forms.DateField(
         label=_("完成时限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("日期格式应为 2026-12-31")},
     )
     township = forms.ModelChoiceField(
@@ -124,12 +137,19 @@ class ProjectForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("请选择乡镇")},
     )
+    village = forms.ModelChoiceField(
+        label=_("所在村(社区)"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择村(社区)")},
+    )
     source = forms.ChoiceField(
         label=_("来源"),
         choices=[("", "—"), *Source.choices],
         required=False,
         error_messages={"invalid_choice": _("请选择来源")},
     )
+    remarks = forms.CharField(label=_("备注"), required=False, max_length=200, error_messages=TEXT)
     milestones = forms.CharField(
         label=_("节点"),
         required=False,
@@ -145,6 +165,46 @@ class ProjectForm(forms.Form):
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["cooperating_units"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["township"].queryset = _units().filter(kind=UnitKind.TOWNSHIP)  # type: ignore[attr-defined]
+        villages = _units().filter(kind=UnitKind.VILLAGE).select_related("parent")
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["village"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u.parent.name} · {u.name}" if u.parent_id else u.name
+        )
+
+
+class ProjectEditForm(ProjectForm):
+    """A project's details, corrected or updated (its leaders and milestones have their own
+    forms on the project page)."""
+
+    number = forms.CharField(label=_("序号"), required=False, max_length=16, error_messages=TEXT)
+    reason = forms.CharField(
+        label=_("修改原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lead_cadre", "lead_unit", "milestones"):
+            del self.fields[name]
+        self.order_fields(["number", "title"])
+
+    @classmethod
+    def initial_of(cls, project: Project) -> dict[str, Any]:
+        return {
+            "number": project.number,
+            "title": project.title,
+            "goal": project.goal,
+            "cooperating_units": list(project.cooperating_units.all()),
+            "person_responsible": project.person_responsible,
+            "contact": project.contact,
+            "budget": project.budget if project.budget is not None else "",
+            "funds_paid": project.funds_paid,
+            "start_date": project.start_date,
+            "end_date": project.end_date,
+            "township": project.township_id,
+            "village": project.village_id,
+            "source": project.source,
+            "remarks": project.remarks,
+        }
 
 
 class ReportForm(forms.Form):

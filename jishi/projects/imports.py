@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from jishi.common.crypto import phone_problem
 from jishi.common.errors import InvalidInput
 from jishi.common.spreadsheet import xlsx_row
 from jishi.common.text import fold
@@ -352,6 +353,8 @@ def _check(
         for field_name, label, limit in (("person", "责任人", 64), ("contact", "联系电话", 32)):
             if len(clean_text(row.get(field_name))) > limit:
                 errors.append(RowError(n, label, f"最多 {limit} 个字符"))
+        if phone := phone_problem(clean_text(row.get("contact"))):
+            errors.append(RowError(n, "联系电话", phone))
         report.errors.extend(errors)
         if errors:
             continue

@@ -17,9 +17,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseKind
-from jishi.common import clock
+from jishi.common import clock, crypto
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from jishi.common.masking import mask_personal_numbers
+from jishi.common.text import fold
 from jishi.orgs import access
 from jishi.orgs.models import Role, Unit, UnitKind, User
 from jishi.projects import chain, progress, selectors
@@ -246,6 +247,14 @@ def _check_milestones(
             errors.setdefault("milestones", []).append(f"{label}：上级节点须在它之前")
 
 
+def _check_contact(contact: str, errors: dict[str, list[str]]) -> str:
+    """A contact phone as jishi checks every phone; full-width digits typed on a phone are
+    kept as ASCII (the export and a dialler read them), the dashes as written."""
+    if contact and (problem := crypto.phone_problem(contact)):
+        errors.setdefault("contact", []).append(problem)
+    return fold(contact)
+
+
 def project_create(
     *,
     actor: User | None,
@@ -289,6 +298,7 @@ def project_create(
         person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
     )
     contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    contact = _check_contact(contact, errors)
     remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
     number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
     budget_value = _money(budget, field="budget", label="预算", errors=errors)
@@ -472,6 +482,150 @@ def project_lead_change(
         project.lead_cadre, project.lead_unit = lead_cadre, lead_unit
         record(project, "lead_changed", actor, payload)
         project.save(update_fields=["lead_cadre", "lead_unit", "version", "last_hash", "status"])
+    return project
+
+
+# What a project's details are, in the order the event lists them, with their labels.
+DETAIL_LABELS = {
+    "title": "项目名称",
+    "goal": "建设内容及目标",
+    "number": "序号",
+    "cooperating_units": "配合单位",
+    "person_responsible": "责任人",
+    "contact": "联系电话",
+    "budget": "预算",
+    "funds_paid": "已拨付",
+    "start_date": "开始日期",
+    "end_date": "完成时限",
+    "township": "所在乡镇",
+    "village": "所在村(社区)",
+    "source": "来源",
+    "remarks": "备注",
+}
+
+
+def _detail_value(value: object) -> object:
+    """A detail as the event keeps it: text, a date or amount as text, a unit as its pk."""
+    if value is None:
+        return None
+    if isinstance(value, Unit):
+        return value.pk
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return value
+
+
+def project_details_change(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    goal: str = "",
+    number: str | None = None,
+    cooperating_units: Sequence[Unit] = (),
+    person_responsible: str = "",
+    contact: str = "",
+    budget: object = None,
+    funds_paid: object = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    township: Unit | None = None,
+    village: Unit | None = None,
+    source: str = "",
+    remarks: str = "",
+    reason: str = "",
+) -> Project:
+    """Correct or update a project's details (title, goal, money, dates, place, people,
+    source, remarks): one event naming every field changed, old and new. The lead cadre and
+    lead unit change through ``project_lead_change``, milestones through theirs."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    title = clean_text(
+        title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+    )
+    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
+    person_responsible = clean_text(
+        person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
+    )
+    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    contact = _check_contact(contact, errors)
+    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
+    reason = clean_text(reason, field="reason", label="修改原因", errors=errors, limit=200)
+    if number is not None:
+        number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
+    budget_value = _money(budget, field="budget", label="预算", errors=errors)
+    paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = ["完成时限不能早于开始日期"]
+    if source and source not in Source.values:
+        errors["source"] = ["来源无效"]
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    if village is not None and (township is None or village.parent_id != township.pk):
+        errors["village"] = ["村(社区)须属于所选乡镇"]
+    if project.project_list.budget_required and budget_value is None:
+        errors.setdefault("budget", []).append("本清单要求填写预算")
+    if end_date is not None:
+        late = project.milestones.filter(planned_date__gt=end_date).order_by("planned_date")
+        for m in late[:3]:
+            errors.setdefault("end_date", []).append(
+                f"完成时限不能早于节点“{m.title}”的计划日期 {m.planned_date.isoformat()}"
+            )
+    if errors:
+        raise InvalidInput("项目信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        after: dict[str, object] = {
+            "title": title,
+            "goal": goal,
+            "number": project.number if number is None else number,
+            "person_responsible": person_responsible,
+            "contact": contact,
+            "budget": budget_value,
+            "funds_paid": paid_value if paid_value is not None else Decimal(0),
+            "start_date": start_date,
+            "end_date": end_date,
+            "township": township,
+            "village": village,
+            "source": source,
+            "remarks": remarks,
+        }
+        changes: dict[str, list[object]] = {}
+        for name, new in after.items():
+            old = _detail_value(getattr(project, name))
+            if old != _detail_value(new):
+                changes[name] = [old, _detail_value(new)]
+        cooperating = sorted({u.pk for u in cooperating_units if u.pk != project.lead_unit_id})
+        before_units = sorted(project.cooperating_units.values_list("pk", flat=True))
+        if cooperating != before_units:
+            changes["cooperating_units"] = [before_units, cooperating]
+        if not changes:
+            return project
+        for name, new in after.items():
+            if name in changes:
+                setattr(project, name, new)
+        if "cooperating_units" in changes:
+            project.cooperating_units.set(cooperating)
+        record(
+            project,
+            "details_changed",
+            actor,
+            {
+                "changes": {k: changes[k] for k in DETAIL_LABELS if k in changes},
+                "labels": [label for k, label in DETAIL_LABELS.items() if k in changes],
+                "reason": reason,
+            },
+        )
+        project.save(
+            update_fields=[
+                *(k for k in after if k in changes),
+                "version",
+                "last_hash",
+                "status",
+            ]
+        )
     return project
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("p/<int:pk>/planned/", views.planned_enter, name="planned"),
     path("p/<int:pk>/lead/", views.project_lead, name="lead"),
     path("p/<int:pk>/milestone/", views.milestone_move, name="milestone_move"),
+    path("p/<int:pk>/edit/", views.project_edit, name="edit"),
     path("p/<int:pk>/milestones/add/", views.milestone_add, name="milestone_add"),
     path("p/<int:pk>/milestones/rename/", views.milestone_rename, name="milestone_rename"),
     path("p/<int:pk>/milestones/remove/", views.milestone_remove, name="milestone_remove"),

@@ -38,6 +38,7 @@ from jishi.projects.forms import (
     MilestoneRemoveForm,
     MilestoneRenameForm,
     OrderForm,
+    ProjectEditForm,
     ProjectForm,
     ReportForm,
     ResponseForm,
@@ -516,6 +517,32 @@ def milestone_move(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         _("节点计划已调整。"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's details (title, goal, money, dates, place, people, source, remarks): one
+    event naming what changed. The supervision office, as for its leaders."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    form = ProjectEditForm(request.POST or None, initial=ProjectEditForm.initial_of(project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_details_change(
+                actor=_user(request), project=project, **form.cleaned_data
+            )
+        except (InvalidInput, InvalidTransition) as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("项目信息已更新。"))
+            return redirect("projects:project", pk=project.pk)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {"project": project, "form": form},
+        status=422 if request.method == "POST" else 200,
     )
 
 

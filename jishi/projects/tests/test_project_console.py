@@ -20,6 +20,7 @@ from jishi.orgs.models import User
 from jishi.projects import rounds, selectors, services
 from jishi.projects.models import Milestone, Project
 from jishi.projects.tests.test_adopt import WHEN, practical_list
+from jishi.projects.tests.test_services import photo
 from jishi.projects.tests.test_views import client_for
 from jishi.testing.fixtures import County
 
@@ -346,3 +347,160 @@ def test_an_adopted_suggestion_gets_its_milestones_or_reports_overall(
     lamps.refresh_from_db()
     assert lamps.progress == Decimal(50) and lamps.light == "green"
     assert not lamps.orders.exists()
+
+
+def _edit_data(project: Project, **changes: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "number": project.number,
+        "title": project.title,
+        "goal": project.goal,
+        "cooperating_units": [u.pk for u in project.cooperating_units.all()],
+        "person_responsible": project.person_responsible,
+        "contact": project.contact,
+        "budget": str(project.budget or ""),
+        "funds_paid": str(project.funds_paid),
+        "start_date": str(project.start_date or ""),
+        "end_date": str(project.end_date or ""),
+        "township": project.township_id or "",
+        "village": project.village_id or "",
+        "source": project.source,
+        "remarks": project.remarks,
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_office_edits_a_projects_details_in_one_event(
+    county: County, project: Project, inspector: User, county_lead: User, dept_handler: User
+) -> None:
+    office = client_for(inspector)
+    url = _url(project) + "edit/"
+    assert 'id="edit-project"' in office.get(_url(project)).content.decode()
+    form = office.get(url).content.decode()
+    assert 'value="老旧小区改造"' in form and 'value="2026-12-31"' in form
+    for changes, message in (
+        ({"title": ""}, "请填写此项"),
+        ({"contact": "2026-11-02"}, "这是日期，不是电话号码"),
+        ({"contact": "12345"}, "电话号码应为 7–12 位数字"),
+        ({"contact": "1381234567"}, "手机号应为 11 位数字"),
+        ({"budget": "很多"}, "预算应为金额（万元）"),
+        ({"funds_paid": "-3"}, "已拨付应为不小于 0 的金额（万元）"),
+        ({"end_date": "2025-12-31"}, "完成时限不能早于开始日期"),
+        # The 竣工 milestone is planned for 2026-11-30: the end cannot come before it.
+        ({"end_date": "2026-10-31"}, "完成时限不能早于节点“竣工”的计划日期 2026-11-30"),
+        ({"village": county.shiqiao_village.pk}, "村(社区)须属于所选乡镇"),
+        ({"start_date": "三月"}, "日期格式应为"),
+    ):
+        answer = office.post(url, _edit_data(project, **{**changes, "remarks": "留痕"}))
+        assert answer.status_code == 422, changes
+        html = answer.content.decode()
+        assert message in html, message
+        assert 'value="留痕"' in html  # what was typed comes back
+    project.refresh_from_db()
+    assert project.version == 1 and project.contact == ""
+    saved = office.post(
+        url,
+        _edit_data(
+            project,
+            title="老旧小区改造（二期）",
+            goal="改造 12 个小区",
+            person_responsible="王建国",
+            contact="１３８１２３４５６７８",  # full-width digits, as typed on a phone
+            funds_paid="300.5",
+            village=county.dongjie.pk,
+            cooperating_units=[county.transport.pk, county.supervision.pk],
+            source="meeting",
+            reason="县政府常务会议调整",
+        ),
+    )
+    assert saved.status_code == 302
+    project.refresh_from_db()
+    assert project.title == "老旧小区改造（二期）" and project.village == county.dongjie
+    assert project.funds_paid == Decimal("300.50") and project.source == "meeting"
+    assert set(project.cooperating_units.all()) == {county.transport, county.supervision}
+    event = project.events.order_by("-seq").first()
+    assert event is not None and event.kind == "details_changed" and event.seq == 2
+    changes = event.payload["changes"]
+    assert changes["title"] == ["老旧小区改造", "老旧小区改造（二期）"]
+    assert changes["funds_paid"] == ["0.00", "300.50"]
+    assert changes["village"] == [None, county.dongjie.pk]
+    assert changes["cooperating_units"] == [
+        [county.transport.pk],
+        sorted([county.transport.pk, county.supervision.pk]),
+    ]
+    assert "start_date" not in changes and "budget" not in changes
+    assert event.payload["reason"] == "县政府常务会议调整"
+    # The same details again: nothing to record.
+    again = office.post(url, _edit_data(project))
+    assert again.status_code == 302 and project.events.count() == 2
+    # The page shows every detail and the event names the fields changed.
+    page = office.get(_url(project)).content.decode()
+    assert project.contact == "13812345678"
+    for text in ("改造 12 个小区", "王建国", "13812345678", "城关镇", "东街社区"):
+        assert text in page, text
+    assert "修改项目信息（项目名称、建设内容及目标、配合单位" in page
+    # The lead unit and the lead cadre see the project but may not edit it.
+    for user in (dept_handler, county_lead):
+        c = client_for(user)
+        assert 'id="edit-project"' not in c.get(_url(project)).content.decode()
+        assert c.get(url).status_code == 403
+        assert c.post(url, _edit_data(project, title="改了")).status_code == 403
+    project.refresh_from_db()
+    assert project.title == "老旧小区改造（二期）"
+    assert not verify_ledger().breaks
+
+
+def test_the_create_form_takes_every_detail(
+    county: County, project: Project, inspector: User
+) -> None:
+    office = client_for(inspector)
+    url = f"/console/projects/lists/{project.project_list_id}/new/"
+    base = {
+        "title": "西街排水改造",
+        "lead_unit": county.housing.pk,
+        "township": county.chengguan.pk,
+        "village": county.xijie.pk,
+        "person_responsible": "李四",
+        "funds_paid": "20",
+        "remarks": "汛期前完成",
+    }
+    bad = office.post(url, {**base, "contact": "电话待定"})
+    assert bad.status_code == 422 and "电话号码应为 7–12 位数字" in bad.content.decode()
+    assert not Project.objects.filter(title="西街排水改造").exists()
+    wrong_town = office.post(
+        url, {**base, "contact": "0571-88886666", "village": county.shiqiao_village.pk}
+    )
+    assert wrong_town.status_code == 422 and "村(社区)须属于所选乡镇" in wrong_town.content.decode()
+    made = office.post(url, {**base, "contact": "0571-88886666"})
+    assert made.status_code == 302
+    p = Project.objects.get(title="西街排水改造")
+    assert (p.person_responsible, p.contact, p.village, p.remarks) == (
+        "李四",
+        "0571-88886666",
+        county.xijie,
+        "汛期前完成",
+    )
+    assert p.funds_paid == Decimal(20)
+
+
+def test_the_reports_table_shows_each_reports_figures(
+    project: Project, dept_handler: User, inspector: User
+) -> None:
+    first = project.milestones.get(title="立项")
+    rnd = rounds.round_open(month=clock.today())
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,
+        milestones={first.pk: 80},
+        work_done="完成可研",
+        next_plan="取得立项批复",
+        funds_paid="150",
+        photos=[photo("site.png")],
+    )
+    page = client_for(inspector).get(_url(project)).content.decode()
+    assert "取得立项批复" in page and "150.00" in page
+    assert "立项 80.0%" in page
+    report = project.reports.get()
+    shot = report.photos.get()
+    assert 'class="photos report-photos"' in page and shot.image.url in page
