@@ -63,6 +63,12 @@ class ListForm(forms.Form):
         error_messages={"invalid_choice": _("请选择乡镇")},
     )
     budget_required = forms.BooleanField(label=_("项目须填预算"), required=False)
+    public = forms.BooleanField(
+        label=_("在门户网站公开"),
+        required=False,
+        initial=True,
+        help_text=_("不勾选则清单只在后台可见"),
+    )
 
 
 class ImportForm(forms.Form):

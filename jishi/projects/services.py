@@ -202,6 +202,60 @@ def list_create(
     )
 
 
+def list_update(
+    *,
+    actor: User,
+    project_list: ProjectList,
+    year: int,
+    kind: str,
+    level: str,
+    title: str,
+    township: Unit | None = None,
+    budget_required: bool = False,
+    public: bool = True,
+) -> ProjectList:
+    """Correct a list's title, year, kind, level, budget rule or whether it is public; the
+    same checks as creating one. Its projects keep their codes."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
+    if kind not in ListKind.values:
+        errors["kind"] = ["请选择清单类别"]
+    if level not in ListLevel.values:
+        errors["level"] = ["请选择清单层级"]
+    title = clean_text(
+        title, field="title", label="清单名称", errors=errors, required=True, limit=100
+    )
+    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
+        errors["township"] = ["乡镇级清单须选择乡镇"]
+    if budget_required and not errors:
+        missing = project_list.projects.filter(budget__isnull=True).count()
+        if missing:
+            errors["budget_required"] = [
+                f"本清单有 {missing} 个项目未填预算，请先补齐预算再设为须填预算"
+            ]
+    if errors:
+        raise InvalidInput("清单信息有误", errors=errors)
+    with transaction.atomic():
+        lst = ProjectList.objects.select_for_update().get(pk=project_list.pk)
+        lst.year, lst.kind, lst.level, lst.title = year, kind, level, title
+        lst.township = township if level == ListLevel.TOWNSHIP else None
+        lst.budget_required, lst.public = budget_required, public
+        lst.save(
+            update_fields=[
+                "year",
+                "kind",
+                "level",
+                "title",
+                "township",
+                "budget_required",
+                "public",
+            ]
+        )
+    return lst
+
+
 # --- projects ------------------------------------------------------------------------------------
 
 

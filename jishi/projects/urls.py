@@ -11,6 +11,7 @@ urlpatterns = [
     path("rules/", views.rules, name="rules"),
     path("lists/new/", views.list_create, name="list_create"),
     path("lists/<int:pk>/", views.list_detail, name="list"),
+    path("lists/<int:pk>/edit/", views.list_edit, name="list_edit"),
     path("lists/<int:pk>/export.xlsx", views.list_export, name="list_export"),
     path("lists/<int:pk>/import/", views.list_import, name="list_import"),
     path("lists/<int:pk>/new/", views.project_create, name="project_create"),

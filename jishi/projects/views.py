@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -58,7 +59,9 @@ from jishi.projects.models import (
     SupervisionOrder,
 )
 
-PAGE_ROWS = 500
+# A list page's rows: a township's list runs to hundreds and a province's to tens of
+# thousands, so the table pages (with the total said) rather than stopping short.
+LIST_PER_PAGE = 100
 
 
 def _user(request: HttpRequest) -> Any:
@@ -156,6 +159,39 @@ def list_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def list_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A list's title, year, kind, level, budget rule and public flag: whoever may create
+    lists may correct them."""
+    _supervisor_only(request)
+    lst = get_object_or_404(ProjectList, pk=pk)
+    initial = {
+        "year": lst.year,
+        "kind": lst.kind,
+        "level": lst.level,
+        "title": lst.title,
+        "township": lst.township_id,
+        "budget_required": lst.budget_required,
+        "public": lst.public,
+    }
+    form = ListForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_update(actor=_user(request), project_list=lst, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("清单已更新。"))
+            return redirect("projects:list", pk=lst.pk)
+    return render(
+        request,
+        "projects/list_edit.html",
+        {"list": lst, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
 @require_GET
 def rules(request: HttpRequest) -> HttpResponse:
     _supervisor_only(request)
@@ -187,7 +223,8 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     light = request.GET.get("light", "")
     if light in ("green", "yellow", "red"):
         projects = projects.filter(light=light)
-    rows = list(projects[:PAGE_ROWS])
+    page = Paginator(projects, LIST_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     today = clock.today()
     milestones: dict[int, list[Any]] = {}
     for m in Milestone.objects.filter(project__in=[p.pk for p in rows]):
@@ -199,6 +236,7 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "list": lst,
             "rows": [(p, planned[p.pk]) for p in rows],
+            "page_obj": page,
             "light": light,
             "supervisor": selectors.may_supervise(user),
             "import_form": ImportForm(),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
@@ -17,8 +18,8 @@ from jishi.common.errors import InvalidInput
 from jishi.intake import services as intake
 from jishi.intake.models import Campaign
 from jishi.orgs.models import User
-from jishi.projects import rounds, selectors, services
-from jishi.projects.models import Milestone, Project
+from jishi.projects import rounds, selectors, services, views
+from jishi.projects.models import Milestone, Project, ProjectList
 from jishi.projects.tests.test_adopt import WHEN, practical_list
 from jishi.projects.tests.test_services import photo
 from jishi.projects.tests.test_views import client_for
@@ -504,3 +505,81 @@ def test_the_reports_table_shows_each_reports_figures(
     report = project.reports.get()
     shot = report.photos.get()
     assert 'class="photos report-photos"' in page and shot.image.url in page
+
+
+def test_a_long_list_pages_to_its_last_project(
+    county: County, project: Project, inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "LIST_PER_PAGE", 5)
+    for i in range(11):
+        services.project_create(
+            actor=inspector,
+            project_list=project.project_list,
+            title=f"村道硬化{i:02d}",
+            lead_unit=county.transport,
+        )
+    office = client_for(inspector)
+    url = f"/console/projects/lists/{project.project_list_id}/"
+    first = office.get(url).content.decode()
+    assert "共 12 个项目" in first and "第 1 / 3 页" in first
+    assert "村道硬化03" in first and "村道硬化04" not in first
+    last = office.get(url + "?page=3").content.decode()
+    assert "村道硬化09" in last and "村道硬化10" in last and "村道硬化08" not in last
+    # Past the end or nonsense: the last or first page, never an error.
+    assert "村道硬化10" in office.get(url + "?page=99").content.decode()
+    assert "老旧小区改造" in office.get(url + "?page=x").content.decode()
+    # A filter is kept from page to page.
+    Project.objects.filter(title__startswith="村道硬化").update(light="red")
+    red = office.get(url + "?light=red").content.decode()
+    assert "共 11 个项目" in red and "light=red&amp;page=2" in red
+
+
+def test_a_list_is_created_private_and_edited_by_the_office(
+    county: County, project: Project, inspector: User, county_lead: User, dept_handler: User
+) -> None:
+    office = client_for(inspector)
+    assert 'name="public"' in office.get("/console/projects/").content.decode()
+    made = office.post(
+        "/console/projects/lists/new/",
+        {"year": "2026", "kind": "reform", "level": "county", "title": "改革任务（内部）"},
+    )
+    assert made.status_code == 302
+    hidden = ProjectList.objects.get(title="改革任务（内部）")
+    assert hidden.public is False  # the box left unticked
+    lst = project.project_list
+    url = f"/console/projects/lists/{lst.pk}/edit/"
+    assert 'id="edit-list"' in office.get(f"/console/projects/lists/{lst.pk}/").content.decode()
+    form = office.get(url).content.decode()
+    assert 'value="2026年县级民生实事项目清单"' in form
+    services.project_create(
+        actor=inspector, project_list=lst, title="未填预算项目", lead_unit=county.housing
+    )
+    base = {"year": "2026", "kind": "livelihood", "level": "county", "title": "新名称"}
+    for data, message in (
+        ({**base, "title": ""}, "请填写此项"),
+        ({**base, "year": "1999"}, "年度应在 2000 到 2100 之间"),
+        ({**base, "level": "township"}, "乡镇级清单须选择乡镇"),
+        ({**base, "budget_required": "on"}, "本清单有 1 个项目未填预算"),
+    ):
+        answer = office.post(url, data)
+        assert answer.status_code == 422 and message in answer.content.decode(), message
+    lst.refresh_from_db()
+    assert lst.title == "2026年县级民生实事项目清单" and lst.public
+    saved = office.post(
+        url, {**base, "level": "township", "township": county.chengguan.pk, "public": ""}
+    )
+    assert saved.status_code == 302
+    lst.refresh_from_db()
+    assert (lst.title, lst.level, lst.township, lst.public) == (
+        "新名称",
+        "township",
+        county.chengguan,
+        False,
+    )
+    assert Client().get(f"/portal/projects/lists/{lst.pk}/").status_code == 404
+    for user in (county_lead, dept_handler):
+        c = client_for(user)
+        assert c.get(url).status_code == 403
+        assert c.post(url, {**base, "public": "on"}).status_code == 403
+    lst.refresh_from_db()
+    assert lst.title == "新名称" and not lst.public
