@@ -6,11 +6,13 @@ unit and the lead cadre are refused; bad input answers in Chinese and changes no
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from openpyxl import Workbook
 
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
@@ -18,7 +20,7 @@ from jishi.common.errors import InvalidInput
 from jishi.intake import services as intake
 from jishi.intake.models import Campaign
 from jishi.orgs.models import User
-from jishi.projects import rounds, selectors, services, views
+from jishi.projects import imports, rounds, selectors, services, views
 from jishi.projects.models import Milestone, Project, ProjectList
 from jishi.projects.tests.test_adopt import WHEN, practical_list
 from jishi.projects.tests.test_services import photo
@@ -583,3 +585,115 @@ def test_a_list_is_created_private_and_edited_by_the_office(
         assert c.post(url, {**base, "public": "on"}).status_code == 403
     lst.refresh_from_db()
     assert lst.title == "新名称" and not lst.public
+
+
+def test_the_export_keeps_the_milestone_tree(
+    county: County, project: Project, inspector: User
+) -> None:
+    top = project.milestones.get(title="竣工")
+    services.milestone_add(
+        actor=inspector,
+        project=project,
+        title="主体结构",
+        planned_date=dt.date(2026, 9, 30),
+        weight=40,
+        parent=top,
+    )
+    services.milestone_add(
+        actor=inspector,
+        project=project,
+        title="装修",
+        planned_date=dt.date(2026, 11, 15),
+        weight=60,
+        parent=top,
+    )
+    rows = imports.export_rows([project])
+    cell = rows[0][15]
+    assert cell == (
+        "立项:2026-03-31:20；开工:2026-06-30:30；竣工:2026-11-30:50；"
+        "竣工>主体结构:2026-09-30:40；竣工>装修:2026-11-15:60"
+    )
+    copy_list = services.list_create(
+        actor=inspector, year=2026, kind="livelihood", level="county", title="副本"
+    )
+    data = imports.list_workbook(project.project_list, [project])
+    report = imports.projects_import(
+        actor=inspector, project_list=copy_list, data=data, filename="copy.xlsx"
+    )
+    assert report.written, report.lines()
+    copy = copy_list.projects.get()
+
+    def shape(p: Project) -> list[tuple[str, str | None, dt.date, int]]:
+        return sorted(
+            (m.title, m.parent.title if m.parent else None, m.planned_date, m.weight)
+            for m in p.milestones.select_related("parent")
+        )
+
+    assert shape(copy) == shape(project)
+    # A ">" that names no earlier milestone stays part of the title.
+    errors: list[imports.RowError] = []
+    parsed = imports.parse_milestones(
+        "投资>50%:2026-06-30:1；竣工:2026-12-31", year=2026, number=1, errors=errors
+    )
+    assert not errors and [(m.title, m.parent) for m in parsed] == [
+        ("投资>50%", None),
+        ("竣工", None),
+    ]
+
+
+def test_the_import_checks_the_contact_phone_like_the_form(
+    county: County, inspector: User, livelihood_list: ProjectList
+) -> None:
+    def upload(phones: list[str]) -> imports.ProjectImportReport:
+        book = Workbook()
+        ws = book.active
+        assert ws is not None
+        ws.append(["项目名称", "牵头单位", "联系电话"])
+        for i, phone in enumerate(phones):
+            ws.append([f"项目{i}", "县住建局", phone])
+        out = io.BytesIO()
+        book.save(out)
+        return imports.projects_import(
+            actor=inspector, project_list=livelihood_list, data=out.getvalue(), filename="p.xlsx"
+        )
+
+    report = upload(["0571-88886666", "2026-11-02", "138123"])
+    assert not report.written
+    found = {(e.row, e.column, e.message[:6]) for e in report.errors}
+    assert found == {(3, "联系电话", "这是日期，不"), (4, "联系电话", "电话号码应为")}, found
+    assert not livelihood_list.projects.exists()
+    fixed = upload(["0571-88886666", "１３８１２３４５６７８", ""])
+    assert fixed.written, fixed.lines()
+    assert livelihood_list.projects.get(title="项目1").contact == "13812345678"
+
+
+def test_reports_due_follow_the_round_and_the_lists_year(
+    county: County, project: Project, inspector: User, county_lead: User, dept_handler: User
+) -> None:
+    next_year = services.list_create(
+        actor=inspector, year=2027, kind="livelihood", level="county", title="2027年民生实事"
+    )
+    ahead = services.project_create(
+        actor=inspector,
+        project_list=next_year,
+        title="明年的项目",
+        lead_unit=county.housing,
+        lead_cadre=county_lead,
+    )
+    with clock.travel_to(JUNE):
+        rnd = rounds.round_open(month=clock.today())
+        asked = set(selectors.round_projects(rnd).values_list("pk", flat=True))
+        assert project.pk in asked and ahead.pk not in asked
+        page = selectors.cadre_page(county_lead)
+        assert [p.pk for p in page.due] == [project.pk]
+        assert [p.pk for p in selectors.due_work(dept_handler).reports] == [project.pk]
+        html = client_for(county_lead).get("/console/projects/mine/").content.decode()
+        assert "明年的项目" in html  # still one of my projects, just not due
+    with clock.travel_to(dt.datetime(2026, 6, 26, 9, tzinfo=TZ)):
+        rounds.round_assess(rnd, on=clock.today())
+        # Assessed: nothing is due any more, on either page.
+        assert selectors.cadre_page(county_lead).due == []
+        assert selectors.due_work(dept_handler).reports == []
+    with clock.travel_to(dt.datetime(2027, 1, 10, 9, tzinfo=TZ)):
+        january = rounds.round_open(month=clock.today())
+        assert ahead.pk in set(selectors.round_projects(january).values_list("pk", flat=True))
