@@ -161,7 +161,10 @@ class ProjectForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30"),
+        help_text=_(
+            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30；"
+            "下级节点写成 上级>名称:日期:权重，例如 开工>桩基:2026-05-31:10"
+        ),
         error_messages=TEXT,
     )
 

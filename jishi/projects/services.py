@@ -638,7 +638,7 @@ def project_details_change(
             "person_responsible": person_responsible,
             "contact": contact,
             "budget": budget_value,
-            "funds_paid": paid_value if paid_value is not None else Decimal(0),
+            "funds_paid": paid_value if paid_value is not None else Decimal("0.00"),
             "start_date": start_date,
             "end_date": end_date,
             "township": township,

@@ -401,6 +401,10 @@ def test_the_office_edits_a_projects_details_in_one_event(
         assert 'value="留痕"' in html  # what was typed comes back
     project.refresh_from_db()
     assert project.version == 1 and project.contact == ""
+    # Saved unchanged (funds left blank on a project with none paid): nothing to record.
+    assert office.post(url, _edit_data(project, funds_paid="")).status_code == 302
+    project.refresh_from_db()
+    assert project.version == 1
     saved = office.post(
         url,
         _edit_data(
@@ -474,9 +478,21 @@ def test_the_create_form_takes_every_detail(
         url, {**base, "contact": "0571-88886666", "village": county.shiqiao_village.pk}
     )
     assert wrong_town.status_code == 422 and "村(社区)须属于所选乡镇" in wrong_town.content.decode()
-    made = office.post(url, {**base, "contact": "0571-88886666"})
+    made = office.post(
+        url,
+        {
+            **base,
+            "contact": "0571-88886666",
+            "milestones": "开工:2026-06-30:30\n开工>管网铺设:2026-05-31:10",
+        },
+    )
     assert made.status_code == 302
     p = Project.objects.get(title="西街排水改造")
+    pipe = p.milestones.get(title="管网铺设")
+    assert pipe.parent is not None and pipe.parent.title == "开工"
+    again = office.post(f"/console/projects/p/{p.pk}/edit/", _edit_data(p))
+    assert again.status_code == 302 and p.events.count() == 1
+    p.refresh_from_db()
     assert (p.person_responsible, p.contact, p.village, p.remarks) == (
         "李四",
         "0571-88886666",
