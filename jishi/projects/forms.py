@@ -503,7 +503,8 @@ class AdoptForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30。"
+            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30；"
+            "下级节点写成 上级>名称:日期:权重。"
             "可暂不填写，之后由督查室在项目页面增加；未设置节点时，牵头单位按总体进度报送。"
         ),
         error_messages=TEXT,
