@@ -237,6 +237,9 @@ def test_a_project_without_milestones_reports_its_overall_progress(
             assert "完成设计" in bad.content.decode()
         bare.refresh_from_db()
         assert bare.progress == Decimal(35) and not bare.reports.exists()
+        # Only the lead unit reports: the supervision office may not set the figure this way.
+        office = client_for(inspector).post(url, {"work_done": "代报", "overall": "90"})
+        assert office.status_code == 403 and not bare.reports.exists()
         done = unit.post(url, {"work_done": "主体完工", "overall": "60", "next_plan": "装修"})
         assert done.status_code == 302
         bare.refresh_from_db()
