@@ -102,6 +102,7 @@ def test_a_milestone_is_renamed_or_removed_until_progress_is_reported(
     office = client_for(inspector)
     url = _url(project)
     first = project.milestones.get(title="立项")
+    middle = project.milestones.get(title="开工")
     last = project.milestones.get(title="竣工")
     blank = office.post(url + "milestones/rename/", {"renm-milestone": last.pk, "renm-title": ""})
     assert blank.status_code == 422 and "请填写此项" in blank.content.decode()
@@ -120,9 +121,14 @@ def test_a_milestone_is_renamed_or_removed_until_progress_is_reported(
         actor=dept_handler,
         project=project,
         round=rnd,
-        milestones={first.pk: 100},
+        milestones={first.pk: 100, middle.pk: 0},
         work_done="立项批复已下达",
     )
+    # 开工 was reported at 0%: reported all the same, so it keeps its name too.
+    zero = office.post(
+        url + "milestones/rename/", {"renm-milestone": middle.pk, "renm-title": "开工仪式"}
+    )
+    assert zero.status_code == 422 and "已报送过进度" in zero.content.decode()
     for path, data in (
         ("rename/", {"renm-milestone": first.pk, "renm-title": "项目立项"}),
         ("remove/", {"delm-milestone": first.pk, "delm-reason": "重复"}),
@@ -143,7 +149,6 @@ def test_a_milestone_is_renamed_or_removed_until_progress_is_reported(
         },
     )
     assert under.status_code == 422 and "不能再在其下增加下级节点" in under.content.decode()
-    middle = project.milestones.get(title="开工")
     services.milestone_add(
         actor=inspector, project=project, title="招标", planned_date=dt.date(2026, 5, 1)
     )
