@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jishi.common import clock
 from jishi.orgs.models import Unit, UnitKind, User
+from jishi.projects import imports
 from jishi.projects.models import (
     ListKind,
     ListLevel,
@@ -61,6 +63,12 @@ class ListForm(forms.Form):
         error_messages={"invalid_choice": _("请选择乡镇")},
     )
     budget_required = forms.BooleanField(label=_("项目须填预算"), required=False)
+    public = forms.BooleanField(
+        label=_("在门户网站公开"),
+        required=False,
+        initial=True,
+        help_text=_("不勾选则清单只在后台可见"),
+    )
 
 
 class ImportForm(forms.Form):
@@ -101,19 +109,32 @@ class ProjectForm(forms.Form):
             "invalid_pk_value": _("请选择配合单位"),
         },
     )
+    person_responsible = forms.CharField(
+        label=_("责任人"), required=False, max_length=64, error_messages=TEXT
+    )
+    contact = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=32,
+        help_text=_("手机号 11 位，或带区号的固定电话"),
+        error_messages=TEXT,
+    )
     budget = forms.CharField(
         label=_("预算（万元）"), required=False, max_length=20, error_messages=TEXT
+    )
+    funds_paid = forms.CharField(
+        label=_("已拨付（万元）"), required=False, max_length=20, error_messages=TEXT
     )
     start_date = forms.DateField(
         label=_("开始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("日期格式应为 2026-03-31")},
     )
     end_date = forms.DateField(
         label=_("完成时限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("日期格式应为 2026-12-31")},
     )
     township = forms.ModelChoiceField(
@@ -122,18 +143,28 @@ class ProjectForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("请选择乡镇")},
     )
+    village = forms.ModelChoiceField(
+        label=_("所在村(社区)"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择村(社区)")},
+    )
     source = forms.ChoiceField(
         label=_("来源"),
         choices=[("", "—"), *Source.choices],
         required=False,
         error_messages={"invalid_choice": _("请选择来源")},
     )
+    remarks = forms.CharField(label=_("备注"), required=False, max_length=200, error_messages=TEXT)
     milestones = forms.CharField(
         label=_("节点"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30"),
+        help_text=_(
+            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30；"
+            "下级节点写成 上级>名称:日期:权重，例如 开工>桩基:2026-05-31:10"
+        ),
         error_messages=TEXT,
     )
 
@@ -143,6 +174,46 @@ class ProjectForm(forms.Form):
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["cooperating_units"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["township"].queryset = _units().filter(kind=UnitKind.TOWNSHIP)  # type: ignore[attr-defined]
+        villages = _units().filter(kind=UnitKind.VILLAGE).select_related("parent")
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+        self.fields["village"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u.parent.name} · {u.name}" if u.parent_id else u.name
+        )
+
+
+class ProjectEditForm(ProjectForm):
+    """A project's details, corrected or updated (its leaders and milestones have their own
+    forms on the project page)."""
+
+    number = forms.CharField(label=_("序号"), required=False, max_length=16, error_messages=TEXT)
+    reason = forms.CharField(
+        label=_("修改原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lead_cadre", "lead_unit", "milestones"):
+            del self.fields[name]
+        self.order_fields(["number", "title"])
+
+    @classmethod
+    def initial_of(cls, project: Project) -> dict[str, Any]:
+        return {
+            "number": project.number,
+            "title": project.title,
+            "goal": project.goal,
+            "cooperating_units": list(project.cooperating_units.all()),
+            "person_responsible": project.person_responsible,
+            "contact": project.contact,
+            "budget": project.budget if project.budget is not None else "",
+            "funds_paid": project.funds_paid,
+            "start_date": project.start_date,
+            "end_date": project.end_date,
+            "township": project.township_id,
+            "village": project.village_id,
+            "source": project.source,
+            "remarks": project.remarks,
+        }
 
 
 class ReportForm(forms.Form):
@@ -214,6 +285,29 @@ class ReportForm(forms.Form):
                 },
             )
             self.milestone_fields.append(name)
+        if not ms:
+            # No milestones to roll up: the unit gives the overall figure itself, so a
+            # project listed without milestones still reports real progress.
+            self.fields["overall"] = forms.DecimalField(
+                label=_("总体进度（%）"),
+                min_value=0,
+                max_value=100,
+                decimal_places=1,
+                initial=project.progress,
+                help_text=_("本项目未设置节点，请直接填写总体完成进度（0–100）。"),
+                error_messages={
+                    "required": _("请填写总体进度"),
+                    "invalid": _("进度应为 0 到 100 之间的数"),
+                    "min_value": _("进度应为 0 到 100 之间的数"),
+                    "max_value": _("进度应为 0 到 100 之间的数"),
+                    "max_decimal_places": _("最多一位小数"),
+                },
+            )
+            self.order_fields(["overall"])
+
+    def overall_value(self) -> object:
+        """The overall progress typed where the project has no milestones (else None)."""
+        return self.cleaned_data.get("overall")
 
     def milestone_values(self) -> dict[int, object]:
         return {
@@ -403,10 +497,36 @@ class AdoptForm(forms.Form):
         error_messages=DATE_INVALID,
     )
 
+    milestones = forms.CharField(
+        label=_("节点"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "每行一个：名称:计划日期:权重，例如 开工:2026-06-30:30；"
+            "下级节点写成 上级>名称:日期:权重。"
+            "可暂不填写，之后由督查室在项目页面增加；未设置节点时，牵头单位按总体进度报送。"
+        ),
+        error_messages=TEXT,
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_cadre"].queryset = lead_cadres()  # type: ignore[attr-defined]
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+    def clean_milestones(self) -> list[Any]:
+        """The typed lines as milestones (the same format as the project form and the sheet)."""
+        errors: list[imports.RowError] = []
+        parsed = imports.parse_milestones(
+            self.cleaned_data.get("milestones", ""),
+            year=clock.today().year,
+            number=0,
+            errors=errors,
+        )
+        if errors:
+            raise forms.ValidationError([e.message for e in errors])
+        return parsed
 
 
 class LeadForm(forms.Form):
@@ -469,6 +589,82 @@ class MilestoneMoveForm(forms.Form):
         self.fields["milestone"].label_from_instance = (  # type: ignore[attr-defined]
             lambda m: f"{m.title}（{m.planned_date:%Y-%m-%d}）"
         )
+
+
+WEIGHT_ERRORS = {
+    "required": _("请填写权重"),
+    "invalid": _("权重应为 1 到 1000 的整数"),
+    "min_value": _("权重应为 1 到 1000 的整数"),
+    "max_value": _("权重应为 1 到 1000 的整数"),
+}
+
+
+def _milestone_label(m: Milestone) -> str:
+    return f"{m.title}（{m.planned_date:%Y-%m-%d}）"
+
+
+class MilestoneAddForm(forms.Form):
+    """A milestone added on the project page (名称、计划完成日期、权重, under a parent if any)."""
+
+    title = forms.CharField(
+        label=_("节点名称"), max_length=100, error_messages={**TEXT, **REQUIRED}
+    )
+    planned_date = forms.DateField(
+        label=_("计划完成日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
+    )
+    weight = forms.IntegerField(
+        label=_("权重"), initial=1, min_value=1, max_value=1000, error_messages=WEIGHT_ERRORS
+    )
+    parent = forms.ModelChoiceField(
+        label=_("上级节点（不选则为一级节点）"),
+        queryset=Milestone.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择本项目的节点")},
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "addm")
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["parent"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
+class MilestoneRenameForm(forms.Form):
+    """Rename a milestone nothing has been reported on yet."""
+
+    milestone = forms.ModelChoiceField(
+        label=_("节点"),
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+    )
+    title = forms.CharField(label=_("新名称"), max_length=100, error_messages={**TEXT, **REQUIRED})
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "renm")
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
+class MilestoneRemoveForm(forms.Form):
+    """Remove a milestone nothing has been reported on yet (set up by mistake)."""
+
+    milestone = forms.ModelChoiceField(
+        label=_("节点"),
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+    )
+    reason = forms.CharField(
+        label=_("删除原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "delm")
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
+        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
 
 
 class GroupForm(forms.Form):

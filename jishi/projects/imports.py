@@ -23,13 +23,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from jishi.common.crypto import phone_problem
 from jishi.common.errors import InvalidInput
 from jishi.common.spreadsheet import xlsx_row
 from jishi.common.text import fold
 from jishi.orgs.imports import Column, ImportRow, RowError, clean_name, clean_text, read_rows
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.projects import services
-from jishi.projects.models import Project, ProjectList, Source
+from jishi.projects.models import Milestone, Project, ProjectList, Source
 from jishi.projects.progress import month_end
 from jishi.projects.selectors import lead_cadres
 
@@ -219,7 +220,7 @@ def _cadres() -> dict[str, list[User]]:
 def parse_milestones(
     text: str, *, year: int, number: int, errors: list[RowError]
 ) -> list[services.MilestoneInput]:
-    out = []
+    out: list[services.MilestoneInput] = []
     for part in (p.strip() for p in _SPLIT_MILESTONES.split(clean_text(text))):
         if not part:
             continue
@@ -237,8 +238,41 @@ def parse_milestones(
                 errors.append(RowError(number, "节点", f"“{part}”的权重应为 1 到 1000 的整数"))
                 continue
             weight = int(bits[2])
-        out.append(services.MilestoneInput(bits[0][:100], date, weight))
+        title, parent = _milestone_parent(bits[0], out)
+        out.append(services.MilestoneInput(title[:100], date, weight, parent))
     return out
+
+
+def _milestone_parent(name: str, earlier: list[services.MilestoneInput]) -> tuple[str, int | None]:
+    """``上级>节点`` names a sub-milestone under an earlier milestone of the same cell (how
+    the export writes a tree). A ``>`` that names no earlier milestone is part of the title."""
+    head, sep, tail = name.replace("＞", ">").rpartition(">")
+    if sep and tail.strip():
+        for i in range(len(earlier) - 1, -1, -1):
+            if earlier[i].title == head.strip():
+                return tail.strip(), i
+    return name, None
+
+
+def _milestone_cell(milestones: list[Milestone]) -> str:
+    """A project's milestones as the import reads them: a parent before its children, each
+    child written ``上级>节点`` so a re-import gives the same tree."""
+    known = {m.pk for m in milestones}
+    children: dict[int | None, list[Milestone]] = {}
+    for m in milestones:
+        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
+    titles = {m.pk: m.title for m in milestones}
+    parts: list[str] = []
+
+    def walk(parent: int | None) -> None:
+        for m in children.get(parent, []):
+            if len(parts) < len(milestones):  # a cycle cannot loop forever
+                name = f"{titles[parent]}>{m.title}" if parent is not None else m.title
+                parts.append(f"{name}:{m.planned_date.isoformat()}:{m.weight}")
+                walk(m.pk)
+
+    walk(None)
+    return "；".join(parts)
 
 
 def _check(
@@ -352,6 +386,8 @@ def _check(
         for field_name, label, limit in (("person", "责任人", 64), ("contact", "联系电话", 32)):
             if len(clean_text(row.get(field_name))) > limit:
                 errors.append(RowError(n, label, f"最多 {limit} 个字符"))
+        if phone := phone_problem(clean_text(row.get("contact"))):
+            errors.append(RowError(n, "联系电话", phone))
         report.errors.extend(errors)
         if errors:
             continue
@@ -425,9 +461,7 @@ def export_rows(projects: list[Project]) -> list[list[object]]:
     """One row per project in the import's own columns, so an export imports back."""
     rows: list[list[object]] = []
     for p in projects:
-        milestones = "；".join(
-            f"{m.title}:{m.planned_date.isoformat()}:{m.weight}" for m in p.milestones.all()
-        )
+        milestones = _milestone_cell(list(p.milestones.all()))
         rows.append(
             [
                 p.number,

@@ -282,7 +282,10 @@ def round_projects(rnd: ProgressRound) -> QuerySet[Project]:
     """The projects a round asks to report: active ones on lists of the round's year or
     earlier that have started by the end of the month (or have no start date)."""
     month_end = progress.month_end(rnd.month)
-    return Project.objects.filter(status=Status.ACTIVE).filter(
+    # Next year's list, published ahead, reports from its own year's rounds; a project
+    # carried over on an earlier year's list keeps reporting until it is done.
+    lists = ProjectList.objects.filter(year__lte=rnd.month.year).values("pk")
+    return Project.objects.filter(status=Status.ACTIVE, project_list__in=lists).filter(
         Q(start_date__isnull=True) | Q(start_date__lte=month_end)
     )
 
@@ -491,13 +494,17 @@ def cadre_page(user: AnyUser) -> CadrePage:
     )
     rnd = ProgressRound.objects.order_by("-month").first()
     due: list[Project] = []
-    if rnd is not None:
+    # Due is what the round still asks for: none once it is assessed (as ``due_work``), and
+    # only the projects it asks (started, on a list of its year or earlier).
+    if rnd is not None and rnd.state == RoundState.OPEN:
+        ids = [p.pk for p in mine]
+        asked = set(round_projects(rnd).filter(pk__in=ids).values_list("pk", flat=True))
         reported = set(
-            ProgressReport.objects.filter(round=rnd, project__in=[p.pk for p in mine]).values_list(
+            ProgressReport.objects.filter(round=rnd, project__in=ids).values_list(
                 "project_id", flat=True
             )
         )
-        due = [p for p in mine if p.status == Status.ACTIVE and p.pk not in reported]
+        due = [p for p in mine if p.pk in asked and p.pk not in reported]
     to_sign = list(
         ProgressReport.objects.filter(project__lead_cadre=user, signed_off_at__isnull=True)
         .select_related("project", "round")

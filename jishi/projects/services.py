@@ -17,9 +17,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseKind
-from jishi.common import clock
+from jishi.common import clock, crypto
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from jishi.common.masking import mask_personal_numbers
+from jishi.common.text import fold
 from jishi.orgs import access
 from jishi.orgs.models import Role, Unit, UnitKind, User
 from jishi.projects import chain, progress, selectors
@@ -201,6 +202,60 @@ def list_create(
     )
 
 
+def list_update(
+    *,
+    actor: User,
+    project_list: ProjectList,
+    year: int,
+    kind: str,
+    level: str,
+    title: str,
+    township: Unit | None = None,
+    budget_required: bool = False,
+    public: bool = True,
+) -> ProjectList:
+    """Correct a list's title, year, kind, level, budget rule or whether it is public; the
+    same checks as creating one. Its projects keep their codes."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
+    if kind not in ListKind.values:
+        errors["kind"] = ["请选择清单类别"]
+    if level not in ListLevel.values:
+        errors["level"] = ["请选择清单层级"]
+    title = clean_text(
+        title, field="title", label="清单名称", errors=errors, required=True, limit=100
+    )
+    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
+        errors["township"] = ["乡镇级清单须选择乡镇"]
+    if budget_required and not errors:
+        missing = project_list.projects.filter(budget__isnull=True).count()
+        if missing:
+            errors["budget_required"] = [
+                f"本清单有 {missing} 个项目未填预算，请先补齐预算再设为须填预算"
+            ]
+    if errors:
+        raise InvalidInput("清单信息有误", errors=errors)
+    with transaction.atomic():
+        lst = ProjectList.objects.select_for_update().get(pk=project_list.pk)
+        lst.year, lst.kind, lst.level, lst.title = year, kind, level, title
+        lst.township = township if level == ListLevel.TOWNSHIP else None
+        lst.budget_required, lst.public = budget_required, public
+        lst.save(
+            update_fields=[
+                "year",
+                "kind",
+                "level",
+                "title",
+                "township",
+                "budget_required",
+                "public",
+            ]
+        )
+    return lst
+
+
 # --- projects ------------------------------------------------------------------------------------
 
 
@@ -246,6 +301,14 @@ def _check_milestones(
             errors.setdefault("milestones", []).append(f"{label}：上级节点须在它之前")
 
 
+def _check_contact(contact: str, errors: dict[str, list[str]]) -> str:
+    """A contact phone as jishi checks every phone; full-width digits typed on a phone are
+    kept as ASCII (the export and a dialler read them), the dashes as written."""
+    if contact and (problem := crypto.phone_problem(contact)):
+        errors.setdefault("contact", []).append(problem)
+    return fold(contact)
+
+
 def project_create(
     *,
     actor: User | None,
@@ -289,6 +352,7 @@ def project_create(
         person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
     )
     contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    contact = _check_contact(contact, errors)
     remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
     number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
     budget_value = _money(budget, field="budget", label="预算", errors=errors)
@@ -408,6 +472,10 @@ def project_from_suggestion(
             "只有群众建议可以采纳为办实事项目",
             errors={"__all__": ["只有群众建议可以采纳为办实事项目"]},
         )
+    late = [m.title for m in milestones if end_date and m.planned_date > end_date]
+    if late:
+        message = f"节点“{'、'.join(late)}”的计划日期晚于完成时限"
+        raise InvalidInput(message, errors={"milestones": [message]})
     project_list = selectors.practical_list_for(year, case.township)
     if project_list is None:
         message = f"{year}年还没有办实事项目清单，请督查室先建立清单，再采纳建议"
@@ -471,6 +539,150 @@ def project_lead_change(
     return project
 
 
+# What a project's details are, in the order the event lists them, with their labels.
+DETAIL_LABELS = {
+    "title": "项目名称",
+    "goal": "建设内容及目标",
+    "number": "序号",
+    "cooperating_units": "配合单位",
+    "person_responsible": "责任人",
+    "contact": "联系电话",
+    "budget": "预算",
+    "funds_paid": "已拨付",
+    "start_date": "开始日期",
+    "end_date": "完成时限",
+    "township": "所在乡镇",
+    "village": "所在村(社区)",
+    "source": "来源",
+    "remarks": "备注",
+}
+
+
+def _detail_value(value: object) -> object:
+    """A detail as the event keeps it: text, a date or amount as text, a unit as its pk."""
+    if value is None:
+        return None
+    if isinstance(value, Unit):
+        return value.pk
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return value
+
+
+def project_details_change(
+    *,
+    actor: User,
+    project: Project,
+    title: str,
+    goal: str = "",
+    number: str | None = None,
+    cooperating_units: Sequence[Unit] = (),
+    person_responsible: str = "",
+    contact: str = "",
+    budget: object = None,
+    funds_paid: object = None,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    township: Unit | None = None,
+    village: Unit | None = None,
+    source: str = "",
+    remarks: str = "",
+    reason: str = "",
+) -> Project:
+    """Correct or update a project's details (title, goal, money, dates, place, people,
+    source, remarks): one event naming every field changed, old and new. The lead cadre and
+    lead unit change through ``project_lead_change``, milestones through theirs."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    title = clean_text(
+        title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+    )
+    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
+    person_responsible = clean_text(
+        person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
+    )
+    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    contact = _check_contact(contact, errors)
+    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
+    reason = clean_text(reason, field="reason", label="修改原因", errors=errors, limit=200)
+    if number is not None:
+        number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
+    budget_value = _money(budget, field="budget", label="预算", errors=errors)
+    paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = ["完成时限不能早于开始日期"]
+    if source and source not in Source.values:
+        errors["source"] = ["来源无效"]
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    if village is not None and (township is None or village.parent_id != township.pk):
+        errors["village"] = ["村(社区)须属于所选乡镇"]
+    if project.project_list.budget_required and budget_value is None:
+        errors.setdefault("budget", []).append("本清单要求填写预算")
+    if end_date is not None:
+        late = project.milestones.filter(planned_date__gt=end_date).order_by("planned_date")
+        for m in late[:3]:
+            errors.setdefault("end_date", []).append(
+                f"完成时限不能早于节点“{m.title}”的计划日期 {m.planned_date.isoformat()}"
+            )
+    if errors:
+        raise InvalidInput("项目信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        after: dict[str, object] = {
+            "title": title,
+            "goal": goal,
+            "number": project.number if number is None else number,
+            "person_responsible": person_responsible,
+            "contact": contact,
+            "budget": budget_value,
+            "funds_paid": paid_value if paid_value is not None else Decimal("0.00"),
+            "start_date": start_date,
+            "end_date": end_date,
+            "township": township,
+            "village": village,
+            "source": source,
+            "remarks": remarks,
+        }
+        changes: dict[str, list[object]] = {}
+        for name, new in after.items():
+            old = _detail_value(getattr(project, name))
+            if old != _detail_value(new):
+                changes[name] = [old, _detail_value(new)]
+        cooperating = sorted({u.pk for u in cooperating_units if u.pk != project.lead_unit_id})
+        before_units = sorted(project.cooperating_units.values_list("pk", flat=True))
+        if cooperating != before_units:
+            changes["cooperating_units"] = [before_units, cooperating]
+        if not changes:
+            return project
+        for name, new in after.items():
+            if name in changes:
+                setattr(project, name, new)
+        if "cooperating_units" in changes:
+            project.cooperating_units.set(cooperating)
+        record(
+            project,
+            "details_changed",
+            actor,
+            {
+                "changes": {k: changes[k] for k in DETAIL_LABELS if k in changes},
+                "labels": [label for k, label in DETAIL_LABELS.items() if k in changes],
+                "reason": reason,
+            },
+        )
+        project.save(
+            update_fields=[
+                *(k for k in after if k in changes),
+                "version",
+                "last_hash",
+                "status",
+            ]
+        )
+    return project
+
+
 def milestone_move(
     *,
     actor: User,
@@ -520,6 +732,7 @@ def milestone_add(
     weight: int = 1,
     parent: Milestone | None = None,
 ) -> Milestone:
+    """A milestone added after the project was listed (a tree when ``parent`` is given)."""
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
     _check_milestones(
@@ -527,12 +740,18 @@ def milestone_add(
     )
     if parent is not None and parent.project_id != project.pk:
         errors["parent"] = ["上级节点不属于本项目"]
+    _check_after_end(planned_date, project.end_date, errors)
     if errors:
         raise InvalidInput("节点信息有误", errors=errors)
     with transaction.atomic():
         project = _lock(project)
         if project.status == Status.CLOSED:
             raise InvalidTransition("项目已销号，不能再修改")
+        if parent is not None and _reported(parent) and not parent.children.exists():
+            # A reported step that gains sub-steps would take its progress from them (0):
+            # the figure the unit reported would vanish from the roll-up.
+            message = f"节点“{parent.title}”已报送过进度，不能再在其下增加下级节点"
+            raise InvalidInput(message, errors={"parent": [message]})
         m = Milestone.objects.create(
             project=project,
             parent=parent,
@@ -557,6 +776,93 @@ def milestone_add(
     return m
 
 
+def _check_after_end(
+    planned_date: object, end: dt.date | None, errors: dict[str, list[str]]
+) -> None:
+    """No milestone after the project's end date (the rule check ``milestone_after_end``)."""
+    if end is not None and isinstance(planned_date, dt.date) and planned_date > end:
+        errors.setdefault("planned_date", []).append(
+            f"计划日期不能晚于项目完成时限 {end.isoformat()}"
+        )
+
+
+def _reported(milestone: Milestone) -> bool:
+    """Whether any progress was reported on the milestone (its figure, or any report)."""
+    return milestone.progress > 0 or (
+        ProgressReport.objects.filter(
+            project_id=milestone.project_id, milestones__has_key=str(milestone.pk)
+        ).exists()
+    )
+
+
+def _unreported_milestone(project: Project, milestone: Milestone) -> Milestone:
+    """The milestone, locked, if it is the project's and nothing was reported on it."""
+    if milestone.project_id != project.pk:
+        raise InvalidInput("节点不属于本项目", errors={"milestone": ["请选择本项目的节点"]})
+    m = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if _reported(m):
+        message = f"节点“{m.title}”已报送过进度，不能再改名或删除（可调整计划日期和权重）"
+        raise InvalidInput(message, errors={"milestone": [message]})
+    return m
+
+
+def milestone_rename(
+    *, actor: User, project: Project, milestone: Milestone, title: str
+) -> Milestone:
+    """Rename a milestone nothing was reported on: an event with the old and new name."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    title = clean_text(
+        title, field="title", label="节点名称", errors=errors, required=True, limit=100
+    )
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = _unreported_milestone(project, milestone)
+        if m.title == title:
+            return m
+        payload = {"milestone": m.pk, "title": [m.title, title]}
+        m.title = title
+        m.save(update_fields=["title"])
+        record(project, "milestone_renamed", actor, payload)
+        project.save(update_fields=["version", "last_hash", "status"])
+    return m
+
+
+def milestone_remove(
+    *, actor: User, project: Project, milestone: Milestone, reason: str = ""
+) -> None:
+    """Remove a milestone nothing was reported on (a step set up by mistake): an event that
+    keeps what it was. One with sub-milestones goes only after them."""
+    _require_supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, field="reason", label="原因", errors=errors, limit=200)
+    if errors:
+        raise InvalidInput("节点信息有误", errors=errors)
+    with transaction.atomic():
+        project = _lock(project)
+        if project.status == Status.CLOSED:
+            raise InvalidTransition("项目已销号，不能再修改")
+        m = _unreported_milestone(project, milestone)
+        if m.children.exists():
+            message = f"节点“{m.title}”下还有下级节点，请先删除下级节点"
+            raise InvalidInput(message, errors={"milestone": [message]})
+        payload = {
+            "milestone": m.pk,
+            "title": m.title,
+            "date": m.planned_date.isoformat(),
+            "weight": m.weight,
+            "parent": m.parent_id,
+            "reason": reason,
+        }
+        m.delete()
+        record(project, "milestone_removed", actor, payload)
+        project.save(update_fields=["version", "last_hash", "status"])
+
+
 # --- reporting -----------------------------------------------------------------------------------
 
 
@@ -572,9 +878,12 @@ def report_submit(
     next_plan: str = "",
     funds_paid: object = None,
     photos: Sequence[UploadedFile] = (),
+    overall: object = None,
 ) -> ProgressReport:
     """The lead unit's monthly report: progress per milestone (leaf milestones; a parent's
-    comes from its children), rolled up weighted into the project's progress."""
+    comes from its children), rolled up weighted into the project's progress. A project
+    without milestones reports ``overall`` itself; left out, its progress stays as it was
+    (never wiped to the empty roll-up's 0)."""
     if not selectors.may_report(actor, project):
         raise PermissionDenied("只有牵头单位可以报送本项目进度")
     errors: dict[str, list[str]] = {}
@@ -600,6 +909,12 @@ def report_submit(
             errors.setdefault("milestones", []).append("节点无效")
             continue
         values[mid] = _percent(raw, field=f"milestone_{mid}", label=by_id[mid].title, errors=errors)
+    given: Decimal | None = None
+    if overall not in (None, ""):
+        if ms:
+            errors.setdefault("overall", []).append("本项目已设置节点，总体进度按节点自动汇总")
+        else:
+            given = _percent(overall, field="overall", label="总体进度", errors=errors)
     if errors:
         raise InvalidInput("报送内容有误", errors=errors)
     now = clock.now()
@@ -615,14 +930,17 @@ def report_submit(
                 if m.progress >= 100 and m.done_on is None:
                     m.done_on = timezone.localdate(now)
                 m.save(update_fields=["progress", "done_on"])
-        overall = progress.rollup(selectors.nodes_of(ms))
+        if ms:
+            figure = progress.rollup(selectors.nodes_of(ms))
+        else:
+            figure = given if given is not None else project.progress
         late = timezone.localdate(now) > round.due_on
         report = ProgressReport.objects.create(
             round=round,
             project=project,
             reporter=actor,
             milestones={str(k): str(v) for k, v in values.items()},
-            progress=overall,
+            progress=figure,
             work_done=work_done,
             problems=problems,
             help_needed=help_needed,
@@ -633,7 +951,7 @@ def report_submit(
         )
         photo_ids = save_photos(photos, project=project, report=report)
         before = project.progress
-        project.progress = overall
+        project.progress = figure
         project.last_report_on = timezone.localdate(now)
         if paid is not None:
             project.funds_paid = paid
@@ -645,7 +963,7 @@ def report_submit(
                 "round": round.month.isoformat(),
                 "report": report.pk,
                 "milestones": report.milestones,
-                "progress": [str(before), str(overall)],
+                "progress": [str(before), str(figure)],
                 "funds_paid": str(paid) if paid is not None else None,
                 "late": late,
                 "photos": photo_ids,

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -33,8 +34,12 @@ from jishi.projects.forms import (
     ImportForm,
     LeadForm,
     ListForm,
+    MilestoneAddForm,
     MilestoneMoveForm,
+    MilestoneRemoveForm,
+    MilestoneRenameForm,
     OrderForm,
+    ProjectEditForm,
     ProjectForm,
     ReportForm,
     ResponseForm,
@@ -54,7 +59,9 @@ from jishi.projects.models import (
     SupervisionOrder,
 )
 
-PAGE_ROWS = 500
+# A list page's rows: a township's list runs to hundreds and a province's to tens of
+# thousands, so the table pages (with the total said) rather than stopping short.
+LIST_PER_PAGE = 100
 
 
 def _user(request: HttpRequest) -> Any:
@@ -152,6 +159,39 @@ def list_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def list_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A list's title, year, kind, level, budget rule and public flag: whoever may create
+    lists may correct them."""
+    _supervisor_only(request)
+    lst = get_object_or_404(ProjectList, pk=pk)
+    initial = {
+        "year": lst.year,
+        "kind": lst.kind,
+        "level": lst.level,
+        "title": lst.title,
+        "township": lst.township_id,
+        "budget_required": lst.budget_required,
+        "public": lst.public,
+    }
+    form = ListForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.list_update(actor=_user(request), project_list=lst, **form.cleaned_data)
+        except InvalidInput as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("清单已更新。"))
+            return redirect("projects:list", pk=lst.pk)
+    return render(
+        request,
+        "projects/list_edit.html",
+        {"list": lst, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
 @require_GET
 def rules(request: HttpRequest) -> HttpResponse:
     _supervisor_only(request)
@@ -183,7 +223,8 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     light = request.GET.get("light", "")
     if light in ("green", "yellow", "red"):
         projects = projects.filter(light=light)
-    rows = list(projects[:PAGE_ROWS])
+    page = Paginator(projects, LIST_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     today = clock.today()
     milestones: dict[int, list[Any]] = {}
     for m in Milestone.objects.filter(project__in=[p.pk for p in rows]):
@@ -195,6 +236,7 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "list": lst,
             "rows": [(p, planned[p.pk]) for p in rows],
+            "page_obj": page,
             "light": light,
             "supervisor": selectors.may_supervise(user),
             "import_form": ImportForm(),
@@ -295,7 +337,6 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "milestones": milestones,
         "open_milestones": selectors.open_milestones(milestones),
         "planned": selectors.planned_progress(project, today, milestones),
-        "reports": list(project.reports.select_related("round", "reporter", "signed_off_by")[:24]),
         "orders": list(project.orders.all()),
         "events": list(project.events.order_by("-seq")[:100]),
         "photos": list(project.photos.all()[:12]),
@@ -318,6 +359,46 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
             initial={"lead_cadre": project.lead_cadre_id, "lead_unit": project.lead_unit_id}
         ),
         "move_form": MilestoneMoveForm(project=project),
+        **_project_more(project, milestones),
+    }
+
+
+def _tree_order(milestones: list[Milestone]) -> list[tuple[Milestone, int]]:
+    """Milestones as the tree reads: each followed by its sub-milestones, with its depth."""
+    known = {m.pk for m in milestones}
+    children: dict[int | None, list[Milestone]] = {}
+    for m in milestones:
+        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
+    out: list[tuple[Milestone, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for m in children.get(parent, []):
+            if len(out) < len(milestones):  # a cycle cannot loop forever
+                out.append((m, depth))
+                walk(m.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _project_more(project: Project, milestones: list[Milestone]) -> dict[str, Any]:
+    """The milestone forms and each report's own figures (per milestone, photos)."""
+    titles = {str(m.pk): m.title for m in milestones}
+    reports = list(
+        project.reports.select_related("round", "reporter", "signed_off_by").prefetch_related(
+            "photos"
+        )[:24]
+    )
+    for r in reports:
+        r.milestone_values = [  # type: ignore[attr-defined]
+            (titles.get(k, _("（已删除的节点）")), v) for k, v in r.milestones.items()
+        ]
+    return {
+        "reports": reports,
+        "milestone_tree": _tree_order(milestones),
+        "add_milestone_form": MilestoneAddForm(project=project),
+        "rename_milestone_form": MilestoneRenameForm(project=project),
+        "remove_milestone_form": MilestoneRemoveForm(project=project),
     }
 
 
@@ -351,6 +432,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 next_plan=data["next_plan"],
                 funds_paid=data["funds_paid"],
                 photos=request.FILES.getlist("photos"),
+                overall=form.overall_value(),
             )
         except InvalidInput as exc:
             _errors_to_form(form, exc)
@@ -473,6 +555,80 @@ def milestone_move(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         ),
         _("节点计划已调整。"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A project's details (title, goal, money, dates, place, people, source, remarks): one
+    event naming what changed. The supervision office, as for its leaders."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    form = ProjectEditForm(request.POST or None, initial=ProjectEditForm.initial_of(project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_details_change(
+                actor=_user(request), project=project, **form.cleaned_data
+            )
+        except (InvalidInput, InvalidTransition) as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("项目信息已更新。"))
+            return redirect("projects:project", pk=project.pk)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {"project": project, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a milestone (under a parent for a tree): an event; none after the end date."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneAddForm(request.POST, project=project),
+        "add_milestone_form",
+        lambda data: services.milestone_add(actor=_user(request), project=project, **data),
+        _("节点已增加。"),
+    )
+
+
+@login_required
+@require_POST
+def milestone_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a milestone nothing was reported on: an event with the old and new name."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneRenameForm(request.POST, project=project),
+        "rename_milestone_form",
+        lambda data: services.milestone_rename(actor=_user(request), project=project, **data),
+        _("节点已改名。"),
+    )
+
+
+@login_required
+@require_POST
+def milestone_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a milestone nothing was reported on: an event that keeps what it was."""
+    _supervisor_only(request)
+    project = selectors.project_for(_user(request), pk)
+    return _project_form(
+        request,
+        project,
+        MilestoneRemoveForm(request.POST, project=project),
+        "remove_milestone_form",
+        lambda data: services.milestone_remove(actor=_user(request), project=project, **data),
+        _("节点已删除。"),
     )
 
 
