@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from jishi.orgs.models import Unit, UnitKind, User
+from jishi.cases.models import Case
+from jishi.common.text import fold
+from jishi.orgs.models import Post, Unit, UnitKind, User
 from jishi.projects.models import (
+    Finding,
     ListKind,
     ListLevel,
     Measure,
@@ -27,6 +32,87 @@ REQUIRED = {"required": _("请填写此项")}
 
 def _units() -> Any:
     return Unit.objects.filter(active=True).order_by("path")
+
+
+CODE_SPLIT = re.compile(r"[\s,，、;；]+")
+CODES_MAX = 50
+
+
+def _codes(text: str) -> list[str]:
+    """Codes typed one after another (spaces, commas or 、 between), folded and upper-cased
+    (a code typed in full-width or lower case is still found), each once."""
+    return list(dict.fromkeys(fold(c).upper() for c in CODE_SPLIT.split(text or "") if c))
+
+
+class ProjectCodesField(forms.CharField):
+    """Projects named by their numbers (编号, e.g. XM2026-0001): a province has 60,000
+    projects, too many for a select. Every number must name a project; the ones that do
+    not are listed. Cleans to a list of projects, or with ``single`` to one (or None)."""
+
+    def __init__(self, *, single: bool = False, **kwargs: Any) -> None:
+        self.single = single
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64 if single else 2000)
+        kwargs.setdefault("error_messages", TEXT)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        codes = _codes(super().clean(value))
+        if self.single and len(codes) > 1:
+            raise forms.ValidationError(_("只能填写一个项目编号"), code="many")
+        if len(codes) > CODES_MAX:
+            raise forms.ValidationError(
+                _("一次最多填写 %(n)d 个项目编号") % {"n": CODES_MAX}, code="many"
+            )
+        found = {p.code.upper(): p for p in Project.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("找不到项目编号：%(codes)s") % {"codes": "、".join(missing)}, code="missing"
+            )
+        projects = [found[c] for c in codes]
+        if self.single:
+            return projects[0] if projects else None
+        return projects
+
+
+class CaseCodeField(forms.CharField):
+    """A case named by its tracking code (受理编号); cleans to the case or None."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("error_messages", TEXT)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Case | None:
+        codes = _codes(super().clean(value))
+        if not codes:
+            return None
+        if len(codes) > 1:
+            raise forms.ValidationError(_("只能填写一个受理编号"), code="many")
+        case = Case.objects.filter(code=codes[0]).first()
+        if case is None:
+            raise forms.ValidationError(
+                _("找不到受理编号：%(code)s") % {"code": codes[0]}, code="missing"
+            )
+        return case
+
+
+class FindingCodeField(CaseCodeField):
+    """A finding named by the tracking code of the case it became (a finding has no number
+    of its own; its case's is on the visit page); cleans to the finding or None."""
+
+    def clean(self, value: Any) -> Finding | None:  # type: ignore[override]
+        case = super().clean(value)
+        if case is None:
+            return None
+        finding = Finding.objects.filter(case=case).first()
+        if finding is None:
+            raise forms.ValidationError(
+                _("受理编号 %(code)s 不是督查发现的问题") % {"code": case.code}, code="not_finding"
+            )
+        return finding
 
 
 class ListForm(forms.Form):
@@ -271,6 +357,11 @@ class DecisionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("请填写完成时限"), "invalid": _("日期格式应为 2026-06-30")},
     )
+    project = ProjectCodesField(
+        label=_("相关项目编号（可不填）"),
+        single=True,
+        help_text=_("如 XM2026-0001；填写后议定事项记入该项目的记录"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -288,6 +379,16 @@ class VisitForm(forms.Form):
         choices=VisitMode.choices,
         error_messages={"invalid_choice": _("请选择方式")},
     )
+    units = forms.ModelMultipleChoiceField(
+        label=_("检查单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择单位"), "invalid_pk_value": _("请选择单位")},
+    )
+    projects = ProjectCodesField(
+        label=_("检查项目（项目编号）"),
+        help_text=_("可填多个，用空格、逗号或顿号分开，如 XM2026-0001、XM2026-0002"),
+    )
     notes = forms.CharField(
         label=_("情况"),
         required=False,
@@ -295,6 +396,11 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages=TEXT,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = _units()  # type: ignore[attr-defined]
+        self.fields["units"].widget.attrs["size"] = 8
 
 
 class FindingForm(forms.Form):
@@ -314,6 +420,11 @@ class FindingForm(forms.Form):
         queryset=Unit.objects.none(),
         error_messages={"required": _("请选择责任单位"), "invalid_choice": _("请选择责任单位")},
     )
+    project = ProjectCodesField(
+        label=_("相关项目编号（可不填）"),
+        single=True,
+        help_text=_("如 XM2026-0001；填写后问题记入该项目的记录"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -321,14 +432,28 @@ class FindingForm(forms.Form):
 
 
 class AccountabilityForm(forms.Form):
+    """追责问责: against a unit, a person in it (a system user, or a name typed when the
+    person is not one), stemming from a case, a finding or a project, each named by its
+    number (never a select of every case or project)."""
+
     unit = forms.ModelChoiceField(
         label=_("问责单位"),
         queryset=Unit.objects.none(),
         required=False,
         error_messages={"invalid_choice": _("请选择单位")},
     )
+    person = forms.ModelChoiceField(
+        label=_("问责对象（系统内人员）"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("须在所选单位有岗位"),
+        error_messages={"invalid_choice": _("请选择在岗人员")},
+    )
     person_name = forms.CharField(
-        label=_("问责对象姓名"), required=False, max_length=64, error_messages=TEXT
+        label=_("问责对象姓名（不是系统用户时填写）"),
+        required=False,
+        max_length=64,
+        error_messages=TEXT,
     )
     measure = forms.ChoiceField(
         label=_("问责方式"),
@@ -351,16 +476,28 @@ class AccountabilityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={**TEXT, "required": _("请填写事由")},
     )
-    project = forms.ModelChoiceField(
-        label=_("来源项目"),
-        queryset=Project.objects.all(),
-        required=False,
-        error_messages={"invalid_choice": _("请选择项目")},
+    case = CaseCodeField(label=_("来源事项（受理编号）"))
+    finding = FindingCodeField(
+        label=_("来源督查问题（其交办事项的受理编号）"),
+        help_text=_("走访页面上每个问题后的受理编号"),
     )
+    project = ProjectCodesField(label=_("来源项目（项目编号）"), single=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]
+        posts = Post.objects.filter(active=True).select_related("unit").order_by("unit__path")
+        people = (
+            User.objects.filter(is_active=True, posts__active=True)
+            .distinct()
+            .order_by("full_name", "username")
+            .prefetch_related(Prefetch("posts", queryset=posts))
+        )
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        # The person's units beside the name: two people may share one.
+        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u}（{'、'.join(dict.fromkeys(p.unit.name for p in u.posts.all()))}）"
+        )
 
 
 DATE_INVALID = {"invalid": _("日期格式应为 2026-06-30")}

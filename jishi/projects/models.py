@@ -12,6 +12,8 @@ by ``verify_ledger`` beside the cases. ``Project.last_hash`` and ``version`` pin
 
 from __future__ import annotations
 
+import re
+import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -20,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case
+from jishi.common import clock
 from jishi.orgs.models import Unit, User
 
 
@@ -363,6 +366,23 @@ class ProgressReport(models.Model):
         return f"{self.project_id} {self.round}"
 
 
+def photo_path(instance: Photo, filename: str) -> str:
+    """Where a photo is kept. A progress or completion photo of a project goes to the public
+    folder (``common.media`` serves it to the public list) under its own name. A finding's
+    photo is evidence against a unit, seen only by those who may see the finding: it goes
+    outside the public folders under a generated name, and ``views.finding_photo`` serves it."""
+    now = clock.now()
+    if instance.finding_id is not None:
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        ext = ext if re.fullmatch(r"[a-z0-9]{1,5}", ext) else "bin"
+        return f"{FINDING_PHOTOS}/{now:%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return f"projects/photos/{now:%Y/%m}/{filename}"
+
+
+# Not one of ``common.media.PUBLIC_FOLDERS``: nothing serves it without asking who it is.
+FINDING_PHOTOS = "findings"
+
+
 class Photo(models.Model):
     """A photo of a report, a completion or a finding."""
 
@@ -375,7 +395,7 @@ class Photo(models.Model):
     finding = models.ForeignKey(
         "Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.FileField("照片", upload_to="projects/photos/%Y/%m/")
+    image = models.FileField("照片", upload_to=photo_path)
     caption = models.CharField("说明", max_length=100, blank=True)
     created_at = models.DateTimeField()
 

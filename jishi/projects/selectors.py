@@ -153,7 +153,9 @@ def project_for(user: AnyUser, pk: int) -> Project:
 def accountability_visible_to(user: AnyUser) -> QuerySet[AccountabilityRecord]:
     if not may_see_accountability(user):
         return AccountabilityRecord.objects.none()
-    return AccountabilityRecord.objects.select_related("unit", "person", "project", "finding")
+    return AccountabilityRecord.objects.select_related(
+        "unit", "person", "project", "finding", "case"
+    )
 
 
 def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
@@ -164,6 +166,16 @@ def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
     if scope.county_wide:
         return qs
     return qs.filter(unit_id__in=scope.unit_ids)
+
+
+def may_see_finding(user: AnyUser, finding: Finding) -> bool:
+    """A finding (and its photos): the supervision office, the members of the group that
+    found it, and those whose scope covers the responsible unit (``findings_visible_to``)."""
+    if not user.is_authenticated:
+        return False
+    if may_supervise(user) or finding.visit.group.members.filter(pk=user.pk).exists():
+        return True
+    return findings_visible_to(user).filter(pk=finding.pk).exists()
 
 
 # --- milestones as arithmetic ------------------------------------------------------------------

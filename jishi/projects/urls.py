@@ -37,5 +37,6 @@ urlpatterns = [
     path("inspections/groups/<int:pk>/edit/", views.group_edit, name="group_edit"),
     path("inspections/visits/<int:pk>/", views.visit_detail, name="visit"),
     path("findings/<int:pk>/recheck/", views.finding_recheck, name="recheck"),
+    path("findings/<int:pk>/photos/<int:photo>/", views.finding_photo, name="finding_photo"),
     path("accountability/", views.accountability, name="accountability"),
 ]

@@ -8,6 +8,7 @@ meeting, orders and their PDF, inspections and accountability.
 
 from __future__ import annotations
 
+import mimetypes
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -15,10 +16,16 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -298,7 +305,8 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "reports": list(project.reports.select_related("round", "reporter", "signed_off_by")[:24]),
         "orders": list(project.orders.all()),
         "events": list(project.events.order_by("-seq")[:100]),
-        "photos": list(project.photos.all()[:12]),
+        # A finding's photos are not the project's to show: see ``finding_photo``.
+        "photos": list(project.photos.filter(finding__isnull=True)[:12]),
         "lights": list(project.round_lights.select_related("round").order_by("-round__month")[:12]),
         "round": rnd,
         "may_report": (
@@ -373,7 +381,18 @@ def report_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.project_for(_user(request), report.project_id)
     services.report_sign_off(actor=_user(request), report=report)
     messages.success(request, _("已审签。"))
-    return redirect(request.POST.get("next") or "projects:mine")
+    return redirect(_local_next(request, "projects:mine"))
+
+
+def _local_next(request: HttpRequest, default: str) -> str:
+    """The posted ``next`` when it stays on this site, else ``default``: a form must not
+    send a signed-in person on to somewhere else (an open redirect)."""
+    target = str(request.POST.get("next") or "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required
@@ -727,9 +746,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    visit = get_object_or_404(InspectionVisit.objects.select_related("group"), pk=pk)
-    if not (selectors.may_supervise(user) or visit.group.members.filter(pk=user.pk).exists()):
-        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    visit = _visit_for(request, pk)
     form = FindingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -744,27 +761,87 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("问题已交责任单位办理。"))
             return redirect("projects:visit", pk=pk)
+    return _visit_page(request, visit, form, status=422 if request.method == "POST" else 200)
+
+
+def _visit_for(request: HttpRequest, pk: int) -> InspectionVisit:
+    user = _user(request)
+    visit = get_object_or_404(InspectionVisit.objects.select_related("group", "recorded_by"), pk=pk)
+    if not (selectors.may_supervise(user) or visit.group.members.filter(pk=user.pk).exists()):
+        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    return visit
+
+
+def _visit_page(
+    request: HttpRequest,
+    visit: InspectionVisit,
+    form: FindingForm,
+    *,
+    status: int = 200,
+    recheck_error: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The visit with what it looked at, its findings and their photos, the finding form and
+    (after a refused 回头看) that finding's note and message again."""
+    user = _user(request)
+    findings = visit.findings.select_related("unit", "case", "project").prefetch_related("photos")
     return render(
         request,
         "projects/visit.html",
-        {"visit": visit, "findings": visit.findings.select_related("unit", "case"), "form": form},
-        status=422 if request.method == "POST" else 200,
+        {
+            "visit": visit,
+            "findings": findings,
+            "form": form,
+            "recheck_error": recheck_error,
+            "may_record_accountability": selectors.may_supervise(user)
+            and selectors.may_see_accountability(user),
+        },
+        status=status,
     )
+
+
+@login_required
+@require_safe
+def finding_photo(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A finding's photo, only for those who may see the finding (never a public media URL,
+    as ``console.views.attachment_file`` serves a case's)."""
+    finding = get_object_or_404(Finding.objects.select_related("visit__group"), pk=pk)
+    if not selectors.may_see_finding(_user(request), finding):
+        raise Http404(_("页面不存在"))  # not a refusal: it would say the finding exists
+    row = get_object_or_404(finding.photos.all(), pk=photo)
+    kind = mimetypes.guess_type(row.image.name)[0] or "application/octet-stream"
+    if kind not in services.PHOTO_TYPES:
+        kind = "application/octet-stream"
+    response = FileResponse(row.image.open("rb"), content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
 @require_POST
 def finding_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(Finding.objects.select_related("visit__group"), pk=pk)
+    note = request.POST.get("note", "")
     try:
         oversight.finding_recheck(
             actor=_user(request),
             finding=finding,
             rectified=request.POST.get("rectified") == "1",
-            note=request.POST.get("note", ""),
+            note=note,
         )
     except InvalidInput as exc:
-        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+        # The visit page again, with what was typed beside that finding and why it was refused.
+        visit = _visit_for(request, finding.visit_id)
+        error = {
+            "finding": finding.pk,
+            "note": note,
+            "messages": [m for ms in exc.errors.values() for m in ms] or [exc.message],
+        }
+        return _visit_page(request, visit, FindingForm(), status=422, recheck_error=error)
+    except InvalidTransition as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("回头看情况已记录。"))
     return redirect("projects:visit", pk=finding.visit_id)
 
 
@@ -775,7 +852,7 @@ def accountability(request: HttpRequest) -> HttpResponse:
     if not selectors.may_see_accountability(user):
         # Not a refusal that names the page's content: the unit itself sees nothing here.
         raise Http404(_("页面不存在"))
-    form = AccountabilityForm(request.POST or None)
+    form = AccountabilityForm(request.POST or None, initial=_accountability_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
             oversight.accountability_record(actor=user, **form.cleaned_data)
@@ -791,3 +868,14 @@ def accountability(request: HttpRequest) -> HttpResponse:
         {"records": records, "form": form, "may_record": selectors.may_supervise(user)},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _accountability_initial(request: HttpRequest) -> dict[str, Any]:
+    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in."""
+    code = str(request.GET.get("finding", ""))[:32]
+    finding = (
+        Finding.objects.select_related("unit").filter(case__code=code).first() if code else None
+    )
+    if finding is None:
+        return {}
+    return {"finding": code, "unit": finding.unit_id}

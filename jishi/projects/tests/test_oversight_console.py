@@ -1,0 +1,396 @@
+"""The oversight pages as their users work them: a finding's photos seen only by those who
+may see the finding, the visit recording what it visited, findings and accountability
+records linked by numbers (never a select of every project), the sign-off's return address
+kept on this site; each rule with an allowed and a forbidden path, bad input through the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+
+from jishi.cases.models import Attachment
+from jishi.cases.tests.test_services import image_bytes
+from jishi.common import clock
+from jishi.orgs.models import Role, User
+from jishi.projects import oversight, rounds, services
+from jishi.projects.models import (
+    AccountabilityRecord,
+    Finding,
+    InspectionGroup,
+    InspectionVisit,
+    Measure,
+    Photo,
+    Project,
+    Severity,
+    VisitMode,
+)
+from jishi.testing.fixtures import County, make_person
+
+
+def client_for(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def media(tmp_path: Path, settings: object) -> Path:
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    return tmp_path
+
+
+@pytest.fixture
+def member(county: County) -> User:
+    """A group member who is not in the supervision office (a township's head)."""
+    return make_person("group_member", county.dongjie, Role.UNIT_LEAD)
+
+
+@pytest.fixture
+def group(inspector: User, member: User, county: County) -> InspectionGroup:
+    return oversight.group_create(
+        actor=inspector,
+        name="第二巡回指导组",
+        members=[inspector, member],
+        starts_on=dt.date(2026, 5, 1),
+        ends_on=dt.date(2026, 12, 31),
+        area=[county.chengguan],
+    )
+
+
+@pytest.fixture
+def visit(group: InspectionGroup, inspector: User) -> InspectionVisit:
+    return oversight.visit_record(
+        actor=inspector, group=group, visited_on=dt.date(2026, 5, 20), mode=VisitMode.OPEN
+    )
+
+
+PNG = image_bytes("PNG")
+
+
+def png(name: str = "工地现场 张三.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+# --- a finding's photos -------------------------------------------------------------------------
+
+
+def test_a_findings_photos_are_private_and_reach_its_case(
+    media: Path,
+    visit: InspectionVisit,
+    inspector: User,
+    member: User,
+    dept_handler: User,
+    transport_handler: User,
+    county: County,
+    project: Project,
+) -> None:
+    r = client_for(inspector).post(
+        f"/console/projects/inspections/visits/{visit.pk}/",
+        {
+            "text": "围挡破损",
+            "severity": Severity.SERIOUS,
+            "unit": county.housing.pk,
+            "project": project.code,
+            "photos": png(),
+        },
+    )
+    assert r.status_code == 302
+    finding = Finding.objects.get()
+    photo = finding.photos.get()
+    # Outside the public folder, under a generated name (not the uploader's).
+    assert photo.image.name.startswith("findings/")
+    assert "张三" not in photo.image.name and "工地" not in photo.image.name
+    assert (media / photo.image.name).exists()
+    url = f"/console/projects/findings/{finding.pk}/photos/{photo.pk}/"
+    with override_settings(DEBUG=False):
+        assert Client().get(f"/media/{photo.image.name}").status_code == 404
+        # Those who may see the finding: the office, the group, the responsible unit.
+        for user in (inspector, member, dept_handler):
+            got = client_for(user).get(url)
+            assert got.status_code == 200, user
+            assert got["Content-Type"] == "image/png" and got.getvalue() == PNG
+            assert "public" not in got["Cache-Control"]
+        # Another unit's staff: nothing, not even that the finding exists.
+        assert client_for(transport_handler).get(url).status_code == 404
+        assert Client().get(url).status_code == 302  # to the login page
+    # The visit page shows it through that address; the project page does not show it.
+    page = client_for(inspector).get(f"/console/projects/inspections/visits/{visit.pk}/")
+    assert url in page.content.decode()
+    project_page = client_for(inspector).get(f"/console/projects/p/{project.pk}/")
+    assert photo.image.name not in project_page.content.decode()
+    # The case it became carries the photo as its own attachment, for the unit handling it.
+    assert finding.case is not None
+    attachment = Attachment.objects.get(case=finding.case)
+    case_page = client_for(dept_handler).get(f"/console/cases/{finding.case.code}/")
+    assert (
+        f"/console/cases/{finding.case.code}/files/{attachment.pk}/" in case_page.content.decode()
+    )
+
+
+def test_progress_photos_of_a_public_project_stay_public(
+    media: Path, project: Project, dept_handler: User
+) -> None:
+    rnd = rounds.round_open(month=clock.now().date())
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,
+        milestones={m.pk: 10 for m in project.milestones.all()},
+        work_done="施工准备",
+        photos=[png("进度.png")],
+    )
+    photo = Photo.objects.get()
+    assert photo.image.name.startswith("projects/photos/")
+    with override_settings(DEBUG=False):
+        assert Client().get(f"/media/{photo.image.name}").status_code == 200
+
+
+def test_a_bad_finding_photo_is_named_and_nothing_is_saved(
+    media: Path, visit: InspectionVisit, inspector: User, county: County
+) -> None:
+    fake = SimpleUploadedFile("假图.png", b"not an image", content_type="image/png")
+    r = client_for(inspector).post(
+        f"/console/projects/inspections/visits/{visit.pk}/",
+        {"text": "台账不全", "severity": Severity.MINOR, "unit": county.housing.pk, "photos": fake},
+    )
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "假图.png" in html and "台账不全" in html  # named, and what was typed kept
+    assert not Finding.objects.exists() and not Photo.objects.exists()
+
+
+# --- the sign-off's return address ------------------------------------------------------------
+
+
+def test_sign_off_goes_back_only_to_this_site(
+    project: Project, county_lead: User, dept_handler: User
+) -> None:
+    rnd = rounds.round_open(month=clock.now().date())
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,
+        milestones={m.pk: 10 for m in project.milestones.all()},
+        work_done="施工准备",
+    )
+    report = project.reports.get()
+    url = f"/console/projects/reports/{report.pk}/sign-off/"
+    r = client_for(county_lead).post(url, {"next": "https://evil.example/phish"})
+    assert r.status_code == 302 and r["Location"] == "/console/projects/mine/"
+    r = client_for(county_lead).post(url, {"next": "//evil.example/x"})
+    assert r["Location"] == "/console/projects/mine/"
+    r = client_for(county_lead).post(url, {"next": f"/console/projects/p/{project.pk}/"})
+    assert r["Location"] == f"/console/projects/p/{project.pk}/"
+
+
+# --- what a visit visited, a finding's project --------------------------------------------------
+
+
+def test_a_visit_records_the_units_and_projects_it_visited(
+    group: InspectionGroup,
+    member: User,
+    transport_handler: User,
+    county: County,
+    project: Project,
+) -> None:
+    url = f"/console/projects/inspections/groups/{group.pk}/"
+    bad = client_for(member).post(
+        url,
+        {
+            "visited_on": "2026-05-21",
+            "mode": VisitMode.UNANNOUNCED,
+            "units": [county.housing.pk],
+            "projects": f"{project.code}、XM2026-9999",
+            "notes": "夜查工地",
+        },
+    )
+    assert bad.status_code == 422
+    html = bad.content.decode()
+    assert "找不到项目编号：XM2026-9999" in html and "夜查工地" in html
+    assert not InspectionVisit.objects.exists()
+    # Typed in lower case and full width: still found.
+    code = project.code.lower().replace("-", "－")
+    ok = client_for(member).post(
+        url,
+        {
+            "visited_on": "2026-05-21",
+            "mode": VisitMode.UNANNOUNCED,
+            "units": [county.housing.pk, county.transport.pk],
+            "projects": code,
+        },
+    )
+    assert ok.status_code == 302
+    visit = InspectionVisit.objects.get()
+    assert set(visit.units.all()) == {county.housing, county.transport}
+    assert list(visit.projects.all()) == [project]
+    page = client_for(member).get(ok["Location"]).content.decode()
+    assert "县住建局" in page and project.code in page and project.title in page
+    # Not a member: neither the group's page nor its visit.
+    assert client_for(transport_handler).post(url, {}).status_code == 403
+    assert client_for(transport_handler).get(ok["Location"]).status_code == 403
+
+
+def test_a_finding_on_a_project_is_a_project_event(
+    media: Path, visit: InspectionVisit, member: User, county: County, project: Project
+) -> None:
+    url = f"/console/projects/inspections/visits/{visit.pk}/"
+    before = project.events.count()
+    bad = client_for(member).post(
+        url,
+        {
+            "text": "进度滞后",
+            "severity": Severity.MINOR,
+            "unit": county.housing.pk,
+            "project": "X1 X2",
+        },
+    )
+    assert bad.status_code == 422 and "只能填写一个项目编号" in bad.content.decode()
+    assert not Finding.objects.exists()
+    ok = client_for(member).post(
+        url,
+        {
+            "text": "进度滞后",
+            "severity": Severity.MINOR,
+            "unit": county.housing.pk,
+            "project": project.code,
+        },
+    )
+    assert ok.status_code == 302
+    finding = Finding.objects.get()
+    assert finding.project == project
+    event = project.events.get(kind="inspection_finding")
+    assert event.payload["finding"] == finding.pk and project.events.count() == before + 1
+
+
+def test_a_refused_recheck_keeps_the_note(
+    visit: InspectionVisit, inspector: User, transport_handler: User, county: County
+) -> None:
+    finding = oversight.finding_record(
+        actor=inspector, visit=visit, text="台账不全", severity=Severity.MINOR, unit=county.housing
+    )
+    url = f"/console/projects/findings/{finding.pk}/recheck/"
+    long_note = "整" * 201
+    r = client_for(inspector).post(url, {"rectified": "0", "note": long_note})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "回头看情况最多 200 字" in html and long_note in html
+    assert client_for(transport_handler).post(url, {"rectified": "1"}).status_code == 403
+    r = client_for(inspector).post(url, {"rectified": "1", "note": "已补齐"})
+    assert r.status_code == 302
+    finding.refresh_from_db()
+    assert finding.recheck == "rectified"
+
+
+# --- accountability's target and sources ------------------------------------------------------
+
+
+def test_the_accountability_form_links_by_numbers_and_refuses_what_does_not_fit(
+    visit: InspectionVisit,
+    inspector: User,
+    county_lead: User,
+    dept_handler: User,
+    transport_handler: User,
+    county: County,
+    project: Project,
+) -> None:
+    finding = oversight.finding_record(
+        actor=inspector, visit=visit, text="台账造假", severity=Severity.GRAVE, unit=county.housing
+    )
+    other = oversight.finding_record(
+        actor=inspector,
+        visit=visit,
+        text="窗口无人",
+        severity=Severity.MINOR,
+        unit=county.transport,
+    )
+    assert finding.case is not None and other.case is not None
+    url = "/console/projects/accountability/"
+    base = {
+        "measure": Measure.CRITICISM,
+        "decided_on": "2026-06-10",
+        "deciding_body": "县纪委监委",
+        "reason": "台账造假",
+    }
+    c = client_for(inspector)
+    # From the finding's link: the finding and its unit filled in.
+    form = c.get(url, {"finding": finding.case.code}).content.decode()
+    assert f'value="{finding.case.code}"' in form
+    refusals: list[tuple[dict[str, object], str]] = [
+        ({"unit": county.housing.pk, "person": transport_handler.pk}, "在县住建局没有在岗岗位"),
+        ({"person": dept_handler.pk, "person_name": "张三"}, "已选择系统内人员，不必再填写姓名"),
+        ({"unit": county.housing.pk, "case": "ZZ000000"}, "找不到受理编号：ZZ000000"),
+        ({"unit": county.housing.pk, "project": "XM1999-0001"}, "找不到项目编号：XM1999-0001"),
+        (
+            {"unit": county.housing.pk, "finding": finding.case.code, "case": other.case.code},
+            "不是所填督查问题转成的事项",
+        ),
+    ]
+    for extra, message in refusals:
+        r = c.post(url, {**base, **extra})
+        assert r.status_code == 422, extra
+        assert message in r.content.decode(), extra
+    assert not AccountabilityRecord.objects.exists()
+    r = c.post(
+        url,
+        {
+            **base,
+            "unit": county.housing.pk,
+            "person": dept_handler.pk,
+            "finding": finding.case.code,
+            "case": finding.case.code.lower(),
+            "project": project.code,
+        },
+    )
+    assert r.status_code == 302
+    record = AccountabilityRecord.objects.get()
+    assert (record.unit, record.person, record.finding, record.case, record.project) == (
+        county.housing,
+        dept_handler,
+        finding,
+        finding.case,
+        project,
+    )
+    page = c.get(url).content.decode()
+    assert str(dept_handler) in page and project.code in page
+    # A free-text name for someone who is not a system user.
+    r = c.post(url, {**base, "unit": county.housing.pk, "person_name": "外聘监理 李某"})
+    assert r.status_code == 302
+    # A county lead reads the records but may not record one; the unit sees nothing.
+    assert client_for(county_lead).get(url).status_code == 200
+    assert client_for(county_lead).post(url, {**base, "unit": county.housing.pk}).status_code == 403
+    assert (
+        client_for(dept_handler).post(url, {**base, "unit": county.housing.pk}).status_code == 404
+    )
+    assert AccountabilityRecord.objects.count() == 2
+
+
+def test_a_finding_number_must_name_a_finding(inspector: User, county: County) -> None:
+    from jishi.cases import services as case_services
+    from jishi.cases.models import CaseKind, Channel
+
+    case = case_services.case_accept(
+        actor=inspector,
+        kind=CaseKind.COMPLAINT,
+        channel=Channel.HOTLINE,
+        title="路灯不亮",
+        text="东街路灯坏了一周",
+        anonymous=True,
+    )
+    r = client_for(inspector).post(
+        "/console/projects/accountability/",
+        {
+            "measure": Measure.CRITICISM,
+            "decided_on": "2026-06-10",
+            "deciding_body": "县纪委监委",
+            "reason": "x",
+            "unit": county.housing.pk,
+            "finding": case.code,
+        },
+    )
+    assert r.status_code == 422
+    assert f"受理编号 {case.code} 不是督查发现的问题" in r.content.decode()
+    assert not AccountabilityRecord.objects.exists()
