@@ -368,6 +368,27 @@ class DecisionForm(forms.Form):
         self.fields["owner_unit"].queryset = _units()  # type: ignore[attr-defined]
 
 
+class MeetingForm(forms.Form):
+    """The dispatch meeting's held date and notes (会议纪要)."""
+
+    held_on = forms.DateField(
+        label=_("会议日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写会议日期"), "invalid": _("日期格式应为 2026-06-30")},
+    )
+    notes = forms.CharField(
+        label=_("会议纪要"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=TEXT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "meeting")
+        super().__init__(*args, **kwargs)
+
+
 class VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=_("日期"),

@@ -68,6 +68,43 @@ def meeting_hold(
     return meeting
 
 
+def meeting_record(
+    *, actor: User, round: ProgressRound, held_on: dt.date, notes: str = ""
+) -> ProgressMeeting:
+    """The meeting's held date and its notes (会议纪要) as the office enters them: creates the
+    month's meeting or corrects it. The date may not fall before the round's month, nor after
+    a deadline already set at the meeting (a decision is never due before it was taken)."""
+    _supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    notes = services.clean_text(notes, field="notes", label="会议纪要", errors=errors)
+    if not isinstance(held_on, dt.date):
+        errors["held_on"] = ["请填写会议日期"]
+    elif held_on < round.month:
+        errors["held_on"] = [f"会议日期不能早于{round.month:%Y-%m}月度调度的月份"]
+    elif held_on > clock.today():
+        errors["held_on"] = ["会议日期不能晚于今天"]
+    _errors_or_raise(errors, "会议信息有误")
+    with transaction.atomic():
+        meeting = ProgressMeeting.objects.select_for_update().filter(round=round).first()
+        if meeting is None:
+            return ProgressMeeting.objects.create(round=round, held_on=held_on, notes=notes)
+        first_due = meeting.decisions.order_by("due_on").values_list("due_on", flat=True).first()
+        if first_due is not None and first_due < held_on:
+            raise InvalidInput(
+                "会议信息有误",
+                errors={
+                    "held_on": [
+                        f"本次会议已有议定事项时限为 {first_due:%Y-%m-%d}，会议日期不能晚于它"
+                    ]
+                },
+            )
+        if (meeting.held_on, meeting.notes) == (held_on, notes):
+            return meeting
+        meeting.held_on, meeting.notes = held_on, notes
+        meeting.save(update_fields=["held_on", "notes"])
+    return meeting
+
+
 def decision_add(
     *,
     actor: User,

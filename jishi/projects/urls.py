@@ -31,6 +31,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("meeting/", views.meeting, name="meeting"),
     path("meeting/<int:pk>/", views.meeting, name="meeting_round"),
+    path("decisions/", views.decisions, name="decisions"),
     path("inspections/", views.inspections, name="inspections"),
     path("inspections/groups/new/", views.group_create, name="group_create"),
     path("inspections/groups/<int:pk>/", views.group_detail, name="group"),

@@ -40,6 +40,7 @@ from jishi.projects.forms import (
     ImportForm,
     LeadForm,
     ListForm,
+    MeetingForm,
     MilestoneMoveForm,
     OrderForm,
     ProjectForm,
@@ -53,6 +54,7 @@ from jishi.projects.models import (
     InspectionVisit,
     MeetingDecision,
     Milestone,
+    ProgressMeeting,
     ProgressReport,
     ProgressRound,
     Project,
@@ -594,6 +596,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The month's dispatch meeting. The office posts one of three forms: a decision, the
+    meeting's date and notes (``meeting-`` fields), or a 回头看 review of the last meeting's
+    decision (``review``). A refused one comes back with what was typed and why."""
     user = _user(request)
     if not (selectors.may_supervise(user) or selectors.may_see_accountability(user)):
         raise PermissionDenied(_("调度会页面仅供督查室和县领导使用"))
@@ -604,41 +609,99 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     if rnd is None:
         raise Http404(_("尚无月度调度"))
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST":
-        _supervisor_only(request)
-        if "review" in request.POST:
-            decision = get_object_or_404(MeetingDecision, pk=request.POST.get("review"))
-            try:
-                oversight.decision_review(
-                    actor=user,
-                    decision=decision,
-                    done=request.POST.get("done") == "1",
-                    note=request.POST.get("note", ""),
-                )
-            except InvalidInput as exc:
-                messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    held = ProgressMeeting.objects.filter(round=rnd).first()
+    meeting_initial = (
+        {"held_on": held.held_on, "notes": held.notes} if held else {"held_on": clock.today()}
+    )
+    if request.method != "POST":
+        return _meeting_page(
+            request, rnd, DecisionForm(), MeetingForm(initial=meeting_initial), status=200
+        )
+    _supervisor_only(request)
+    form, meeting_form = DecisionForm(), MeetingForm(initial=meeting_initial)
+    review_error = None
+    if "review" in request.POST:
+        review_error = _decision_review(request, rnd)
+        if review_error is None:
             return redirect("projects:meeting_round", pk=rnd.pk)
-        if form.is_valid():
-            held = oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
+    elif "meeting-held_on" in request.POST:
+        meeting_form = MeetingForm(request.POST)
+        if meeting_form.is_valid():
             try:
+                oversight.meeting_record(actor=user, round=rnd, **meeting_form.cleaned_data)
+            except InvalidInput as exc:
+                _errors_to_form(meeting_form, exc)
+            else:
+                messages.success(request, _("会议日期和纪要已保存。"))
+                return redirect("projects:meeting_round", pk=rnd.pk)
+    else:
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                held = held or oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
                 oversight.decision_add(actor=user, meeting=held, **form.cleaned_data)
             except InvalidInput as exc:
                 _errors_to_form(form, exc)
             else:
                 messages.success(request, _("议定事项已记录。"))
                 return redirect("projects:meeting_round", pk=rnd.pk)
-    page = selectors.meeting_page(rnd)
+    return _meeting_page(request, rnd, form, meeting_form, status=422, review_error=review_error)
+
+
+def _decision_review(request: HttpRequest, rnd: ProgressRound) -> dict[str, Any] | None:
+    """回头看 of one of the last meeting's decisions; on refusal, what to show again."""
+    decision = get_object_or_404(MeetingDecision, pk=request.POST.get("review"))
+    note = request.POST.get("note", "")
+    try:
+        oversight.decision_review(
+            actor=_user(request), decision=decision, done=request.POST.get("done") == "1", note=note
+        )
+    except InvalidInput as exc:
+        return {
+            "decision": decision.pk,
+            "note": note,
+            "messages": [m for ms in exc.errors.values() for m in ms] or [exc.message],
+        }
+    messages.success(request, _("回头看情况已记录。"))
+    return None
+
+
+def _meeting_page(
+    request: HttpRequest,
+    rnd: ProgressRound,
+    form: DecisionForm,
+    meeting_form: MeetingForm,
+    *,
+    status: int,
+    review_error: dict[str, Any] | None = None,
+) -> HttpResponse:
+    user = _user(request)
     return render(
         request,
         "projects/meeting.html",
         {
-            "page": page,
+            "page": selectors.meeting_page(rnd),
             "form": form,
+            "meeting_form": meeting_form,
+            "review_error": review_error,
             "supervisor": selectors.may_supervise(user),
             "rounds": ProgressRound.objects.order_by("-month")[:12],
         },
-        status=422 if request.method == "POST" else 200,
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def decisions(request: HttpRequest) -> HttpResponse:
+    """What dispatch meetings asked of the user's units: open ones first by deadline (they
+    are also on the console home until the next meeting reviews them), then the reviewed."""
+    rows = list(selectors.decisions_of_units(_user(request))[:200])
+    open_rows = sorted((d for d in rows if d.state == "open"), key=lambda d: (d.due_on, d.pk))
+    return render(
+        request,
+        "projects/decisions.html",
+        {"open": open_rows, "reviewed": [d for d in rows if d.state != "open"]},
     )
 
 

@@ -24,6 +24,7 @@ from jishi.projects.models import (
     InspectionVisit,
     Measure,
     Photo,
+    ProgressMeeting,
     Project,
     Severity,
     VisitMode,
@@ -394,3 +395,101 @@ def test_a_finding_number_must_name_a_finding(inspector: User, county: County) -
     assert r.status_code == 422
     assert f"受理编号 {case.code} 不是督查发现的问题" in r.content.decode()
     assert not AccountabilityRecord.objects.exists()
+
+
+# --- the dispatch meeting: its record, and decisions reaching their owners ----------------------
+
+
+def test_a_decision_reaches_its_owner_until_the_next_meeting_reviews_it(
+    inspector: User,
+    county: County,
+    project: Project,
+    dept_handler: User,
+    transport_handler: User,
+) -> None:
+    may = rounds.round_open(month=dt.date(2026, 5, 1))
+    url = f"/console/projects/meeting/{may.pk}/"
+    c = client_for(inspector)
+    with clock.travel_to(dt.datetime(2026, 5, 28, 9, tzinfo=dt.UTC)):
+        bad = c.post(
+            url,
+            {
+                "text": "6月10日前完成招标",
+                "owner_unit": county.housing.pk,
+                "due_on": "2026-06-10",
+                "project": "XM2000-0404",
+            },
+        )
+        assert bad.status_code == 422
+        assert "找不到项目编号：XM2000-0404" in bad.content.decode()
+        assert "6月10日前完成招标" in bad.content.decode()
+        ok = c.post(
+            url,
+            {
+                "text": "6月10日前完成招标",
+                "owner_unit": county.housing.pk,
+                "due_on": "2026-06-10",
+                "project": project.code,
+            },
+        )
+        assert ok.status_code == 302
+    decision = project.decisions.get()
+    assert project.events.filter(kind="meeting_decision").exists()
+    # On the owner unit's console home, and its decisions page; not on another unit's.
+    home = client_for(dept_handler).get("/console/").content.decode()
+    assert f'data-due-decision="{decision.pk}"' in home and "6月10日前完成招标" in home
+    other = client_for(transport_handler).get("/console/").content.decode()
+    assert f'data-due-decision="{decision.pk}"' not in other
+    mine = client_for(dept_handler).get("/console/projects/decisions/").content.decode()
+    assert "6月10日前完成招标" in mine
+    theirs = client_for(transport_handler).get("/console/projects/decisions/").content.decode()
+    assert "6月10日前完成招标" not in theirs
+    # The owner may read it but not review it; the next meeting's review takes it off.
+    june = rounds.round_open(month=dt.date(2026, 6, 1))
+    june_url = f"/console/projects/meeting/{june.pk}/"
+    review = {"review": decision.pk, "done": "1", "note": "已招标"}
+    assert client_for(dept_handler).post(june_url, review).status_code == 403
+    assert c.post(june_url, review).status_code == 302
+    home = client_for(dept_handler).get("/console/").content.decode()
+    assert f'data-due-decision="{decision.pk}"' not in home
+
+
+def test_the_office_enters_the_meetings_date_and_notes(
+    inspector: User, county_lead: User, county: County
+) -> None:
+    may = rounds.round_open(month=dt.date(2026, 5, 1))
+    url = f"/console/projects/meeting/{may.pk}/"
+    c = client_for(inspector)
+    notes = "一、红灯项目逐一说明原因。\n二、县住建局牵头协调用地。"
+    with clock.travel_to(dt.datetime(2026, 6, 3, 9, tzinfo=dt.UTC)):
+        for held_on, message in (
+            ("2026-04-30", "会议日期不能早于2026-05月度调度的月份"),
+            ("2026-06-30", "会议日期不能晚于今天"),
+            ("30/05/2026", "日期格式应为 2026-06-30"),
+        ):
+            r = c.post(url, {"meeting-held_on": held_on, "meeting-notes": notes})
+            assert r.status_code == 422, held_on
+            html = r.content.decode()
+            assert message in html and "县住建局牵头协调用地" in html
+        assert not ProgressMeeting.objects.exists()
+        # A county lead reads the meeting page but does not write it.
+        r = client_for(county_lead).post(url, {"meeting-held_on": "2026-05-28"})
+        assert r.status_code == 403
+        r = c.post(url, {"meeting-held_on": "2026-05-28", "meeting-notes": notes})
+        assert r.status_code == 302
+        meeting = ProgressMeeting.objects.get(round=may)
+        assert meeting.held_on == dt.date(2026, 5, 28) and meeting.notes == notes
+        page = client_for(county_lead).get(url).content.decode()
+        assert "2026-05-28" in page and "县住建局牵头协调用地" in page
+        # A decision due 06-02 pins the date: the meeting cannot move after it.
+        oversight.decision_add(
+            actor=inspector,
+            meeting=meeting,
+            text="核实用地",
+            owner_unit=county.housing,
+            due_on=dt.date(2026, 6, 2),
+        )
+        r = c.post(url, {"meeting-held_on": "2026-06-03", "meeting-notes": notes})
+        assert r.status_code == 422 and "会议日期不能晚于它" in r.content.decode()
+        meeting.refresh_from_db()
+        assert meeting.held_on == dt.date(2026, 5, 28)
