@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Prefetch
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case
@@ -387,6 +388,41 @@ class MeetingForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "meeting")
         super().__init__(*args, **kwargs)
+
+
+def _lazy_str(make: Any) -> Any:
+    return lazy(make, str)()
+
+
+def _setting(label: Any, low: int, high: int, help_text: Any = "") -> forms.IntegerField:
+    # Formatted when shown, in the reader's language (not once, at import).
+    message = _lazy_str(
+        lambda: _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high}
+    )
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        error_messages={
+            "required": message,
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+        },
+    )
+
+
+class PolicyForm(forms.Form):
+    """调度设置: the round's due day and reminder, the lights' thresholds, the order deadline
+    (``policy.check_policy`` decides what fits together)."""
+
+    due_day = _setting(_("每月报送截止日"), 1, 28, _("1 到 28 日，每个月都有"))
+    remind_days_before = _setting(_("提前几天提醒"), 0, 27)
+    yellow_behind = _setting(_("落后多少个百分点亮黄灯"), 1, 100)
+    red_behind = _setting(_("落后超过多少个百分点亮红灯"), 1, 100, _("须大于亮黄灯的百分点"))
+    not_started_months = _setting(_("开始后几个月未动工亮红灯"), 1, 24)
+    order_workdays = _setting(_("督办单办理时限（工作日）"), 1, 60)
 
 
 class VisitForm(forms.Form):

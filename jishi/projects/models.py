@@ -305,6 +305,27 @@ class Policy(models.Model):
         return "调度设置"
 
 
+class PolicyChange(models.Model):
+    """A change to the round and light settings (``Policy``), with who made it and the values
+    before and after: lights and deadlines follow these numbers, so a change must be
+    explainable. Written by ``policy.policy_update`` only; never edited."""
+
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    before = models.JSONField("修改前", default=dict)
+    after = models.JSONField("修改后", default=dict)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "调度设置变更记录"
+        verbose_name_plural = "调度设置变更记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"调度设置变更 {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class RoundState(models.TextChoices):
     OPEN = "open", _("报送中")
     ASSESSED = "assessed", _("已评灯")

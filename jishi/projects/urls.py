@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jishi.projects import views
+from jishi.projects import views, views_policy
 
 app_name = "projects"
 urlpatterns = [
@@ -40,4 +40,5 @@ urlpatterns = [
     path("findings/<int:pk>/recheck/", views.finding_recheck, name="recheck"),
     path("findings/<int:pk>/photos/<int:photo>/", views.finding_photo, name="finding_photo"),
     path("accountability/", views.accountability, name="accountability"),
+    path("settings/", views_policy.settings_page, name="settings"),
 ]

@@ -24,6 +24,8 @@ from jishi.projects.models import (
     InspectionVisit,
     Measure,
     Photo,
+    Policy,
+    PolicyChange,
     ProgressMeeting,
     Project,
     Severity,
@@ -493,3 +495,115 @@ def test_the_office_enters_the_meetings_date_and_notes(
         assert r.status_code == 422 and "会议日期不能晚于它" in r.content.decode()
         meeting.refresh_from_db()
         assert meeting.held_on == dt.date(2026, 5, 28)
+
+
+# --- the round and light settings ---------------------------------------------------------------
+
+SETTINGS_URL = "/console/projects/settings/"
+DEFAULTS = {
+    "due_day": 25,
+    "remind_days_before": 3,
+    "yellow_behind": 10,
+    "red_behind": 30,
+    "not_started_months": 3,
+    "order_workdays": 10,
+}
+
+
+@pytest.fixture
+def admin_user(county: County) -> User:
+    return make_person("sys_admin", county.county, Role.ADMIN)
+
+
+def test_the_office_and_admins_change_the_settings_and_each_change_is_kept(
+    inspector: User,
+    admin_user: User,
+    county_lead: User,
+    dept_handler: User,
+) -> None:
+    c = client_for(inspector)
+    page = c.get(SETTINGS_URL)
+    assert page.status_code == 200 and 'value="25"' in page.content.decode()
+    # Linked from the projects navigation for those who may use it, not for others.
+    assert SETTINGS_URL in c.get("/console/projects/").content.decode()
+    assert SETTINGS_URL not in client_for(dept_handler).get("/console/projects/").content.decode()
+    for user in (county_lead, dept_handler):
+        assert client_for(user).get(SETTINGS_URL).status_code == 403
+        assert client_for(user).post(SETTINGS_URL, DEFAULTS).status_code == 403
+    refusals = [
+        ({"due_day": "29"}, "请填写 1 到 28 之间的整数"),
+        ({"due_day": "二十"}, "请填写 1 到 28 之间的整数"),
+        ({"yellow_behind": "30", "red_behind": "30"}, "亮红灯的落后百分点须大于亮黄灯的"),
+        ({"due_day": "5", "remind_days_before": "5"}, "提醒须在当月截止日之前"),
+        ({"order_workdays": ""}, "请填写 1 到 60 之间的整数"),
+    ]
+    for extra, message in refusals:
+        r = c.post(SETTINGS_URL, {**DEFAULTS, **extra})
+        assert r.status_code == 422, extra
+        html = r.content.decode()
+        assert message in html, extra
+        typed = next(iter(extra.values()))
+        if typed:
+            assert f'value="{typed}"' in html, extra  # what was typed stays
+    assert not PolicyChange.objects.exists() and not Policy.objects.exists()
+    r = c.post(SETTINGS_URL, {**DEFAULTS, "due_day": "20", "red_behind": "35"})
+    assert r.status_code == 302
+    policy = Policy.objects.get()
+    assert (policy.due_day, policy.red_behind) == (20, 35)
+    change = PolicyChange.objects.get()
+    assert change.actor == inspector
+    assert change.before["due_day"] == 25 and change.after["due_day"] == 20
+    assert change.before["red_behind"] == 30 and change.after["red_behind"] == 35
+    # Saved again unchanged: nothing new recorded. An admin may change it too.
+    c.post(SETTINGS_URL, {**DEFAULTS, "due_day": "20", "red_behind": "35"})
+    assert PolicyChange.objects.count() == 1
+    r = client_for(admin_user).post(SETTINGS_URL, {**DEFAULTS, "due_day": "22"})
+    assert r.status_code == 302 and PolicyChange.objects.count() == 2
+    history = c.get(SETTINGS_URL).content.decode()
+    assert "20 → 22" in history and "25 → 20" in history
+    # The next round opened is due on the new day.
+    june = rounds.round_open(month=dt.date(2026, 6, 1))
+    assert june.due_on == dt.date(2026, 6, 22)
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_changing_the_thresholds_changes_a_rounds_lights(
+    inspector: User, project: Project, dept_handler: User
+) -> None:
+    from django.db import transaction
+
+    from jishi.projects.models import RoundLight
+
+    with clock.travel_to(dt.datetime(2026, 5, 20, 9, tzinfo=dt.UTC)):
+        may = rounds.round_open(month=dt.date(2026, 5, 1))
+        first = {m.title: m.pk for m in project.milestones.all()}
+        services.report_submit(
+            actor=dept_handler,
+            project=project,
+            round=may,
+            milestones={first["立项"]: 100, first["开工"]: 0, first["竣工"]: 0},
+            work_done="立项完成",
+        )
+
+    def light_with(values: dict[str, object]) -> tuple[str, object]:
+        """The project's light if the round were assessed with these settings (undone)."""
+        if values:
+            r = client_for(inspector).post(SETTINGS_URL, {**DEFAULTS, **values})
+            assert r.status_code == 302
+        try:
+            with transaction.atomic():
+                rounds.round_assess(may, on=dt.date(2026, 5, 26), actor=inspector)
+                lit = RoundLight.objects.get(round=may, project=project)
+                raise _Undo((lit.light, lit.planned - lit.reported))
+        except _Undo as undo:
+            return undo.args[0]
+
+    light, behind = light_with({})
+    # About 18 points behind the planned progress: yellow by the default 10–30.
+    assert 10 <= behind <= 24, behind  # type: ignore[operator]
+    assert light == "yellow"
+    assert light_with({"yellow_behind": "25", "red_behind": "40"})[0] == "green"
+    assert light_with({"yellow_behind": "5", "red_behind": "9"})[0] == "red"
