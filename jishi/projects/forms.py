@@ -369,6 +369,34 @@ class DecisionForm(forms.Form):
         self.fields["owner_unit"].queryset = _units()  # type: ignore[attr-defined]
 
 
+class CloseForm(forms.Form):
+    """销号 by the supervision office, with an optional note."""
+
+    note = forms.CharField(
+        label=_("说明（选填）"), required=False, max_length=200, error_messages=TEXT
+    )
+
+
+class PlannedForm(forms.Form):
+    """序时进度 entered by month, one "2026-05:40" a line (the service checks each line)."""
+
+    planned = forms.CharField(
+        label=_("每行一个月：2026-05:40（不填数字则恢复按节点推算）"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=TEXT,
+    )
+
+    def values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for line in str(self.cleaned_data["planned"]).splitlines():
+            if line.strip():
+                month, _sep, value = line.replace("：", ":").partition(":")
+                values[month.strip()] = value.strip()
+        return values
+
+
 class MeetingForm(forms.Form):
     """The dispatch meeting's held date and notes (会议纪要)."""
 

@@ -33,6 +33,7 @@ from jishi.orgs.models import User
 from jishi.projects import documents, imports, oversight, rounds, selectors, services
 from jishi.projects.forms import (
     AccountabilityForm,
+    CloseForm,
     CompleteForm,
     DecisionForm,
     FindingForm,
@@ -43,6 +44,7 @@ from jishi.projects.forms import (
     MeetingForm,
     MilestoneMoveForm,
     OrderForm,
+    PlannedForm,
     ProjectForm,
     ReportForm,
     ResponseForm,
@@ -420,28 +422,33 @@ def project_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_close(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
-    services.project_close(actor=_user(request), project=project, note=request.POST.get("note", ""))
-    messages.success(request, _("项目已销号。"))
-    return redirect("projects:project", pk=pk)
+    return _project_form(
+        request,
+        project,
+        CloseForm(request.POST),
+        "close_form",
+        lambda data: services.project_close(actor=_user(request), project=project, **data),
+        _("项目已销号。"),
+    )
 
 
 @login_required
 @require_POST
 def planned_enter(request: HttpRequest, pk: int) -> HttpResponse:
-    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month)."""
+    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month); refused
+    lines come back in the form with what was typed."""
     project = selectors.project_for(_user(request), pk)
-    values: dict[str, object] = {}
-    for line in str(request.POST.get("planned", "")).splitlines():
-        if line.strip():
-            month, _sep, value = line.replace("：", ":").partition(":")
-            values[month.strip()] = value.strip()
-    try:
-        services.planned_enter(actor=_user(request), project=project, values=values)
-    except InvalidInput as exc:
-        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
-    else:
-        messages.success(request, _("序时进度已保存。"))
-    return redirect("projects:project", pk=pk)
+    form = PlannedForm(request.POST)
+    return _project_form(
+        request,
+        project,
+        form,
+        "planned_form",
+        lambda data: services.planned_enter(
+            actor=_user(request), project=project, values=form.values()
+        ),
+        _("序时进度已保存。"),
+    )
 
 
 @login_required
@@ -723,6 +730,9 @@ def _inspections_page(request: HttpRequest, form: GroupForm, status: int = 200) 
         "projects/inspections.html",
         {
             "groups": groups[:50],
+            # A member outside the supervision office (a county lead, a township head) finds
+            # the groups they serve in here: nothing else links them to their group's page.
+            "my_groups": groups.filter(members=user)[:50],
             "findings": findings,
             "supervisor": selectors.may_supervise(user),
             "group_form": form,

@@ -607,3 +607,71 @@ def test_changing_the_thresholds_changes_a_rounds_lights(
     assert light == "yellow"
     assert light_with({"yellow_behind": "25", "red_behind": "40"})[0] == "green"
     assert light_with({"yellow_behind": "5", "red_behind": "9"})[0] == "red"
+
+
+# --- forms that come back with what was typed ---------------------------------------------------
+
+
+def test_a_member_outside_the_office_finds_their_groups(
+    group: InspectionGroup, member: User, transport_handler: User, inspector: User
+) -> None:
+    page = client_for(member).get("/console/projects/inspections/").content.decode()
+    assert f'data-my-group="{group.pk}"' in page
+    assert f"/console/projects/inspections/groups/{group.pk}/" in page
+    assert (
+        client_for(member).get(f"/console/projects/inspections/groups/{group.pk}/").status_code
+        == 200
+    )
+    other = client_for(transport_handler).get("/console/projects/inspections/").content.decode()
+    assert "第二巡回指导组" not in other
+    # The office sees every group in its own list, not as "my groups".
+    office = client_for(inspector).get("/console/projects/inspections/").content.decode()
+    assert "data-my-group" not in office and "第二巡回指导组" in office
+
+
+def test_a_refused_close_out_note_is_a_form_error(
+    media: Path, project: Project, inspector: User, housing_lead: User, dept_handler: User
+) -> None:
+    rnd = rounds.round_open(month=clock.now().date())
+    services.report_submit(
+        actor=dept_handler,
+        project=project,
+        round=rnd,
+        milestones={m.pk: 100 for m in project.milestones.all()},
+        work_done="全部完工",
+    )
+    services.project_complete(
+        actor=housing_lead, project=project, evidence="竣工验收合格", photos=[png("竣工.png")]
+    )
+    url = f"/console/projects/p/{project.pk}/close/"
+    long_note = "验" * 201
+    r = client_for(inspector).post(url, {"note": long_note})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "最多 200 字" in html and long_note in html and 'id="close-out"' in html
+    project.refresh_from_db()
+    assert project.status == "completed"
+    assert client_for(dept_handler).post(url, {"note": "x"}).status_code == 403
+    r = client_for(inspector).post(url, {"note": "验收合格，同意销号"})
+    assert r.status_code == 302
+    project.refresh_from_db()
+    assert project.status == "closed"
+
+
+def test_refused_planned_progress_comes_back_as_typed(
+    project: Project, inspector: User, dept_handler: User
+) -> None:
+    url = f"/console/projects/p/{project.pk}/planned/"
+    typed = "2026-13:40\n2026-05:一百"
+    r = client_for(inspector).post(url, {"planned": typed})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "应写成 2026-05" in html and "应为 0 到 100 之间的数" in html
+    assert typed in html
+    project.refresh_from_db()
+    assert project.planned_by_month == {}
+    assert client_for(dept_handler).post(url, {"planned": "2026-05:40"}).status_code == 403
+    r = client_for(inspector).post(url, {"planned": "2026-05：40"})
+    assert r.status_code == 302
+    project.refresh_from_db()
+    assert project.planned_by_month == {"2026-05": "40.0"}
