@@ -675,3 +675,33 @@ def test_refused_planned_progress_comes_back_as_typed(
     assert r.status_code == 302
     project.refresh_from_db()
     assert project.planned_by_month == {"2026-05": "40.0"}
+
+
+def test_finding_photos_uploaded_before_are_moved_out_of_the_public_folder(
+    media: Path, visit: InspectionVisit, inspector: User, county: County
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    finding = oversight.finding_record(
+        actor=inspector, visit=visit, text="台账不全", severity=Severity.MINOR, unit=county.housing
+    )
+    # As stored before: in the public folder, under the uploader's own name.
+    old = "projects/photos/2026/05/王某家门口.png"
+    (media / old).parent.mkdir(parents=True)
+    (media / old).write_bytes(PNG)
+    legacy = Photo.objects.create(finding=finding, created_at=clock.now())
+    Photo.objects.filter(pk=legacy.pk).update(image=old)
+    progress = Photo.objects.create(created_at=clock.now())
+    Photo.objects.filter(pk=progress.pk).update(image="projects/photos/2026/05/进度.png")
+    migration = importlib.import_module("jishi.projects.migrations.0005_finding_photos_private")
+    migration.move_finding_photos(apps, None)
+    legacy.refresh_from_db()
+    assert legacy.image.name.startswith("findings/") and "王某" not in legacy.image.name
+    assert (media / legacy.image.name).read_bytes() == PNG
+    assert not (media / old).exists()
+    progress.refresh_from_db()
+    assert progress.image.name == "projects/photos/2026/05/进度.png"  # a project's: left public
+    url = f"/console/projects/findings/{finding.pk}/photos/{legacy.pk}/"
+    assert client_for(inspector).get(url).status_code == 200
