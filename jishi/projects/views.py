@@ -733,6 +733,7 @@ def _inspections_page(request: HttpRequest, form: GroupForm, status: int = 200) 
             # A member outside the supervision office (a county lead, a township head) finds
             # the groups they serve in here: nothing else links them to their group's page.
             "my_groups": groups.filter(members=user)[:50],
+            "may_see_accountability": selectors.may_see_accountability(user),
             "findings": findings,
             "supervisor": selectors.may_supervise(user),
             "group_form": form,
@@ -884,7 +885,11 @@ def finding_photo(request: HttpRequest, pk: int, photo: int) -> FileResponse:
     kind = mimetypes.guess_type(row.image.name)[0] or "application/octet-stream"
     if kind not in services.PHOTO_TYPES:
         kind = "application/octet-stream"
-    response = FileResponse(row.image.open("rb"), content_type=kind)
+    try:
+        opened = row.image.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在")) from None
+    response = FileResponse(opened, content_type=kind)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

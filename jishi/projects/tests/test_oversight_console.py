@@ -624,9 +624,12 @@ def test_a_member_outside_the_office_finds_their_groups(
     )
     other = client_for(transport_handler).get("/console/projects/inspections/").content.decode()
     assert "第二巡回指导组" not in other
+    # Nor a button to the accountability page they may not open.
+    assert "/console/projects/accountability/" not in other
     # The office sees every group in its own list, not as "my groups".
     office = client_for(inspector).get("/console/projects/inspections/").content.decode()
     assert "data-my-group" not in office and "第二巡回指导组" in office
+    assert "/console/projects/accountability/" in office
 
 
 def test_a_refused_close_out_note_is_a_form_error(
@@ -705,3 +708,6 @@ def test_finding_photos_uploaded_before_are_moved_out_of_the_public_folder(
     assert progress.image.name == "projects/photos/2026/05/进度.png"  # a project's: left public
     url = f"/console/projects/findings/{finding.pk}/photos/{legacy.pk}/"
     assert client_for(inspector).get(url).status_code == 200
+    # A file lost from the disk: not found, not a server error.
+    (media / legacy.image.name).unlink()
+    assert client_for(inspector).get(url).status_code == 404
