@@ -29,6 +29,7 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
     settings: Any,
     county: County,
     inspector: User,
+    dept_handler: User,
     project: Project,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
@@ -53,7 +54,7 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
         SimpleUploadedFile(f"现场{i}.png", image_bytes("PNG", (320, 240)), content_type="image/png")
         for i in range(2)
     ]
-    oversight.finding_record(
+    finding = oversight.finding_record(
         actor=inspector,
         visit=visit,
         text="工地围挡破损，扬尘未覆盖",
@@ -62,9 +63,19 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
         project=project,
         photos=photos,
     )
+    assert finding.case is not None
+    case_code = finding.case.code
     rnd = rounds.round_open(month=dt.date(2026, 5, 1))
-    oversight.meeting_hold(
+    meeting = oversight.meeting_hold(
         actor=inspector, round=rnd, held_on=dt.date(2026, 5, 28), notes="一、红灯项目说明原因。"
+    )
+    decision = oversight.decision_add(
+        actor=inspector,
+        meeting=meeting,
+        text="县住建局6月10日前完成招标",
+        owner_unit=county.housing,
+        due_on=dt.date(2026, 6, 10),
+        project=project,
     )
     for phone in (False, True):
         page = new_page(browser, phone=phone)
@@ -87,5 +98,15 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
         page.goto(f"{live_server.url}/console/projects/meeting/{rnd.pk}/")
         expect(page.locator("[data-meeting=held]")).to_contain_text("2026-05-28")
         screenshot(page, f"projects-meeting-{size}")
+        page.goto(f"{live_server.url}/console/projects/accountability/?finding={case_code}")
+        expect(page.locator("input[name=finding]")).to_have_value(case_code)
+        screenshot(page, f"projects-accountability-{size}")
         assert not page_errors(page), page_errors(page)
         page.context.close()
+    # The owner unit's console home lists the meeting's decision until it is reviewed.
+    page = new_page(browser, phone=False)
+    login(page, live_server, dept_handler)
+    page.goto(f"{live_server.url}/console/")
+    expect(page.locator(f"[data-due-decision='{decision.pk}']")).to_contain_text("完成招标")
+    screenshot(page, "projects-decision-due-desktop")
+    page.context.close()
