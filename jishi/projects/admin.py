@@ -1,6 +1,6 @@
-"""The admin: the county's settings (调度设置) are edited here; lists, projects and their
-history are shown read-only, since every change to a project must go through the services
-and leave its chained event."""
+"""The admin: the county's settings (调度设置, edited on the console's settings page), lists,
+projects and their history are shown read-only, since every change to a project must go
+through the services and leave its chained event."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from jishi.projects.models import (
     Finding,
     InspectionGroup,
     Policy,
+    PolicyChange,
     ProgressRound,
     Project,
     ProjectEvent,
@@ -35,8 +36,16 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin[Policy]):
+class PolicyAdmin(ReadOnlyAdmin):
+    """Shown only: the settings are changed on the console's 调度设置 page, which checks them
+    and keeps each change (``PolicyChange``)."""
+
     list_display = ["__str__", "due_day", "yellow_behind", "red_behind", "order_workdays"]
+
+
+@admin.register(PolicyChange)
+class PolicyChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "before", "after"]
 
 
 @admin.register(ProjectList)

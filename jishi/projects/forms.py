@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
+from django.db.models import Prefetch
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from jishi.cases.models import Case
 from jishi.common import clock
-from jishi.orgs.models import Unit, UnitKind, User
+from jishi.common.text import fold
+from jishi.orgs.models import Post, Unit, UnitKind, User
 from jishi.projects import imports
 from jishi.projects.models import (
+    Finding,
     ListKind,
     ListLevel,
     Measure,
@@ -29,6 +35,87 @@ REQUIRED = {"required": _("请填写此项")}
 
 def _units() -> Any:
     return Unit.objects.filter(active=True).order_by("path")
+
+
+CODE_SPLIT = re.compile(r"[\s,，、;；]+")
+CODES_MAX = 50
+
+
+def _codes(text: str) -> list[str]:
+    """Codes typed one after another (spaces, commas or 、 between), folded and upper-cased
+    (a code typed in full-width or lower case is still found), each once."""
+    return list(dict.fromkeys(fold(c).upper() for c in CODE_SPLIT.split(text or "") if c))
+
+
+class ProjectCodesField(forms.CharField):
+    """Projects named by their numbers (编号, e.g. XM2026-0001): a province has 60,000
+    projects, too many for a select. Every number must name a project; the ones that do
+    not are listed. Cleans to a list of projects, or with ``single`` to one (or None)."""
+
+    def __init__(self, *, single: bool = False, **kwargs: Any) -> None:
+        self.single = single
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64 if single else 2000)
+        kwargs.setdefault("error_messages", TEXT)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        codes = _codes(super().clean(value))
+        if self.single and len(codes) > 1:
+            raise forms.ValidationError(_("只能填写一个项目编号"), code="many")
+        if len(codes) > CODES_MAX:
+            raise forms.ValidationError(
+                _("一次最多填写 %(n)d 个项目编号") % {"n": CODES_MAX}, code="many"
+            )
+        found = {p.code.upper(): p for p in Project.objects.filter(code__in=codes)}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("找不到项目编号：%(codes)s") % {"codes": "、".join(missing)}, code="missing"
+            )
+        projects = [found[c] for c in codes]
+        if self.single:
+            return projects[0] if projects else None
+        return projects
+
+
+class CaseCodeField(forms.CharField):
+    """A case named by its tracking code (受理编号); cleans to the case or None."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("error_messages", TEXT)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Case | None:
+        codes = _codes(super().clean(value))
+        if not codes:
+            return None
+        if len(codes) > 1:
+            raise forms.ValidationError(_("只能填写一个受理编号"), code="many")
+        case = Case.objects.filter(code=codes[0]).first()
+        if case is None:
+            raise forms.ValidationError(
+                _("找不到受理编号：%(code)s") % {"code": codes[0]}, code="missing"
+            )
+        return case
+
+
+class FindingCodeField(CaseCodeField):
+    """A finding named by the tracking code of the case it became (a finding has no number
+    of its own; its case's is on the visit page); cleans to the finding or None."""
+
+    def clean(self, value: Any) -> Finding | None:  # type: ignore[override]
+        case = super().clean(value)
+        if case is None:
+            return None
+        finding = Finding.objects.filter(case=case).first()
+        if finding is None:
+            raise forms.ValidationError(
+                _("受理编号 %(code)s 不是督查发现的问题") % {"code": case.code}, code="not_finding"
+            )
+        return finding
 
 
 class ListForm(forms.Form):
@@ -365,10 +452,99 @@ class DecisionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("请填写完成时限"), "invalid": _("日期格式应为 2026-06-30")},
     )
+    project = ProjectCodesField(
+        label=_("相关项目编号（可不填）"),
+        single=True,
+        help_text=_("如 XM2026-0001；填写后议定事项记入该项目的记录"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner_unit"].queryset = _units()  # type: ignore[attr-defined]
+
+
+class CloseForm(forms.Form):
+    """销号 by the supervision office, with an optional note."""
+
+    note = forms.CharField(
+        label=_("说明（选填）"), required=False, max_length=200, error_messages=TEXT
+    )
+
+
+class PlannedForm(forms.Form):
+    """序时进度 entered by month, one "2026-05:40" a line (the service checks each line)."""
+
+    planned = forms.CharField(
+        label=_("每行一个月：2026-05:40（不填数字则恢复按节点推算）"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=TEXT,
+    )
+
+    def values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for line in str(self.cleaned_data["planned"]).splitlines():
+            if line.strip():
+                month, _sep, value = line.replace("：", ":").partition(":")
+                values[month.strip()] = value.strip()
+        return values
+
+
+class MeetingForm(forms.Form):
+    """The dispatch meeting's held date and notes (会议纪要)."""
+
+    held_on = forms.DateField(
+        label=_("会议日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写会议日期"), "invalid": _("日期格式应为 2026-06-30")},
+    )
+    notes = forms.CharField(
+        label=_("会议纪要"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=TEXT,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "meeting")
+        super().__init__(*args, **kwargs)
+
+
+def _lazy_str(make: Any) -> Any:
+    return lazy(make, str)()
+
+
+def _setting(label: Any, low: int, high: int, help_text: Any = "") -> forms.IntegerField:
+    # Formatted when shown, in the reader's language (not once, at import).
+    message = _lazy_str(
+        lambda: _("请填写 %(low)d 到 %(high)d 之间的整数") % {"low": low, "high": high}
+    )
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        error_messages={
+            "required": message,
+            "invalid": message,
+            "min_value": message,
+            "max_value": message,
+        },
+    )
+
+
+class PolicyForm(forms.Form):
+    """调度设置: the round's due day and reminder, the lights' thresholds, the order deadline
+    (``policy.check_policy`` decides what fits together)."""
+
+    due_day = _setting(_("每月报送截止日"), 1, 28, _("1 到 28 日，每个月都有"))
+    remind_days_before = _setting(_("提前几天提醒"), 0, 27)
+    yellow_behind = _setting(_("落后多少个百分点亮黄灯"), 1, 100)
+    red_behind = _setting(_("落后超过多少个百分点亮红灯"), 1, 100, _("须大于亮黄灯的百分点"))
+    not_started_months = _setting(_("开始后几个月未动工亮红灯"), 1, 24)
+    order_workdays = _setting(_("督办单办理时限（工作日）"), 1, 60)
 
 
 class VisitForm(forms.Form):
@@ -382,6 +558,16 @@ class VisitForm(forms.Form):
         choices=VisitMode.choices,
         error_messages={"invalid_choice": _("请选择方式")},
     )
+    units = forms.ModelMultipleChoiceField(
+        label=_("检查单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("请选择单位"), "invalid_pk_value": _("请选择单位")},
+    )
+    projects = ProjectCodesField(
+        label=_("检查项目（项目编号）"),
+        help_text=_("可填多个，用空格、逗号或顿号分开，如 XM2026-0001、XM2026-0002"),
+    )
     notes = forms.CharField(
         label=_("情况"),
         required=False,
@@ -389,6 +575,11 @@ class VisitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages=TEXT,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = _units()  # type: ignore[attr-defined]
+        self.fields["units"].widget.attrs["size"] = 8
 
 
 class FindingForm(forms.Form):
@@ -408,6 +599,11 @@ class FindingForm(forms.Form):
         queryset=Unit.objects.none(),
         error_messages={"required": _("请选择责任单位"), "invalid_choice": _("请选择责任单位")},
     )
+    project = ProjectCodesField(
+        label=_("相关项目编号（可不填）"),
+        single=True,
+        help_text=_("如 XM2026-0001；填写后问题记入该项目的记录"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -415,14 +611,28 @@ class FindingForm(forms.Form):
 
 
 class AccountabilityForm(forms.Form):
+    """追责问责: against a unit, a person in it (a system user, or a name typed when the
+    person is not one), stemming from a case, a finding or a project, each named by its
+    number (never a select of every case or project)."""
+
     unit = forms.ModelChoiceField(
         label=_("问责单位"),
         queryset=Unit.objects.none(),
         required=False,
         error_messages={"invalid_choice": _("请选择单位")},
     )
+    person = forms.ModelChoiceField(
+        label=_("问责对象（系统内人员）"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("须在所选单位有岗位"),
+        error_messages={"invalid_choice": _("请选择在岗人员")},
+    )
     person_name = forms.CharField(
-        label=_("问责对象姓名"), required=False, max_length=64, error_messages=TEXT
+        label=_("问责对象姓名（不是系统用户时填写）"),
+        required=False,
+        max_length=64,
+        error_messages=TEXT,
     )
     measure = forms.ChoiceField(
         label=_("问责方式"),
@@ -445,16 +655,28 @@ class AccountabilityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={**TEXT, "required": _("请填写事由")},
     )
-    project = forms.ModelChoiceField(
-        label=_("来源项目"),
-        queryset=Project.objects.all(),
-        required=False,
-        error_messages={"invalid_choice": _("请选择项目")},
+    case = CaseCodeField(label=_("来源事项（受理编号）"))
+    finding = FindingCodeField(
+        label=_("来源督查问题（其交办事项的受理编号）"),
+        help_text=_("走访页面上每个问题后的受理编号"),
     )
+    project = ProjectCodesField(label=_("来源项目（项目编号）"), single=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]
+        posts = Post.objects.filter(active=True).select_related("unit").order_by("unit__path")
+        people = (
+            User.objects.filter(is_active=True, posts__active=True)
+            .distinct()
+            .order_by("full_name", "username")
+            .prefetch_related(Prefetch("posts", queryset=posts))
+        )
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        # The person's units beside the name: two people may share one.
+        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: f"{u}（{'、'.join(dict.fromkeys(p.unit.name for p in u.posts.all()))}）"
+        )
 
 
 DATE_INVALID = {"invalid": _("日期格式应为 2026-06-30")}

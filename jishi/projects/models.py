@@ -12,6 +12,8 @@ by ``verify_ledger`` beside the cases. ``Project.last_hash`` and ``version`` pin
 
 from __future__ import annotations
 
+import re
+import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -20,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case
+from jishi.common import clock
 from jishi.orgs.models import Unit, User
 
 
@@ -302,6 +305,27 @@ class Policy(models.Model):
         return "调度设置"
 
 
+class PolicyChange(models.Model):
+    """A change to the round and light settings (``Policy``), with who made it and the values
+    before and after: lights and deadlines follow these numbers, so a change must be
+    explainable. Written by ``policy.policy_update`` only; never edited."""
+
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    before = models.JSONField("修改前", default=dict)
+    after = models.JSONField("修改后", default=dict)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "调度设置变更记录"
+        verbose_name_plural = "调度设置变更记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"调度设置变更 {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class RoundState(models.TextChoices):
     OPEN = "open", _("报送中")
     ASSESSED = "assessed", _("已评灯")
@@ -363,6 +387,23 @@ class ProgressReport(models.Model):
         return f"{self.project_id} {self.round}"
 
 
+def photo_path(instance: Photo, filename: str) -> str:
+    """Where a photo is kept. A progress or completion photo of a project goes to the public
+    folder (``common.media`` serves it to the public list) under its own name. A finding's
+    photo is evidence against a unit, seen only by those who may see the finding: it goes
+    outside the public folders under a generated name, and ``views.finding_photo`` serves it."""
+    now = clock.now()
+    if instance.finding_id is not None:
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        ext = ext if re.fullmatch(r"[a-z0-9]{1,5}", ext) else "bin"
+        return f"{FINDING_PHOTOS}/{now:%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    return f"projects/photos/{now:%Y/%m}/{filename}"
+
+
+# Not one of ``common.media.PUBLIC_FOLDERS``: nothing serves it without asking who it is.
+FINDING_PHOTOS = "findings"
+
+
 class Photo(models.Model):
     """A photo of a report, a completion or a finding."""
 
@@ -375,7 +416,7 @@ class Photo(models.Model):
     finding = models.ForeignKey(
         "Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.FileField("照片", upload_to="projects/photos/%Y/%m/")
+    image = models.FileField("照片", upload_to=photo_path)
     caption = models.CharField("说明", max_length=100, blank=True)
     created_at = models.DateTimeField()
 

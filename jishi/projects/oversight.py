@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -64,6 +65,43 @@ def meeting_hold(
     if not created and notes and notes != meeting.notes:
         meeting.notes = notes
         meeting.save(update_fields=["notes"])
+    return meeting
+
+
+def meeting_record(
+    *, actor: User, round: ProgressRound, held_on: dt.date, notes: str = ""
+) -> ProgressMeeting:
+    """The meeting's held date and its notes (会议纪要) as the office enters them: creates the
+    month's meeting or corrects it. The date may not fall before the round's month, nor after
+    a deadline already set at the meeting (a decision is never due before it was taken)."""
+    _supervisor(actor)
+    errors: dict[str, list[str]] = {}
+    notes = services.clean_text(notes, field="notes", label="会议纪要", errors=errors)
+    if not isinstance(held_on, dt.date):
+        errors["held_on"] = ["请填写会议日期"]
+    elif held_on < round.month:
+        errors["held_on"] = [f"会议日期不能早于{round.month:%Y-%m}月度调度的月份"]
+    elif held_on > clock.today():
+        errors["held_on"] = ["会议日期不能晚于今天"]
+    _errors_or_raise(errors, "会议信息有误")
+    with transaction.atomic():
+        meeting = ProgressMeeting.objects.select_for_update().filter(round=round).first()
+        if meeting is None:
+            return ProgressMeeting.objects.create(round=round, held_on=held_on, notes=notes)
+        first_due = meeting.decisions.order_by("due_on").values_list("due_on", flat=True).first()
+        if first_due is not None and first_due < held_on:
+            raise InvalidInput(
+                "会议信息有误",
+                errors={
+                    "held_on": [
+                        f"本次会议已有议定事项时限为 {first_due:%Y-%m-%d}，会议日期不能晚于它"
+                    ]
+                },
+            )
+        if (meeting.held_on, meeting.notes) == (held_on, notes):
+            return meeting
+        meeting.held_on, meeting.notes = held_on, notes
+        meeting.save(update_fields=["held_on", "notes"])
     return meeting
 
 
@@ -258,7 +296,7 @@ def finding_record(
     _errors_or_raise(errors, "发现问题信息有误")
     with transaction.atomic():
         township = unit.township()
-        case = case_services.case_accept(
+        case = _finding_case(
             actor=actor,
             kind=CaseKind.COMPLAINT,
             channel=Channel.INSPECTION,
@@ -271,6 +309,7 @@ def finding_record(
             route=case_services.Route(
                 actor=case_services.System(), category=_category(), lead_unit=unit
             ),
+            attachments=[case_services.Upload.of(p) for p in photos],
         )
         finding = Finding.objects.create(
             visit=visit,
@@ -292,6 +331,19 @@ def finding_record(
             )
             locked.save(update_fields=["version", "last_hash", "status"])
     return finding
+
+
+def _finding_case(**kwargs: Any) -> Case:
+    """The finding's case, carrying its photos as the case's own attachments (checked,
+    re-encoded without their metadata, shown to whoever may see the case); a photo the case
+    refuses is named on the finding form's photo field."""
+    try:
+        return case_services.case_accept(**kwargs)
+    except InvalidInput as exc:
+        if "attachments" not in exc.errors:
+            raise
+        errors = {("photos" if k == "attachments" else k): v for k, v in exc.errors.items()}
+        raise InvalidInput("发现问题信息有误", errors=errors) from None
 
 
 def finding_recheck(*, actor: User, finding: Finding, rectified: bool, note: str = "") -> Finding:
@@ -348,6 +400,7 @@ def accountability_record(
     )
     if unit is None and person is None and not person_name:
         errors["unit"] = ["请填写问责单位或问责对象"]
+    errors.update(_accountability_links(unit, person, person_name, case, finding))
     if not isinstance(decided_on, dt.date):
         errors["decided_on"] = ["请填写决定日期"]
     _errors_or_raise(errors, "追责问责信息有误")
@@ -365,3 +418,27 @@ def accountability_record(
         recorded_by=actor,
         created_at=clock.now(),
     )
+
+
+def _accountability_links(
+    unit: Unit | None,
+    person: User | None,
+    person_name: str,
+    case: Case | None,
+    finding: Finding | None,
+) -> dict[str, list[str]]:
+    """The record's target and sources must agree: a person picked from the system holds a
+    post in the unit held to account (else the record would blame the wrong unit), a typed
+    name is only for someone who is not a system user, and a case given with a finding is
+    the case that finding became."""
+    errors: dict[str, list[str]] = {}
+    if person is not None:
+        if person_name:
+            errors["person_name"] = ["已选择系统内人员，不必再填写姓名"]
+        if unit is not None and not person.posts.filter(unit=unit, active=True).exists():
+            errors["person"] = [f"{person} 在{unit.name}没有在岗岗位"]
+        elif unit is None and not person.posts.filter(active=True).exists():
+            errors["person"] = [f"{person} 没有在岗岗位"]
+    if finding is not None and case is not None and finding.case_id != case.pk:
+        errors["case"] = [f"事项 {case.code} 不是所填督查问题转成的事项"]
+    return errors

@@ -21,6 +21,7 @@ from jishi.orgs.selectors import active_posts, scope_of, unit_table
 from jishi.projects import progress
 from jishi.projects.models import (
     AccountabilityRecord,
+    DecisionState,
     Finding,
     ListKind,
     ListLevel,
@@ -153,7 +154,9 @@ def project_for(user: AnyUser, pk: int) -> Project:
 def accountability_visible_to(user: AnyUser) -> QuerySet[AccountabilityRecord]:
     if not may_see_accountability(user):
         return AccountabilityRecord.objects.none()
-    return AccountabilityRecord.objects.select_related("unit", "person", "project", "finding")
+    return AccountabilityRecord.objects.select_related(
+        "unit", "person", "project", "finding", "case"
+    )
 
 
 def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
@@ -164,6 +167,16 @@ def findings_visible_to(user: AnyUser) -> QuerySet[Finding]:
     if scope.county_wide:
         return qs
     return qs.filter(unit_id__in=scope.unit_ids)
+
+
+def may_see_finding(user: AnyUser, finding: Finding) -> bool:
+    """A finding (and its photos): the supervision office, the members of the group that
+    found it, and those whose scope covers the responsible unit (``findings_visible_to``)."""
+    if not user.is_authenticated:
+        return False
+    if may_supervise(user) or finding.visit.group.members.filter(pk=user.pk).exists():
+        return True
+    return findings_visible_to(user).filter(pk=finding.pk).exists()
 
 
 # --- milestones as arithmetic ------------------------------------------------------------------
@@ -537,10 +550,12 @@ class DueWork:
     reports_total: int = 0
     orders: list[SupervisionOrder] = field(default_factory=list)
     orders_total: int = 0
+    decisions: list[MeetingDecision] = field(default_factory=list)
+    decisions_total: int = 0
 
     @property
     def count(self) -> int:
-        return self.reports_total + self.orders_total
+        return self.reports_total + self.orders_total + self.decisions_total
 
     @property
     def reminded_on(self) -> date | None:
@@ -570,7 +585,33 @@ def due_work(user: AnyUser, *, limit: int = DUE_SHOWN) -> DueWork:
     )
     work.orders = list(orders.select_related("project").order_by("due_at", "pk")[:limit])
     work.orders_total = len(work.orders) if len(work.orders) < limit else orders.count()
+    decisions = decisions_owed(unit_ids)
+    work.decisions = list(decisions[:limit])
+    work.decisions_total = len(work.decisions) if len(work.decisions) < limit else decisions.count()
     return work
+
+
+def decisions_owed(unit_ids: list[int]) -> QuerySet[MeetingDecision]:
+    """The dispatch meeting's decisions these units own that the next meeting has not yet
+    reviewed (回头看), by deadline: they stay on the owner's list until reviewed."""
+    return (
+        MeetingDecision.objects.filter(owner_unit_id__in=unit_ids, state=DecisionState.OPEN)
+        .select_related("meeting__round", "project", "owner_unit")
+        .order_by("due_on", "pk")
+    )
+
+
+def decisions_of_units(user: AnyUser) -> QuerySet[MeetingDecision]:
+    """Every decision owned by a unit where the user holds a post (any role), newest
+    meeting first: the owner's own page of what meetings asked of it."""
+    if not user.is_authenticated:
+        return MeetingDecision.objects.none()
+    unit_ids = [p.unit_id for p in active_posts(user)]
+    return (
+        MeetingDecision.objects.filter(owner_unit_id__in=unit_ids)
+        .select_related("meeting__round", "project", "owner_unit")
+        .order_by("-meeting__held_on", "due_on", "pk")
+    )
 
 
 # --- the public pages ---------------------------------------------------------------------------

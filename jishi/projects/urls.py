@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jishi.projects import views
+from jishi.projects import views, views_policy
 
 app_name = "projects"
 urlpatterns = [
@@ -36,11 +36,14 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("meeting/", views.meeting, name="meeting"),
     path("meeting/<int:pk>/", views.meeting, name="meeting_round"),
+    path("decisions/", views.decisions, name="decisions"),
     path("inspections/", views.inspections, name="inspections"),
     path("inspections/groups/new/", views.group_create, name="group_create"),
     path("inspections/groups/<int:pk>/", views.group_detail, name="group"),
     path("inspections/groups/<int:pk>/edit/", views.group_edit, name="group_edit"),
     path("inspections/visits/<int:pk>/", views.visit_detail, name="visit"),
     path("findings/<int:pk>/recheck/", views.finding_recheck, name="recheck"),
+    path("findings/<int:pk>/photos/<int:photo>/", views.finding_photo, name="finding_photo"),
     path("accountability/", views.accountability, name="accountability"),
+    path("settings/", views_policy.settings_page, name="settings"),
 ]

@@ -8,6 +8,7 @@ meeting, orders and their PDF, inspections and accountability.
 
 from __future__ import annotations
 
+import mimetypes
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -16,10 +17,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -27,6 +34,7 @@ from jishi.orgs.models import User
 from jishi.projects import documents, imports, oversight, rounds, selectors, services
 from jishi.projects.forms import (
     AccountabilityForm,
+    CloseForm,
     CompleteForm,
     DecisionForm,
     FindingForm,
@@ -34,11 +42,13 @@ from jishi.projects.forms import (
     ImportForm,
     LeadForm,
     ListForm,
+    MeetingForm,
     MilestoneAddForm,
     MilestoneMoveForm,
     MilestoneRemoveForm,
     MilestoneRenameForm,
     OrderForm,
+    PlannedForm,
     ProjectEditForm,
     ProjectForm,
     ReportForm,
@@ -51,6 +61,7 @@ from jishi.projects.models import (
     InspectionVisit,
     MeetingDecision,
     Milestone,
+    ProgressMeeting,
     ProgressReport,
     ProgressRound,
     Project,
@@ -339,7 +350,8 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
         "planned": selectors.planned_progress(project, today, milestones),
         "orders": list(project.orders.all()),
         "events": list(project.events.order_by("-seq")[:100]),
-        "photos": list(project.photos.all()[:12]),
+        # A finding's photos are not the project's to show: see ``finding_photo``.
+        "photos": list(project.photos.filter(finding__isnull=True)[:12]),
         "lights": list(project.round_lights.select_related("round").order_by("-round__month")[:12]),
         "round": rnd,
         "may_report": (
@@ -455,7 +467,18 @@ def report_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.project_for(_user(request), report.project_id)
     services.report_sign_off(actor=_user(request), report=report)
     messages.success(request, _("已审签。"))
-    return redirect(request.POST.get("next") or "projects:mine")
+    return redirect(_local_next(request, "projects:mine"))
+
+
+def _local_next(request: HttpRequest, default: str) -> str:
+    """The posted ``next`` when it stays on this site, else ``default``: a form must not
+    send a signed-in person on to somewhere else (an open redirect)."""
+    target = str(request.POST.get("next") or "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required
@@ -481,28 +504,33 @@ def project_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_close(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_for(_user(request), pk)
-    services.project_close(actor=_user(request), project=project, note=request.POST.get("note", ""))
-    messages.success(request, _("项目已销号。"))
-    return redirect("projects:project", pk=pk)
+    return _project_form(
+        request,
+        project,
+        CloseForm(request.POST),
+        "close_form",
+        lambda data: services.project_close(actor=_user(request), project=project, **data),
+        _("项目已销号。"),
+    )
 
 
 @login_required
 @require_POST
 def planned_enter(request: HttpRequest, pk: int) -> HttpResponse:
-    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month)."""
+    """序时进度 by month, one "2026-05:40" a line (an empty figure clears the month); refused
+    lines come back in the form with what was typed."""
     project = selectors.project_for(_user(request), pk)
-    values: dict[str, object] = {}
-    for line in str(request.POST.get("planned", "")).splitlines():
-        if line.strip():
-            month, _sep, value = line.replace("：", ":").partition(":")
-            values[month.strip()] = value.strip()
-    try:
-        services.planned_enter(actor=_user(request), project=project, values=values)
-    except InvalidInput as exc:
-        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
-    else:
-        messages.success(request, _("序时进度已保存。"))
-    return redirect("projects:project", pk=pk)
+    form = PlannedForm(request.POST)
+    return _project_form(
+        request,
+        project,
+        form,
+        "planned_form",
+        lambda data: services.planned_enter(
+            actor=_user(request), project=project, values=form.values()
+        ),
+        _("序时进度已保存。"),
+    )
 
 
 @login_required
@@ -731,6 +759,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The month's dispatch meeting. The office posts one of three forms: a decision, the
+    meeting's date and notes (``meeting-`` fields), or a 回头看 review of the last meeting's
+    decision (``review``). A refused one comes back with what was typed and why."""
     user = _user(request)
     if not (selectors.may_supervise(user) or selectors.may_see_accountability(user)):
         raise PermissionDenied(_("调度会页面仅供督查室和县领导使用"))
@@ -741,41 +772,99 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
     if rnd is None:
         raise Http404(_("尚无月度调度"))
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST":
-        _supervisor_only(request)
-        if "review" in request.POST:
-            decision = get_object_or_404(MeetingDecision, pk=request.POST.get("review"))
-            try:
-                oversight.decision_review(
-                    actor=user,
-                    decision=decision,
-                    done=request.POST.get("done") == "1",
-                    note=request.POST.get("note", ""),
-                )
-            except InvalidInput as exc:
-                messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+    held = ProgressMeeting.objects.filter(round=rnd).first()
+    meeting_initial = (
+        {"held_on": held.held_on, "notes": held.notes} if held else {"held_on": clock.today()}
+    )
+    if request.method != "POST":
+        return _meeting_page(
+            request, rnd, DecisionForm(), MeetingForm(initial=meeting_initial), status=200
+        )
+    _supervisor_only(request)
+    form, meeting_form = DecisionForm(), MeetingForm(initial=meeting_initial)
+    review_error = None
+    if "review" in request.POST:
+        review_error = _decision_review(request, rnd)
+        if review_error is None:
             return redirect("projects:meeting_round", pk=rnd.pk)
-        if form.is_valid():
-            held = oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
+    elif "meeting-held_on" in request.POST:
+        meeting_form = MeetingForm(request.POST)
+        if meeting_form.is_valid():
             try:
+                oversight.meeting_record(actor=user, round=rnd, **meeting_form.cleaned_data)
+            except InvalidInput as exc:
+                _errors_to_form(meeting_form, exc)
+            else:
+                messages.success(request, _("会议日期和纪要已保存。"))
+                return redirect("projects:meeting_round", pk=rnd.pk)
+    else:
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                held = held or oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
                 oversight.decision_add(actor=user, meeting=held, **form.cleaned_data)
             except InvalidInput as exc:
                 _errors_to_form(form, exc)
             else:
                 messages.success(request, _("议定事项已记录。"))
                 return redirect("projects:meeting_round", pk=rnd.pk)
-    page = selectors.meeting_page(rnd)
+    return _meeting_page(request, rnd, form, meeting_form, status=422, review_error=review_error)
+
+
+def _decision_review(request: HttpRequest, rnd: ProgressRound) -> dict[str, Any] | None:
+    """回头看 of one of the last meeting's decisions; on refusal, what to show again."""
+    decision = get_object_or_404(MeetingDecision, pk=request.POST.get("review"))
+    note = request.POST.get("note", "")
+    try:
+        oversight.decision_review(
+            actor=_user(request), decision=decision, done=request.POST.get("done") == "1", note=note
+        )
+    except InvalidInput as exc:
+        return {
+            "decision": decision.pk,
+            "note": note,
+            "messages": [m for ms in exc.errors.values() for m in ms] or [exc.message],
+        }
+    messages.success(request, _("回头看情况已记录。"))
+    return None
+
+
+def _meeting_page(
+    request: HttpRequest,
+    rnd: ProgressRound,
+    form: DecisionForm,
+    meeting_form: MeetingForm,
+    *,
+    status: int,
+    review_error: dict[str, Any] | None = None,
+) -> HttpResponse:
+    user = _user(request)
     return render(
         request,
         "projects/meeting.html",
         {
-            "page": page,
+            "page": selectors.meeting_page(rnd),
             "form": form,
+            "meeting_form": meeting_form,
+            "review_error": review_error,
             "supervisor": selectors.may_supervise(user),
             "rounds": ProgressRound.objects.order_by("-month")[:12],
         },
-        status=422 if request.method == "POST" else 200,
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def decisions(request: HttpRequest) -> HttpResponse:
+    """What dispatch meetings asked of the user's units: open ones first by deadline (they
+    are also on the console home until the next meeting reviews them), then the reviewed."""
+    rows = list(selectors.decisions_of_units(_user(request))[:200])
+    open_rows = sorted((d for d in rows if d.state == "open"), key=lambda d: (d.due_on, d.pk))
+    return render(
+        request,
+        "projects/decisions.html",
+        {"open": open_rows, "reviewed": [d for d in rows if d.state != "open"]},
     )
 
 
@@ -797,6 +886,10 @@ def _inspections_page(request: HttpRequest, form: GroupForm, status: int = 200) 
         "projects/inspections.html",
         {
             "groups": groups[:50],
+            # A member outside the supervision office (a county lead, a township head) finds
+            # the groups they serve in here: nothing else links them to their group's page.
+            "my_groups": groups.filter(members=user)[:50],
+            "may_see_accountability": selectors.may_see_accountability(user),
             "findings": findings,
             "supervisor": selectors.may_supervise(user),
             "group_form": form,
@@ -883,9 +976,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    visit = get_object_or_404(InspectionVisit.objects.select_related("group"), pk=pk)
-    if not (selectors.may_supervise(user) or visit.group.members.filter(pk=user.pk).exists()):
-        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    visit = _visit_for(request, pk)
     form = FindingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -900,27 +991,91 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("问题已交责任单位办理。"))
             return redirect("projects:visit", pk=pk)
+    return _visit_page(request, visit, form, status=422 if request.method == "POST" else 200)
+
+
+def _visit_for(request: HttpRequest, pk: int) -> InspectionVisit:
+    user = _user(request)
+    visit = get_object_or_404(InspectionVisit.objects.select_related("group", "recorded_by"), pk=pk)
+    if not (selectors.may_supervise(user) or visit.group.members.filter(pk=user.pk).exists()):
+        raise PermissionDenied(_("只有本组成员或督查室可以查看"))
+    return visit
+
+
+def _visit_page(
+    request: HttpRequest,
+    visit: InspectionVisit,
+    form: FindingForm,
+    *,
+    status: int = 200,
+    recheck_error: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The visit with what it looked at, its findings and their photos, the finding form and
+    (after a refused 回头看) that finding's note and message again."""
+    user = _user(request)
+    findings = visit.findings.select_related("unit", "case", "project").prefetch_related("photos")
     return render(
         request,
         "projects/visit.html",
-        {"visit": visit, "findings": visit.findings.select_related("unit", "case"), "form": form},
-        status=422 if request.method == "POST" else 200,
+        {
+            "visit": visit,
+            "findings": findings,
+            "form": form,
+            "recheck_error": recheck_error,
+            "may_record_accountability": selectors.may_supervise(user)
+            and selectors.may_see_accountability(user),
+        },
+        status=status,
     )
+
+
+@login_required
+@require_safe
+def finding_photo(request: HttpRequest, pk: int, photo: int) -> FileResponse:
+    """A finding's photo, only for those who may see the finding (never a public media URL,
+    as ``console.views.attachment_file`` serves a case's)."""
+    finding = get_object_or_404(Finding.objects.select_related("visit__group"), pk=pk)
+    if not selectors.may_see_finding(_user(request), finding):
+        raise Http404(_("页面不存在"))  # not a refusal: it would say the finding exists
+    row = get_object_or_404(finding.photos.all(), pk=photo)
+    kind = mimetypes.guess_type(row.image.name)[0] or "application/octet-stream"
+    if kind not in services.PHOTO_TYPES:
+        kind = "application/octet-stream"
+    try:
+        opened = row.image.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在")) from None
+    response = FileResponse(opened, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
 @require_POST
 def finding_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(Finding.objects.select_related("visit__group"), pk=pk)
+    note = request.POST.get("note", "")
     try:
         oversight.finding_recheck(
             actor=_user(request),
             finding=finding,
             rectified=request.POST.get("rectified") == "1",
-            note=request.POST.get("note", ""),
+            note=note,
         )
     except InvalidInput as exc:
-        messages.error(request, "；".join(m for ms in exc.errors.values() for m in ms))
+        # The visit page again, with what was typed beside that finding and why it was refused.
+        visit = _visit_for(request, finding.visit_id)
+        error = {
+            "finding": finding.pk,
+            "note": note,
+            "messages": [m for ms in exc.errors.values() for m in ms] or [exc.message],
+        }
+        return _visit_page(request, visit, FindingForm(), status=422, recheck_error=error)
+    except InvalidTransition as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("回头看情况已记录。"))
     return redirect("projects:visit", pk=finding.visit_id)
 
 
@@ -931,7 +1086,7 @@ def accountability(request: HttpRequest) -> HttpResponse:
     if not selectors.may_see_accountability(user):
         # Not a refusal that names the page's content: the unit itself sees nothing here.
         raise Http404(_("页面不存在"))
-    form = AccountabilityForm(request.POST or None)
+    form = AccountabilityForm(request.POST or None, initial=_accountability_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
             oversight.accountability_record(actor=user, **form.cleaned_data)
@@ -947,3 +1102,14 @@ def accountability(request: HttpRequest) -> HttpResponse:
         {"records": records, "form": form, "may_record": selectors.may_supervise(user)},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _accountability_initial(request: HttpRequest) -> dict[str, Any]:
+    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in."""
+    code = str(request.GET.get("finding", ""))[:32]
+    finding = (
+        Finding.objects.select_related("unit").filter(case__code=code).first() if code else None
+    )
+    if finding is None:
+        return {}
+    return {"finding": code, "unit": finding.unit_id}

@@ -20,6 +20,7 @@ from jishi.projects.models import (
     Light,
     ListKind,
     ListLevel,
+    Measure,
     ProgressRound,
     Project,
     RoundLight,
@@ -83,28 +84,51 @@ def red_projects(ctx: Context) -> Section | None:
 
 
 def accountability(ctx: Context) -> Section | None:
+    """Counts only, by measure: the bulletin is read by every staff member, and a record names
+    who was held to account; who and why stay on the supervision office's own page."""
     dates: DateRange = ctx.dates
     records = AccountabilityRecord.objects.filter(
         decided_on__gte=dates.first, decided_on__lte=dates.last
-    ).select_related("unit")
+    )
     href = reverse("projects:accountability")
-    rows = [
-        [
-            cell(f"{r.decided_on:%Y-%m-%d}"),
-            cell(r.unit.name if r.unit else "—"),
-            cell(r.get_measure_display(), href),
-            cell(r.deciding_body),
-        ]
-        for r in records.order_by("decided_on", "pk")
-    ]
-    by_measure = records.values("measure").annotate(n=Count("id")).order_by("measure")
+    by_measure = {
+        row["measure"]: row
+        for row in records.values("measure")
+        .annotate(
+            n=Count("id"),
+            units=Count("unit", distinct=True),
+            people=Count("person", distinct=True),
+        )
+        .order_by()
+    }
+    # A person who is not a system user is named in free text only: counted one by one.
+    named = dict(
+        records.filter(person__isnull=True)
+        .exclude(person_name="")
+        .values_list("measure")
+        .annotate(n=Count("person_name", distinct=True))
+        .order_by()
+    )
+    rows = []
+    for measure in Measure:
+        row = by_measure.get(measure.value)
+        if row is None:
+            continue
+        people = row["people"] + named.get(measure.value, 0)
+        rows.append([cell(measure.label, href), cell(row["n"]), cell(row["units"]), cell(people)])
+    total = sum(row["n"] for row in by_measure.values())
+    units = records.exclude(unit=None).values("unit").distinct().count()
+    if not total:
+        paragraphs = ["本期没有追责问责记录。"]
+    else:
+        paragraphs = [f"本期追责问责 {total} 起，涉及单位 {units} 个。"]
     return Section(
         key="accountability",
         title="追责问责",
-        columns=["决定日期", "问责单位", "问责方式", "决定机关"],
+        columns=["问责方式", "起数", "涉及单位（个）", "涉及个人（人）"],
         rows=rows,
-        paragraphs=[f"本期追责问责 {len(rows)} 起。"] if by_measure else ["本期没有追责问责记录。"],
-        note="个人姓名和事由见督查室的追责问责台账。",
+        paragraphs=paragraphs,
+        note="通报只列数字；问责对象和事由见督查室的追责问责台账。",
     )
 
 
@@ -161,8 +185,12 @@ def project_sentences(ctx: Context) -> list[Sentence]:
     dates: DateRange = ctx.dates
     start, end = dates.period
     done = (
+        # A project closed out (销号) was completed first: it counts in the year it was
+        # completed, as one still waiting for its close-out does.
         Project.objects.filter(
-            status=Status.COMPLETED, completed_at__gte=start, completed_at__lt=end
+            status__in=[Status.COMPLETED, Status.CLOSED],
+            completed_at__gte=start,
+            completed_at__lt=end,
         )
         .values("project_list__level", "project_list__kind")
         .annotate(n=Count("id"))
