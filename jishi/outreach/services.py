@@ -517,6 +517,12 @@ def question_record(
 # --- sites, series, branches ---------------------------------------------------------------
 
 
+def site_may_edit(user: User, site: Site) -> bool:
+    """Who keeps a site: county-wide posts, and the posts of the township it belongs to now
+    (a site without a township is the county's)."""
+    return may_manage(user, site.township)
+
+
 def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
     """Create or change a site (宣讲阵地), with one new photo if given; county-wide posts and
     the township's own posts. A refused photo refuses the whole change."""
@@ -558,7 +564,9 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
         problem = photo_problem(photo)
         if problem:
             errors["photo"] = [problem]
-    if not may_manage(actor, township) and not is_county_wide(actor):
+    # Both townships are asked: the one the site belongs to now (else a township could take
+    # another's site by typing its own name into the form) and the one it is given.
+    if (site is not None and not site_may_edit(actor, site)) or not may_manage(actor, township):
         raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jishi.common import clock
 from jishi.common.documents import qr_data_uri
-from jishi.common.errors import InvalidInput
+from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.orgs.access import UNIT_ROLES, is_county_wide
 from jishi.orgs.selectors import active_posts
 from jishi.outreach import exports, imports, selectors, services
@@ -320,6 +320,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
 def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     site = get_object_or_404(Site, pk=pk) if pk is not None else None
+    if site is not None and not services.site_may_edit(user, site):
+        # The form of a site the user may not save would only invite a refused post.
+        raise PermissionDenied(_("只有县级岗位或阵地所在乡镇可以修改这个阵地"))
     initial: dict[str, Any] = {"active": True}
     if site is not None:
         initial = {
