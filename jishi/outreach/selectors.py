@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jishi.common import clock
@@ -158,51 +158,84 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+def period_bounds(raw: Any) -> tuple[dt.date, dt.date] | None:
+    """A period as the figures page and the talk list write it: a year (``2026``) or a month
+    (``2026-11``), as ``[start, end)``; ``None`` for anything else."""
+    parts = str(raw or "").strip().split("-")
+    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    year = int(parts[0])
+    if not 2000 <= year <= 2100:
+        return None
+    if len(parts) == 1:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    if len(parts) == 2 and len(parts[1]) <= 2 and 1 <= int(parts[1]) <= 12:
+        first = dt.date(year, int(parts[1]), 1)
+        return first, (first + dt.timedelta(days=32)).replace(day=1)
+    return None
+
+
+# In a link, "none" asks for the talks without a series (or township): the figures' "未填写" row.
+NONE = "none"
+
+
+def _key(value: Any) -> int | None:
+    """A filter's id; 0 stands for "none" (no row has id 0)."""
+    return 0 if str(value or "") == NONE else _int(value)
+
+
 @dataclass(frozen=True)
 class TalkFilter:
-    """The filters of the talk list; the figures link here with the same names."""
+    """The filters of the talk list; the figures link here with the same names, so a number
+    and the list behind it are one query apart."""
 
     series: int | None = None
     setting: str = ""
     township: int | None = None
-    month: dt.date | None = None
+    period: str = ""
     site: int | None = None
     held: bool = False
+    head_count: bool = False
 
     @classmethod
     def from_query(cls, query: Mapping[str, Any]) -> TalkFilter:
         setting = str(query.get("setting") or "")
-        month = None
-        raw = str(query.get("month") or "")
-        parts = raw.split("-")
-        if len(parts) == 2 and all(p.isdigit() and len(p) <= 4 for p in parts):
-            year, mon = int(parts[0]), int(parts[1])
-            if 2000 <= year <= 2100 and 1 <= mon <= 12:
-                month = dt.date(year, mon, 1)
+        # ``month`` is the older name of a month's period, kept for links already out there.
+        raw = str(query.get("period") or query.get("month") or "").strip()
         return cls(
-            series=_int(query.get("series")),
+            series=_key(query.get("series")),
             setting=setting if setting in Setting.values else "",
-            township=_int(query.get("township")),
-            month=month,
+            township=_key(query.get("township")),
+            period=raw if period_bounds(raw) is not None else "",
             site=_int(query.get("site")),
             held=str(query.get("held") or "") == "1",
+            head_count=str(query.get("head_count") or "") == "1",
         )
+
+    @property
+    def month(self) -> dt.date | None:
+        """The month asked for, when the period is one (for the list's month picker)."""
+        bounds = period_bounds(self.period)
+        return bounds[0] if bounds is not None and len(self.period) > 4 else None
 
     def apply(self, talks: QuerySet[Talk]) -> QuerySet[Talk]:
         if self.series is not None:
-            talks = talks.filter(series_id=self.series)
+            talks = talks.filter(series_id=self.series or None)
         if self.setting:
             talks = talks.filter(setting=self.setting)
         if self.township is not None:
-            talks = talks.filter(township_id=self.township)
+            talks = talks.filter(township_id=self.township or None)
         if self.site is not None:
             talks = talks.filter(site_id=self.site)
-        if self.month is not None:
-            start = start_of(self.month)
-            end = start_of((self.month + dt.timedelta(days=32)).replace(day=1))
-            talks = talks.filter(starts_at__gte=start, starts_at__lt=end)
+        bounds = period_bounds(self.period)
+        if bounds is not None:
+            talks = talks.filter(
+                starts_at__gte=start_of(bounds[0]), starts_at__lt=start_of(bounds[1])
+            )
         if self.held:
             talks = talks.filter(cancelled=False, starts_at__lte=clock.now())
+        if self.head_count:
+            talks = talks.filter(Exists(HeadCount.objects.filter(talk=OuterRef("pk"))))
         return talks
 
 
@@ -388,6 +421,29 @@ def _rows(
     return sorted(rows, key=lambda r: (-r.talks, r.label))
 
 
+@dataclass(frozen=True)
+class Totals:
+    """Attendance over a set of talks, counted as the figures count it."""
+
+    talks: int
+    people: int
+    person_times: int
+    head_count: int
+
+
+def totals_of(talks: QuerySet[Talk]) -> Totals:
+    """The figures' totals over ``talks``: the figures page's head and, over the talks one of
+    its numbers links to, the talk list's, so the two are computed by the same lines."""
+    checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
+    head = sum(head_counts_of(talks.values("pk")).values())
+    return Totals(
+        talks=talks.count(),
+        people=people_count(checkins) + head,
+        person_times=checkins.count() + head,
+        head_count=head,
+    )
+
+
 def outreach_figures(
     user: User | AnonymousUser, period: tuple[dt.date, dt.date]
 ) -> OutreachFigures:
@@ -402,7 +458,6 @@ def outreach_figures(
         for r in talks.values("id", "series_id", "setting", "township_id", "site_id", "starts_at")
     ]
     per_talk = dict(checkins.values("talk_id").annotate(n=Count("id")).values_list("talk_id", "n"))
-    head = sum(r["head_count"] for r in rows)
 
     def times_by(field: str) -> dict[Any, int]:
         out: dict[Any, int] = {}
@@ -430,14 +485,15 @@ def outreach_figures(
         for key, items in sorted(months.items())
     ]
     by_site = [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key]
+    whole = totals_of(talks)
     return OutreachFigures(
         start=period[0],
         end=period[1],
-        talks=len(rows),
-        people=people_count(checkins) + head,
-        person_times=totals["n"] + head,
+        talks=whole.talks,
+        people=whole.people,
+        person_times=whole.person_times,
         checkins=totals["n"],
-        head_count=head,
+        head_count=whole.head_count,
         remote=totals["remote"],
         by_series=_rows(talks, "series_id", series_names, times=times_by("series_id")),
         by_setting=_rows(

@@ -7,12 +7,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -70,6 +72,9 @@ def index(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = selectors.with_attendance(list(page))
+    # The list's totals, counted as the figures count them: a figure's link lands here and
+    # the same number heads the list.
+    totals = selectors.totals_of(talks)
     return render(
         request,
         "outreach/index.html",
@@ -77,6 +82,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "filters": filters,
+            "totals": totals,
             "series_list": Series.objects.all(),
             "settings": Setting.choices,
             "townships": selectors.townships(),
@@ -568,16 +574,14 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
-    """The period asked for: a month (YYYY-MM), a year (YYYY) or this year."""
+    """The period asked for: a month (YYYY-MM), a year (YYYY) or this year; read like the
+    talk list reads it, so the figures' links carry it unchanged."""
     today = timezone.localdate(clock.now())
     raw = str(request.GET.get("period") or "").strip()
-    if len(raw) == 4 and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        year = int(raw)
-        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1), raw
-    if raw:
-        month = _month(raw)
-        if f"{month:%Y-%m}" == raw:
-            return month, (month + dt.timedelta(days=32)).replace(day=1), raw
+    bounds = selectors.period_bounds(raw)
+    if bounds is not None:
+        start, end = bounds
+        return start, end, f"{start:%Y}" if (end - start).days > 31 else f"{start:%Y-%m}"
     return dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1), str(today.year)
 
 
@@ -595,14 +599,34 @@ def figures(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="outreach-{label}.xlsx"'
         return response
-    month = label if len(label) == 7 else ""
+
+    def link(**filters: str) -> str:
+        # The talks a number counts: held talks of the page's period (a month row's own month)
+        # under the row's filter; the list shows the same totals over them.
+        query = {"held": "1", "period": label, **filters}
+        return f"{reverse('outreach:index')}?{urlencode(query)}"
+
+    def rows(items: list[selectors.FigureRow], param: str) -> list[tuple[Any, str]]:
+        if param == "period":
+            return [(r, link(period=r.key)) for r in items]
+        return [(r, link(**{param: r.key or selectors.NONE})) for r in items]
+
+    tables = [
+        (_("按系列"), _("系列"), rows(data.by_series, "series")),
+        (_("按六进场景"), _("场景"), rows(data.by_setting, "setting")),
+        (_("按乡镇"), _("乡镇"), rows(data.by_township, "township")),
+        (_("按月份"), _("月份"), rows(data.by_month, "period")),
+        (_("阵地接待"), _("阵地"), rows(data.by_site, "site")),
+    ]
     return render(
         request,
         "outreach/figures.html",
         {
             "f": data,
             "period": label,
-            "month": month,
+            "all_talks": link(),
+            "head_count_talks": link(head_count="1"),
+            "tables": tables,
             "years": list(range(timezone.localdate(clock.now()).year, 2019, -1))[:6],
         },
     )
