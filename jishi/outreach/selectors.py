@@ -219,12 +219,16 @@ class TalkFilter:
         return bounds[0] if bounds is not None and len(self.period) > 4 else None
 
     def apply(self, talks: QuerySet[Talk]) -> QuerySet[Talk]:
-        if self.series is not None:
-            talks = talks.filter(series_id=self.series or None)
+        if self.series == 0:
+            talks = talks.filter(series__isnull=True)
+        elif self.series is not None:
+            talks = talks.filter(series_id=self.series)
         if self.setting:
             talks = talks.filter(setting=self.setting)
-        if self.township is not None:
-            talks = talks.filter(township_id=self.township or None)
+        if self.township == 0:
+            talks = talks.filter(township__isnull=True)
+        elif self.township is not None:
+            talks = talks.filter(township_id=self.township)
         if self.site is not None:
             talks = talks.filter(site_id=self.site)
         bounds = period_bounds(self.period)
