@@ -101,10 +101,14 @@ def head_count_entries(talk: Talk) -> QuerySet[HeadCount]:
 
 
 def attendance_of(talk: Talk) -> Attendance:
-    row = CheckIn.objects.filter(talk=talk).aggregate(
-        named=Count("id", filter=~Q(name="")),
-        unnamed=Count("id", filter=Q(name="")),
-        remote=Count("id", filter=Q(channel="remote")),
+    row = (
+        CheckIn.objects.counted()
+        .filter(talk=talk)
+        .aggregate(
+            named=Count("id", filter=~Q(name="")),
+            unnamed=Count("id", filter=Q(name="")),
+            remote=Count("id", filter=Q(channel="remote")),
+        )
     )
     head = head_counts_of([talk.pk]).get(talk.pk, 0)
     return Attendance(row["named"], row["unnamed"], row["remote"], head)
@@ -113,7 +117,8 @@ def attendance_of(talk: Talk) -> Attendance:
 def with_attendance(talks: list[Talk]) -> list[tuple[Talk, Attendance]]:
     """Each talk with its attendance, in three queries whatever the number of talks."""
     rows = (
-        CheckIn.objects.filter(talk__in=talks)
+        CheckIn.objects.counted()
+        .filter(talk__in=talks)
         .values("talk_id")
         .annotate(
             named=Count("id", filter=~Q(name="")),
@@ -288,6 +293,7 @@ def branch_members(branch: Branch, quarter: tuple[dt.date, dt.date]) -> list[Mem
                 checkins__talk__starts_at__gte=start,
                 checkins__talk__starts_at__lt=end,
                 checkins__talk__cancelled=False,
+                checkins__struck_at__isnull=True,
             ),
             distinct=True,
         )
@@ -306,8 +312,9 @@ def absentees(rows: list[MemberRow]) -> list[MemberRow]:
 def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
     """学习记录: the talks one member attended, newest first."""
     return (
-        CheckIn.objects.filter(member=member, talk__cancelled=False)
-        .select_related("talk", "talk__series", "talk__site")
+        CheckIn.objects.counted()
+        .filter(member=member, talk__cancelled=False)
+        .select_related("talk", "talk__series", "talk__site", "marked_by")
         .order_by("-talk__starts_at")
     )
 
@@ -319,12 +326,22 @@ def person_record(user: User | AnonymousUser, name: str) -> QuerySet[CheckIn]:
     if not key:
         return CheckIn.objects.none()
     return (
-        CheckIn.objects.filter(
-            name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
-        )
+        CheckIn.objects.counted()
+        .filter(name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False)
         .select_related("talk", "talk__series")
         .order_by("-talk__starts_at")
     )
+
+
+def talks_to_mark() -> QuerySet[Talk]:
+    """The talks a member may be marked as having attended: held in the last year, newest
+    first. Not scoped to the user's talks: a branch secretary often holds no post, and their
+    members attend talks of other townships and of the county (the service decides who may
+    mark)."""
+    now = clock.now()
+    return Talk.objects.filter(
+        cancelled=False, starts_at__lte=now, starts_at__gte=now - dt.timedelta(days=366)
+    ).order_by("-starts_at", "-id")
 
 
 def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
@@ -438,7 +455,7 @@ class Totals:
 def totals_of(talks: QuerySet[Talk]) -> Totals:
     """The figures' totals over ``talks``: the figures page's head and, over the talks one of
     its numbers links to, the talk list's, so the two are computed by the same lines."""
-    checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
+    checkins = CheckIn.objects.counted().filter(talk__in=talks.values("pk"))
     head = sum(head_counts_of(talks.values("pk")).values())
     return Totals(
         talks=talks.count(),
@@ -454,7 +471,7 @@ def outreach_figures(
     """Every outreach figure for ``period`` = ``[start, end)`` as ``user`` may see it: the
     console's page, the monthly bulletin and the year-end summary all call this."""
     talks = held_talks(user, period)
-    checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
+    checkins = CheckIn.objects.counted().filter(talk__in=talks.values("pk"))
     totals = checkins.aggregate(n=Count("id"), remote=Count("id", filter=Q(channel="remote")))
     heads = head_counts_of(talks.values("pk"))
     rows: list[dict[str, Any]] = [

@@ -699,6 +699,44 @@ def branch_member_add(
     )
 
 
+def secretary_candidates(unit: Unit) -> Any:
+    """Who may be a branch's secretary: people with an active post in the branch's unit or a
+    unit below it, and the secretaries of the branches there (who need no post of their
+    own): a village's branch is led by someone of that village, not by anyone in the
+    county."""
+    posted = Q(
+        posts__active=True, posts__unit__active=True, posts__unit__path__startswith=unit.path
+    )
+    secretaries = Branch.objects.filter(unit__path__startswith=unit.path).values("secretary_id")
+    return (
+        User.objects.filter(posted | Q(pk__in=secretaries), is_active=True)
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def _check_secretary(
+    errors: dict[str, list[str]], unit: Unit | None, secretary: User | None, keep: int | None
+) -> None:
+    if secretary is None or unit is None or secretary.pk == keep:
+        return  # the secretary already in place stays, even if their post has since moved
+    if not secretary_candidates(unit).filter(pk=secretary.pk).exists():
+        errors["secretary"] = ["支部书记应为所在单位（或下级单位）在岗的人员"]
+
+
+def may_keep_branch(user: User, branch: Branch) -> bool:
+    """Who registers, renames and closes a branch and names its secretary: the posts of its
+    unit or above (the same who may register one), not the secretary themself."""
+    return may_manage(user, branch.unit)
+
+
+def may_keep_members(user: User, branch: Branch) -> bool:
+    """Who keeps a branch's list of members: its secretary and the posts of its unit."""
+    return may_manage(user, branch.unit) or (
+        user.is_authenticated and branch.secretary_id == user.pk
+    )
+
+
 def branch_save(
     *, actor: User, name: str, unit: Unit | None, secretary: User | None = None
 ) -> Branch:
@@ -714,9 +752,153 @@ def branch_save(
         raise PermissionDenied("只能为本单位（或下级单位）登记支部")
     if name and Branch.objects.filter(name=name).exists():
         errors["name"] = ["已有同名支部"]
+    _check_secretary(errors, unit, secretary, None)
     if errors or unit is None:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     return Branch.objects.create(name=name, unit=unit, secretary=secretary)
+
+
+def branch_update(
+    *, actor: User, branch: Branch, name: str, secretary: User | None, active: bool
+) -> Branch:
+    """Rename a branch, change its secretary, or close it (a closed branch keeps its members
+    and records, and leaves the lists)."""
+    if not may_keep_branch(actor, branch):
+        raise PermissionDenied("只有支部所在单位（或上级单位）可以修改支部")
+    errors: dict[str, list[str]] = {}
+    name = clean(name)
+    if not name:
+        errors["name"] = ["请填写支部名称"]
+    _check_len(errors, "name", "支部名称", name, 100)
+    if name and Branch.objects.filter(name=name).exclude(pk=branch.pk).exists():
+        errors["name"] = ["已有同名支部"]
+    _check_secretary(errors, branch.unit, secretary, branch.secretary_id)
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = Branch.objects.select_for_update().get(pk=branch.pk)
+        values = {"name": name, "secretary_id": secretary.pk if secretary else None}
+        values["active"] = bool(active)
+        changed = [k for k, v in values.items() if getattr(locked, k) != v]
+        if not changed:
+            return locked
+        for key in changed:
+            setattr(locked, key, values[key])
+        locked.save(update_fields=[k.removesuffix("_id") for k in changed])
+        return locked
+
+
+def branch_member_update(
+    *,
+    actor: User,
+    member: BranchMember,
+    name: str,
+    hardship: bool,
+    remote: bool,
+    note: str = "",
+    active: bool = True,
+) -> BranchMember:
+    """Correct a member's name or flags, or retire them (moved away, died): a retired member
+    leaves the absentee list and keeps their learning record."""
+    branch = member.branch
+    if not may_keep_members(actor, branch):
+        raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
+    errors: dict[str, list[str]] = {}
+    name, note = clean(name), clean(note)
+    if not name or not name_key(name):
+        errors["name"] = ["请填写姓名"]
+    _check_len(errors, "name", "姓名", name, NAME_MAX)
+    _check_len(errors, "note", "备注", note, 100)
+    key = name_key(name)
+    clash = BranchMember.objects.filter(branch=branch, name_key=key).exclude(pk=member.pk)
+    if key and clash.exists():
+        errors["name"] = ["本支部已有同名党员"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = BranchMember.objects.select_for_update().get(pk=member.pk)
+        values = {
+            "name": name,
+            "name_key": key,
+            "hardship": bool(hardship),
+            "remote": bool(remote),
+            "note": note,
+            "active": bool(active),
+        }
+        changed = [k for k, v in values.items() if getattr(locked, k) != v]
+        if not changed:
+            return locked
+        for k in changed:
+            setattr(locked, k, values[k])
+        locked.save(update_fields=changed)
+        return locked
+
+
+MARK_NOTE_MAX = 200
+
+
+def may_mark_attended(user: User, member: BranchMember, talk: Talk) -> bool:
+    """The member's branch secretary, its unit's posts, and the talk's organiser."""
+    return may_keep_members(user, member.branch) or may_manage(user, talk.organiser)
+
+
+def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any) -> CheckIn:
+    """补记参学: a member attended a talk without a check-in that names them: taught at home
+    (送学上门), or their name was typed differently, or they joined the branch later.
+
+    Counted once: when the member's check-in is already there, nothing changes; when the
+    talk has exactly one unmatched check-in of the member's name, that one is theirs and is
+    linked; otherwise a check-in of channel ``marked`` is recorded. Either way who marked it
+    and why stays on the row."""
+    if not may_mark_attended(actor, member, talk):
+        raise PermissionDenied("只有支部书记、支部所在单位或宣讲主办单位可以补记参学")
+    errors: dict[str, list[str]] = {}
+    note = clean(note)
+    if not note:
+        errors["note"] = ["请写明补记的原因，如：送学上门"]
+    _check_len(errors, "note", "说明", note, MARK_NOTE_MAX)
+    if talk.cancelled:
+        errors["talk"] = ["这场宣讲已取消"]
+    elif talk.starts_at > clock.now():
+        errors["talk"] = ["宣讲开始后才能补记参学"]
+    if not member.active:
+        errors["__all__"] = ["该党员已不在册"]
+    if errors:
+        raise InvalidInput("补记的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        # The talk's row is the lock, as for check-ins by hand: two secretaries marking the
+        # same member at once record one check-in.
+        Talk.objects.select_for_update().get(pk=talk.pk)
+        mine = CheckIn.objects.counted().filter(talk=talk, member=member).first()
+        if mine is not None:
+            return mine
+        # The key a check-in with the member's name and branch would have had, so the member
+        # is one person with their own scans at other talks that named the branch.
+        key = person_key(member.name, member.branch.name, "")
+        unmatched = CheckIn.objects.counted().filter(talk=talk, member=None)
+        found = unmatched.filter(person_key=key).first()
+        if found is None:
+            same_name = list(unmatched.filter(name_key=member.name_key)[:2])
+            found = same_name[0] if len(same_name) == 1 else None
+        if found is not None:
+            found.member, found.marked_by, found.note = member, actor, note
+            found.save(update_fields=["member", "marked_by", "note"])
+            return found
+        if CheckIn.objects.filter(talk=talk, person_key=key).exists():
+            message = "这场宣讲已有一条同名同支部的签到，但已被划除，请联系主办单位"
+            raise InvalidInput(message, errors={"__all__": [message]})
+        return CheckIn.objects.create(
+            talk=talk,
+            channel=CheckInChannel.MARKED,
+            person_key=key,
+            name_key=member.name_key,
+            name=member.name,
+            unit_text=member.branch.name,
+            member=member,
+            marked_by=actor,
+            note=note,
+            created_at=clock.now(),
+        )
 
 
 def _flag(text: str) -> bool | None:

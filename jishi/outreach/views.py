@@ -26,8 +26,11 @@ from jishi.orgs.access import UNIT_ROLES, is_county_wide
 from jishi.orgs.selectors import active_posts
 from jishi.outreach import exports, imports, selectors, services
 from jishi.outreach.forms import (
+    BranchEditForm,
     BranchForm,
     HeadCountForm,
+    MarkAttendedForm,
+    MemberEditForm,
     MemberForm,
     QuestionForm,
     SeriesForm,
@@ -35,7 +38,7 @@ from jishi.outreach.forms import (
     TalkForm,
     add_service_errors,
 )
-from jishi.outreach.models import Series, Setting, Site, Talk
+from jishi.outreach.models import BranchMember, Series, Setting, Site, Talk
 from jishi.outreach.poster import poster_pdf
 from jishi.outreach.views_public import checkin_url
 
@@ -464,7 +467,7 @@ def schedule_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def branch_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = BranchForm(request.POST or None)
+    form = BranchForm(request.POST or None, user=user)
     status = 200
     if request.method == "POST":
         status = 422
@@ -553,6 +556,68 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quarter_end": quarter[1] - dt.timedelta(days=1),
             "form": form,
             "report": report,
+            "retired": list(branch.members.filter(active=False).order_by("name", "id")),
+            "may_keep_branch": services.may_keep_branch(user, branch),
+            "may_keep_members": services.may_keep_members(user, branch),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def branch_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a branch, change its secretary, close it."""
+    user = _user(request)
+    branch = selectors.branch_for(user, pk)
+    if not services.may_keep_branch(user, branch):
+        raise PermissionDenied(_("只有支部所在单位（或上级单位）可以修改支部"))
+    initial = {"name": branch.name, "secretary": branch.secretary_id, "active": branch.active}
+    form = BranchEditForm(request.POST or None, initial=initial, branch=branch)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.branch_update(
+                    actor=user,
+                    branch=branch,
+                    name=d["name"],
+                    secretary=d.get("secretary"),
+                    active=d["active"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("outreach:branch", pk=pk)
+    return render(
+        request, "outreach/branch_form.html", {"form": form, "branch": branch}, status=status
+    )
+
+
+def _member_page(
+    request: HttpRequest,
+    member: BranchMember,
+    *,
+    mark_form: MarkAttendedForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "outreach/member.html",
+        {
+            "member": member,
+            "records": list(selectors.learning_record(member)[:500]),
+            "may_edit": services.may_keep_members(user, member.branch),
+            "mark_form": mark_form or MarkAttendedForm(talks=selectors.talks_to_mark()),
+            "visible_talks": set(
+                selectors.talks_visible_to(user)
+                .filter(checkins__member=member)
+                .values_list("pk", flat=True)
+            ),
         },
         status=status,
     )
@@ -561,12 +626,71 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """学习记录: the talks one member attended."""
-    member = selectors.member_for(_user(request), pk)
+    """学习记录: the talks one member attended, and the form to mark one by hand."""
+    return _member_page(request, selectors.member_for(_user(request), pk))
+
+
+@login_required
+@require_POST
+def member_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """补记参学: a member attended a talk without a check-in that names them."""
+    user = _user(request)
+    member = selectors.member_for(user, pk)
+    form = MarkAttendedForm(request.POST, talks=selectors.talks_to_mark())
+    if form.is_valid():
+        try:
+            services.attendance_mark(
+                actor=user,
+                member=member,
+                talk=form.cleaned_data["talk"],
+                note=form.cleaned_data["note"],
+            )
+        except InvalidInput as exc:
+            add_service_errors(form, exc.errors, exc.message)
+        else:
+            messages.success(request, _("已补记参学。"))
+            return redirect("outreach:member", pk=pk)
+    return _member_page(request, member, mark_form=form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a member's name or flags, or retire them."""
+    user = _user(request)
+    member = selectors.member_for(user, pk)
+    if not services.may_keep_members(user, member.branch):
+        raise PermissionDenied(_("只有支部书记或所在单位可以维护党员名单"))
+    initial = {
+        "name": member.name,
+        "hardship": member.hardship,
+        "remote": member.remote,
+        "note": member.note,
+        "active": member.active,
+    }
+    form = MemberEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.branch_member_update(
+                    actor=user,
+                    member=member,
+                    name=d["name"],
+                    hardship=d["hardship"],
+                    remote=d["remote"],
+                    note=d["note"],
+                    active=d["active"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("outreach:branch", pk=member.branch_id)
     return render(
-        request,
-        "outreach/member.html",
-        {"member": member, "records": list(selectors.learning_record(member)[:500])},
+        request, "outreach/member_form.html", {"form": form, "member": member}, status=status
     )
 
 
