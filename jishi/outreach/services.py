@@ -54,8 +54,13 @@ HEAD_COUNT_MAX = 100_000
 HEAD_NOTE_MAX = 200
 # A talk longer than this is a typo in the end time.
 TALK_MAX_HOURS = 24
-# A hall's guests share one wireless network: the brake per address grows with the talk.
-PER_ADDRESS_FLOOR = 300
+# A hall's guests share one wireless network (or one carrier's NAT): every phone in the room
+# may come from one address. The brake per address is therefore counted per talk and grows
+# with the talk: three times its expected size or its site's capacity, and never below a floor
+# no single hall without either reaches in an hour. It stops a script, not a crowd; a prank
+# that gets through is struck out by the organiser (``checkin_strike``).
+PER_ADDRESS_FLOOR = 1000
+PER_ADDRESS_PER_SEAT = 3
 # One phone may check in a few family members, not a crowd.
 PER_DEVICE = Rate("outreach.checkin.device", limit=10, window=3600)
 
@@ -369,6 +374,13 @@ def _match_member(talk: Talk, name: str, unit_text: str) -> BranchMember | None:
     return None
 
 
+def per_address_limit(talk: Talk) -> int:
+    """How many check-ins one address may make at one talk in an hour (see the floor)."""
+    capacity = talk.site.capacity if talk.site_id and talk.site is not None else None
+    size = max(talk.expected_size or 0, capacity or 0)
+    return max(PER_ADDRESS_FLOOR, PER_ADDRESS_PER_SEAT * size)
+
+
 @dataclass(frozen=True)
 class CheckInResult:
     checkin: CheckIn
@@ -411,11 +423,7 @@ def checkin_record(
         errors["name"] = ["请填写姓名"]
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
-    per_address = Rate(
-        "outreach.checkin.ip",
-        limit=max(PER_ADDRESS_FLOOR, 3 * (talk.expected_size or 0)),
-        window=3600,
-    )
+    per_address = Rate("outreach.checkin.ip", limit=per_address_limit(talk), window=3600)
     if address and not ratelimit.allow(per_address, str(talk.pk), address):
         raise TooFrequent("签到过于频繁，请稍后再试。")
     if device_key and not ratelimit.allow(PER_DEVICE, str(talk.pk), device_key):

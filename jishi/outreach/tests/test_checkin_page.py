@@ -132,7 +132,7 @@ def test_an_address_over_its_limit_gets_429_and_nothing_is_stored(
     client: Client, talk: Talk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services, "PER_ADDRESS_FLOOR", 2)
-    Talk.objects.filter(pk=talk.pk).update(expected_size=None)
+    Talk.objects.filter(pk=talk.pk).update(expected_size=None, site=None, place="礼堂")
     talk.refresh_from_db()
     with clock.travel_to(at(14)):
         for name in ("甲", "乙"):
