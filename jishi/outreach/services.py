@@ -257,6 +257,32 @@ def talk_code_reissue(*, actor: User, talk: Talk, remote: bool = False) -> Talk:
     return locked
 
 
+STRIKE_REASON_MAX = 200
+
+
+def checkin_strike(*, actor: User, checkin: CheckIn, reason: Any) -> CheckIn:
+    """划除: the organiser strikes out a bogus check-in (a prank name, a test scan). The row
+    stays, with who struck it, when and why; it no longer counts anywhere (figures, the
+    talk's attendance, learning records)."""
+    talk = checkin.talk
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以划除签到")
+    reason = clean(reason)
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["请写明划除的原因，如：恶作剧、测试扫码"]
+    _check_len(errors, "reason", "原因", reason, STRIKE_REASON_MAX)
+    if errors:
+        raise InvalidInput("划除的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+        if locked.struck_at is not None:
+            return locked  # struck once is enough; the first reason stands
+        locked.struck_at, locked.struck_by, locked.struck_reason = clock.now(), actor, reason
+        locked.save(update_fields=["struck_at", "struck_by", "struck_reason"])
+        return locked
+
+
 def talk_cancel(*, actor: User, talk: Talk) -> Talk:
     if not may_manage(actor, talk.organiser):
         raise PermissionDenied("只有主办单位可以取消这场宣讲")

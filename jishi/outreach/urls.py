@@ -14,6 +14,11 @@ urlpatterns = [
     path("talks/<int:pk>/poster.pdf", views.talk_poster, name="poster"),
     path("talks/<int:pk>/reissue/", views.talk_reissue, name="talk_reissue"),
     path("talks/<int:pk>/cancel/", views.talk_cancel, name="talk_cancel"),
+    path(
+        "talks/<int:pk>/checkins/<int:checkin>/strike/",
+        views.checkin_strike,
+        name="checkin_strike",
+    ),
     path("talks/<int:pk>/head-count/", views.head_count, name="head_count"),
     path("talks/<int:pk>/questions/", views.question_add, name="question_add"),
     path("import/", views.schedule_import, name="import"),

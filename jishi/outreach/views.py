@@ -38,7 +38,7 @@ from jishi.outreach.forms import (
     TalkForm,
     add_service_errors,
 )
-from jishi.outreach.models import BranchMember, Series, Setting, Site, Talk
+from jishi.outreach.models import BranchMember, CheckIn, Series, Setting, Site, Talk
 from jishi.outreach.poster import poster_pdf
 from jishi.outreach.views_public import checkin_url
 
@@ -197,12 +197,17 @@ def _talk_page(
     *,
     head_form: HeadCountForm | None = None,
     question_form: QuestionForm | None = None,
+    strike_error: tuple[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
     url = checkin_url(request, talk)
     remote_url = checkin_url(request, talk, remote=True) if talk.remote_key else ""
-    checkins = list(talk.checkins.select_related("member", "member__branch").order_by("created_at"))
+    checkins = list(
+        talk.checkins.select_related("member", "member__branch", "struck_by", "marked_by").order_by(
+            "created_at"
+        )
+    )
     return render(
         request,
         "outreach/talk.html",
@@ -214,6 +219,8 @@ def _talk_page(
             "attendance": selectors.attendance_of(talk),
             "head_counts": list(selectors.head_count_entries(talk)),
             "checkins": checkins,
+            "counted": sum(1 for c in checkins if c.struck_at is None),
+            "strike_error": strike_error,
             "questions": list(talk.questions.select_related("case")),
             "may_manage": services.may_manage(user, talk.organiser),
             "head_form": head_form or HeadCountForm(),
@@ -242,12 +249,51 @@ def talk_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def talk_reissue(request: HttpRequest, pk: int) -> HttpResponse:
-    talk = selectors.talk_for(_user(request), pk)
-    remote = request.POST.get("remote") == "1"
-    services.talk_code_reissue(actor=_user(request), talk=talk, remote=remote)
-    messages.success(request, _("已更换签到码，旧海报和旧链接已失效，请重新打印或发送。"))
+    """更换签到码, after a confirmation: one click would retire every printed poster (or every
+    remote link already sent), so the page says so and asks for a tick first (no script:
+    the console's CSP allows none inline)."""
+    user = _user(request)
+    talk = selectors.talk_for(user, pk)
+    if not services.may_manage(user, talk.organiser):
+        raise PermissionDenied(_("只有主办单位可以更换签到码"))
+    remote = (request.POST.get("remote") or request.GET.get("remote")) == "1"
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") == "1":
+            services.talk_code_reissue(actor=user, talk=talk, remote=remote)
+            if remote:
+                messages.success(request, _("已更换远程签到链接，旧链接已失效，请重新发送。"))
+            else:
+                messages.success(
+                    request, _("已更换签到码，旧海报和旧链接已失效，请重新打印或发送。")
+                )
+            return redirect("outreach:talk", pk=pk)
+        error = _("请勾选确认后再更换。")
+    if remote and not talk.remote_key:
+        raise InvalidInput(_("这场宣讲没有开通远程签到"))
+    return render(
+        request,
+        "outreach/talk_reissue.html",
+        {"talk": talk, "remote": remote, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def checkin_strike(request: HttpRequest, pk: int, checkin: int) -> HttpResponse:
+    """划除 a bogus check-in, with its reason."""
+    user = _user(request)
+    talk = selectors.talk_for(user, pk)
+    found = get_object_or_404(CheckIn, pk=checkin, talk=talk)
+    try:
+        services.checkin_strike(actor=user, checkin=found, reason=request.POST.get("reason", ""))
+    except InvalidInput as exc:
+        text = next(iter(exc.errors.get("reason", [])), exc.message)
+        return _talk_page(request, talk, strike_error=(found.pk, text), status=422)
+    messages.success(request, _("已划除这条签到，不再计入人数。"))
     return redirect("outreach:talk", pk=pk)
 
 
