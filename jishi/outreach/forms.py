@@ -300,6 +300,20 @@ class QuestionForm(forms.Form):
         help_text=_("选填：用于回访，加密保存"),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
+    village = UnitField(
+        label=_("村(社区)"),
+        kinds=[UnitKind.VILLAGE],
+        required=False,
+        help_text=_("选填：问题所在的村(社区)，派单和统计按此落到村"),
+        error_messages={"invalid_choice": _("请选择村(社区)")},
+    )
+
+    def __init__(self, *args: Any, talk: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # At a site with a village the case takes the site's village; asking again would
+        # only let the two disagree.
+        if talk is not None and talk.site_id and talk.site is not None and talk.site.village_id:
+            del self.fields["village"]
 
 
 def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: str) -> None:

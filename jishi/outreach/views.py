@@ -224,7 +224,7 @@ def _talk_page(
             "questions": list(talk.questions.select_related("case")),
             "may_manage": services.may_manage(user, talk.organiser),
             "head_form": head_form or HeadCountForm(),
-            "question_form": question_form or QuestionForm(),
+            "question_form": question_form or QuestionForm(talk=talk),
             "window_open": not services.window_refusal(talk, "onsite"),
         },
         status=status,
@@ -333,7 +333,7 @@ def head_count(request: HttpRequest, pk: int) -> HttpResponse:
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A question raised at the talk, recorded on the spot as a case."""
     talk = selectors.talk_for(_user(request), pk)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, talk=talk)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -344,6 +344,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
                 text=d["text"],
                 citizen_name=d["citizen_name"],
                 citizen_phone=d["citizen_phone"],
+                village=d.get("village"),
             )
         except InvalidInput as exc:
             add_service_errors(form, exc.errors, exc.message)
