@@ -243,6 +243,28 @@ class SiteForm(forms.Form):
         return photo
 
 
+class LocalDateField(forms.DateField):
+    """A date as a phone's picker or a person types it (full-width digits too)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%Y/%m/%d"])
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("日期格式应为 2026-11-28"), "required": _("请填写日期")},
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str):
+            value = search_key(value).strip()
+        try:
+            return super().to_python(value)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class SeriesForm(forms.Form):
     name = TextField(label=_("名称"), max_length=100, required=True)
     description = TextField(
@@ -430,3 +452,26 @@ class MarkAttendedForm(forms.Form):
         field = self.fields["talk"]
         assert isinstance(field, TalkChoiceField)
         field.queryset = talks
+
+
+class SiteVisitForm(forms.Form):
+    """One more entry of a site's visitors outside talks."""
+
+    visited_on = LocalDateField(label=_("日期"))
+    count = FoldedIntegerField(
+        label=_("人数"),
+        min_value=-services.VISIT_MAX,
+        max_value=services.VISIT_MAX,
+        help_text=_("与之前的登记相加；多报了请填负数（如 -3）并写明原因"),
+        error_messages={
+            "invalid": _("请填写整数"),
+            "required": _("请填写人数"),
+            "min_value": _("人数过大"),
+            "max_value": _("人数过大"),
+        },
+    )
+    group = TextField(
+        label=_("团体或说明"),
+        max_length=services.VISIT_NOTE_MAX,
+        help_text=_("如：县一中高一(3)班；当天散客"),
+    )

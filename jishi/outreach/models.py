@@ -357,3 +357,28 @@ class TalkQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.case.code
+
+
+class SiteVisit(models.Model):
+    """Visitors to a site outside talks (参观接待): a school class, a work unit's day out, the
+    walk-ins of a day. Entries are only added, like head counts: the site's visitors are
+    their sum, and a count that was too high is corrected by a negative entry with its
+    reason."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField("日期", db_index=True)
+    count = models.IntegerField("人数")
+    group = models.CharField("团体或说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "阵地参观"
+        verbose_name_plural = "阵地参观"
+        ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(count=0), name="site_visit_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.visited_on}: {self.count:+d}"

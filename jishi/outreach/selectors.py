@@ -25,6 +25,7 @@ from jishi.outreach.models import (
     Series,
     Setting,
     Site,
+    SiteVisit,
     Talk,
 )
 
@@ -361,12 +362,48 @@ def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
 @dataclass(frozen=True)
 class FigureRow:
     """One line of a figure: what it counts (``key`` for the talk list's filter), its label
-    and the talks, people and person-times behind it."""
+    and the talks, people and person-times behind it (and, for a site, its visitors outside
+    talks)."""
 
     key: str
     label: str
     talks: int
     person_times: int = 0
+    visitors: int = 0
+
+
+def site_visits_visible_to(user: User | AnonymousUser) -> QuerySet[SiteVisit]:
+    """Visits to the sites a user keeps or sees: county-wide posts all, a unit's posts those
+    of the sites in its township."""
+    qs = SiteVisit.objects.select_related("site", "recorded_by")
+    scope = scope_of(user)
+    if scope.county_wide:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(site__township_id__in=scope.unit_ids)
+
+
+def visits_in(visits: QuerySet[SiteVisit], period: tuple[dt.date, dt.date]) -> QuerySet[SiteVisit]:
+    return visits.filter(visited_on__gte=period[0], visited_on__lt=period[1])
+
+
+def visitors_of(visits: QuerySet[SiteVisit]) -> int:
+    return int(visits.aggregate(n=Sum("count"))["n"] or 0)
+
+
+@dataclass(frozen=True)
+class PublicVisitors:
+    this_year: int
+    total: int
+
+
+def public_visitors(site: Site) -> PublicVisitors:
+    """What the public page says of a site's visitors outside talks."""
+    year = timezone.localdate(clock.now()).year
+    visits = site.visits.all()
+    period = (dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+    return PublicVisitors(visitors_of(visits_in(visits, period)), visitors_of(visits))
 
 
 @dataclass(frozen=True)
@@ -388,6 +425,9 @@ class OutreachFigures:
     by_township: list[FigureRow]
     by_month: list[FigureRow]
     by_site: list[FigureRow]
+    # Visitors to sites outside talks (参观接待), not in people or person-times: they are
+    # entered as counts per day, and a talk's audience is not a visit.
+    visitors: int = 0
 
 
 def people_count(checkins: QuerySet[CheckIn]) -> int:
@@ -465,6 +505,21 @@ def totals_of(talks: QuerySet[Talk]) -> Totals:
     )
 
 
+def _site_rows(rows: list[FigureRow], visits: QuerySet[SiteVisit]) -> list[FigureRow]:
+    """The sites' rows with their visitors outside talks; a site with visitors and no talk
+    gets a row too."""
+    counted = dict(visits.values("site_id").annotate(n=Sum("count")).values_list("site_id", "n"))
+    out = [
+        FigureRow(r.key, r.label, r.talks, r.person_times, int(counted.pop(int(r.key), 0) or 0))
+        for r in rows
+    ]
+    names = dict(Site.objects.filter(pk__in=counted).values_list("id", "name"))
+    out += [
+        FigureRow(str(pk), names.get(pk, ""), 0, 0, int(n or 0)) for pk, n in counted.items() if n
+    ]
+    return sorted(out, key=lambda r: (-r.talks, -r.visitors, r.label))
+
+
 def outreach_figures(
     user: User | AnonymousUser, period: tuple[dt.date, dt.date]
 ) -> OutreachFigures:
@@ -505,7 +560,10 @@ def outreach_figures(
         )
         for key, items in sorted(months.items())
     ]
-    by_site = [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key]
+    by_site = _site_rows(
+        [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key],
+        visits_in(site_visits_visible_to(user), period),
+    )
     whole = totals_of(talks)
     return OutreachFigures(
         start=period[0],
@@ -523,4 +581,5 @@ def outreach_figures(
         by_township=_rows(talks, "township_id", townships_named, times=times_by("township_id")),
         by_month=by_month,
         by_site=by_site,
+        visitors=sum(r.visitors for r in by_site),
     )

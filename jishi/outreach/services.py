@@ -38,6 +38,7 @@ from jishi.outreach.models import (
     Site,
     SiteKind,
     SitePhoto,
+    SiteVisit,
     Talk,
     TalkQuestion,
 )
@@ -615,6 +616,55 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
         if photo is not None:
             _photo_add(locked, photo)
         return locked
+
+
+VISIT_MAX = 100_000
+VISIT_NOTE_MAX = 200
+
+
+def site_visit_add(
+    *, actor: User, site: Site, visited_on: Any, count: Any, group: Any = ""
+) -> SiteVisit:
+    """参观接待: visitors to a site outside talks, entered by the site's township (or the
+    county). Added to the entries before; a count that was too high is corrected by a
+    negative entry that says why, and the site's total never falls below zero."""
+    if not site_may_edit(actor, site):
+        raise PermissionDenied("只有县级岗位或阵地所在乡镇可以登记参观人数")
+    errors: dict[str, list[str]] = {}
+    try:
+        value: int | None = int(fold(str(count if count is not None else "")).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value == 0 or abs(value) > VISIT_MAX:
+        errors["count"] = [f"请填写 1 到 {VISIT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"]
+    group = clean(group)
+    _check_len(errors, "group", "团体或说明", group, VISIT_NOTE_MAX)
+    if value is not None and value < 0 and not group:
+        errors["group"] = ["减少人数是更正，请写明原因"]
+    today = timezone.localdate(clock.now())
+    if not isinstance(visited_on, dt.date):
+        errors["visited_on"] = ["请填写日期"]
+    elif visited_on > today:
+        errors["visited_on"] = ["参观日期不能晚于今天"]
+    elif visited_on.year < 2000:
+        errors["visited_on"] = ["年份应在 2000 到 2100 之间"]
+    if errors or value is None or not isinstance(visited_on, dt.date):
+        raise InvalidInput("登记的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        # The site's row is the lock: two corrections at once cannot both go below zero.
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        total = int(locked.visits.aggregate(n=Sum("count"))["n"] or 0)
+        if total + value < 0:
+            message = f"更正后人数不能少于 0：目前共登记 {total} 人次"
+            raise InvalidInput(message, errors={"count": [message]})
+        return SiteVisit.objects.create(
+            site=locked,
+            visited_on=visited_on,
+            count=value,
+            group=group,
+            recorded_by=actor,
+            created_at=clock.now(),
+        )
 
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024

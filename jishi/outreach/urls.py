@@ -32,6 +32,7 @@ urlpatterns = [
     path("sites/", views.site_list, name="sites"),
     path("sites/new/", views.site_edit, name="site_new"),
     path("sites/<int:pk>/", views.site_edit, name="site_edit"),
+    path("sites/<int:pk>/visits/", views.site_visits, name="site_visits"),
     path("series/", views.series_list, name="series"),
     path("series/new/", views.series_edit, name="series_new"),
     path("series/<int:pk>/", views.series_edit, name="series_edit"),

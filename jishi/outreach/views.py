@@ -35,6 +35,7 @@ from jishi.outreach.forms import (
     QuestionForm,
     SeriesForm,
     SiteForm,
+    SiteVisitForm,
     TalkForm,
     add_service_errors,
 )
@@ -414,6 +415,55 @@ def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def site_visits(request: HttpRequest, pk: int) -> HttpResponse:
+    """参观接待: a site's visitors outside talks, for a period, and the form to add a day's."""
+    user = _user(request)
+    site = get_object_or_404(Site, pk=pk)
+    may_edit = services.site_may_edit(user, site)
+    start, end, label = _period(request)
+    form = SiteVisitForm(
+        request.POST or None, initial={"visited_on": timezone.localdate(clock.now())}
+    )
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied(_("只有县级岗位或阵地所在乡镇可以登记参观人数"))
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.site_visit_add(
+                    actor=user,
+                    site=site,
+                    visited_on=d["visited_on"],
+                    count=d["count"],
+                    group=d["group"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已登记参观人数。"))
+                return redirect(f"{reverse('outreach:site_visits', args=[pk])}?period={label}")
+    visits = selectors.visits_in(
+        selectors.site_visits_visible_to(user).filter(site=site), (start, end)
+    )
+    return render(
+        request,
+        "outreach/site_visits.html",
+        {
+            "site": site,
+            "period": label,
+            "visits": list(visits[:500]),
+            "total": selectors.visitors_of(visits),
+            "form": form,
+            "may_edit": may_edit,
+        },
+        status=status,
+    )
+
+
+@login_required
 @require_GET
 def series_list(request: HttpRequest) -> HttpResponse:
     return render(
@@ -777,17 +827,27 @@ def figures(request: HttpRequest) -> HttpResponse:
         query = {"held": "1", "period": label, **filters}
         return f"{reverse('outreach:index')}?{urlencode(query)}"
 
-    def rows(items: list[selectors.FigureRow], param: str) -> list[tuple[Any, str]]:
+    def rows(items: list[selectors.FigureRow], param: str) -> list[tuple[Any, str, str]]:
         if param == "period":
-            return [(r, link(period=r.key)) for r in items]
-        return [(r, link(**{param: r.key or selectors.NONE})) for r in items]
+            return [(r, link(period=r.key), "") for r in items]
+        if param == "site":
+            # A site's visitors outside talks link to its visit entries of the period.
+            return [
+                (
+                    r,
+                    link(site=r.key),
+                    reverse("outreach:site_visits", args=[r.key]) + f"?period={label}",
+                )
+                for r in items
+            ]
+        return [(r, link(**{param: r.key or selectors.NONE}), "") for r in items]
 
     tables = [
-        (_("按系列"), _("系列"), rows(data.by_series, "series")),
-        (_("按六进场景"), _("场景"), rows(data.by_setting, "setting")),
-        (_("按乡镇"), _("乡镇"), rows(data.by_township, "township")),
-        (_("按月份"), _("月份"), rows(data.by_month, "period")),
-        (_("阵地接待"), _("阵地"), rows(data.by_site, "site")),
+        (_("按系列"), _("系列"), rows(data.by_series, "series"), False),
+        (_("按六进场景"), _("场景"), rows(data.by_setting, "setting"), False),
+        (_("按乡镇"), _("乡镇"), rows(data.by_township, "township"), False),
+        (_("按月份"), _("月份"), rows(data.by_month, "period"), False),
+        (_("阵地接待"), _("阵地"), rows(data.by_site, "site"), True),
     ]
     return render(
         request,

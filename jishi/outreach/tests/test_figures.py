@@ -169,7 +169,7 @@ def test_the_export_holds_the_pages_numbers(
     tables = _page_tables(html)
     assert set(tables) == {"按系列", "按六进场景", "按乡镇", "按月份", "阵地接待"}
     for title, rows in tables.items():
-        assert [(str(a), b, c) for a, b, c in book[title]] == rows, title
+        assert [(str(a), b, c) for a, b, c, *_ in book[title]] == rows, title
     assert book["按月份"] == [("2026-10", 2, 2), ("2026-11", 1, 8)]
     assert ("未填写", 1, 0) in book["按系列"]
 
@@ -218,6 +218,7 @@ def test_every_number_links_to_the_talks_it_counts(
     organiser: User,
     county: County,
     series: Series,
+    site: Site,
     period: str,
 ) -> None:
     """Click every number of the figures page: the talk list it opens heads with the same
@@ -251,14 +252,24 @@ def test_every_number_links_to_the_talks_it_counts(
     with clock.travel_to(at(10, day=dt.date(2025, 11, 12))):
         services.checkin_record(talk=last_year, name="钱敏", device_key="e")
         services.head_count_add(actor=organiser, talk=last_year, count=9)
+    with clock.travel_to(at(18)):
+        # Visitors outside talks: an October school class at the site (no talk there then).
+        services.site_visit_add(
+            actor=organiser, site=site, visited_on=dt.date(2026, 10, 5), count=45, group="一中"
+        )
+        services.site_visit_add(
+            actor=organiser, site=site, visited_on=dt.date(2026, 11, 3), count=12
+        )
     client.force_login(organiser)
     with clock.travel_to(at(18)):
         html = client.get(reverse("outreach:figures"), {"period": period}).content.decode()
         links = _figure_links(html)
         kinds = {kind for kind, _, _ in links}
-        assert kinds == {"talks", "people", "person_times", "head_count"}
-        # Both tables' cells link: talks and person-times of each row.
-        assert len(links) == 4 + 2 * sum(len(rows) for rows in _page_tables(html).values())
+        assert kinds == {"talks", "people", "person_times", "head_count", "visitors"}
+        # Every table's cells link: talks and person-times of each row, a site's visitors.
+        tables = _page_tables(html)
+        rows = sum(len(rows) for rows in tables.values())
+        assert len(links) == 4 + 2 * rows + len(tables["阵地接待"])
         for kind, href, number in links:
             assert f"period={period}" in href or "period=2026-1" in href, href
             listed = client.get(href)
