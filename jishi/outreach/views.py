@@ -597,6 +597,12 @@ def branch_list(request: HttpRequest) -> HttpResponse:
             "may_add": selectors.may_add_talks(user),
             "person": person,
             "records": records,
+            # Closed branches stay reachable for whoever may reopen them.
+            "closed": [
+                b
+                for b in selectors.branches_visible_to(user).filter(active=False)[:200]
+                if services.may_keep_branch(user, b)
+            ],
         },
         status=status,
     )

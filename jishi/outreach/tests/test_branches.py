@@ -88,7 +88,14 @@ def test_the_township_edits_a_branch_and_picks_a_secretary_of_its_unit(
     assert client.post(url, {"name": "东街党支部", "secretary": ""}).status_code == 302
     branch.refresh_from_db()
     assert not branch.active and branch.secretary is None
-    assert "东街党支部" not in client.get(reverse("outreach:branches")).content.decode()
+    listed = client.get(reverse("outreach:branches")).content.decode()
+    assert "已停用的支部（1）" in listed  # kept reachable, to reopen
+    active = listed.split("已停用的支部")[0]
+    assert "东街党支部" not in active
+    # Reopened by the same form.
+    assert client.post(url, {"name": "东街党支部", "active": "on"}).status_code == 302
+    branch.refresh_from_db()
+    assert branch.active
 
 
 def test_bad_input_on_a_branch(
