@@ -291,7 +291,7 @@ def talk_cancel(*, actor: User, talk: Talk) -> Talk:
         locked = Talk.objects.select_for_update().get(pk=talk.pk)
         if locked.cancelled:
             return locked
-        if locked.checkins.exists():
+        if locked.checkins.counted().exists():  # struck-out pranks do not hold a talk
             raise InvalidInput("已有人签到的宣讲不能取消")
         locked.cancelled = True
         locked.save(update_fields=["cancelled"])

@@ -132,3 +132,22 @@ def test_striking_needs_a_reason_and_the_organiser(
     other = reverse("outreach:checkin_strike", args=[county_talk.pk, theirs.pk])
     assert client.post(other, {"reason": "x"}).status_code == 403
     assert not CheckIn.objects.filter(struck_at__isnull=False).exists()
+
+
+def test_a_talk_with_only_struck_check_ins_can_be_cancelled(
+    client: Client, talk: Talk, organiser: User
+) -> None:
+    with clock.travel_to(at(14)):
+        prank = services.checkin_record(talk=talk, name="奥特曼", device_key="b").checkin
+        real = services.checkin_record(talk=talk, name="王芳", device_key="a").checkin
+    with pytest.raises(services.InvalidInput):
+        services.talk_cancel(actor=organiser, talk=talk)
+    services.checkin_strike(actor=organiser, checkin=prank, reason="恶作剧")
+    with pytest.raises(services.InvalidInput):
+        services.talk_cancel(actor=organiser, talk=talk)  # 王芳 still counts
+    services.checkin_strike(actor=organiser, checkin=real, reason="测试扫码")
+    client.force_login(organiser)
+    response = client.post(reverse("outreach:talk_cancel", args=[talk.pk]))
+    assert response.status_code == 302
+    talk.refresh_from_db()
+    assert talk.cancelled and CheckIn.objects.filter(talk=talk).count() == 2
