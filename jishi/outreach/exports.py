@@ -36,6 +36,7 @@ def totals(figures: OutreachFigures) -> list[tuple[str, int]]:
         (_("其中现场补录"), figures.head_count),
         (_("扫码签到人次"), figures.checkins),
         (_("其中流动党员远程"), figures.remote),
+        (_("阵地参观人次"), figures.visitors),
     ]
 
 
@@ -54,12 +55,15 @@ def figures_workbook(figures: OutreachFigures, period: str) -> bytes:
     )
     summary.close()
     for title, head, rows in tables(figures):
-        sheet = SheetWriter(
-            workbook, title, [Column(head, 24), Column(_("场次"), 10), Column(_("人次"), 10)]
-        )
+        sites = rows is figures.by_site
+        columns = [Column(head, 24), Column(_("场次"), 10), Column(_("人次"), 10)]
+        if sites:
+            columns.append(Column(_("参观人次"), 10))
+        sheet = SheetWriter(workbook, title, columns)
         for row in rows:
             label: Any = row.label or _("未填写")
-            sheet.append([label, row.talks, row.person_times])
+            values = [label, row.talks, row.person_times]
+            sheet.append([*values, row.visitors] if sites else values)
         sheet.close()
     out = io.BytesIO()
     workbook.save(out)

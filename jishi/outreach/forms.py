@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,7 @@ from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind, User
 from jishi.orgs.selectors import scope_of
 from jishi.outreach import services
-from jishi.outreach.models import Series, Setting, Site, SiteKind
+from jishi.outreach.models import Branch, Series, Setting, Site, SiteKind, Talk
 
 LENGTH_MESSAGE = _("最多 %(limit_value)d 字，现有 %(show_value)d 字")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -241,6 +243,28 @@ class SiteForm(forms.Form):
         return photo
 
 
+class LocalDateField(forms.DateField):
+    """A date as a phone's picker or a person types it (full-width digits too)."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%Y/%m/%d"])
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid": _("日期格式应为 2026-11-28"), "required": _("请填写日期")},
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str):
+            value = search_key(value).strip()
+        try:
+            return super().to_python(value)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
 class SeriesForm(forms.Form):
     name = TextField(label=_("名称"), max_length=100, required=True)
     description = TextField(
@@ -298,6 +322,20 @@ class QuestionForm(forms.Form):
         help_text=_("选填：用于回访，加密保存"),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
+    village = UnitField(
+        label=_("村(社区)"),
+        kinds=[UnitKind.VILLAGE],
+        required=False,
+        help_text=_("选填：问题所在的村(社区)，派单和统计按此落到村"),
+        error_messages={"invalid_choice": _("请选择村(社区)")},
+    )
+
+    def __init__(self, *args: Any, talk: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # At a site with a village the case takes the site's village; asking again would
+        # only let the two disagree.
+        if talk is not None and talk.site_id and talk.site is not None and talk.site.village_id:
+            del self.fields["village"]
 
 
 def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: str) -> None:
@@ -308,6 +346,24 @@ def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: 
         form.add_error(None, message)
 
 
+class PersonField(forms.ModelChoiceField[User]):
+    """A person, by name and account (two 王芳 in one township stay apart)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} ({obj.username})" if obj.full_name else obj.username
+
+
+def _secretary_field() -> PersonField:
+    return PersonField(
+        label=_("支部书记"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("暂不指定"),
+        help_text=_("所在单位（或下级单位）在岗的人员"),
+        error_messages={"invalid_choice": _("请选择列出的人员")},
+    )
+
+
 class BranchForm(forms.Form):
     name = TextField(label=_("支部名称"), max_length=100, required=True)
     unit = UnitField(
@@ -315,12 +371,45 @@ class BranchForm(forms.Form):
         kinds=ORGANISER_KINDS,
         error_messages={"required": _("请选择所在单位"), "invalid_choice": _("请选择所在单位")},
     )
-    secretary = forms.ModelChoiceField(
-        label=_("支部书记"),
-        queryset=User.objects.filter(is_active=True).order_by("username"),
-        required=False,
-        error_messages={"invalid_choice": _("请选择列出的人员")},
+    secretary = _secretary_field()
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Before a unit is chosen: the people posted in the units the user keeps; the service
+        # then asks that the secretary is posted in the branch's own unit or below.
+        ids = organiser_ids(user)
+        people = User.objects.filter(is_active=True)
+        if ids is not None:
+            secretaries = Branch.objects.filter(unit_id__in=ids).values("secretary_id")
+            people = people.filter(
+                Q(posts__active=True, posts__unit_id__in=ids) | Q(pk__in=secretaries)
+            )
+        else:
+            people = people.filter(
+                Q(posts__active=True) | Q(pk__in=Branch.objects.values("secretary_id"))
+            )
+        field = self.fields["secretary"]
+        assert isinstance(field, PersonField)
+        field.queryset = people.distinct().order_by("full_name", "username")
+
+
+class BranchEditForm(forms.Form):
+    name = TextField(label=_("支部名称"), max_length=100, required=True)
+    secretary = _secretary_field()
+    active = forms.BooleanField(
+        label=_("启用"), required=False, help_text=_("停用的支部不再列出，党员和记录保留")
     )
+
+    def __init__(self, *args: Any, branch: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The people posted in the branch's unit or below, and the secretary in place.
+        people = User.objects.filter(
+            Q(pk__in=services.secretary_candidates(branch.unit).values("pk"))
+            | Q(pk=branch.secretary_id or 0)
+        )
+        field = self.fields["secretary"]
+        assert isinstance(field, PersonField)
+        field.queryset = people.order_by("full_name", "username")
 
 
 class MemberForm(forms.Form):
@@ -328,3 +417,61 @@ class MemberForm(forms.Form):
     hardship = forms.BooleanField(label=_("困难党员"), required=False)
     remote = forms.BooleanField(label=_("流动党员"), required=False)
     note = TextField(label=_("备注"), max_length=100)
+
+
+class MemberEditForm(MemberForm):
+    active = forms.BooleanField(
+        label=_("在册"),
+        required=False,
+        help_text=_("迁出、去世等不再在册的党员取消勾选：不再列入未参学名单，学习记录保留"),
+    )
+
+
+class TalkChoiceField(forms.ModelChoiceField[Talk]):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{timezone.localtime(obj.starts_at):%Y-%m-%d} {obj.title}"
+
+
+class MarkAttendedForm(forms.Form):
+    """补记参学: the talk the member attended without a check-in that names them, and why."""
+
+    talk = TalkChoiceField(
+        label=_("宣讲"),
+        queryset=Talk.objects.none(),
+        error_messages={"required": _("请选择宣讲"), "invalid_choice": _("请选择列出的宣讲")},
+    )
+    note = TextField(
+        label=_("说明"),
+        max_length=services.MARK_NOTE_MAX,
+        required=True,
+        help_text=_("如：送学上门；签到时姓名写错"),
+    )
+
+    def __init__(self, *args: Any, talks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["talk"]
+        assert isinstance(field, TalkChoiceField)
+        field.queryset = talks
+
+
+class SiteVisitForm(forms.Form):
+    """One more entry of a site's visitors outside talks."""
+
+    visited_on = LocalDateField(label=_("日期"))
+    count = FoldedIntegerField(
+        label=_("人数"),
+        min_value=-services.VISIT_MAX,
+        max_value=services.VISIT_MAX,
+        help_text=_("与之前的登记相加；多报了请填负数（如 -3）并写明原因"),
+        error_messages={
+            "invalid": _("请填写整数"),
+            "required": _("请填写人数"),
+            "min_value": _("人数过大"),
+            "max_value": _("人数过大"),
+        },
+    )
+    group = TextField(
+        label=_("团体或说明"),
+        max_length=services.VISIT_NOTE_MAX,
+        help_text=_("如：县一中高一(3)班；当天散客"),
+    )

@@ -41,13 +41,30 @@ TALK_COLUMNS: tuple[Column, ...] = (
     Column("expected_size", "预计人数", ("预计人数", "人数", "expected_size"), False, "80"),
     Column("recording_url", "录像链接", ("录像链接", "录像", "recording_url"), False, ""),
     Column("materials", "宣讲材料", ("宣讲材料", "材料", "materials"), False, ""),
+    # A talk that crosses midnight (an evening film and talk, a night shift's session) ends
+    # on the next day: the end date says so; left empty, the talk ends on its own date.
+    Column("end_date", "结束日期", ("结束日期", "end_date"), False, ""),
+    Column(
+        "remote",
+        "流动党员远程签到",
+        ("流动党员远程签到", "远程签到", "流动党员", "remote"),
+        False,
+        "是",
+    ),
+    Column(
+        "remote_closes",
+        "远程签到截止",
+        ("远程签到截止", "远程截止", "remote_closes_at"),
+        False,
+        "2026-11-17 16:00",
+    ),
 )
 LABELS = {c.name: c.label for c in TALK_COLUMNS}
 # Which column a service field's error belongs to.
 FIELD_COLUMNS = {
     "starts_at": "start",
     "ends_at": "end",
-    "remote_closes_at": "end",
+    "remote_closes_at": "remote_closes",
 }
 _TIME = re.compile(r"^(\d{1,2})[:：时点](\d{2})?(?:[:：分](\d{2}))?秒?$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -98,6 +115,28 @@ def parse_time(text: str) -> dt.time | None:
     if hour > 23 or minute > 59 or second > 59:
         return None
     return dt.time(hour, minute)
+
+
+def parse_datetime(text: str) -> dt.datetime | None:
+    """A date and time in one cell (2026-11-17 16:00, or as Excel writes a date cell), in
+    the county's time zone."""
+    value = fold(text or "").strip().replace("T", " ")
+    parts = value.split(None, 1)
+    if len(parts) != 2:
+        return None
+    day, at = parse_date(parts[0]), parse_time(parts[1].replace(" ", ""))
+    if day is None or at is None or not 2000 <= day.year <= 2100:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, at))
+
+
+def _yes_no(text: str) -> bool | None:
+    value = _key(fold(text or ""))
+    if value in ("", "否", "no", "n", "0", "false", "×", "x", "不开通"):
+        return False
+    if value in ("是", "yes", "y", "1", "true", "√", "✓", "开通"):
+        return True
+    return None
 
 
 def _setting(text: str) -> str:
@@ -203,10 +242,33 @@ def _check(rows: list[ImportRow], actor: User, report: ScheduleReport) -> list[_
                 size = int(raw_size)
             else:
                 bad("expected_size", "应为整数")
+        end_day = day
+        if row.get("end_date").strip():
+            end_day = parse_date(row.get("end_date"))
+            if end_day is None:
+                bad("end_date", "日期格式应为 2026-11-11")
         starts = ends = None
-        if day is not None and start is not None and end is not None and 2000 <= day.year <= 2100:
+        if (
+            day is not None
+            and end_day is not None
+            and start is not None
+            and end is not None
+            and 2000 <= day.year <= 2100
+        ):
             starts = timezone.make_aware(dt.datetime.combine(day, start))
-            ends = timezone.make_aware(dt.datetime.combine(day, end))
+            ends = timezone.make_aware(dt.datetime.combine(end_day, end))
+            if ends <= starts and end_day == day:
+                bad("end", "结束时间应晚于开始时间；跨过午夜的宣讲请填写结束日期")
+        remote = _yes_no(row.get("remote"))
+        if remote is None:
+            bad("remote", "填写“是”或“否”（或留空）")
+        remote_closes = None
+        if row.get("remote_closes").strip():
+            remote_closes = parse_datetime(row.get("remote_closes"))
+            if remote_closes is None:
+                bad("remote_closes", "格式应为 2026-11-17 16:00")
+            elif not remote:
+                bad("remote_closes", "未开通流动党员远程签到，不需要截止时间")
         values, problems = services.talk_check(
             services.TalkInput(
                 title=row.get("title"),
@@ -224,6 +286,8 @@ def _check(rows: list[ImportRow], actor: User, report: ScheduleReport) -> list[_
                 expected_size=size,
                 materials=row.get("materials"),
                 recording_url=row.get("recording_url"),
+                remote=bool(remote),
+                remote_closes_at=remote_closes,
             )
         )
         reported = {e.column for e in errors}
@@ -270,7 +334,16 @@ def schedule_import(*, actor: User, data: bytes, filename: str) -> ScheduleRepor
         return report
     with transaction.atomic():
         Talk.objects.bulk_create(
-            [Talk(**item.values, checkin_key=tokens.new_key(), created_by=actor) for item in good]
+            [
+                Talk(
+                    **item.values,
+                    checkin_key=tokens.new_key(),
+                    # A remote window in the row gives the talk its remote link at once.
+                    remote_key=tokens.new_key() if item.values["remote_opens_at"] else "",
+                    created_by=actor,
+                )
+                for item in good
+            ]
         )
     report.created = len(good)
     report.written = True

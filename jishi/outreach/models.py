@@ -57,6 +57,9 @@ class Setting(models.TextChoices):
 class CheckInChannel(models.TextChoices):
     ONSITE = "onsite", _("现场扫码")
     REMOTE = "remote", _("流动党员远程")
+    # Recorded by the branch secretary or the organiser for a member who attended without a
+    # matching check-in: taught at home (送学上门), or added to the branch after the talk.
+    MARKED = "marked", _("补记参学")
 
 
 class Site(models.Model):
@@ -248,8 +251,19 @@ class BranchMember(models.Model):
         return self.name
 
 
+class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    def counted(self) -> CheckInQuerySet:
+        """The check-ins that count: all but those the organiser struck out as bogus."""
+        return self.filter(struck_at__isnull=True)
+
+
 class CheckIn(models.Model):
-    """One person, or one anonymous phone, at one talk (签到)."""
+    """One person, or one anonymous phone, at one talk (签到).
+
+    A member marked as attended by hand (channel ``marked``) is a check-in too, with who
+    marked it and why. A bogus check-in is never deleted: the organiser strikes it out
+    (``struck_at``, by whom, why) and it stops counting.
+    """
 
     talk = models.ForeignKey(Talk, on_delete=models.PROTECT, related_name="checkins")
     channel = models.CharField(max_length=8, choices=CheckInChannel.choices)
@@ -266,6 +280,17 @@ class CheckIn(models.Model):
     )
     device_key = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
+    marked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    struck_at = models.DateTimeField("划除时间", null=True, blank=True)
+    struck_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    struck_reason = models.CharField("划除原因", max_length=200, blank=True)
+
+    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         verbose_name = "签到"
@@ -332,3 +357,28 @@ class TalkQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.case.code
+
+
+class SiteVisit(models.Model):
+    """Visitors to a site outside talks (参观接待): a school class, a work unit's day out, the
+    walk-ins of a day. Entries are only added, like head counts: the site's visitors are
+    their sum, and a count that was too high is corrected by a negative entry with its
+    reason."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField("日期", db_index=True)
+    count = models.IntegerField("人数")
+    group = models.CharField("团体或说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "阵地参观"
+        verbose_name_plural = "阵地参观"
+        ordering = ["-visited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(count=0), name="site_visit_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.visited_on}: {self.count:+d}"

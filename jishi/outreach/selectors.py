@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jishi.common import clock
@@ -25,6 +25,7 @@ from jishi.outreach.models import (
     Series,
     Setting,
     Site,
+    SiteVisit,
     Talk,
 )
 
@@ -101,10 +102,14 @@ def head_count_entries(talk: Talk) -> QuerySet[HeadCount]:
 
 
 def attendance_of(talk: Talk) -> Attendance:
-    row = CheckIn.objects.filter(talk=talk).aggregate(
-        named=Count("id", filter=~Q(name="")),
-        unnamed=Count("id", filter=Q(name="")),
-        remote=Count("id", filter=Q(channel="remote")),
+    row = (
+        CheckIn.objects.counted()
+        .filter(talk=talk)
+        .aggregate(
+            named=Count("id", filter=~Q(name="")),
+            unnamed=Count("id", filter=Q(name="")),
+            remote=Count("id", filter=Q(channel="remote")),
+        )
     )
     head = head_counts_of([talk.pk]).get(talk.pk, 0)
     return Attendance(row["named"], row["unnamed"], row["remote"], head)
@@ -113,7 +118,8 @@ def attendance_of(talk: Talk) -> Attendance:
 def with_attendance(talks: list[Talk]) -> list[tuple[Talk, Attendance]]:
     """Each talk with its attendance, in three queries whatever the number of talks."""
     rows = (
-        CheckIn.objects.filter(talk__in=talks)
+        CheckIn.objects.counted()
+        .filter(talk__in=talks)
         .values("talk_id")
         .annotate(
             named=Count("id", filter=~Q(name="")),
@@ -158,51 +164,88 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
+def period_bounds(raw: Any) -> tuple[dt.date, dt.date] | None:
+    """A period as the figures page and the talk list write it: a year (``2026``) or a month
+    (``2026-11``), as ``[start, end)``; ``None`` for anything else."""
+    parts = str(raw or "").strip().split("-")
+    if not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) != 4:
+        return None
+    year = int(parts[0])
+    if not 2000 <= year <= 2100:
+        return None
+    if len(parts) == 1:
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    if len(parts) == 2 and len(parts[1]) <= 2 and 1 <= int(parts[1]) <= 12:
+        first = dt.date(year, int(parts[1]), 1)
+        return first, (first + dt.timedelta(days=32)).replace(day=1)
+    return None
+
+
+# In a link, "none" asks for the talks without a series (or township): the figures' "未填写" row.
+NONE = "none"
+
+
+def _key(value: Any) -> int | None:
+    """A filter's id; 0 stands for "none" (no row has id 0)."""
+    return 0 if str(value or "") == NONE else _int(value)
+
+
 @dataclass(frozen=True)
 class TalkFilter:
-    """The filters of the talk list; the figures link here with the same names."""
+    """The filters of the talk list; the figures link here with the same names, so a number
+    and the list behind it are one query apart."""
 
     series: int | None = None
     setting: str = ""
     township: int | None = None
-    month: dt.date | None = None
+    period: str = ""
     site: int | None = None
     held: bool = False
+    head_count: bool = False
 
     @classmethod
     def from_query(cls, query: Mapping[str, Any]) -> TalkFilter:
         setting = str(query.get("setting") or "")
-        month = None
-        raw = str(query.get("month") or "")
-        parts = raw.split("-")
-        if len(parts) == 2 and all(p.isdigit() and len(p) <= 4 for p in parts):
-            year, mon = int(parts[0]), int(parts[1])
-            if 2000 <= year <= 2100 and 1 <= mon <= 12:
-                month = dt.date(year, mon, 1)
+        # ``month`` is the older name of a month's period, kept for links already out there.
+        raw = str(query.get("period") or query.get("month") or "").strip()
         return cls(
-            series=_int(query.get("series")),
+            series=_key(query.get("series")),
             setting=setting if setting in Setting.values else "",
-            township=_int(query.get("township")),
-            month=month,
+            township=_key(query.get("township")),
+            period=raw if period_bounds(raw) is not None else "",
             site=_int(query.get("site")),
             held=str(query.get("held") or "") == "1",
+            head_count=str(query.get("head_count") or "") == "1",
         )
 
+    @property
+    def month(self) -> dt.date | None:
+        """The month asked for, when the period is one (for the list's month picker)."""
+        bounds = period_bounds(self.period)
+        return bounds[0] if bounds is not None and len(self.period) > 4 else None
+
     def apply(self, talks: QuerySet[Talk]) -> QuerySet[Talk]:
-        if self.series is not None:
+        if self.series == 0:
+            talks = talks.filter(series__isnull=True)
+        elif self.series is not None:
             talks = talks.filter(series_id=self.series)
         if self.setting:
             talks = talks.filter(setting=self.setting)
-        if self.township is not None:
+        if self.township == 0:
+            talks = talks.filter(township__isnull=True)
+        elif self.township is not None:
             talks = talks.filter(township_id=self.township)
         if self.site is not None:
             talks = talks.filter(site_id=self.site)
-        if self.month is not None:
-            start = start_of(self.month)
-            end = start_of((self.month + dt.timedelta(days=32)).replace(day=1))
-            talks = talks.filter(starts_at__gte=start, starts_at__lt=end)
+        bounds = period_bounds(self.period)
+        if bounds is not None:
+            talks = talks.filter(
+                starts_at__gte=start_of(bounds[0]), starts_at__lt=start_of(bounds[1])
+            )
         if self.held:
             talks = talks.filter(cancelled=False, starts_at__lte=clock.now())
+        if self.head_count:
+            talks = talks.filter(Exists(HeadCount.objects.filter(talk=OuterRef("pk"))))
         return talks
 
 
@@ -251,6 +294,7 @@ def branch_members(branch: Branch, quarter: tuple[dt.date, dt.date]) -> list[Mem
                 checkins__talk__starts_at__gte=start,
                 checkins__talk__starts_at__lt=end,
                 checkins__talk__cancelled=False,
+                checkins__struck_at__isnull=True,
             ),
             distinct=True,
         )
@@ -269,8 +313,9 @@ def absentees(rows: list[MemberRow]) -> list[MemberRow]:
 def learning_record(member: BranchMember) -> QuerySet[CheckIn]:
     """学习记录: the talks one member attended, newest first."""
     return (
-        CheckIn.objects.filter(member=member, talk__cancelled=False)
-        .select_related("talk", "talk__series", "talk__site")
+        CheckIn.objects.counted()
+        .filter(member=member, talk__cancelled=False)
+        .select_related("talk", "talk__series", "talk__site", "marked_by")
         .order_by("-talk__starts_at")
     )
 
@@ -282,12 +327,22 @@ def person_record(user: User | AnonymousUser, name: str) -> QuerySet[CheckIn]:
     if not key:
         return CheckIn.objects.none()
     return (
-        CheckIn.objects.filter(
-            name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False
-        )
+        CheckIn.objects.counted()
+        .filter(name_key=key, talk__in=talks_visible_to(user).values("pk"), talk__cancelled=False)
         .select_related("talk", "talk__series")
         .order_by("-talk__starts_at")
     )
+
+
+def talks_to_mark() -> QuerySet[Talk]:
+    """The talks a member may be marked as having attended: held in the last year, newest
+    first. Not scoped to the user's talks: a branch secretary often holds no post, and their
+    members attend talks of other townships and of the county (the service decides who may
+    mark)."""
+    now = clock.now()
+    return Talk.objects.filter(
+        cancelled=False, starts_at__lte=now, starts_at__gte=now - dt.timedelta(days=366)
+    ).order_by("-starts_at", "-id")
 
 
 def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
@@ -307,12 +362,48 @@ def member_for(user: User | AnonymousUser, pk: int) -> BranchMember:
 @dataclass(frozen=True)
 class FigureRow:
     """One line of a figure: what it counts (``key`` for the talk list's filter), its label
-    and the talks, people and person-times behind it."""
+    and the talks, people and person-times behind it (and, for a site, its visitors outside
+    talks)."""
 
     key: str
     label: str
     talks: int
     person_times: int = 0
+    visitors: int = 0
+
+
+def site_visits_visible_to(user: User | AnonymousUser) -> QuerySet[SiteVisit]:
+    """Visits to the sites a user keeps or sees: county-wide posts all, a unit's posts those
+    of the sites in its township."""
+    qs = SiteVisit.objects.select_related("site", "recorded_by")
+    scope = scope_of(user)
+    if scope.county_wide:
+        return qs
+    if scope.empty:
+        return qs.none()
+    return qs.filter(site__township_id__in=scope.unit_ids)
+
+
+def visits_in(visits: QuerySet[SiteVisit], period: tuple[dt.date, dt.date]) -> QuerySet[SiteVisit]:
+    return visits.filter(visited_on__gte=period[0], visited_on__lt=period[1])
+
+
+def visitors_of(visits: QuerySet[SiteVisit]) -> int:
+    return int(visits.aggregate(n=Sum("count"))["n"] or 0)
+
+
+@dataclass(frozen=True)
+class PublicVisitors:
+    this_year: int
+    total: int
+
+
+def public_visitors(site: Site) -> PublicVisitors:
+    """What the public page says of a site's visitors outside talks."""
+    year = timezone.localdate(clock.now()).year
+    visits = site.visits.all()
+    period = (dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
+    return PublicVisitors(visitors_of(visits_in(visits, period)), visitors_of(visits))
 
 
 @dataclass(frozen=True)
@@ -334,6 +425,9 @@ class OutreachFigures:
     by_township: list[FigureRow]
     by_month: list[FigureRow]
     by_site: list[FigureRow]
+    # Visitors to sites outside talks (参观接待), not in people or person-times: they are
+    # entered as counts per day, and a talk's audience is not a visit.
+    visitors: int = 0
 
 
 def people_count(checkins: QuerySet[CheckIn]) -> int:
@@ -388,13 +482,51 @@ def _rows(
     return sorted(rows, key=lambda r: (-r.talks, r.label))
 
 
+@dataclass(frozen=True)
+class Totals:
+    """Attendance over a set of talks, counted as the figures count it."""
+
+    talks: int
+    people: int
+    person_times: int
+    head_count: int
+
+
+def totals_of(talks: QuerySet[Talk]) -> Totals:
+    """The figures' totals over ``talks``: the figures page's head and, over the talks one of
+    its numbers links to, the talk list's, so the two are computed by the same lines."""
+    checkins = CheckIn.objects.counted().filter(talk__in=talks.values("pk"))
+    head = sum(head_counts_of(talks.values("pk")).values())
+    return Totals(
+        talks=talks.count(),
+        people=people_count(checkins) + head,
+        person_times=checkins.count() + head,
+        head_count=head,
+    )
+
+
+def _site_rows(rows: list[FigureRow], visits: QuerySet[SiteVisit]) -> list[FigureRow]:
+    """The sites' rows with their visitors outside talks; a site with visitors and no talk
+    gets a row too."""
+    counted = dict(visits.values("site_id").annotate(n=Sum("count")).values_list("site_id", "n"))
+    out = [
+        FigureRow(r.key, r.label, r.talks, r.person_times, int(counted.pop(int(r.key), 0) or 0))
+        for r in rows
+    ]
+    names = dict(Site.objects.filter(pk__in=counted).values_list("id", "name"))
+    out += [
+        FigureRow(str(pk), names.get(pk, ""), 0, 0, int(n or 0)) for pk, n in counted.items() if n
+    ]
+    return sorted(out, key=lambda r: (-r.talks, -r.visitors, r.label))
+
+
 def outreach_figures(
     user: User | AnonymousUser, period: tuple[dt.date, dt.date]
 ) -> OutreachFigures:
     """Every outreach figure for ``period`` = ``[start, end)`` as ``user`` may see it: the
     console's page, the monthly bulletin and the year-end summary all call this."""
     talks = held_talks(user, period)
-    checkins = CheckIn.objects.filter(talk__in=talks.values("pk"))
+    checkins = CheckIn.objects.counted().filter(talk__in=talks.values("pk"))
     totals = checkins.aggregate(n=Count("id"), remote=Count("id", filter=Q(channel="remote")))
     heads = head_counts_of(talks.values("pk"))
     rows: list[dict[str, Any]] = [
@@ -402,7 +534,6 @@ def outreach_figures(
         for r in talks.values("id", "series_id", "setting", "township_id", "site_id", "starts_at")
     ]
     per_talk = dict(checkins.values("talk_id").annotate(n=Count("id")).values_list("talk_id", "n"))
-    head = sum(r["head_count"] for r in rows)
 
     def times_by(field: str) -> dict[Any, int]:
         out: dict[Any, int] = {}
@@ -429,15 +560,19 @@ def outreach_figures(
         )
         for key, items in sorted(months.items())
     ]
-    by_site = [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key]
+    by_site = _site_rows(
+        [r for r in _rows(talks, "site_id", site_names, times=times_by("site_id")) if r.key],
+        visits_in(site_visits_visible_to(user), period),
+    )
+    whole = totals_of(talks)
     return OutreachFigures(
         start=period[0],
         end=period[1],
-        talks=len(rows),
-        people=people_count(checkins) + head,
-        person_times=totals["n"] + head,
+        talks=whole.talks,
+        people=whole.people,
+        person_times=whole.person_times,
         checkins=totals["n"],
-        head_count=head,
+        head_count=whole.head_count,
         remote=totals["remote"],
         by_series=_rows(talks, "series_id", series_names, times=times_by("series_id")),
         by_setting=_rows(
@@ -446,4 +581,5 @@ def outreach_figures(
         by_township=_rows(talks, "township_id", townships_named, times=times_by("township_id")),
         by_month=by_month,
         by_site=by_site,
+        visitors=sum(r.visitors for r in by_site),
     )

@@ -38,6 +38,7 @@ from jishi.outreach.models import (
     Site,
     SiteKind,
     SitePhoto,
+    SiteVisit,
     Talk,
     TalkQuestion,
 )
@@ -54,8 +55,13 @@ HEAD_COUNT_MAX = 100_000
 HEAD_NOTE_MAX = 200
 # A talk longer than this is a typo in the end time.
 TALK_MAX_HOURS = 24
-# A hall's guests share one wireless network: the brake per address grows with the talk.
-PER_ADDRESS_FLOOR = 300
+# A hall's guests share one wireless network (or one carrier's NAT): every phone in the room
+# may come from one address. The brake per address is therefore counted per talk and grows
+# with the talk: three times its expected size or its site's capacity, and never below a floor
+# no single hall without either reaches in an hour. It stops a script, not a crowd; a prank
+# that gets through is struck out by the organiser (``checkin_strike``).
+PER_ADDRESS_FLOOR = 1000
+PER_ADDRESS_PER_SEAT = 3
 # One phone may check in a few family members, not a crowd.
 PER_DEVICE = Rate("outreach.checkin.device", limit=10, window=3600)
 
@@ -252,6 +258,32 @@ def talk_code_reissue(*, actor: User, talk: Talk, remote: bool = False) -> Talk:
     return locked
 
 
+STRIKE_REASON_MAX = 200
+
+
+def checkin_strike(*, actor: User, checkin: CheckIn, reason: Any) -> CheckIn:
+    """划除: the organiser strikes out a bogus check-in (a prank name, a test scan). The row
+    stays, with who struck it, when and why; it no longer counts anywhere (figures, the
+    talk's attendance, learning records)."""
+    talk = checkin.talk
+    if not may_manage(actor, talk.organiser):
+        raise PermissionDenied("只有主办单位可以划除签到")
+    reason = clean(reason)
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["请写明划除的原因，如：恶作剧、测试扫码"]
+    _check_len(errors, "reason", "原因", reason, STRIKE_REASON_MAX)
+    if errors:
+        raise InvalidInput("划除的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = CheckIn.objects.select_for_update().get(pk=checkin.pk)
+        if locked.struck_at is not None:
+            return locked  # struck once is enough; the first reason stands
+        locked.struck_at, locked.struck_by, locked.struck_reason = clock.now(), actor, reason
+        locked.save(update_fields=["struck_at", "struck_by", "struck_reason"])
+        return locked
+
+
 def talk_cancel(*, actor: User, talk: Talk) -> Talk:
     if not may_manage(actor, talk.organiser):
         raise PermissionDenied("只有主办单位可以取消这场宣讲")
@@ -259,7 +291,7 @@ def talk_cancel(*, actor: User, talk: Talk) -> Talk:
         locked = Talk.objects.select_for_update().get(pk=talk.pk)
         if locked.cancelled:
             return locked
-        if locked.checkins.exists():
+        if locked.checkins.counted().exists():  # struck-out pranks do not hold a talk
             raise InvalidInput("已有人签到的宣讲不能取消")
         locked.cancelled = True
         locked.save(update_fields=["cancelled"])
@@ -369,6 +401,13 @@ def _match_member(talk: Talk, name: str, unit_text: str) -> BranchMember | None:
     return None
 
 
+def per_address_limit(talk: Talk) -> int:
+    """How many check-ins one address may make at one talk in an hour (see the floor)."""
+    capacity = talk.site.capacity if talk.site_id and talk.site is not None else None
+    size = max(talk.expected_size or 0, capacity or 0)
+    return max(PER_ADDRESS_FLOOR, PER_ADDRESS_PER_SEAT * size)
+
+
 @dataclass(frozen=True)
 class CheckInResult:
     checkin: CheckIn
@@ -411,11 +450,7 @@ def checkin_record(
         errors["name"] = ["请填写姓名"]
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
-    per_address = Rate(
-        "outreach.checkin.ip",
-        limit=max(PER_ADDRESS_FLOOR, 3 * (talk.expected_size or 0)),
-        window=3600,
-    )
+    per_address = Rate("outreach.checkin.ip", limit=per_address_limit(talk), window=3600)
     if address and not ratelimit.allow(per_address, str(talk.pk), address):
         raise TooFrequent("签到过于频繁，请稍后再试。")
     if device_key and not ratelimit.allow(PER_DEVICE, str(talk.pk), device_key):
@@ -517,6 +552,12 @@ def question_record(
 # --- sites, series, branches ---------------------------------------------------------------
 
 
+def site_may_edit(user: User, site: Site) -> bool:
+    """Who keeps a site: county-wide posts, and the posts of the township it belongs to now
+    (a site without a township is the county's)."""
+    return may_manage(user, site.township)
+
+
 def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
     """Create or change a site (宣讲阵地), with one new photo if given; county-wide posts and
     the township's own posts. A refused photo refuses the whole change."""
@@ -558,7 +599,9 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
         problem = photo_problem(photo)
         if problem:
             errors["photo"] = [problem]
-    if not may_manage(actor, township) and not is_county_wide(actor):
+    # Both townships are asked: the one the site belongs to now (else a township could take
+    # another's site by typing its own name into the form) and the one it is given.
+    if (site is not None and not site_may_edit(actor, site)) or not may_manage(actor, township):
         raise PermissionDenied("只有县级岗位或所在乡镇可以维护宣讲阵地")
     if errors:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
@@ -573,6 +616,55 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
         if photo is not None:
             _photo_add(locked, photo)
         return locked
+
+
+VISIT_MAX = 100_000
+VISIT_NOTE_MAX = 200
+
+
+def site_visit_add(
+    *, actor: User, site: Site, visited_on: Any, count: Any, group: Any = ""
+) -> SiteVisit:
+    """参观接待: visitors to a site outside talks, entered by the site's township (or the
+    county). Added to the entries before; a count that was too high is corrected by a
+    negative entry that says why, and the site's total never falls below zero."""
+    if not site_may_edit(actor, site):
+        raise PermissionDenied("只有县级岗位或阵地所在乡镇可以登记参观人数")
+    errors: dict[str, list[str]] = {}
+    try:
+        value: int | None = int(fold(str(count if count is not None else "")).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value == 0 or abs(value) > VISIT_MAX:
+        errors["count"] = [f"请填写 1 到 {VISIT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"]
+    group = clean(group)
+    _check_len(errors, "group", "团体或说明", group, VISIT_NOTE_MAX)
+    if value is not None and value < 0 and not group:
+        errors["group"] = ["减少人数是更正，请写明原因"]
+    today = timezone.localdate(clock.now())
+    if not isinstance(visited_on, dt.date):
+        errors["visited_on"] = ["请填写日期"]
+    elif visited_on > today:
+        errors["visited_on"] = ["参观日期不能晚于今天"]
+    elif visited_on.year < 2000:
+        errors["visited_on"] = ["年份应在 2000 到 2100 之间"]
+    if errors or value is None or not isinstance(visited_on, dt.date):
+        raise InvalidInput("登记的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        # The site's row is the lock: two corrections at once cannot both go below zero.
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        total = int(locked.visits.aggregate(n=Sum("count"))["n"] or 0)
+        if total + value < 0:
+            message = f"更正后人数不能少于 0：目前共登记 {total} 人次"
+            raise InvalidInput(message, errors={"count": [message]})
+        return SiteVisit.objects.create(
+            site=locked,
+            visited_on=visited_on,
+            count=value,
+            group=group,
+            recorded_by=actor,
+            created_at=clock.now(),
+        )
 
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -691,6 +783,44 @@ def branch_member_add(
     )
 
 
+def secretary_candidates(unit: Unit) -> Any:
+    """Who may be a branch's secretary: people with an active post in the branch's unit or a
+    unit below it, and the secretaries of the branches there (who need no post of their
+    own): a village's branch is led by someone of that village, not by anyone in the
+    county."""
+    posted = Q(
+        posts__active=True, posts__unit__active=True, posts__unit__path__startswith=unit.path
+    )
+    secretaries = Branch.objects.filter(unit__path__startswith=unit.path).values("secretary_id")
+    return (
+        User.objects.filter(posted | Q(pk__in=secretaries), is_active=True)
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def _check_secretary(
+    errors: dict[str, list[str]], unit: Unit | None, secretary: User | None, keep: int | None
+) -> None:
+    if secretary is None or unit is None or secretary.pk == keep:
+        return  # the secretary already in place stays, even if their post has since moved
+    if not secretary_candidates(unit).filter(pk=secretary.pk).exists():
+        errors["secretary"] = ["支部书记应为所在单位（或下级单位）在岗的人员"]
+
+
+def may_keep_branch(user: User, branch: Branch) -> bool:
+    """Who registers, renames and closes a branch and names its secretary: the posts of its
+    unit or above (the same who may register one), not the secretary themself."""
+    return may_manage(user, branch.unit)
+
+
+def may_keep_members(user: User, branch: Branch) -> bool:
+    """Who keeps a branch's list of members: its secretary and the posts of its unit."""
+    return may_manage(user, branch.unit) or (
+        user.is_authenticated and branch.secretary_id == user.pk
+    )
+
+
 def branch_save(
     *, actor: User, name: str, unit: Unit | None, secretary: User | None = None
 ) -> Branch:
@@ -706,9 +836,153 @@ def branch_save(
         raise PermissionDenied("只能为本单位（或下级单位）登记支部")
     if name and Branch.objects.filter(name=name).exists():
         errors["name"] = ["已有同名支部"]
+    _check_secretary(errors, unit, secretary, None)
     if errors or unit is None:
         raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
     return Branch.objects.create(name=name, unit=unit, secretary=secretary)
+
+
+def branch_update(
+    *, actor: User, branch: Branch, name: str, secretary: User | None, active: bool
+) -> Branch:
+    """Rename a branch, change its secretary, or close it (a closed branch keeps its members
+    and records, and leaves the lists)."""
+    if not may_keep_branch(actor, branch):
+        raise PermissionDenied("只有支部所在单位（或上级单位）可以修改支部")
+    errors: dict[str, list[str]] = {}
+    name = clean(name)
+    if not name:
+        errors["name"] = ["请填写支部名称"]
+    _check_len(errors, "name", "支部名称", name, 100)
+    if name and Branch.objects.filter(name=name).exclude(pk=branch.pk).exists():
+        errors["name"] = ["已有同名支部"]
+    _check_secretary(errors, branch.unit, secretary, branch.secretary_id)
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = Branch.objects.select_for_update().get(pk=branch.pk)
+        values = {"name": name, "secretary_id": secretary.pk if secretary else None}
+        values["active"] = bool(active)
+        changed = [k for k, v in values.items() if getattr(locked, k) != v]
+        if not changed:
+            return locked
+        for key in changed:
+            setattr(locked, key, values[key])
+        locked.save(update_fields=[k.removesuffix("_id") for k in changed])
+        return locked
+
+
+def branch_member_update(
+    *,
+    actor: User,
+    member: BranchMember,
+    name: str,
+    hardship: bool,
+    remote: bool,
+    note: str = "",
+    active: bool = True,
+) -> BranchMember:
+    """Correct a member's name or flags, or retire them (moved away, died): a retired member
+    leaves the absentee list and keeps their learning record."""
+    branch = member.branch
+    if not may_keep_members(actor, branch):
+        raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
+    errors: dict[str, list[str]] = {}
+    name, note = clean(name), clean(note)
+    if not name or not name_key(name):
+        errors["name"] = ["请填写姓名"]
+    _check_len(errors, "name", "姓名", name, NAME_MAX)
+    _check_len(errors, "note", "备注", note, 100)
+    key = name_key(name)
+    clash = BranchMember.objects.filter(branch=branch, name_key=key).exclude(pk=member.pk)
+    if key and clash.exists():
+        errors["name"] = ["本支部已有同名党员"]
+    if errors:
+        raise InvalidInput("提交的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        locked = BranchMember.objects.select_for_update().get(pk=member.pk)
+        values = {
+            "name": name,
+            "name_key": key,
+            "hardship": bool(hardship),
+            "remote": bool(remote),
+            "note": note,
+            "active": bool(active),
+        }
+        changed = [k for k, v in values.items() if getattr(locked, k) != v]
+        if not changed:
+            return locked
+        for k in changed:
+            setattr(locked, k, values[k])
+        locked.save(update_fields=changed)
+        return locked
+
+
+MARK_NOTE_MAX = 200
+
+
+def may_mark_attended(user: User, member: BranchMember, talk: Talk) -> bool:
+    """The member's branch secretary, its unit's posts, and the talk's organiser."""
+    return may_keep_members(user, member.branch) or may_manage(user, talk.organiser)
+
+
+def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any) -> CheckIn:
+    """补记参学: a member attended a talk without a check-in that names them: taught at home
+    (送学上门), or their name was typed differently, or they joined the branch later.
+
+    Counted once: when the member's check-in is already there, nothing changes; when the
+    talk has exactly one unmatched check-in of the member's name, that one is theirs and is
+    linked; otherwise a check-in of channel ``marked`` is recorded. Either way who marked it
+    and why stays on the row."""
+    if not may_mark_attended(actor, member, talk):
+        raise PermissionDenied("只有支部书记、支部所在单位或宣讲主办单位可以补记参学")
+    errors: dict[str, list[str]] = {}
+    note = clean(note)
+    if not note:
+        errors["note"] = ["请写明补记的原因，如：送学上门"]
+    _check_len(errors, "note", "说明", note, MARK_NOTE_MAX)
+    if talk.cancelled:
+        errors["talk"] = ["这场宣讲已取消"]
+    elif talk.starts_at > clock.now():
+        errors["talk"] = ["宣讲开始后才能补记参学"]
+    if not member.active:
+        errors["__all__"] = ["该党员已不在册"]
+    if errors:
+        raise InvalidInput("补记的内容有误，请按提示修改", errors=errors)
+    with transaction.atomic():
+        # The talk's row is the lock, as for check-ins by hand: two secretaries marking the
+        # same member at once record one check-in.
+        Talk.objects.select_for_update().get(pk=talk.pk)
+        mine = CheckIn.objects.counted().filter(talk=talk, member=member).first()
+        if mine is not None:
+            return mine
+        # The key a check-in with the member's name and branch would have had, so the member
+        # is one person with their own scans at other talks that named the branch.
+        key = person_key(member.name, member.branch.name, "")
+        unmatched = CheckIn.objects.counted().filter(talk=talk, member=None)
+        found = unmatched.filter(person_key=key).first()
+        if found is None:
+            same_name = list(unmatched.filter(name_key=member.name_key)[:2])
+            found = same_name[0] if len(same_name) == 1 else None
+        if found is not None:
+            found.member, found.marked_by, found.note = member, actor, note
+            found.save(update_fields=["member", "marked_by", "note"])
+            return found
+        if CheckIn.objects.filter(talk=talk, person_key=key).exists():
+            message = "这场宣讲已有一条同名同支部的签到，但已被划除，请联系主办单位"
+            raise InvalidInput(message, errors={"__all__": [message]})
+        return CheckIn.objects.create(
+            talk=talk,
+            channel=CheckInChannel.MARKED,
+            person_key=key,
+            name_key=member.name_key,
+            name=member.name,
+            unit_text=member.branch.name,
+            member=member,
+            marked_by=actor,
+            note=note,
+            created_at=clock.now(),
+        )
 
 
 def _flag(text: str) -> bool | None:

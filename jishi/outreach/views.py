@@ -7,33 +7,39 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jishi.common import clock
 from jishi.common.documents import qr_data_uri
-from jishi.common.errors import InvalidInput
+from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.orgs.access import UNIT_ROLES, is_county_wide
 from jishi.orgs.selectors import active_posts
 from jishi.outreach import exports, imports, selectors, services
 from jishi.outreach.forms import (
+    BranchEditForm,
     BranchForm,
     HeadCountForm,
+    MarkAttendedForm,
+    MemberEditForm,
     MemberForm,
     QuestionForm,
     SeriesForm,
     SiteForm,
+    SiteVisitForm,
     TalkForm,
     add_service_errors,
 )
-from jishi.outreach.models import Series, Setting, Site, Talk
+from jishi.outreach.models import BranchMember, CheckIn, Series, Setting, Site, Talk
 from jishi.outreach.poster import poster_pdf
 from jishi.outreach.views_public import checkin_url
 
@@ -70,6 +76,9 @@ def index(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = selectors.with_attendance(list(page))
+    # The list's totals, counted as the figures count them: a figure's link lands here and
+    # the same number heads the list.
+    totals = selectors.totals_of(talks)
     return render(
         request,
         "outreach/index.html",
@@ -77,6 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "filters": filters,
+            "totals": totals,
             "series_list": Series.objects.all(),
             "settings": Setting.choices,
             "townships": selectors.townships(),
@@ -188,12 +198,17 @@ def _talk_page(
     *,
     head_form: HeadCountForm | None = None,
     question_form: QuestionForm | None = None,
+    strike_error: tuple[int, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
     url = checkin_url(request, talk)
     remote_url = checkin_url(request, talk, remote=True) if talk.remote_key else ""
-    checkins = list(talk.checkins.select_related("member", "member__branch").order_by("created_at"))
+    checkins = list(
+        talk.checkins.select_related("member", "member__branch", "struck_by", "marked_by").order_by(
+            "created_at"
+        )
+    )
     return render(
         request,
         "outreach/talk.html",
@@ -205,10 +220,12 @@ def _talk_page(
             "attendance": selectors.attendance_of(talk),
             "head_counts": list(selectors.head_count_entries(talk)),
             "checkins": checkins,
+            "counted": sum(1 for c in checkins if c.struck_at is None),
+            "strike_error": strike_error,
             "questions": list(talk.questions.select_related("case")),
             "may_manage": services.may_manage(user, talk.organiser),
             "head_form": head_form or HeadCountForm(),
-            "question_form": question_form or QuestionForm(),
+            "question_form": question_form or QuestionForm(talk=talk),
             "window_open": not services.window_refusal(talk, "onsite"),
         },
         status=status,
@@ -233,12 +250,51 @@ def talk_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def talk_reissue(request: HttpRequest, pk: int) -> HttpResponse:
-    talk = selectors.talk_for(_user(request), pk)
-    remote = request.POST.get("remote") == "1"
-    services.talk_code_reissue(actor=_user(request), talk=talk, remote=remote)
-    messages.success(request, _("已更换签到码，旧海报和旧链接已失效，请重新打印或发送。"))
+    """更换签到码, after a confirmation: one click would retire every printed poster (or every
+    remote link already sent), so the page says so and asks for a tick first (no script:
+    the console's CSP allows none inline)."""
+    user = _user(request)
+    talk = selectors.talk_for(user, pk)
+    if not services.may_manage(user, talk.organiser):
+        raise PermissionDenied(_("只有主办单位可以更换签到码"))
+    remote = (request.POST.get("remote") or request.GET.get("remote")) == "1"
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") == "1":
+            services.talk_code_reissue(actor=user, talk=talk, remote=remote)
+            if remote:
+                messages.success(request, _("已更换远程签到链接，旧链接已失效，请重新发送。"))
+            else:
+                messages.success(
+                    request, _("已更换签到码，旧海报和旧链接已失效，请重新打印或发送。")
+                )
+            return redirect("outreach:talk", pk=pk)
+        error = _("请勾选确认后再更换。")
+    if remote and not talk.remote_key:
+        raise InvalidInput(_("这场宣讲没有开通远程签到"))
+    return render(
+        request,
+        "outreach/talk_reissue.html",
+        {"talk": talk, "remote": remote, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_POST
+def checkin_strike(request: HttpRequest, pk: int, checkin: int) -> HttpResponse:
+    """划除 a bogus check-in, with its reason."""
+    user = _user(request)
+    talk = selectors.talk_for(user, pk)
+    found = get_object_or_404(CheckIn, pk=checkin, talk=talk)
+    try:
+        services.checkin_strike(actor=user, checkin=found, reason=request.POST.get("reason", ""))
+    except InvalidInput as exc:
+        text = next(iter(exc.errors.get("reason", [])), exc.message)
+        return _talk_page(request, talk, strike_error=(found.pk, text), status=422)
+    messages.success(request, _("已划除这条签到，不再计入人数。"))
     return redirect("outreach:talk", pk=pk)
 
 
@@ -278,7 +334,7 @@ def head_count(request: HttpRequest, pk: int) -> HttpResponse:
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A question raised at the talk, recorded on the spot as a case."""
     talk = selectors.talk_for(_user(request), pk)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, talk=talk)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -289,6 +345,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
                 text=d["text"],
                 citizen_name=d["citizen_name"],
                 citizen_phone=d["citizen_phone"],
+                village=d.get("village"),
             )
         except InvalidInput as exc:
             add_service_errors(form, exc.errors, exc.message)
@@ -320,6 +377,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
 def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     site = get_object_or_404(Site, pk=pk) if pk is not None else None
+    if site is not None and not services.site_may_edit(user, site):
+        # The form of a site the user may not save would only invite a refused post.
+        raise PermissionDenied(_("只有县级岗位或阵地所在乡镇可以修改这个阵地"))
     initial: dict[str, Any] = {"active": True}
     if site is not None:
         initial = {
@@ -350,6 +410,55 @@ def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         request,
         "outreach/site_form.html",
         {"form": form, "site": site, "photos": photos},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def site_visits(request: HttpRequest, pk: int) -> HttpResponse:
+    """参观接待: a site's visitors outside talks, for a period, and the form to add a day's."""
+    user = _user(request)
+    site = get_object_or_404(Site, pk=pk)
+    may_edit = services.site_may_edit(user, site)
+    start, end, label = _period(request)
+    form = SiteVisitForm(
+        request.POST or None, initial={"visited_on": timezone.localdate(clock.now())}
+    )
+    status = 200
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied(_("只有县级岗位或阵地所在乡镇可以登记参观人数"))
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.site_visit_add(
+                    actor=user,
+                    site=site,
+                    visited_on=d["visited_on"],
+                    count=d["count"],
+                    group=d["group"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已登记参观人数。"))
+                return redirect(f"{reverse('outreach:site_visits', args=[pk])}?period={label}")
+    visits = selectors.visits_in(
+        selectors.site_visits_visible_to(user).filter(site=site), (start, end)
+    )
+    return render(
+        request,
+        "outreach/site_visits.html",
+        {
+            "site": site,
+            "period": label,
+            "visits": list(visits[:500]),
+            "total": selectors.visitors_of(visits),
+            "form": form,
+            "may_edit": may_edit,
+        },
         status=status,
     )
 
@@ -455,7 +564,7 @@ def schedule_import(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def branch_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = BranchForm(request.POST or None)
+    form = BranchForm(request.POST or None, user=user)
     status = 200
     if request.method == "POST":
         status = 422
@@ -488,6 +597,12 @@ def branch_list(request: HttpRequest) -> HttpResponse:
             "may_add": selectors.may_add_talks(user),
             "person": person,
             "records": records,
+            # Closed branches stay reachable for whoever may reopen them.
+            "closed": [
+                b
+                for b in selectors.branches_visible_to(user).filter(active=False)[:200]
+                if services.may_keep_branch(user, b)
+            ],
         },
         status=status,
     )
@@ -544,6 +659,68 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "quarter_end": quarter[1] - dt.timedelta(days=1),
             "form": form,
             "report": report,
+            "retired": list(branch.members.filter(active=False).order_by("name", "id")),
+            "may_keep_branch": services.may_keep_branch(user, branch),
+            "may_keep_members": services.may_keep_members(user, branch),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def branch_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a branch, change its secretary, close it."""
+    user = _user(request)
+    branch = selectors.branch_for(user, pk)
+    if not services.may_keep_branch(user, branch):
+        raise PermissionDenied(_("只有支部所在单位（或上级单位）可以修改支部"))
+    initial = {"name": branch.name, "secretary": branch.secretary_id, "active": branch.active}
+    form = BranchEditForm(request.POST or None, initial=initial, branch=branch)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.branch_update(
+                    actor=user,
+                    branch=branch,
+                    name=d["name"],
+                    secretary=d.get("secretary"),
+                    active=d["active"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("outreach:branch", pk=pk)
+    return render(
+        request, "outreach/branch_form.html", {"form": form, "branch": branch}, status=status
+    )
+
+
+def _member_page(
+    request: HttpRequest,
+    member: BranchMember,
+    *,
+    mark_form: MarkAttendedForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "outreach/member.html",
+        {
+            "member": member,
+            "records": list(selectors.learning_record(member)[:500]),
+            "may_edit": services.may_keep_members(user, member.branch),
+            "mark_form": mark_form or MarkAttendedForm(talks=selectors.talks_to_mark()),
+            "visible_talks": set(
+                selectors.talks_visible_to(user)
+                .filter(checkins__member=member)
+                .values_list("pk", flat=True)
+            ),
         },
         status=status,
     )
@@ -552,12 +729,71 @@ def branch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """学习记录: the talks one member attended."""
-    member = selectors.member_for(_user(request), pk)
+    """学习记录: the talks one member attended, and the form to mark one by hand."""
+    return _member_page(request, selectors.member_for(_user(request), pk))
+
+
+@login_required
+@require_POST
+def member_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """补记参学: a member attended a talk without a check-in that names them."""
+    user = _user(request)
+    member = selectors.member_for(user, pk)
+    form = MarkAttendedForm(request.POST, talks=selectors.talks_to_mark())
+    if form.is_valid():
+        try:
+            services.attendance_mark(
+                actor=user,
+                member=member,
+                talk=form.cleaned_data["talk"],
+                note=form.cleaned_data["note"],
+            )
+        except InvalidInput as exc:
+            add_service_errors(form, exc.errors, exc.message)
+        else:
+            messages.success(request, _("已补记参学。"))
+            return redirect("outreach:member", pk=pk)
+    return _member_page(request, member, mark_form=form, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a member's name or flags, or retire them."""
+    user = _user(request)
+    member = selectors.member_for(user, pk)
+    if not services.may_keep_members(user, member.branch):
+        raise PermissionDenied(_("只有支部书记或所在单位可以维护党员名单"))
+    initial = {
+        "name": member.name,
+        "hardship": member.hardship,
+        "remote": member.remote,
+        "note": member.note,
+        "active": member.active,
+    }
+    form = MemberEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.branch_member_update(
+                    actor=user,
+                    member=member,
+                    name=d["name"],
+                    hardship=d["hardship"],
+                    remote=d["remote"],
+                    note=d["note"],
+                    active=d["active"],
+                )
+            except InvalidInput as exc:
+                add_service_errors(form, exc.errors, exc.message)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("outreach:branch", pk=member.branch_id)
     return render(
-        request,
-        "outreach/member.html",
-        {"member": member, "records": list(selectors.learning_record(member)[:500])},
+        request, "outreach/member_form.html", {"form": form, "member": member}, status=status
     )
 
 
@@ -565,16 +801,14 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date, str]:
-    """The period asked for: a month (YYYY-MM), a year (YYYY) or this year."""
+    """The period asked for: a month (YYYY-MM), a year (YYYY) or this year; read like the
+    talk list reads it, so the figures' links carry it unchanged."""
     today = timezone.localdate(clock.now())
     raw = str(request.GET.get("period") or "").strip()
-    if len(raw) == 4 and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        year = int(raw)
-        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1), raw
-    if raw:
-        month = _month(raw)
-        if f"{month:%Y-%m}" == raw:
-            return month, (month + dt.timedelta(days=32)).replace(day=1), raw
+    bounds = selectors.period_bounds(raw)
+    if bounds is not None:
+        start, end = bounds
+        return start, end, f"{start:%Y}" if (end - start).days > 31 else f"{start:%Y-%m}"
     return dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1), str(today.year)
 
 
@@ -592,14 +826,44 @@ def figures(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="outreach-{label}.xlsx"'
         return response
-    month = label if len(label) == 7 else ""
+
+    def link(**filters: str) -> str:
+        # The talks a number counts: held talks of the page's period (a month row's own month)
+        # under the row's filter; the list shows the same totals over them.
+        query = {"held": "1", "period": label, **filters}
+        return f"{reverse('outreach:index')}?{urlencode(query)}"
+
+    def rows(items: list[selectors.FigureRow], param: str) -> list[tuple[Any, str, str]]:
+        if param == "period":
+            return [(r, link(period=r.key), "") for r in items]
+        if param == "site":
+            # A site's visitors outside talks link to its visit entries of the period.
+            return [
+                (
+                    r,
+                    link(site=r.key),
+                    reverse("outreach:site_visits", args=[r.key]) + f"?period={label}",
+                )
+                for r in items
+            ]
+        return [(r, link(**{param: r.key or selectors.NONE}), "") for r in items]
+
+    tables = [
+        (_("按系列"), _("系列"), rows(data.by_series, "series"), False),
+        (_("按六进场景"), _("场景"), rows(data.by_setting, "setting"), False),
+        (_("按乡镇"), _("乡镇"), rows(data.by_township, "township"), False),
+        (_("按月份"), _("月份"), rows(data.by_month, "period"), False),
+        (_("阵地接待"), _("阵地"), rows(data.by_site, "site"), True),
+    ]
     return render(
         request,
         "outreach/figures.html",
         {
             "f": data,
             "period": label,
-            "month": month,
+            "all_talks": link(),
+            "head_count_talks": link(head_count="1"),
+            "tables": tables,
             "years": list(range(timezone.localdate(clock.now()).year, 2019, -1))[:6],
         },
     )

@@ -134,7 +134,12 @@ def site(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "outreach/public_site.html",
-        {"site": found, "talks": talks, "photos": list(found.photos.all())},
+        {
+            "site": found,
+            "talks": talks,
+            "photos": list(found.photos.all()),
+            "visitors": selectors.public_visitors(found),
+        },
     )
 
 

@@ -79,3 +79,7 @@ def branch(county: County) -> Branch:
             remote=remote,
         )
     return branch
+
+
+# The year of ``DAY``, as the figures take a period.
+YEAR_2026 = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))

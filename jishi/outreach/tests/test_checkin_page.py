@@ -132,7 +132,7 @@ def test_an_address_over_its_limit_gets_429_and_nothing_is_stored(
     client: Client, talk: Talk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services, "PER_ADDRESS_FLOOR", 2)
-    Talk.objects.filter(pk=talk.pk).update(expected_size=None)
+    Talk.objects.filter(pk=talk.pk).update(expected_size=None, site=None, place="礼堂")
     talk.refresh_from_db()
     with clock.travel_to(at(14)):
         for name in ("甲", "乙"):
@@ -140,3 +140,32 @@ def test_an_address_over_its_limit_gets_429_and_nothing_is_stored(
         refused = client.post(url(talk), {"name": "丙"})
     assert refused.status_code == 429 and "签到过于频繁" in refused.content.decode()
     assert CheckIn.objects.count() == 2
+
+
+def test_remote_members_see_the_recording_and_the_materials(client: Client, talk: Talk) -> None:
+    Talk.objects.filter(pk=talk.pk).update(
+        recording_url="https://video.example.cn/talk/1?a=1&b=2", materials="第一讲：初心使命"
+    )
+    talk.refresh_from_db()
+    remote = reverse("outreach_public:remote", args=[tokens.remote_token(talk.pk, talk.remote_key)])
+    later = at(20, day=talk.starts_at.date() + timedelta(days=3))
+    with clock.travel_to(later):
+        page = client.get(remote).content.decode()
+        assert 'href="https://video.example.cn/talk/1?a=1&amp;b=2"' in page
+        assert 'rel="noopener noreferrer"' in page and "第一讲：初心使命" in page
+        done = client.post(remote, {"name": "钱敏"}).content.decode()
+        assert "video.example.cn" in done  # still there after checking in
+        # The on-site page is for the room: no recording, no need to watch it again.
+        assert "video.example.cn" not in client.get(url(talk)).content.decode()
+    # A retired remote link shows nothing of the talk.
+    services.talk_code_reissue(actor=talk.created_by, talk=talk, remote=True)  # type: ignore[arg-type]
+    with clock.travel_to(later):
+        gone = client.get(remote)
+    assert gone.status_code == 410 and "video.example.cn" not in gone.content.decode()
+
+
+def test_a_remote_page_without_a_recording_says_so(client: Client, talk: Talk) -> None:
+    remote = reverse("outreach_public:remote", args=[tokens.remote_token(talk.pk, talk.remote_key)])
+    with clock.travel_to(at(15)):
+        page = client.get(remote).content.decode()
+    assert "主办单位尚未上传录像或材料" in page

@@ -82,8 +82,8 @@ def test_figures_page_links_to_talks(client: Client, talk: Talk, organiser: User
     client.force_login(organiser)
     with clock.travel_to(at(18)):
         page = client.get(reverse("outreach:figures") + "?period=2026-11").content.decode()
-        assert '?held=1&amp;month=2026-11&amp;setting=community">1</a>' in page
-        listed = client.get(reverse("outreach:index") + "?held=1&month=2026-11&setting=community")
+        assert '?held=1&amp;period=2026-11&amp;setting=community" data-figure="talks">1</a>' in page
+        listed = client.get(reverse("outreach:index") + "?held=1&period=2026-11&setting=community")
     assert "党的创新理论进社区" in listed.content.decode()
     for ugly in ("0001", "9999-99", "'; drop", "2026-13"):
         assert client.get(reverse("outreach:figures"), {"period": ugly}).status_code == 200
@@ -109,7 +109,7 @@ def _page_tables(html: str) -> dict[str, list[tuple[str, int, int]]]:
     ):
         rows = re.findall(
             r"<tr>\s*<td>([^<]*)</td>\s*<td class=\"num\">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>"
-            r"\s*<td class=\"num\">(\d+)</td>",
+            r"\s*<td class=\"num\">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>",
             body,
         )
         out[title] = [(label, int(t), int(p)) for label, t, p in rows]
@@ -169,7 +169,7 @@ def test_the_export_holds_the_pages_numbers(
     tables = _page_tables(html)
     assert set(tables) == {"按系列", "按六进场景", "按乡镇", "按月份", "阵地接待"}
     for title, rows in tables.items():
-        assert [(str(a), b, c) for a, b, c in book[title]] == rows, title
+        assert [(str(a), b, c) for a, b, c, *_ in book[title]] == rows, title
     assert book["按月份"] == [("2026-10", 2, 2), ("2026-11", 1, 8)]
     assert ("未填写", 1, 0) in book["按系列"]
 
@@ -195,3 +195,106 @@ def test_the_export_needs_a_sign_in_and_a_bad_period_falls_back_like_the_page(
             assert response.status_code == 200, ugly
             book = _workbook(response.content)
             assert list(book) == ["总计", "按系列", "按六进场景", "按乡镇", "按月份", "阵地接待"]
+
+
+def _figure_links(html: str) -> list[tuple[str, str, int]]:
+    """Every linked number of a page: (what it counts, where it links, the number)."""
+    return [
+        (kind, href.replace("&amp;", "&"), int(n))
+        for href, kind, n in re.findall(r'<a href="([^"]+)" data-figure="(\w+)">(\d+)</a>', html)
+    ]
+
+
+def _list_totals(html: str) -> dict[str, int]:
+    return {
+        kind: int(n) for kind, n in re.findall(r'<strong data-figure="(\w+)">(\d+)</strong>', html)
+    }
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-11", "2026-10"])
+def test_every_number_links_to_the_talks_it_counts(
+    client: Client,
+    talk: Talk,
+    organiser: User,
+    county: County,
+    series: Series,
+    site: Site,
+    period: str,
+) -> None:
+    """Click every number of the figures page: the talk list it opens heads with the same
+    number, for the page's period and scope (a year's links once listed every year)."""
+    october = another(organiser, county, dt.date(2026, 10, 20), "village", series=series)
+    # No series, no township: the "未填写" rows link too.
+    loose = services.talk_create(
+        actor=organiser,
+        data=services.TalkInput(
+            title="田间课堂",
+            speaker="王老师",
+            setting="village",
+            organiser=county.chengguan,
+            starts_at=at(9, day=dt.date(2026, 10, 22)),
+            ends_at=at(11, day=dt.date(2026, 10, 22)),
+            place="晒谷场",
+        ),
+    )
+    last_year = another(organiser, county, dt.date(2025, 11, 12), "community", series=series)
+    with clock.travel_to(at(14)):
+        services.checkin_record(talk=talk, name="王芳", unit_text="东街支部", device_key="a")
+        services.checkin_record(talk=talk, name="赵强", device_key="b")
+        services.checkin_record(talk=talk, anonymous=True, device_key="c")
+        services.head_count_add(actor=organiser, talk=talk, count=4)
+    with clock.travel_to(at(10, day=dt.date(2026, 10, 20))):
+        services.checkin_record(talk=october, name="王芳", unit_text="東街支部", device_key="a")
+        services.checkin_record(talk=october, name="孙丽", device_key="d")
+    with clock.travel_to(at(10, day=dt.date(2026, 10, 22))):
+        services.checkin_record(talk=loose, name="孙丽", device_key="d")
+        services.head_count_add(actor=organiser, talk=loose, count=7)
+    with clock.travel_to(at(10, day=dt.date(2025, 11, 12))):
+        services.checkin_record(talk=last_year, name="钱敏", device_key="e")
+        services.head_count_add(actor=organiser, talk=last_year, count=9)
+    with clock.travel_to(at(18)):
+        # Visitors outside talks: an October school class at the site (no talk there then).
+        services.site_visit_add(
+            actor=organiser, site=site, visited_on=dt.date(2026, 10, 5), count=45, group="一中"
+        )
+        services.site_visit_add(
+            actor=organiser, site=site, visited_on=dt.date(2026, 11, 3), count=12
+        )
+    client.force_login(organiser)
+    with clock.travel_to(at(18)):
+        html = client.get(reverse("outreach:figures"), {"period": period}).content.decode()
+        links = _figure_links(html)
+        kinds = {kind for kind, _, _ in links}
+        assert kinds == {"talks", "people", "person_times", "head_count", "visitors"}
+        # Every table's cells link: talks and person-times of each row, a site's visitors.
+        tables = _page_tables(html)
+        rows = sum(len(rows) for rows in tables.values())
+        assert len(links) == 4 + 2 * rows + len(tables["阵地接待"])
+        for kind, href, number in links:
+            assert f"period={period}" in href or "period=2026-1" in href, href
+            listed = client.get(href)
+            assert listed.status_code == 200
+            assert _list_totals(listed.content.decode())[kind] == number, (kind, href)
+    if period == "2026":
+        assert "未填写" in html
+        # Last year's talk is in no number of this year's page.
+        assert _page_numbers(html)["宣讲场次"] == 3
+
+
+def test_the_talk_list_filters_by_year_and_by_nothing_filled_in(
+    client: Client, talk: Talk, organiser: User, county: County
+) -> None:
+    old = another(organiser, county, dt.date(2025, 11, 12), "community")
+    client.force_login(organiser)
+    with clock.travel_to(at(18)):
+        this_year = client.get(reverse("outreach:index"), {"period": "2026"}).content.decode()
+        assert talk.title in this_year and old.title not in this_year
+        last = client.get(reverse("outreach:index"), {"period": "2025"}).content.decode()
+        assert talk.title not in last and old.title in last
+        # The talk has a series, the old one none.
+        none = client.get(reverse("outreach:index"), {"series": "none"}).content.decode()
+        assert talk.title not in none and old.title in none
+        for ugly in ("20266", "2026-0", "２０２６", "2026-13", "-2026", "none"):
+            response = client.get(reverse("outreach:index"), {"period": ugly})
+            assert response.status_code == 200, ugly
+            assert _list_totals(response.content.decode())["talks"] == 2, ugly

@@ -216,7 +216,7 @@ def test_head_count_and_reissue(organiser_client: Client, talk: Talk) -> None:
         assert bad.status_code == 422
         ok = organiser_client.post(reverse("outreach:head_count", args=[talk.pk]), {"count": "7"})
         assert ok.status_code == 302
-        organiser_client.post(reverse("outreach:talk_reissue", args=[talk.pk]))
+        organiser_client.post(reverse("outreach:talk_reissue", args=[talk.pk]), {"confirm": "1"})
     talk.refresh_from_db()
     assert services.head_total(talk) == 7 and talk.checkin_key != old_key
 
