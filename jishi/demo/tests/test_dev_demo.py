@@ -171,9 +171,10 @@ def _sign_in(page: Page, url: str, log: Path) -> None:
         page.fill("input[name=username]", "dispatcher")
         page.fill("input[name=password]", DEMO_PASSWORD)
         # The sign-in writes (session, last login) and SQLite has one writer: on a loaded
-        # machine it may wait its turn behind the seeder's transaction for a few seconds.
+        # machine it may wait its turn behind the seeder's transaction for a few seconds. The
+        # click itself also waits for the navigation it starts, so it gets the same allowance.
         with page.expect_navigation(timeout=NAVIGATION_MS):
-            page.click("button[type=submit]")
+            page.click("button[type=submit]", timeout=NAVIGATION_MS)
         if "/login/" not in page.url:
             return
         if time.monotonic() > deadline:
