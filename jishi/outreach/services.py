@@ -462,8 +462,10 @@ def checkin_record(
     if nkey and device_key:
         same |= Q(name_key=nkey, device_key=device_key)
     # Asked first so that the usual second scan answers without a failed insert; the unique
-    # constraints decide when two requests race.
-    existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
+    # constraints decide when two requests race. Only counted check-ins are compared (as the
+    # constraints do): a struck prank in this person's name must not stand in for them.
+    counted = CheckIn.objects.counted().filter(same, talk=talk).order_by("created_at", "id")
+    existing = counted.first()
     if existing is not None:
         return CheckInResult(existing, created=False)
     try:
@@ -480,7 +482,7 @@ def checkin_record(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
+        existing = counted.first()
         if existing is None:
             raise
         return CheckInResult(existing, created=False)
@@ -926,14 +928,27 @@ def may_mark_attended(user: User, member: BranchMember, talk: Talk) -> bool:
     return may_keep_members(user, member.branch) or may_manage(user, talk.organiser)
 
 
+def _names_branch(unit_text: str, branch: Branch) -> bool:
+    """Whether a check-in's unit text may be this branch's: empty, or (folded as identity
+    folds it) a part of the branch's or its unit's name, or containing the unit's name
+    (东街, 东街社区, 城关镇东街社区 for 东街社区党支部). 王芳 of 交通局 is someone else, and
+    linking her would put her learning record under the wrong branch."""
+    typed = unit_key(unit_text)
+    if not typed:
+        return True
+    names = (unit_key(branch.name), unit_key(branch.unit.name))
+    return any(typed in name or (name and name in typed) for name in names)
+
+
 def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any) -> CheckIn:
     """补记参学: a member attended a talk without a check-in that names them: taught at home
     (送学上门), or their name was typed differently, or they joined the branch later.
 
     Counted once: when the member's check-in is already there, nothing changes; when the
-    talk has exactly one unmatched check-in of the member's name, that one is theirs and is
-    linked; otherwise a check-in of channel ``marked`` is recorded. Either way who marked it
-    and why stays on the row."""
+    talk has exactly one unmatched check-in of the member's name whose unit text may be
+    their branch, that one is theirs and is linked; otherwise a check-in of channel
+    ``marked`` is recorded (also when the only one of theirs was struck out). Either way who
+    marked it and why stays on the row."""
     if not may_mark_attended(actor, member, talk):
         raise PermissionDenied("只有支部书记、支部所在单位或宣讲主办单位可以补记参学")
     errors: dict[str, list[str]] = {}
@@ -962,15 +977,18 @@ def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any)
         unmatched = CheckIn.objects.counted().filter(talk=talk, member=None)
         found = unmatched.filter(person_key=key).first()
         if found is None:
-            same_name = list(unmatched.filter(name_key=member.name_key)[:2])
+            same_name = [
+                c
+                for c in unmatched.filter(name_key=member.name_key)
+                if _names_branch(c.unit_text, member.branch)
+            ]
             found = same_name[0] if len(same_name) == 1 else None
         if found is not None:
             found.member, found.marked_by, found.note = member, actor, note
             found.save(update_fields=["member", "marked_by", "note"])
             return found
-        if CheckIn.objects.filter(talk=talk, person_key=key).exists():
-            message = "这场宣讲已有一条同名同支部的签到，但已被划除，请联系主办单位"
-            raise InvalidInput(message, errors={"__all__": [message]})
+        # A struck check-in with the same key does not stand in the way: the constraints
+        # only hold counted ones, so the member is recorded afresh.
         return CheckIn.objects.create(
             talk=talk,
             channel=CheckInChannel.MARKED,

@@ -255,3 +255,29 @@ def test_who_may_mark_and_bad_input(
             assert response.status_code == 422, data
             assert message in response.content.decode(), data
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("unit_text", "linked"),
+    [("", True), ("城关镇东街社区", True), ("东街社区（党支部）", True), ("县住建局", False)],
+)
+def test_marking_links_a_same_name_check_in_only_when_its_unit_may_be_the_branch(
+    talk: Talk, branch: Branch, organiser: User, unit_text: str, linked: bool
+) -> None:
+    """周敏 of 县住建局 is someone else than 东街's 周敏: her check-in stays hers, and 东街's
+    周敏 gets a marked check-in of her own."""
+    with clock.travel_to(at(15)):
+        scanned = services.checkin_record(
+            talk=talk, name="周敏", unit_text=unit_text, device_key="z"
+        ).checkin
+    late = branch.members.create(name="周敏", name_key=services.name_key("周敏"))
+    with clock.travel_to(at(18)):
+        found = services.attendance_mark(actor=organiser, member=late, talk=talk, note="后入册")
+    scanned.refresh_from_db()
+    if linked:
+        assert found.pk == scanned.pk and scanned.member == late
+        assert CheckIn.objects.filter(talk=talk).count() == 1
+    else:
+        assert found.pk != scanned.pk and found.channel == CheckInChannel.MARKED
+        assert scanned.member is None and scanned.marked_by is None
+        assert CheckIn.objects.counted().filter(talk=talk).count() == 2
