@@ -298,6 +298,38 @@ def talk_cancel(*, actor: User, talk: Talk) -> Talk:
     return locked
 
 
+def _signed_entry(
+    errors: dict[str, list[str]],
+    count: Any,
+    note: str,
+    *,
+    limit: int,
+    note_field: tuple[str, str, int],
+) -> int | None:
+    """The count of an added-only entry (a head count, a site's visitors): a whole number
+    from 1 to ``limit``, or a negative one that corrects a count too high and then says why
+    in its note. Problems go into ``errors``; ``None`` when the count is unusable. The note
+    is checked as ``note_field`` (field name, label, most characters)."""
+    try:
+        value: int | None = int(fold(str(count if count is not None else "")).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value == 0 or abs(value) > limit:
+        errors["count"] = [f"请填写 1 到 {limit} 之间的整数；更正多报的人数请填负数，如 -3"]
+    field, label, most = note_field
+    _check_len(errors, field, label, note, most)
+    if value is not None and value < 0 and not note:
+        errors[field] = ["减少人数是更正，请写明原因"]
+    return value
+
+
+def _refuse_below_zero(after: int, message: str) -> None:
+    """Refuse an entry that would take a sum below zero (called under the lock that keeps
+    two corrections at once from both passing)."""
+    if after < 0:
+        raise InvalidInput(message, errors={"count": [message]})
+
+
 def head_total(talk: Talk) -> int:
     """The talk's head count: the sum of its entries."""
     return int(talk.head_counts.aggregate(n=Sum("count"))["n"] or 0)
@@ -311,18 +343,10 @@ def head_count_add(*, actor: User, talk: Talk, count: Any, note: Any = "") -> He
     if not may_manage(actor, talk.organiser):
         raise PermissionDenied("只有主办单位可以补录人数")
     errors: dict[str, list[str]] = {}
-    try:
-        value: int | None = int(fold(str(count if count is not None else "")).strip())
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value == 0 or abs(value) > HEAD_COUNT_MAX:
-        errors["count"] = [
-            f"请填写 1 到 {HEAD_COUNT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"
-        ]
     note = clean(note)
-    _check_len(errors, "note", "说明", note, HEAD_NOTE_MAX)
-    if value is not None and value < 0 and not note:
-        errors["note"] = ["减少人数是更正，请写明原因"]
+    value = _signed_entry(
+        errors, count, note, limit=HEAD_COUNT_MAX, note_field=("note", "说明", HEAD_NOTE_MAX)
+    )
     if talk.cancelled:
         errors["count"] = ["这场宣讲已取消"]
     elif clock.now() < talk.starts_at - dt.timedelta(hours=1):
@@ -334,9 +358,7 @@ def head_count_add(*, actor: User, talk: Talk, count: Any, note: Any = "") -> He
         # same total below zero.
         locked = Talk.objects.select_for_update().get(pk=talk.pk)
         total = head_total(locked)
-        if total + value < 0:
-            message = f"更正后人数不能少于 0：目前补录共 {total} 人"
-            raise InvalidInput(message, errors={"count": [message]})
+        _refuse_below_zero(total + value, f"更正后人数不能少于 0：目前补录共 {total} 人")
         return HeadCount.objects.create(
             talk=locked, count=value, note=note, recorded_by=actor, created_at=clock.now()
         )
@@ -624,25 +646,46 @@ VISIT_MAX = 100_000
 VISIT_NOTE_MAX = 200
 
 
+def _month_low(site: Site, day: dt.date) -> int:
+    """The most a correction dated ``day`` may take off: the lowest running sum of the site's
+    visitors within ``day``'s month, from ``day`` to the month's end.
+
+    Visitor figures are given by month and by periods made of months (a quarter, a year), so
+    a correction may only undo visitors dated earlier in its own month, on or before its
+    own date: a −50 dated in March cannot cancel +50 dated in February (March would show
+    −50), nor one dated the 3rd cancel visitors of the 8th. Checking every later day of the
+    month also keeps earlier corrections that are already there from being overdrawn."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    by_day = list(
+        site.visits.filter(visited_on__gte=first, visited_on__lt=following)
+        .values_list("visited_on")
+        .annotate(n=Sum("count"))
+        .order_by("visited_on")
+    )
+    running = sum(n for visited_on, n in by_day if visited_on <= day)
+    low = running
+    for visited_on, n in by_day:
+        if visited_on > day:
+            running += n
+            low = min(low, running)
+    return low
+
+
 def site_visit_add(
     *, actor: User, site: Site, visited_on: Any, count: Any, group: Any = ""
 ) -> SiteVisit:
     """参观接待: visitors to a site outside talks, entered by the site's township (or the
     county). Added to the entries before; a count that was too high is corrected by a
-    negative entry that says why, and the site's total never falls below zero."""
+    negative entry that says why. A correction corrects its own month up to its own date
+    (see ``_month_low``), so no month's figure, and no day's running sum, falls below zero."""
     if not site_may_edit(actor, site):
         raise PermissionDenied("只有县级岗位或阵地所在乡镇可以登记参观人数")
     errors: dict[str, list[str]] = {}
-    try:
-        value: int | None = int(fold(str(count if count is not None else "")).strip())
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value == 0 or abs(value) > VISIT_MAX:
-        errors["count"] = [f"请填写 1 到 {VISIT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"]
     group = clean(group)
-    _check_len(errors, "group", "团体或说明", group, VISIT_NOTE_MAX)
-    if value is not None and value < 0 and not group:
-        errors["group"] = ["减少人数是更正，请写明原因"]
+    value = _signed_entry(
+        errors, count, group, limit=VISIT_MAX, note_field=("group", "团体或说明", VISIT_NOTE_MAX)
+    )
     today = timezone.localdate(clock.now())
     if not isinstance(visited_on, dt.date):
         errors["visited_on"] = ["请填写日期"]
@@ -655,10 +698,13 @@ def site_visit_add(
     with transaction.atomic():
         # The site's row is the lock: two corrections at once cannot both go below zero.
         locked = Site.objects.select_for_update().get(pk=site.pk)
-        total = int(locked.visits.aggregate(n=Sum("count"))["n"] or 0)
-        if total + value < 0:
-            message = f"更正后人数不能少于 0：目前共登记 {total} 人次"
-            raise InvalidInput(message, errors={"count": [message]})
+        if value < 0:
+            low = _month_low(locked, visited_on)
+            _refuse_below_zero(
+                low + value,
+                f"更正后人数不能少于 0：更正只能减去同月内、不晚于所填日期登记的人数，"
+                f"{visited_on.month} 月 {visited_on.day} 日最多可减 {max(low, 0)} 人次",
+            )
         return SiteVisit.objects.create(
             site=locked,
             visited_on=visited_on,
