@@ -12,6 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
+from jishi.common.fields import LocalDateField
 from jishi.common.text import fold, search_key
 from jishi.orgs.forms import UnitField
 from jishi.orgs.models import Unit, UnitKind, User
@@ -241,28 +242,6 @@ class SiteForm(forms.Form):
             if photo.size > 5 * 1024 * 1024:
                 raise forms.ValidationError(_("照片不超过 5 MB"))
         return photo
-
-
-class LocalDateField(forms.DateField):
-    """A date as a phone's picker or a person types it (full-width digits too)."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%Y/%m/%d"])
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid": _("日期格式应为 2026-11-28"), "required": _("请填写日期")},
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, str):
-            value = search_key(value).strip()
-        try:
-            return super().to_python(value)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class SeriesForm(forms.Form):

@@ -809,7 +809,7 @@ def branch_member_add(
     remote: bool = False,
     note: str = "",
 ) -> BranchMember:
-    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+    if not may_keep_members(actor, branch):
         raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
     errors: dict[str, list[str]] = {}
     name, note = clean(name), clean(note)
@@ -1097,7 +1097,7 @@ def members_check(
 
 
 def members_write(*, actor: User, branch: Branch, good: list[dict[str, Any]]) -> int:
-    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+    if not may_keep_members(actor, branch):
         raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
     with transaction.atomic():
         BranchMember.objects.bulk_create([BranchMember(branch=branch, **row) for row in good])
