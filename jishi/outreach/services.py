@@ -7,12 +7,13 @@ Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -25,6 +26,7 @@ from jishi.common.ratelimit import Rate
 from jishi.common.text import fold, search_key, strip_invisible
 from jishi.orgs.access import is_county_wide, posted_within
 from jishi.orgs.models import Unit, UnitKind, User
+from jishi.orgs.selectors import people_in
 from jishi.outreach import tokens
 from jishi.outreach.identity import NAME_MAX, name_key, person_key, unit_key
 from jishi.outreach.models import (
@@ -831,20 +833,20 @@ def branch_member_add(
     )
 
 
-def secretary_candidates(unit: Unit) -> Any:
-    """Who may be a branch's secretary: people with an active post in the branch's unit or a
-    unit below it, and the secretaries of the branches there (who need no post of their
-    own): a village's branch is led by someone of that village, not by anyone in the
-    county."""
-    posted = Q(
-        posts__active=True, posts__unit__active=True, posts__unit__path__startswith=unit.path
-    )
-    secretaries = Branch.objects.filter(unit__path__startswith=unit.path).values("secretary_id")
-    return (
-        User.objects.filter(posted | Q(pk__in=secretaries), is_active=True)
-        .distinct()
-        .order_by("full_name", "username")
-    )
+def secretary_candidates(units: Iterable[Unit]) -> QuerySet[User]:
+    """Who may be the secretary of a branch of one of ``units``: people with an active post
+    in those units or below (``people_in``), and the secretaries of the branches there (who
+    need no post of their own): a village's branch is led by someone of that village, not by
+    anyone in the county. The create and edit forms offer these, and the services check
+    against them."""
+    units = list(units)
+    there = Q()
+    for unit in units:
+        there |= Q(unit__path__startswith=unit.path)
+    secretaries = Branch.objects.filter(there).values("secretary_id") if units else []
+    return User.objects.filter(
+        Q(pk__in=people_in(units).values("pk")) | Q(pk__in=secretaries), is_active=True
+    ).order_by("full_name", "username")
 
 
 def _check_secretary(
@@ -852,7 +854,7 @@ def _check_secretary(
 ) -> None:
     if secretary is None or unit is None or secretary.pk == keep:
         return  # the secretary already in place stays, even if their post has since moved
-    if not secretary_candidates(unit).filter(pk=secretary.pk).exists():
+    if not secretary_candidates([unit]).filter(pk=secretary.pk).exists():
         errors["secretary"] = ["支部书记应为所在单位（或下级单位）在岗的人员"]
 
 

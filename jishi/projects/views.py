@@ -1105,11 +1105,14 @@ def accountability(request: HttpRequest) -> HttpResponse:
 
 
 def _accountability_initial(request: HttpRequest) -> dict[str, Any]:
-    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in."""
+    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in.
+    From the unit picker (``?unit=``, fetched when it changes): that unit, whose people the
+    person picker then offers."""
     code = str(request.GET.get("finding", ""))[:32]
     finding = (
         Finding.objects.select_related("unit").filter(case__code=code).first() if code else None
     )
     if finding is None:
-        return {}
+        unit = str(request.GET.get("unit", ""))[:12]
+        return {"unit": int(unit)} if unit.isascii() and unit.isdigit() else {}
     return {"finding": code, "unit": finding.unit_id}

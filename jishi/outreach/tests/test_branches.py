@@ -3,6 +3,8 @@ branch, correct or retire a member, mark a member as having attended by hand."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.urls import reverse
 from jishi.common import clock
 from jishi.orgs.models import Role, User
 from jishi.outreach import selectors, services
+from jishi.outreach.forms import BranchEditForm, BranchForm
 from jishi.outreach.models import Branch, BranchMember, CheckIn, CheckInChannel, Talk
 from jishi.outreach.tests.conftest import YEAR_2026, at
 from jishi.testing.fixtures import County, make_person
@@ -281,3 +284,27 @@ def test_marking_links_a_same_name_check_in_only_when_its_unit_may_be_the_branch
         assert found.pk != scanned.pk and found.channel == CheckInChannel.MARKED
         assert scanned.member is None and scanned.marked_by is None
         assert CheckIn.objects.counted().filter(talk=talk).count() == 2
+
+
+def test_the_create_and_edit_forms_offer_secretaries_by_the_services_definition(
+    branch: Branch, organiser: User, dispatcher: User, county: County, secretary: User
+) -> None:
+    villager = make_person("dj_cadre", county.dongjie, Role.HANDLER)
+    outsider = make_person("sq_cadre", county.shiqiao_village, Role.HANDLER)
+    retired = make_person("cg_retired", county.chengguan, Role.HANDLER)
+    retired.posts.update(active=False)
+
+    def offered(form: Any) -> set[User]:
+        return set(form.fields["secretary"].queryset)
+
+    create = offered(BranchForm(user=organiser))
+    assert create == set(services.secretary_candidates([county.chengguan]))
+    assert {organiser, villager, secretary} <= create  # the secretary of a branch there
+    assert outsider not in create and retired not in create
+    edit = offered(BranchEditForm(branch=branch))
+    assert edit == set(services.secretary_candidates([county.dongjie])) | {secretary}
+    assert villager in edit and organiser not in edit  # posted above the branch's unit
+    # County-wide posts register branches anywhere: every township's people are offered.
+    assert outsider in offered(BranchForm(user=dispatcher))
+    # Labelled with their units, so two people of one name are told apart.
+    assert "dj_cadre（东街社区）" in str(BranchForm(user=organiser)["secretary"])
