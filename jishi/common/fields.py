@@ -1,4 +1,5 @@
-"""Choice fields over small tables held in memory (see ``jishi.common.snapshots``).
+"""Form fields every app uses: a date as people type it, and choice fields over small
+tables held in memory (see ``jishi.common.snapshots``).
 
 A ``ModelChoiceField`` queries its table to render its options and again to validate the
 submitted value. For units and categories, which nearly every page and submission names,
@@ -8,6 +9,7 @@ added in another process moments ago) is still looked up through the field's que
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -15,8 +17,35 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from jishi.common.text import search_key
 
 M = TypeVar("M", bound=models.Model)
+
+
+class LocalDateField(forms.DateField):
+    """A date as a phone's picker gives it or a person types it: full-width digits from a
+    Chinese input method (２０２６/１/５), slashes or dots for dashes. A date out of range
+    is a form error, not a server error."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        # The caller's messages (a field's own "请填写走访日期") win over these defaults.
+        messages = {"invalid": _("日期格式应为 2026-11-28"), "required": _("请填写日期")}
+        messages.update(kwargs.pop("error_messages", None) or {})
+        super().__init__(error_messages=messages, **kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str):
+            value = search_key(value).strip().replace("/", "-").replace(".", "-")
+        try:
+            result: dt.date | None = super().to_python(value)
+        except (OverflowError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return result
 
 
 class _SnapshotChoices(ModelChoiceIterator):

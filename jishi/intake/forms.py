@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
-from jishi.common.text import search_key
+from jishi.common.fields import LocalDateField
 from jishi.intake import services
 from jishi.intake.models import Period
 from jishi.orgs.models import Role, Unit, UnitKind, User
@@ -34,14 +34,6 @@ class NormalizedCharField(forms.CharField):
         return services.clean_text(super().to_python(value) or "")
 
 
-class NormalizedDateField(forms.DateField):
-    def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, str):  # "２０２６/１/５" typed on a Chinese IME is a date too
-            value = search_key(value).strip().replace("/", "-").replace(".", "-")
-        result: dt.date | None = super().to_python(value)
-        return result
-
-
 class VisitForm(forms.Form):
     household = NormalizedCharField(
         label=_("走访户"),
@@ -49,13 +41,8 @@ class VisitForm(forms.Form):
         help_text=_("住址或户主姓名，如：东街 12 号 王大爷"),
         error_messages={"required": _("请填写走访户（住址或户主姓名）")},
     )
-    visited_on = NormalizedDateField(
-        label=_("走访日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("请填写走访日期"),
-            "invalid": _("日期格式应为 2026-11-28"),
-        },
+    visited_on = LocalDateField(
+        label=_("走访日期"), error_messages={"required": _("请填写走访日期")}
     )
 
     def clean_visited_on(self) -> dt.date:
@@ -187,11 +174,7 @@ class DutyShiftForm(forms.Form):
         empty_label=_("请选择值班人"),
         error_messages={"required": _("请选择值班人")},
     )
-    date = NormalizedDateField(
-        label=_("日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("请填写日期"), "invalid": _("日期格式应为 2026-11-28")},
-    )
+    date = LocalDateField(label=_("日期"))
     period = forms.ChoiceField(label=_("时段"), choices=Period.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -1,4 +1,5 @@
-"""Unit pickers that read the in-memory unit table instead of the database."""
+"""Unit pickers that read the in-memory unit table instead of the database, and the picker
+of people."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from jishi.common.datalist import Picklist, pick_key
 from jishi.common.fields import SnapshotChoiceField
 from jishi.common.text import is_traditional
 from jishi.orgs.display import unit_name
-from jishi.orgs.models import Unit, UnitKind
+from jishi.orgs.models import Post, Unit, UnitKind, User
 from jishi.orgs.selectors import unit_table
 
 # Names that repeat across the county (every township has a 新村; every hall a 1号窗口) are
@@ -123,3 +126,45 @@ class UnitsField(forms.Field):
         if errors:
             raise ValidationError(errors)
         return units
+
+
+def _with_units(people: QuerySet[User]) -> QuerySet[User]:
+    posts = Post.objects.filter(active=True, unit__active=True).select_related("unit")
+    return people.prefetch_related(
+        Prefetch("posts", queryset=posts.order_by("unit__path"), to_attr="label_posts")
+    )
+
+
+class _OfferedPeople(ModelChoiceIterator):
+    """The options: the field's ``offered`` people when it has them, else its queryset,
+    with the units of their posts for the labels (read when the options are rendered)."""
+
+    def __init__(self, field: PeopleField) -> None:
+        super().__init__(field)
+        people = field.offered if field.offered is not None else field.queryset
+        if people is not None:
+            self.queryset = _with_units(people)
+
+
+class PeopleField(forms.ModelChoiceField[User]):
+    """One person from the candidates a form gives (``queryset``, e.g. ``people_in(units)``;
+    never every user of the county), each labelled with their name and the units of their
+    active posts, so two 王芳 are told apart. Someone with no post (a branch secretary who is
+    not staff) shows their account name instead.
+
+    ``offer(people)`` narrows the options shown without narrowing what is accepted, for a
+    form whose service checks the person with a more precise message than "not a choice"."""
+
+    iterator = _OfferedPeople
+    offered: QuerySet[User] | None = None
+
+    def offer(self, people: QuerySet[User]) -> None:
+        self.offered = people
+        self.widget.choices = self.choices
+
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.full_name or obj.username
+        units = dict.fromkeys(unit_name(p.unit) for p in getattr(obj, "label_posts", []))
+        if not units:
+            return name if name == obj.username else f"{name} ({obj.username})"
+        return f"{name}（{'、'.join(units)}）"

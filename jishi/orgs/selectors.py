@@ -77,6 +77,30 @@ def units_under(unit: Unit, *, include_self: bool = True) -> QuerySet[Unit]:
     return qs if include_self else qs.exclude(pk=unit.pk)
 
 
+def people_in(units: Iterable[Unit]) -> QuerySet[User]:
+    """Active people with an active post in one of ``units`` or a unit below it (in an active
+    unit), by name: who a picker of people offers, so it never lists the whole county."""
+    condition = Q()
+    for unit in units:
+        condition |= Q(posts__unit__path__startswith=unit.path)
+    if not condition:
+        return User.objects.none()
+    # One filter call: the post that matches the units is the one that is active.
+    posted = User.objects.filter(condition, posts__active=True, posts__unit__active=True).values(
+        "pk"
+    )
+    return User.objects.filter(pk__in=posted, is_active=True).order_by("full_name", "username")
+
+
+def area_of(unit: Unit) -> Unit:
+    """The township or department (the unit right under the county) that ``unit`` is in;
+    the county for the county itself."""
+    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+    if len(ids) < 2:
+        return unit
+    return unit_table().get(ids[1]) or Unit.objects.get(pk=ids[1])
+
+
 def county_root() -> Unit | None:
     for unit in unit_table().values():  # tree order: the root comes first
         if unit.parent_id is None:

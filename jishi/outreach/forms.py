@@ -12,12 +12,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import CaseKind
+from jishi.common.fields import LocalDateField
 from jishi.common.text import fold, search_key
-from jishi.orgs.forms import UnitField
+from jishi.orgs.access import UNIT_ROLES
+from jishi.orgs.forms import PeopleField, UnitField
 from jishi.orgs.models import Unit, UnitKind, User
-from jishi.orgs.selectors import scope_of
+from jishi.orgs.selectors import county_root, scope_of
 from jishi.outreach import services
-from jishi.outreach.models import Branch, Series, Setting, Site, SiteKind, Talk
+from jishi.outreach.models import Series, Setting, Site, SiteKind, Talk
 
 LENGTH_MESSAGE = _("最多 %(limit_value)d 字，现有 %(show_value)d 字")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -243,28 +245,6 @@ class SiteForm(forms.Form):
         return photo
 
 
-class LocalDateField(forms.DateField):
-    """A date as a phone's picker or a person types it (full-width digits too)."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", ["%Y-%m-%d", "%Y/%m/%d"])
-        kwargs.setdefault(
-            "error_messages",
-            {"invalid": _("日期格式应为 2026-11-28"), "required": _("请填写日期")},
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> dt.date | None:
-        if isinstance(value, str):
-            value = search_key(value).strip()
-        try:
-            return super().to_python(value)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
 class SeriesForm(forms.Form):
     name = TextField(label=_("名称"), max_length=100, required=True)
     description = TextField(
@@ -346,15 +326,8 @@ def add_service_errors(form: forms.Form, errors: dict[str, list[str]], message: 
         form.add_error(None, message)
 
 
-class PersonField(forms.ModelChoiceField[User]):
-    """A person, by name and account (two 王芳 in one township stay apart)."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.full_name} ({obj.username})" if obj.full_name else obj.username
-
-
-def _secretary_field() -> PersonField:
-    return PersonField(
+def _secretary_field() -> PeopleField:
+    return PeopleField(
         label=_("支部书记"),
         queryset=User.objects.none(),
         required=False,
@@ -375,22 +348,18 @@ class BranchForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Before a unit is chosen: the people posted in the units the user keeps; the service
-        # then asks that the secretary is posted in the branch's own unit or below.
-        ids = organiser_ids(user)
-        people = User.objects.filter(is_active=True)
-        if ids is not None:
-            secretaries = Branch.objects.filter(unit_id__in=ids).values("secretary_id")
-            people = people.filter(
-                Q(posts__active=True, posts__unit_id__in=ids) | Q(pk__in=secretaries)
-            )
+        # Before a unit is chosen: the candidates of the units the user keeps (the county's
+        # for county-wide posts); the service then asks that the secretary is a candidate of
+        # the branch's own unit, by the same definition.
+        scope = scope_of(user)
+        root = county_root()
+        if scope.county_wide:
+            units = [root] if root is not None else []
         else:
-            people = people.filter(
-                Q(posts__active=True) | Q(pk__in=Branch.objects.values("secretary_id"))
-            )
+            units = [p.unit for p in scope.posts if p.role in UNIT_ROLES]
         field = self.fields["secretary"]
-        assert isinstance(field, PersonField)
-        field.queryset = people.distinct().order_by("full_name", "username")
+        assert isinstance(field, PeopleField)
+        field.queryset = services.secretary_candidates(units)
 
 
 class BranchEditForm(forms.Form):
@@ -402,13 +371,13 @@ class BranchEditForm(forms.Form):
 
     def __init__(self, *args: Any, branch: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The people posted in the branch's unit or below, and the secretary in place.
+        # The candidates of the branch's unit, and the secretary in place.
         people = User.objects.filter(
-            Q(pk__in=services.secretary_candidates(branch.unit).values("pk"))
+            Q(pk__in=services.secretary_candidates([branch.unit]).values("pk"))
             | Q(pk=branch.secretary_id or 0)
         )
         field = self.fields["secretary"]
-        assert isinstance(field, PersonField)
+        assert isinstance(field, PeopleField)
         field.queryset = people.order_by("full_name", "username")
 
 

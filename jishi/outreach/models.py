@@ -296,11 +296,17 @@ class CheckIn(models.Model):
         verbose_name = "签到"
         verbose_name_plural = "签到"
         ordering = ["created_at", "id"]
+        # Only counted check-ins are unique: a struck prank in a real member's name must not
+        # take that member's place when they scan for themselves.
         constraints = [
-            models.UniqueConstraint(fields=["talk", "person_key"], name="checkin_once_per_person"),
+            models.UniqueConstraint(
+                fields=["talk", "person_key"],
+                condition=Q(struck_at__isnull=True),
+                name="checkin_once_per_person",
+            ),
             models.UniqueConstraint(
                 fields=["talk", "name_key", "device_key"],
-                condition=~Q(name_key="") & ~Q(device_key=""),
+                condition=~Q(name_key="") & ~Q(device_key="") & Q(struck_at__isnull=True),
                 name="checkin_once_per_name_and_phone",
             ),
         ]

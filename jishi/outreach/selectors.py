@@ -218,12 +218,6 @@ class TalkFilter:
             head_count=str(query.get("head_count") or "") == "1",
         )
 
-    @property
-    def month(self) -> dt.date | None:
-        """The month asked for, when the period is one (for the list's month picker)."""
-        bounds = period_bounds(self.period)
-        return bounds[0] if bounds is not None and len(self.period) > 4 else None
-
     def apply(self, talks: QuerySet[Talk]) -> QuerySet[Talk]:
         if self.series == 0:
             talks = talks.filter(series__isnull=True)
@@ -243,7 +237,7 @@ class TalkFilter:
                 starts_at__gte=start_of(bounds[0]), starts_at__lt=start_of(bounds[1])
             )
         if self.held:
-            talks = talks.filter(cancelled=False, starts_at__lte=clock.now())
+            talks = held(talks)
         if self.head_count:
             talks = talks.filter(Exists(HeadCount.objects.filter(talk=OuterRef("pk"))))
         return talks
@@ -458,12 +452,16 @@ def people_count(checkins: QuerySet[CheckIn]) -> int:
     return len({root(key) for key in keys})
 
 
+def held(talks: QuerySet[Talk]) -> QuerySet[Talk]:
+    """The talks of ``talks`` that were held: not cancelled, begun by now (what every figure
+    counts)."""
+    return talks.filter(cancelled=False, starts_at__lte=clock.now())
+
+
 def held_talks(user: User | AnonymousUser, period: tuple[dt.date, dt.date]) -> QuerySet[Talk]:
     """Talks held in ``[start, end)``: not cancelled, begun by now."""
     start, end = start_of(period[0]), start_of(period[1])
-    return talks_visible_to(user).filter(
-        cancelled=False, starts_at__gte=start, starts_at__lt=end, starts_at__lte=clock.now()
-    )
+    return held(talks_visible_to(user).filter(starts_at__gte=start, starts_at__lt=end))
 
 
 def _rows(

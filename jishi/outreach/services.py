@@ -7,12 +7,13 @@ Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -25,6 +26,7 @@ from jishi.common.ratelimit import Rate
 from jishi.common.text import fold, search_key, strip_invisible
 from jishi.orgs.access import is_county_wide, posted_within
 from jishi.orgs.models import Unit, UnitKind, User
+from jishi.orgs.selectors import people_in
 from jishi.outreach import tokens
 from jishi.outreach.identity import NAME_MAX, name_key, person_key, unit_key
 from jishi.outreach.models import (
@@ -298,6 +300,38 @@ def talk_cancel(*, actor: User, talk: Talk) -> Talk:
     return locked
 
 
+def _signed_entry(
+    errors: dict[str, list[str]],
+    count: Any,
+    note: str,
+    *,
+    limit: int,
+    note_field: tuple[str, str, int],
+) -> int | None:
+    """The count of an added-only entry (a head count, a site's visitors): a whole number
+    from 1 to ``limit``, or a negative one that corrects a count too high and then says why
+    in its note. Problems go into ``errors``; ``None`` when the count is unusable. The note
+    is checked as ``note_field`` (field name, label, most characters)."""
+    try:
+        value: int | None = int(fold(str(count if count is not None else "")).strip())
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value == 0 or abs(value) > limit:
+        errors["count"] = [f"请填写 1 到 {limit} 之间的整数；更正多报的人数请填负数，如 -3"]
+    field, label, most = note_field
+    _check_len(errors, field, label, note, most)
+    if value is not None and value < 0 and not note:
+        errors[field] = ["减少人数是更正，请写明原因"]
+    return value
+
+
+def _refuse_below_zero(after: int, message: str) -> None:
+    """Refuse an entry that would take a sum below zero (called under the lock that keeps
+    two corrections at once from both passing)."""
+    if after < 0:
+        raise InvalidInput(message, errors={"count": [message]})
+
+
 def head_total(talk: Talk) -> int:
     """The talk's head count: the sum of its entries."""
     return int(talk.head_counts.aggregate(n=Sum("count"))["n"] or 0)
@@ -311,18 +345,10 @@ def head_count_add(*, actor: User, talk: Talk, count: Any, note: Any = "") -> He
     if not may_manage(actor, talk.organiser):
         raise PermissionDenied("只有主办单位可以补录人数")
     errors: dict[str, list[str]] = {}
-    try:
-        value: int | None = int(fold(str(count if count is not None else "")).strip())
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value == 0 or abs(value) > HEAD_COUNT_MAX:
-        errors["count"] = [
-            f"请填写 1 到 {HEAD_COUNT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"
-        ]
     note = clean(note)
-    _check_len(errors, "note", "说明", note, HEAD_NOTE_MAX)
-    if value is not None and value < 0 and not note:
-        errors["note"] = ["减少人数是更正，请写明原因"]
+    value = _signed_entry(
+        errors, count, note, limit=HEAD_COUNT_MAX, note_field=("note", "说明", HEAD_NOTE_MAX)
+    )
     if talk.cancelled:
         errors["count"] = ["这场宣讲已取消"]
     elif clock.now() < talk.starts_at - dt.timedelta(hours=1):
@@ -334,9 +360,7 @@ def head_count_add(*, actor: User, talk: Talk, count: Any, note: Any = "") -> He
         # same total below zero.
         locked = Talk.objects.select_for_update().get(pk=talk.pk)
         total = head_total(locked)
-        if total + value < 0:
-            message = f"更正后人数不能少于 0：目前补录共 {total} 人"
-            raise InvalidInput(message, errors={"count": [message]})
+        _refuse_below_zero(total + value, f"更正后人数不能少于 0：目前补录共 {total} 人")
         return HeadCount.objects.create(
             talk=locked, count=value, note=note, recorded_by=actor, created_at=clock.now()
         )
@@ -462,8 +486,10 @@ def checkin_record(
     if nkey and device_key:
         same |= Q(name_key=nkey, device_key=device_key)
     # Asked first so that the usual second scan answers without a failed insert; the unique
-    # constraints decide when two requests race.
-    existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
+    # constraints decide when two requests race. Only counted check-ins are compared (as the
+    # constraints do): a struck prank in this person's name must not stand in for them.
+    counted = CheckIn.objects.counted().filter(same, talk=talk).order_by("created_at", "id")
+    existing = counted.first()
     if existing is not None:
         return CheckInResult(existing, created=False)
     try:
@@ -480,7 +506,7 @@ def checkin_record(
                 created_at=clock.now(),
             )
     except IntegrityError:
-        existing = CheckIn.objects.filter(same, talk=talk).order_by("created_at", "id").first()
+        existing = counted.first()
         if existing is None:
             raise
         return CheckInResult(existing, created=False)
@@ -622,25 +648,46 @@ VISIT_MAX = 100_000
 VISIT_NOTE_MAX = 200
 
 
+def _month_low(site: Site, day: dt.date) -> int:
+    """The most a correction dated ``day`` may take off: the lowest running sum of the site's
+    visitors within ``day``'s month, from ``day`` to the month's end.
+
+    Visitor figures are given by month and by periods made of months (a quarter, a year), so
+    a correction may only undo visitors dated earlier in its own month, on or before its
+    own date: a −50 dated in March cannot cancel +50 dated in February (March would show
+    −50), nor one dated the 3rd cancel visitors of the 8th. Checking every later day of the
+    month also keeps earlier corrections that are already there from being overdrawn."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    by_day = list(
+        site.visits.filter(visited_on__gte=first, visited_on__lt=following)
+        .values_list("visited_on")
+        .annotate(n=Sum("count"))
+        .order_by("visited_on")
+    )
+    running = sum(n for visited_on, n in by_day if visited_on <= day)
+    low = running
+    for visited_on, n in by_day:
+        if visited_on > day:
+            running += n
+            low = min(low, running)
+    return low
+
+
 def site_visit_add(
     *, actor: User, site: Site, visited_on: Any, count: Any, group: Any = ""
 ) -> SiteVisit:
     """参观接待: visitors to a site outside talks, entered by the site's township (or the
     county). Added to the entries before; a count that was too high is corrected by a
-    negative entry that says why, and the site's total never falls below zero."""
+    negative entry that says why. A correction corrects its own month up to its own date
+    (see ``_month_low``), so no month's figure, and no day's running sum, falls below zero."""
     if not site_may_edit(actor, site):
         raise PermissionDenied("只有县级岗位或阵地所在乡镇可以登记参观人数")
     errors: dict[str, list[str]] = {}
-    try:
-        value: int | None = int(fold(str(count if count is not None else "")).strip())
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value == 0 or abs(value) > VISIT_MAX:
-        errors["count"] = [f"请填写 1 到 {VISIT_MAX} 之间的整数；更正多报的人数请填负数，如 -3"]
     group = clean(group)
-    _check_len(errors, "group", "团体或说明", group, VISIT_NOTE_MAX)
-    if value is not None and value < 0 and not group:
-        errors["group"] = ["减少人数是更正，请写明原因"]
+    value = _signed_entry(
+        errors, count, group, limit=VISIT_MAX, note_field=("group", "团体或说明", VISIT_NOTE_MAX)
+    )
     today = timezone.localdate(clock.now())
     if not isinstance(visited_on, dt.date):
         errors["visited_on"] = ["请填写日期"]
@@ -653,10 +700,13 @@ def site_visit_add(
     with transaction.atomic():
         # The site's row is the lock: two corrections at once cannot both go below zero.
         locked = Site.objects.select_for_update().get(pk=site.pk)
-        total = int(locked.visits.aggregate(n=Sum("count"))["n"] or 0)
-        if total + value < 0:
-            message = f"更正后人数不能少于 0：目前共登记 {total} 人次"
-            raise InvalidInput(message, errors={"count": [message]})
+        if value < 0:
+            low = _month_low(locked, visited_on)
+            _refuse_below_zero(
+                low + value,
+                f"更正后人数不能少于 0：更正只能减去同月内、不晚于所填日期登记的人数，"
+                f"{visited_on.month} 月 {visited_on.day} 日最多可减 {max(low, 0)} 人次",
+            )
         return SiteVisit.objects.create(
             site=locked,
             visited_on=visited_on,
@@ -761,7 +811,7 @@ def branch_member_add(
     remote: bool = False,
     note: str = "",
 ) -> BranchMember:
-    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+    if not may_keep_members(actor, branch):
         raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
     errors: dict[str, list[str]] = {}
     name, note = clean(name), clean(note)
@@ -783,20 +833,20 @@ def branch_member_add(
     )
 
 
-def secretary_candidates(unit: Unit) -> Any:
-    """Who may be a branch's secretary: people with an active post in the branch's unit or a
-    unit below it, and the secretaries of the branches there (who need no post of their
-    own): a village's branch is led by someone of that village, not by anyone in the
-    county."""
-    posted = Q(
-        posts__active=True, posts__unit__active=True, posts__unit__path__startswith=unit.path
-    )
-    secretaries = Branch.objects.filter(unit__path__startswith=unit.path).values("secretary_id")
-    return (
-        User.objects.filter(posted | Q(pk__in=secretaries), is_active=True)
-        .distinct()
-        .order_by("full_name", "username")
-    )
+def secretary_candidates(units: Iterable[Unit]) -> QuerySet[User]:
+    """Who may be the secretary of a branch of one of ``units``: people with an active post
+    in those units or below (``people_in``), and the secretaries of the branches there (who
+    need no post of their own): a village's branch is led by someone of that village, not by
+    anyone in the county. The create and edit forms offer these, and the services check
+    against them."""
+    units = list(units)
+    there = Q()
+    for unit in units:
+        there |= Q(unit__path__startswith=unit.path)
+    secretaries = Branch.objects.filter(there).values("secretary_id") if units else []
+    return User.objects.filter(
+        Q(pk__in=people_in(units).values("pk")) | Q(pk__in=secretaries), is_active=True
+    ).order_by("full_name", "username")
 
 
 def _check_secretary(
@@ -804,7 +854,7 @@ def _check_secretary(
 ) -> None:
     if secretary is None or unit is None or secretary.pk == keep:
         return  # the secretary already in place stays, even if their post has since moved
-    if not secretary_candidates(unit).filter(pk=secretary.pk).exists():
+    if not secretary_candidates([unit]).filter(pk=secretary.pk).exists():
         errors["secretary"] = ["支部书记应为所在单位（或下级单位）在岗的人员"]
 
 
@@ -926,14 +976,27 @@ def may_mark_attended(user: User, member: BranchMember, talk: Talk) -> bool:
     return may_keep_members(user, member.branch) or may_manage(user, talk.organiser)
 
 
+def _names_branch(unit_text: str, branch: Branch) -> bool:
+    """Whether a check-in's unit text may be this branch's: empty, or (folded as identity
+    folds it) a part of the branch's or its unit's name, or containing the unit's name
+    (东街, 东街社区, 城关镇东街社区 for 东街社区党支部). 王芳 of 交通局 is someone else, and
+    linking her would put her learning record under the wrong branch."""
+    typed = unit_key(unit_text)
+    if not typed:
+        return True
+    names = (unit_key(branch.name), unit_key(branch.unit.name))
+    return any(typed in name or (name and name in typed) for name in names)
+
+
 def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any) -> CheckIn:
     """补记参学: a member attended a talk without a check-in that names them: taught at home
     (送学上门), or their name was typed differently, or they joined the branch later.
 
     Counted once: when the member's check-in is already there, nothing changes; when the
-    talk has exactly one unmatched check-in of the member's name, that one is theirs and is
-    linked; otherwise a check-in of channel ``marked`` is recorded. Either way who marked it
-    and why stays on the row."""
+    talk has exactly one unmatched check-in of the member's name whose unit text may be
+    their branch, that one is theirs and is linked; otherwise a check-in of channel
+    ``marked`` is recorded (also when the only one of theirs was struck out). Either way who
+    marked it and why stays on the row."""
     if not may_mark_attended(actor, member, talk):
         raise PermissionDenied("只有支部书记、支部所在单位或宣讲主办单位可以补记参学")
     errors: dict[str, list[str]] = {}
@@ -962,15 +1025,18 @@ def attendance_mark(*, actor: User, member: BranchMember, talk: Talk, note: Any)
         unmatched = CheckIn.objects.counted().filter(talk=talk, member=None)
         found = unmatched.filter(person_key=key).first()
         if found is None:
-            same_name = list(unmatched.filter(name_key=member.name_key)[:2])
+            same_name = [
+                c
+                for c in unmatched.filter(name_key=member.name_key)
+                if _names_branch(c.unit_text, member.branch)
+            ]
             found = same_name[0] if len(same_name) == 1 else None
         if found is not None:
             found.member, found.marked_by, found.note = member, actor, note
             found.save(update_fields=["member", "marked_by", "note"])
             return found
-        if CheckIn.objects.filter(talk=talk, person_key=key).exists():
-            message = "这场宣讲已有一条同名同支部的签到，但已被划除，请联系主办单位"
-            raise InvalidInput(message, errors={"__all__": [message]})
+        # A struck check-in with the same key does not stand in the way: the constraints
+        # only hold counted ones, so the member is recorded afresh.
         return CheckIn.objects.create(
             talk=talk,
             channel=CheckInChannel.MARKED,
@@ -1033,7 +1099,7 @@ def members_check(
 
 
 def members_write(*, actor: User, branch: Branch, good: list[dict[str, Any]]) -> int:
-    if not may_manage(actor, branch.unit) and branch.secretary_id != actor.pk:
+    if not may_keep_members(actor, branch):
         raise PermissionDenied("只有支部书记或所在单位可以维护党员名单")
     with transaction.atomic():
         BranchMember.objects.bulk_create([BranchMember(branch=branch, **row) for row in good])

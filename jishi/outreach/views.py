@@ -76,9 +76,14 @@ def index(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = selectors.with_attendance(list(page))
-    # The list's totals, counted as the figures count them: a figure's link lands here and
-    # the same number heads the list.
-    totals = selectors.totals_of(talks)
+    # The list's totals, counted as the figures count them (held talks of a period): a
+    # figure's link, which always names a period, lands here and the same number heads the
+    # list. Without a period there are none: they would mean something else than the
+    # figures' numbers, and counting people walks every check-in of every year.
+    totals = selectors.totals_of(selectors.held(talks)) if filters.period else None
+    year_query = request.GET.copy()
+    year_query.pop("page", None)
+    year_query["period"] = str(timezone.localdate(clock.now()).year)
     return render(
         request,
         "outreach/index.html",
@@ -93,6 +98,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "may_add": selectors.may_add_talks(user),
             "branches": selectors.branches_of_secretary(user),
             "query": request.GET.urlencode(),
+            "year_query": year_query.urlencode(),
         },
     )
 

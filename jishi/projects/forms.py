@@ -6,14 +6,16 @@ import re
 from typing import Any
 
 from django import forms
-from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from jishi.cases.models import Case
 from jishi.common import clock
 from jishi.common.text import fold
+from jishi.orgs.forms import PeopleField
 from jishi.orgs.models import Post, Unit, UnitKind, User
+from jishi.orgs.selectors import area_of, people_in
 from jishi.projects import imports
 from jishi.projects.models import (
     Finding,
@@ -621,11 +623,11 @@ class AccountabilityForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("请选择单位")},
     )
-    person = forms.ModelChoiceField(
+    person = PeopleField(
         label=_("问责对象（系统内人员）"),
         queryset=User.objects.none(),
         required=False,
-        help_text=_("须在所选单位有岗位"),
+        help_text=_("列出所选问责单位所在乡镇或部门的在岗人员；须在所选单位有岗位"),
         error_messages={"invalid_choice": _("请选择在岗人员")},
     )
     person_name = forms.CharField(
@@ -664,19 +666,39 @@ class AccountabilityForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = _units()  # type: ignore[attr-defined]
-        posts = Post.objects.filter(active=True).select_related("unit").order_by("unit__path")
-        people = (
-            User.objects.filter(is_active=True, posts__active=True)
-            .distinct()
-            .order_by("full_name", "username")
-            .prefetch_related(Prefetch("posts", queryset=posts))
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.queryset = _units()
+        # Choosing the unit fetches this page's person field again with that unit's people.
+        unit_field.widget.attrs.update(
+            {
+                "hx-get": reverse("projects:accountability"),
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "hx-select": "#id_person",
+                "hx-target": "#id_person",
+                "hx-swap": "outerHTML",
+            }
         )
-        self.fields["person"].queryset = people  # type: ignore[attr-defined]
-        # The person's units beside the name: two people may share one.
-        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda u: f"{u}（{'、'.join(dict.fromkeys(p.unit.name for p in u.posts.all()))}）"
+        person = self.fields["person"]
+        assert isinstance(person, PeopleField)
+        # Any active person is accepted (the service names the one whose post is not in the
+        # unit), but only the people of the chosen unit's township or department are
+        # offered: never a select of everyone in the county, and none before a unit is
+        # chosen.
+        person.queryset = User.objects.filter(
+            is_active=True, pk__in=Post.objects.filter(active=True).values("user_id")
         )
+        unit = self._chosen_unit()
+        person.offer(people_in([area_of(unit)]) if unit is not None else User.objects.none())
+
+    def _chosen_unit(self) -> Unit | None:
+        raw = self.data.get(self.add_prefix("unit")) if self.is_bound else self.initial.get("unit")
+        try:
+            pk = int(str(raw or ""))
+        except ValueError:
+            return None
+        return Unit.objects.filter(pk=pk, active=True).first()
 
 
 DATE_INVALID = {"invalid": _("日期格式应为 2026-06-30")}

@@ -19,7 +19,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -30,6 +29,7 @@ from django.views.decorators.http import (
 
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
+from jishi.common.http import local_next
 from jishi.orgs.models import User
 from jishi.projects import documents, imports, oversight, rounds, selectors, services
 from jishi.projects.forms import (
@@ -467,18 +467,7 @@ def report_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.project_for(_user(request), report.project_id)
     services.report_sign_off(actor=_user(request), report=report)
     messages.success(request, _("已审签。"))
-    return redirect(_local_next(request, "projects:mine"))
-
-
-def _local_next(request: HttpRequest, default: str) -> str:
-    """The posted ``next`` when it stays on this site, else ``default``: a form must not
-    send a signed-in person on to somewhere else (an open redirect)."""
-    target = str(request.POST.get("next") or "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return redirect(local_next(request, "projects:mine"))
 
 
 @login_required
@@ -1105,11 +1094,14 @@ def accountability(request: HttpRequest) -> HttpResponse:
 
 
 def _accountability_initial(request: HttpRequest) -> dict[str, Any]:
-    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in."""
+    """From a finding's 登记追责问责 link: the finding and its responsible unit filled in.
+    From the unit picker (``?unit=``, fetched when it changes): that unit, whose people the
+    person picker then offers."""
     code = str(request.GET.get("finding", ""))[:32]
     finding = (
         Finding.objects.select_related("unit").filter(case__code=code).first() if code else None
     )
     if finding is None:
-        return {}
+        unit = str(request.GET.get("unit", ""))[:12]
+        return {"unit": int(unit)} if unit.isascii() and unit.isdigit() else {}
     return {"finding": code, "unit": finding.unit_id}

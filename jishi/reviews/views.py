@@ -26,6 +26,7 @@ from jishi.cases import services as case_services
 from jishi.cases.models import OPEN_STATES
 from jishi.common.documents import qr_data_uri
 from jishi.common.errors import InvalidInput, NotFound
+from jishi.common.http import local_next
 from jishi.orgs.access import is_county_wide
 from jishi.reviews import exports, imports, policy, selectors, services, themes
 from jishi.reviews.forms import RosterForm
@@ -129,7 +130,7 @@ def occasion_done(request: HttpRequest, pk: int) -> HttpResponse:
     point = _point(request, pk)
     services.occasion_record(point=point, actor=_user(request))
     messages.success(request, _("已记录一次服务，请群众在评价器上评价。"))
-    return redirect(request.POST.get("next") or reverse("reviews:index"))
+    return redirect(local_next(request, reverse("reviews:index")))
 
 
 ROSTER_MAX_BYTES = 5 * 1024 * 1024

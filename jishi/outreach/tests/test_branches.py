@@ -3,6 +3,8 @@ branch, correct or retire a member, mark a member as having attended by hand."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -10,6 +12,7 @@ from django.urls import reverse
 from jishi.common import clock
 from jishi.orgs.models import Role, User
 from jishi.outreach import selectors, services
+from jishi.outreach.forms import BranchEditForm, BranchForm
 from jishi.outreach.models import Branch, BranchMember, CheckIn, CheckInChannel, Talk
 from jishi.outreach.tests.conftest import YEAR_2026, at
 from jishi.testing.fixtures import County, make_person
@@ -255,3 +258,53 @@ def test_who_may_mark_and_bad_input(
             assert response.status_code == 422, data
             assert message in response.content.decode(), data
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("unit_text", "linked"),
+    [("", True), ("城关镇东街社区", True), ("东街社区（党支部）", True), ("县住建局", False)],
+)
+def test_marking_links_a_same_name_check_in_only_when_its_unit_may_be_the_branch(
+    talk: Talk, branch: Branch, organiser: User, unit_text: str, linked: bool
+) -> None:
+    """周敏 of 县住建局 is someone else than 东街's 周敏: her check-in stays hers, and 东街's
+    周敏 gets a marked check-in of her own."""
+    with clock.travel_to(at(15)):
+        scanned = services.checkin_record(
+            talk=talk, name="周敏", unit_text=unit_text, device_key="z"
+        ).checkin
+    late = branch.members.create(name="周敏", name_key=services.name_key("周敏"))
+    with clock.travel_to(at(18)):
+        found = services.attendance_mark(actor=organiser, member=late, talk=talk, note="后入册")
+    scanned.refresh_from_db()
+    if linked:
+        assert found.pk == scanned.pk and scanned.member == late
+        assert CheckIn.objects.filter(talk=talk).count() == 1
+    else:
+        assert found.pk != scanned.pk and found.channel == CheckInChannel.MARKED
+        assert scanned.member is None and scanned.marked_by is None
+        assert CheckIn.objects.counted().filter(talk=talk).count() == 2
+
+
+def test_the_create_and_edit_forms_offer_secretaries_by_the_services_definition(
+    branch: Branch, organiser: User, dispatcher: User, county: County, secretary: User
+) -> None:
+    villager = make_person("dj_cadre", county.dongjie, Role.HANDLER)
+    outsider = make_person("sq_cadre", county.shiqiao_village, Role.HANDLER)
+    retired = make_person("cg_retired", county.chengguan, Role.HANDLER)
+    retired.posts.update(active=False)
+
+    def offered(form: Any) -> set[User]:
+        return set(form.fields["secretary"].queryset)
+
+    create = offered(BranchForm(user=organiser))
+    assert create == set(services.secretary_candidates([county.chengguan]))
+    assert {organiser, villager, secretary} <= create  # the secretary of a branch there
+    assert outsider not in create and retired not in create
+    edit = offered(BranchEditForm(branch=branch))
+    assert edit == set(services.secretary_candidates([county.dongjie])) | {secretary}
+    assert villager in edit and organiser not in edit  # posted above the branch's unit
+    # County-wide posts register branches anywhere: every township's people are offered.
+    assert outsider in offered(BranchForm(user=dispatcher))
+    # Labelled with their units, so two people of one name are told apart.
+    assert "dj_cadre（东街社区）" in str(BranchForm(user=organiser)["secretary"])

@@ -297,4 +297,32 @@ def test_the_talk_list_filters_by_year_and_by_nothing_filled_in(
         for ugly in ("20266", "2026-0", "２０２６", "2026-13", "-2026", "none"):
             response = client.get(reverse("outreach:index"), {"period": ugly})
             assert response.status_code == 200, ugly
-            assert _list_totals(response.content.decode())["talks"] == 2, ugly
+            page = response.content.decode()
+            # Read as no period: every talk listed, and no totals (they need a period).
+            assert talk.title in page and old.title in page, ugly
+            assert _list_totals(page) == {} and 'data-totals="none"' in page, ugly
+
+
+def test_the_talk_lists_totals_are_of_held_talks_in_the_period_only(
+    client: Client, talk: Talk, organiser: User, county: County
+) -> None:
+    """The list's totals say what the figures say: talks held in the chosen period, not the
+    future or cancelled ones it also lists; without a period the list has no totals."""
+    future = another(organiser, county, dt.date(2026, 12, 20), "school")
+    cancelled = another(organiser, county, dt.date(2026, 10, 21), "school")
+    with clock.travel_to(at(10, day=dt.date(2026, 10, 21))):
+        services.head_count_add(actor=organiser, talk=cancelled, count=6)  # before the cancel
+    services.talk_cancel(actor=organiser, talk=cancelled)
+    with clock.travel_to(at(14)):
+        services.checkin_record(talk=talk, name="王芳", device_key="a")
+    client.force_login(organiser)
+    with clock.travel_to(at(18)):
+        page = client.get(reverse("outreach:index"), {"period": "2026"}).content.decode()
+        bare = client.get(reverse("outreach:index")).content.decode()
+        figures = selectors.outreach_figures(organiser, YEAR)
+    assert future.title in page and cancelled.title in page  # listed, not counted
+    assert _list_totals(page) == {"talks": 1, "people": 1, "person_times": 1, "head_count": 0}
+    assert (figures.talks, figures.person_times) == (1, 1)
+    assert "2026 已举办宣讲的合计" in page
+    assert _list_totals(bare) == {} and future.title in bare
+    assert 'href="?period=2026">看今年的合计</a>' in bare

@@ -3,13 +3,15 @@ counted in the figures' site table and shown on the public page."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from jishi.common import clock
 from jishi.orgs.models import User
-from jishi.outreach import selectors
+from jishi.outreach import selectors, services
 from jishi.outreach.models import Site, SiteVisit
 from jishi.outreach.tests.conftest import YEAR_2026, at
 
@@ -85,3 +87,68 @@ def test_bad_visitor_entries_change_nothing(client: Client, site: Site, organise
             assert response.status_code == 422, data
             assert message in response.content.decode(), data
     assert not SiteVisit.objects.exists()
+
+
+def test_a_correction_corrects_its_own_month_up_to_its_date(
+    site: Site, organiser: User, dispatcher: User
+) -> None:
+    """A −50 dated in November cannot cancel +50 dated in October (November would show −50),
+    nor a correction dated the 4th take off visitors of the 6th; within those bounds it is
+    taken, also when an earlier correction already took part of the month."""
+
+    def add(day: int, count: int, month: int = 11) -> None:
+        services.site_visit_add(
+            actor=organiser,
+            site=site,
+            visited_on=dt.date(2026, month, day),
+            count=count,
+            group="更正" if count < 0 else "",
+        )
+
+    with clock.travel_to(at(18)):
+        add(20, 50, month=10)
+        add(3, 10)
+        add(6, 10)
+        add(7, -15)  # allowed: 20 on or before the 7th
+        for day, count, most in ((5, -50, 5), (2, -1, 0), (4, -8, 5), (8, -6, 5)):
+            with pytest.raises(services.InvalidInput) as refused:
+                add(day, count)
+            message = refused.value.errors["count"][0]
+            assert message.startswith("更正后人数不能少于 0：更正只能减去同月内"), message
+            assert f"11 月 {day} 日最多可减 {most} 人次" in message
+        add(4, -5)  # allowed: the 4th has 10, and the 7th's sum falls to 0, not below
+        add(25, -5, month=10)  # allowed: October's 50 are on or before the 25th
+    visits = site.visits.all()
+    october = selectors.visits_in(visits, (dt.date(2026, 10, 1), dt.date(2026, 11, 1)))
+    november = selectors.visits_in(visits, (dt.date(2026, 11, 1), dt.date(2026, 12, 1)))
+    assert (selectors.visitors_of(october), selectors.visitors_of(november)) == (45, 0)
+    assert SiteVisit.objects.count() == 6  # the four refused left nothing
+
+
+def test_another_townships_visit_entries_are_hidden(
+    client: Client,
+    site: Site,
+    organiser: User,
+    other_township_handler: User,
+    dispatcher: User,
+) -> None:
+    """Who recorded a site's visitors, and which groups came, is for the site's township and
+    the county: another township sees the page of the site, but no entry and no total."""
+    with clock.travel_to(at(18)):
+        services.site_visit_add(
+            actor=organiser,
+            site=site,
+            visited_on=dt.date(2026, 11, 3),
+            count=45,
+            group="县一中高一(3)班",
+        )
+        client.force_login(other_township_handler)
+        theirs = client.get(visits_url(site), {"period": "2026-11"})
+        client.force_login(dispatcher)
+        county = client.get(visits_url(site), {"period": "2026-11"}).content.decode()
+    page = theirs.content.decode()
+    assert theirs.status_code == 200
+    assert "县一中高一(3)班" not in page and "cg_organiser" not in page
+    assert '<strong data-figure="visitors">0</strong>' in page
+    assert "县一中高一(3)班" in county and "cg_organiser" in county
+    assert '<strong data-figure="visitors">45</strong>' in county

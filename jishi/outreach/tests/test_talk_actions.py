@@ -10,7 +10,7 @@ from django.urls import reverse
 from jishi.common import clock
 from jishi.orgs.models import Role, User
 from jishi.outreach import selectors, services, tokens
-from jishi.outreach.models import CheckIn, Talk
+from jishi.outreach.models import Branch, CheckIn, CheckInChannel, Talk
 from jishi.outreach.tests.conftest import YEAR_2026, at
 from jishi.testing.fixtures import County, make_person
 
@@ -151,3 +151,67 @@ def test_a_talk_with_only_struck_check_ins_can_be_cancelled(
     assert response.status_code == 302
     talk.refresh_from_db()
     assert talk.cancelled and CheckIn.objects.filter(talk=talk).count() == 2
+
+
+def test_a_struck_prank_in_a_real_name_does_not_take_that_persons_place(
+    talk: Talk, organiser: User, branch: Branch, dispatcher: User
+) -> None:
+    """A prankster checks in as 王芳 of 东街社区党支部 and is struck out; the real 王芳 then
+    scans (twice, as people do) and counts once, as herself."""
+    with clock.travel_to(at(14)):
+        prank = services.checkin_record(
+            talk=talk, name="王芳", unit_text="东街社区党支部", device_key="prank"
+        ).checkin
+    services.checkin_strike(actor=organiser, checkin=prank, reason="冒名")
+    with clock.travel_to(at(14, 30)):
+        real = services.checkin_record(
+            talk=talk, name="王芳", unit_text="东街社区党支部", device_key="real"
+        )
+        again = services.checkin_record(
+            talk=talk, name="王 芳", unit_text="东街社区（党支部）", device_key="real"
+        )
+        third = services.checkin_record(
+            talk=talk, name="王芳", unit_text="东街社区党支部", device_key="another"
+        )
+    assert real.created and real.checkin.pk != prank.pk and real.checkin.struck_at is None
+    assert real.checkin.member == branch.members.get(name="王芳")
+    assert (again.created, again.checkin.pk) == (False, real.checkin.pk)
+    assert (third.created, third.checkin.pk) == (False, real.checkin.pk)
+    assert CheckIn.objects.counted().filter(talk=talk).count() == 1
+    assert CheckIn.objects.filter(talk=talk).count() == 2  # the prank stays, struck
+    with clock.travel_to(at(18)):
+        assert selectors.outreach_figures(dispatcher, YEAR_2026).person_times == 1
+
+
+def test_a_struck_check_in_from_a_phone_does_not_block_that_phone(
+    talk: Talk, organiser: User
+) -> None:
+    """The same name from the same phone is one person, but only while the first counts: a
+    test scan struck out by the organiser lets the phone's owner check in for real."""
+    with clock.travel_to(at(14)):
+        test_scan = services.checkin_record(talk=talk, name="王芳", device_key="a").checkin
+    services.checkin_strike(actor=organiser, checkin=test_scan, reason="测试扫码")
+    with clock.travel_to(at(14, 30)):
+        real = services.checkin_record(talk=talk, name="王芳", unit_text="东街", device_key="a")
+        again = services.checkin_record(talk=talk, name="王芳", device_key="a")
+    assert real.created and (again.created, again.checkin.pk) == (False, real.checkin.pk)
+    assert CheckIn.objects.counted().filter(talk=talk).count() == 1
+
+
+def test_a_member_whose_only_check_in_was_struck_can_be_marked(
+    talk: Talk, organiser: User, branch: Branch
+) -> None:
+    wang = branch.members.get(name="王芳")
+    with clock.travel_to(at(14)):
+        prank = services.checkin_record(
+            talk=talk, name="王芳", unit_text="东街社区党支部", device_key="prank"
+        ).checkin
+    assert prank.member == wang
+    services.checkin_strike(actor=organiser, checkin=prank, reason="冒名")
+    with clock.travel_to(at(18)):
+        marked = services.attendance_mark(actor=organiser, member=wang, talk=talk, note="到场")
+        again = services.attendance_mark(actor=organiser, member=wang, talk=talk, note="再记")
+    assert marked.pk != prank.pk and marked.channel == CheckInChannel.MARKED
+    assert again.pk == marked.pk
+    assert list(CheckIn.objects.counted().filter(talk=talk)) == [marked]
+    assert selectors.attendance_of(talk).named == 1

@@ -311,3 +311,27 @@ def test_scanned_code_rates_as_qr(client: Client, point: ServicePoint) -> None:
     url = rate_url(point)
     client.post(url, {**_form(client, url), "level": "4"})
     assert Rating.objects.get().channel == "qr"
+
+
+@pytest.mark.parametrize(
+    ("posted", "lands"),
+    [
+        ("/console/reviews/", "/console/reviews/"),
+        ("https://evil.example/phish", "/console/reviews/"),
+        ("//evil.example/phish", "/console/reviews/"),
+        ("", "/console/reviews/"),
+    ],
+)
+def test_done_returns_to_a_page_of_this_site_only(
+    client: Client, point: ServicePoint, window_clerk: User, posted: str, lands: str
+) -> None:
+    """The clerk's 办结一次服务 goes back to the page it came from, never to another site."""
+    here = reverse("reviews:point", args=[point.pk])
+    client.force_login(window_clerk)
+    url = reverse("reviews:occasion_done", args=[point.pk])
+    back = client.post(url, {"next": here})
+    assert back.status_code == 302 and back["Location"] == here
+    response = client.post(url, {"next": posted})
+    assert response.status_code == 302
+    assert response["Location"] == lands
+    assert "evil" not in response["Location"]
