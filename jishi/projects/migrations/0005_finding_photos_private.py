@@ -9,6 +9,7 @@ the old files are deleted only once the transaction has committed, and a row who
 missing is left as it is (its name is the only clue for a restore from backup)."""
 
 import uuid
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -44,7 +45,7 @@ def move_finding_photos(apps, schema_editor):
             f"findings/legacy/{uuid.uuid4().hex}.{ext}", ContentFile(data)
         )
         photo.save(update_fields=["image"])
-        transaction.on_commit(lambda old=old: default_storage.delete(old), robust=True)
+        transaction.on_commit(partial(default_storage.delete, old), robust=True)
 
 
 class Migration(migrations.Migration):
