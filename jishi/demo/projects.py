@@ -249,7 +249,7 @@ def seed_projects(*, seed: int = 12) -> int:
 def _meeting(
     actor: User, rnd: ProgressRound, made: list[tuple[Project, float]], day: dt.datetime
 ) -> None:
-    meeting = oversight.meeting_hold(
+    meeting = oversight.meeting_record(
         actor=actor,
         round=rnd,
         held_on=day.date(),

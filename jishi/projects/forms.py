@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from jishi.cases.models import Case
 from jishi.common import clock
 from jishi.common.text import fold
-from jishi.orgs.forms import PeopleField
+from jishi.orgs.forms import PeopleField, UnitField
 from jishi.orgs.models import Post, Unit, UnitKind, User
 from jishi.orgs.selectors import area_of, people_in
 from jishi.projects import imports
@@ -232,9 +232,11 @@ class ProjectForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("请选择乡镇")},
     )
-    village = forms.ModelChoiceField(
+    # Every village validates here; whether it lies in the chosen township is the service's
+    # call (``services._clean_details``), with its own message.
+    village = UnitField(
         label=_("所在村(社区)"),
-        queryset=Unit.objects.none(),
+        kinds=[UnitKind.VILLAGE],
         required=False,
         error_messages={"invalid_choice": _("请选择村(社区)")},
     )
@@ -263,11 +265,6 @@ class ProjectForm(forms.Form):
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["cooperating_units"].queryset = _units()  # type: ignore[attr-defined]
         self.fields["township"].queryset = _units().filter(kind=UnitKind.TOWNSHIP)  # type: ignore[attr-defined]
-        villages = _units().filter(kind=UnitKind.VILLAGE).select_related("parent")
-        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
-        self.fields["village"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda u: f"{u.parent.name} · {u.name}" if u.parent_id else u.name
-        )
 
 
 class ProjectEditForm(ProjectForm):

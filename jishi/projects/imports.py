@@ -32,7 +32,7 @@ from jishi.orgs.models import Unit, UnitKind, User
 from jishi.projects import services
 from jishi.projects.models import Milestone, Project, ProjectList, Source
 from jishi.projects.progress import month_end
-from jishi.projects.selectors import lead_cadres
+from jishi.projects.selectors import lead_cadres, milestone_tree
 
 COLUMNS: tuple[Column, ...] = (
     Column("number", "序号", ("序号", "编号", "no"), False, "1"),
@@ -257,22 +257,12 @@ def _milestone_parent(name: str, earlier: list[services.MilestoneInput]) -> tupl
 def _milestone_cell(milestones: list[Milestone]) -> str:
     """A project's milestones as the import reads them: a parent before its children, each
     child written ``上级>节点`` so a re-import gives the same tree."""
-    known = {m.pk for m in milestones}
-    children: dict[int | None, list[Milestone]] = {}
-    for m in milestones:
-        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
     titles = {m.pk: m.title for m in milestones}
-    parts: list[str] = []
-
-    def walk(parent: int | None) -> None:
-        for m in children.get(parent, []):
-            if len(parts) < len(milestones):  # a cycle cannot loop forever
-                name = f"{titles[parent]}>{m.title}" if parent is not None else m.title
-                parts.append(f"{name}:{m.planned_date.isoformat()}:{m.weight}")
-                walk(m.pk)
-
-    walk(None)
-    return "；".join(parts)
+    return "；".join(
+        f"{f'{titles[m.parent_id]}>' if depth and m.parent_id else ''}{m.title}"
+        f":{m.planned_date.isoformat()}:{m.weight}"
+        for m, depth in milestone_tree(milestones)
+    )
 
 
 def _check(

@@ -88,6 +88,32 @@ class ProjectList(models.Model):
         return self.title
 
 
+class ListChange(models.Model):
+    """A change to a list (清单), with who made it and its values before and after: the
+    public flag shows or hides every project of the list on the portal, and the year decides
+    which rounds ask them to report, so a change must be explainable. One row per change
+    (not an event on each of its hundreds of projects). Written by ``services.list_update``
+    only; never edited."""
+
+    project_list = models.ForeignKey(
+        ProjectList, verbose_name="清单", on_delete=models.PROTECT, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    before = models.JSONField("修改前", default=dict)
+    after = models.JSONField("修改后", default=dict)
+    created_at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "清单变更记录"
+        verbose_name_plural = "清单变更记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_list_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Project(models.Model):
     """One project on a list. A projection of its events: ``status``, ``light``,
     ``progress`` and the rest are what the events say, kept for fast queries."""
@@ -391,7 +417,8 @@ def photo_path(instance: Photo, filename: str) -> str:
     """Where a photo is kept. A progress or completion photo of a project goes to the public
     folder (``common.media`` serves it to the public list) under its own name. A finding's
     photo is evidence against a unit, seen only by those who may see the finding: it goes
-    outside the public folders under a generated name, and ``views.finding_photo`` serves it."""
+    outside the public folders under a generated name, and ``views.finding_photo`` serves it.
+    It holds the bytes its case keeps, re-encoded without metadata (``oversight``)."""
     now = clock.now()
     if instance.finding_id is not None:
         ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""

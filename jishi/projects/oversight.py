@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -27,6 +28,7 @@ from jishi.projects.models import (
     InspectionVisit,
     Measure,
     MeetingDecision,
+    Photo,
     ProgressMeeting,
     ProgressRound,
     Project,
@@ -51,28 +53,12 @@ def _errors_or_raise(errors: dict[str, list[str]], message: str) -> None:
 # --- the dispatch meeting ------------------------------------------------------------------------
 
 
-def meeting_hold(
-    *, actor: User, round: ProgressRound, held_on: dt.date, notes: str = ""
-) -> ProgressMeeting:
-    """Record the month's meeting (once per round; later calls update the notes)."""
-    _supervisor(actor)
-    errors: dict[str, list[str]] = {}
-    notes = services.clean_text(notes, field="notes", label="会议纪要", errors=errors)
-    _errors_or_raise(errors, "会议信息有误")
-    meeting, created = ProgressMeeting.objects.get_or_create(
-        round=round, defaults={"held_on": held_on, "notes": notes}
-    )
-    if not created and notes and notes != meeting.notes:
-        meeting.notes = notes
-        meeting.save(update_fields=["notes"])
-    return meeting
-
-
 def meeting_record(
     *, actor: User, round: ProgressRound, held_on: dt.date, notes: str = ""
 ) -> ProgressMeeting:
     """The meeting's held date and its notes (会议纪要) as the office enters them: creates the
-    month's meeting or corrects it. The date may not fall before the round's month, nor after
+    month's meeting (also when its first decision comes before its date) or corrects it; the
+    one way a meeting is written. The date may not fall before the round's month, nor after
     a deadline already set at the meeting (a decision is never due before it was taken)."""
     _supervisor(actor)
     errors: dict[str, list[str]] = {}
@@ -320,7 +306,7 @@ def finding_record(
             case=case,
             created_at=clock.now(),
         )
-        services.save_photos(photos, finding=finding, project=project)
+        _keep_photos(case, finding)
         if project is not None:
             locked = Project.objects.select_for_update().get(pk=project.pk)
             services.record(
@@ -331,6 +317,17 @@ def finding_record(
             )
             locked.save(update_fields=["version", "last_hash", "status"])
     return finding
+
+
+def _keep_photos(case: Case, finding: Finding) -> None:
+    """The finding's photos as the visit page shows them (``views.finding_photo``): the bytes
+    its case kept (``case_services.check_image``: bounded and re-encoded without metadata
+    such as the GPS position), never the upload. The unit under inspection sees these, so an
+    unannounced visit's photo must not say where, when or on whose phone it was taken."""
+    for attachment in case.attachments.order_by("pk"):
+        row = Photo(finding=finding, project=finding.project, created_at=clock.now())
+        with attachment.file.open("rb") as stored:
+            row.image.save(attachment.file.name, File(stored), save=True)
 
 
 def _finding_case(**kwargs: Any) -> Case:

@@ -4,6 +4,7 @@ rule checks, a round's missing list, the meeting page's figures."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -138,6 +139,16 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     return Project.objects.filter(condition)
 
 
+def project_ids_visible_to(user: AnyUser, ids: Iterable[int | None]) -> set[int]:
+    """Which of these projects the user may open (one query): a page that names projects
+    it did not choose by the reader's scope (a decision's) links only these, and shows the
+    others by code alone, never a title the reader may not see."""
+    wanted = {pk for pk in ids if pk}
+    if not wanted:
+        return set()
+    return set(projects_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+
+
 def project_for(user: AnyUser, pk: int) -> Project:
     """One project the user may see; *not found* otherwise (never revealing that it exists)."""
     found = (
@@ -186,6 +197,26 @@ def nodes_of(milestones: list[Milestone]) -> list[progress.Node]:
     return [
         progress.Node(m.pk, m.parent_id, m.weight, m.progress, m.planned_date) for m in milestones
     ]
+
+
+def milestone_tree(milestones: list[Milestone]) -> list[tuple[Milestone, int]]:
+    """Milestones as the tree reads: each followed by its sub-milestones, with its depth (0
+    for a top one; a milestone whose parent is not among them counts as top). The project
+    page indents by it; the export writes ``上级>节点`` from it."""
+    known = {m.pk for m in milestones}
+    children: dict[int | None, list[Milestone]] = {}
+    for m in milestones:
+        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
+    out: list[tuple[Milestone, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for m in children.get(parent, []):
+            if len(out) < len(milestones):  # a cycle cannot loop forever
+                out.append((m, depth))
+                walk(m.pk, depth + 1)
+
+    walk(None, 0)
+    return out
 
 
 def planned_progress(
@@ -406,8 +437,9 @@ def _count(rows: list[tuple[object, str, int]], labels: dict[object, str]) -> li
 
 
 def meeting_page(rnd: ProgressRound) -> MeetingPage:
-    """Lights by lead cadre and by township, what changed since the round before, the last
-    meeting's decisions to review first (回头看) and this meeting's."""
+    """Lights by lead cadre and by township, what changed since the round before, the
+    earlier meetings' decisions to review first (回头看, ``recheck_decisions``) and this
+    meeting's."""
     lights = RoundLight.objects.filter(round=rnd)
     # One pass over the round's lights joined to their projects, grouped by cadre, township
     # and light (a few hundred rows), folded both ways here: the join is the cost (half the
@@ -440,7 +472,7 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
     previous = ProgressRound.objects.filter(month__lt=rnd.month).order_by("-month").first()
     changes: list[Change] = []
     changes_total = 0
-    recheck: list[MeetingDecision] = []
+    recheck = recheck_decisions(rnd, previous)
     if previous is not None:
         # Only the changed rows come back: this month's lights joined to last month's in the
         # database (one hash or index join; a correlated subquery ran twice a row).
@@ -460,11 +492,6 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
         for pk, before, light in shown:
             code, title, reason = details[pk]
             changes.append(Change(pk, code, title, before or "", light, reason))
-        recheck = list(
-            MeetingDecision.objects.filter(meeting__round=previous).select_related(
-                "owner_unit", "project"
-            )
-        )
     meeting = ProgressMeeting.objects.filter(round=rnd).first()
     decisions = list(meeting.decisions.select_related("owner_unit", "project")) if meeting else []
     return MeetingPage(
@@ -478,6 +505,21 @@ def meeting_page(rnd: ProgressRound) -> MeetingPage:
         recheck,
         decisions,
         meeting,
+    )
+
+
+def recheck_decisions(rnd: ProgressRound, previous: ProgressRound | None) -> list[MeetingDecision]:
+    """What the meeting reviews first (回头看): every decision of an earlier meeting still
+    open, however many meetings ago (one the last meeting skipped, or a month without a
+    meeting, stays here until reviewed), then the last meeting's already reviewed, for the
+    record. Oldest meeting first, by deadline."""
+    earlier = Q(meeting__round__month__lt=rnd.month, state=DecisionState.OPEN)
+    if previous is not None:
+        earlier |= Q(meeting__round=previous)
+    return list(
+        MeetingDecision.objects.filter(earlier)
+        .select_related("meeting__round", "owner_unit", "project")
+        .order_by("meeting__round__month", "due_on", "pk")
     )
 
 
@@ -552,6 +594,8 @@ class DueWork:
     orders_total: int = 0
     decisions: list[MeetingDecision] = field(default_factory=list)
     decisions_total: int = 0
+    # The decisions' projects the user may open (a decision's owner need not see its project).
+    visible_projects: set[int] = field(default_factory=set)
 
     @property
     def count(self) -> int:
@@ -588,6 +632,7 @@ def due_work(user: AnyUser, *, limit: int = DUE_SHOWN) -> DueWork:
     decisions = decisions_owed(unit_ids)
     work.decisions = list(decisions[:limit])
     work.decisions_total = len(work.decisions) if len(work.decisions) < limit else decisions.count()
+    work.visible_projects = project_ids_visible_to(user, [d.project_id for d in work.decisions])
     return work
 
 

@@ -25,6 +25,7 @@ from jishi.orgs import access
 from jishi.orgs.models import Role, Unit, UnitKind, User
 from jishi.projects import chain, progress, selectors
 from jishi.projects.models import (
+    ListChange,
     ListKind,
     ListLevel,
     Milestone,
@@ -163,6 +164,42 @@ def _lock(project: Project) -> Project:
 # --- lists ---------------------------------------------------------------------------------------
 
 
+LIST_FIELDS = ("year", "kind", "level", "title", "township", "budget_required", "public")
+
+
+def _check_list(
+    *, year: int, kind: str, level: str, title: str, township: Unit | None
+) -> tuple[str, dict[str, list[str]]]:
+    """A list's fields checked (creating or correcting one): the cleaned title and the
+    errors, empty when it can be saved."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
+    if kind not in ListKind.values:
+        errors["kind"] = ["请选择清单类别"]
+    if level not in ListLevel.values:
+        errors["level"] = ["请选择清单层级"]
+    title = clean_text(
+        title, field="title", label="清单名称", errors=errors, required=True, limit=100
+    )
+    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
+        errors["township"] = ["乡镇级清单须选择乡镇"]
+    return title, errors
+
+
+def list_values(lst: ProjectList) -> dict[str, Any]:
+    """A list's fields as a change row keeps them (the township as its id)."""
+    return {
+        "year": lst.year,
+        "kind": lst.kind,
+        "level": lst.level,
+        "title": lst.title,
+        "township": lst.township_id,
+        "budget_required": lst.budget_required,
+        "public": lst.public,
+    }
+
+
 def list_create(
     *,
     actor: User,
@@ -176,18 +213,7 @@ def list_create(
 ) -> ProjectList:
     """A year's list of one kind and level (清单)."""
     _require_supervisor(actor)
-    errors: dict[str, list[str]] = {}
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
-    if kind not in ListKind.values:
-        errors["kind"] = ["请选择清单类别"]
-    if level not in ListLevel.values:
-        errors["level"] = ["请选择清单层级"]
-    title = clean_text(
-        title, field="title", label="清单名称", errors=errors, required=True, limit=100
-    )
-    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
-        errors["township"] = ["乡镇级清单须选择乡镇"]
+    title, errors = _check_list(year=year, kind=kind, level=level, title=title, township=township)
     if errors:
         raise InvalidInput("清单信息有误", errors=errors)
     return ProjectList.objects.create(
@@ -215,43 +241,31 @@ def list_update(
     public: bool = True,
 ) -> ProjectList:
     """Correct a list's title, year, kind, level, budget rule or whether it is public; the
-    same checks as creating one. Its projects keep their codes."""
+    same checks as creating one, a ``ListChange`` row with before and after, nothing written
+    when nothing changed. Its projects keep their codes."""
     _require_supervisor(actor)
-    errors: dict[str, list[str]] = {}
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
-        errors["year"] = ["年度应为 2000 到 2100 之间的年份"]
-    if kind not in ListKind.values:
-        errors["kind"] = ["请选择清单类别"]
-    if level not in ListLevel.values:
-        errors["level"] = ["请选择清单层级"]
-    title = clean_text(
-        title, field="title", label="清单名称", errors=errors, required=True, limit=100
-    )
-    if level == ListLevel.TOWNSHIP and (township is None or township.kind != UnitKind.TOWNSHIP):
-        errors["township"] = ["乡镇级清单须选择乡镇"]
-    if budget_required and not errors:
-        missing = project_list.projects.filter(budget__isnull=True).count()
-        if missing:
-            errors["budget_required"] = [
-                f"本清单有 {missing} 个项目未填预算，请先补齐预算再设为须填预算"
-            ]
+    title, errors = _check_list(year=year, kind=kind, level=level, title=title, township=township)
     if errors:
         raise InvalidInput("清单信息有误", errors=errors)
     with transaction.atomic():
         lst = ProjectList.objects.select_for_update().get(pk=project_list.pk)
+        before = list_values(lst)
         lst.year, lst.kind, lst.level, lst.title = year, kind, level, title
         lst.township = township if level == ListLevel.TOWNSHIP else None
         lst.budget_required, lst.public = budget_required, public
-        lst.save(
-            update_fields=[
-                "year",
-                "kind",
-                "level",
-                "title",
-                "township",
-                "budget_required",
-                "public",
-            ]
+        after = list_values(lst)
+        if after == before:
+            return lst
+        # Counted under the list's lock, which ``project_create`` takes too: a project
+        # without a budget cannot slip in between the count and the save.
+        if budget_required and not before["budget_required"]:
+            missing = lst.projects.filter(budget__isnull=True).count()
+            if missing:
+                message = f"本清单有 {missing} 个项目未填预算，请先补齐预算再设为须填预算"
+                raise InvalidInput("清单信息有误", errors={"budget_required": [message]})
+        lst.save(update_fields=list(LIST_FIELDS))
+        ListChange.objects.create(
+            project_list=lst, actor=actor, before=before, after=after, created_at=clock.now()
         )
     return lst
 
@@ -309,6 +323,76 @@ def _check_contact(contact: str, errors: dict[str, list[str]]) -> str:
     return fold(contact)
 
 
+def _clean_details(
+    errors: dict[str, list[str]],
+    *,
+    title: str,
+    goal: str,
+    number: str | None,
+    person_responsible: str,
+    contact: str,
+    budget: object,
+    funds_paid: object,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    township: Unit | None,
+    village: Unit | None,
+    source: str,
+    remarks: str,
+) -> dict[str, Any]:
+    """A project's own fields checked as creating and correcting one take them: the cleaned
+    values by field name (amounts as ``Decimal`` or None; ``number`` None when not given),
+    each problem added to ``errors``."""
+    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
+    details: dict[str, Any] = {
+        "title": clean_text(
+            title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+        ),
+        "goal": clean_text(goal, field="goal", label="建设内容", errors=errors),
+        "number": None
+        if number is None
+        else clean_text(number, field="number", label="序号", errors=errors, limit=16),
+        "person_responsible": clean_text(
+            person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
+        ),
+        "contact": _check_contact(contact, errors),
+        "remarks": clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200),
+        "budget": _money(budget, field="budget", label="预算", errors=errors),
+        "funds_paid": _money(funds_paid, field="funds_paid", label="已拨付", errors=errors),
+        "start_date": start_date,
+        "end_date": end_date,
+        "township": township,
+        "village": village,
+        "source": source,
+    }
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = ["完成时限不能早于开始日期"]
+    if source and source not in Source.values:
+        errors["source"] = ["来源无效"]
+    if township is not None and township.kind != UnitKind.TOWNSHIP:
+        errors["township"] = ["请选择乡镇"]
+    if village is not None and (township is None or village.parent_id != township.pk):
+        errors["village"] = ["村(社区)须属于所选乡镇"]
+    return details
+
+
+def _check_budget(
+    project_list: ProjectList, budget: Decimal | None, errors: dict[str, list[str]]
+) -> None:
+    if project_list.budget_required and budget is None:
+        errors.setdefault("budget", []).append("本清单要求填写预算")
+
+
+def _lock_list_budget(project_list: ProjectList, budget: Decimal | None) -> None:
+    """The list's budget rule read again under the list's lock (``list_update`` changes it
+    under the same lock): a project without a budget never lands on a list that just
+    started to require one."""
+    errors: dict[str, list[str]] = {}
+    _check_budget(ProjectList.objects.select_for_update().get(pk=project_list.pk), budget, errors)
+    if errors:
+        raise InvalidInput("项目信息有误", errors=errors)
+
+
 def project_create(
     *,
     actor: User | None,
@@ -344,57 +428,42 @@ def project_create(
     ):
         raise PermissionDenied("只有督查室可以进行此操作")
     errors: dict[str, list[str]] = {}
-    title = clean_text(
-        title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+    details = _clean_details(
+        errors,
+        title=title,
+        goal=goal,
+        number=number,
+        person_responsible=person_responsible,
+        contact=contact,
+        budget=budget,
+        funds_paid=funds_paid,
+        start_date=start_date,
+        end_date=end_date,
+        township=township,
+        village=village,
+        source=source,
+        remarks=remarks,
     )
-    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
-    person_responsible = clean_text(
-        person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
-    )
-    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
-    contact = _check_contact(contact, errors)
-    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
-    number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
-    budget_value = _money(budget, field="budget", label="预算", errors=errors)
-    paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
+    title = details["title"]
+    budget_value, paid_value = details["budget"], details["funds_paid"]
     if lead_unit is None or not lead_unit.active:
         errors["lead_unit"] = ["请选择牵头单位"]
     _check_cadre(lead_cadre, errors)
-    if start_date and end_date and end_date < start_date:
-        errors["end_date"] = ["完成时限不能早于开始日期"]
-    if source and source not in Source.values:
-        errors["source"] = ["来源无效"]
-    if township is not None and township.kind != UnitKind.TOWNSHIP:
-        errors["township"] = ["请选择乡镇"]
-    if village is not None and (township is None or village.parent_id != township.pk):
-        errors["village"] = ["村(社区)须属于所选乡镇"]
     _check_milestones(milestones, end=end_date, errors=errors)
-    if project_list.budget_required and budget_value is None:
-        errors.setdefault("budget", []).append("本清单要求填写预算")
+    _check_budget(project_list, budget_value, errors)
     if errors:
         raise InvalidInput("项目信息有误", errors=errors)
     now = clock.now()
     with transaction.atomic():
+        _lock_list_budget(project_list, budget_value)
         project = Project(
             code=_next_code(project_list),
             project_list=project_list,
-            number=number,
-            title=title,
-            goal=goal,
             lead_cadre=lead_cadre,
             lead_unit=lead_unit,
-            person_responsible=person_responsible,
-            contact=contact,
-            budget=budget_value,
-            funds_paid=paid_value or Decimal(0),
-            start_date=start_date,
-            end_date=end_date,
-            township=township,
-            village=village,
-            source=source,
             source_case=source_case,
-            remarks=remarks,
             created_at=now,
+            **{**details, "funds_paid": paid_value or Decimal(0)},
         )
         project.save()
         if cooperating_units:
@@ -594,57 +663,47 @@ def project_details_change(
     lead unit change through ``project_lead_change``, milestones through theirs."""
     _require_supervisor(actor)
     errors: dict[str, list[str]] = {}
-    title = clean_text(
-        title, field="title", label="项目名称", errors=errors, required=True, limit=TITLE_MAX
+    details = _clean_details(
+        errors,
+        title=title,
+        goal=goal,
+        number=number,
+        person_responsible=person_responsible,
+        contact=contact,
+        budget=budget,
+        funds_paid=funds_paid,
+        start_date=start_date,
+        end_date=end_date,
+        township=township,
+        village=village,
+        source=source,
+        remarks=remarks,
     )
-    goal = clean_text(goal, field="goal", label="建设内容", errors=errors)
-    person_responsible = clean_text(
-        person_responsible, field="person_responsible", label="责任人", errors=errors, limit=64
-    )
-    contact = clean_text(contact, field="contact", label="联系电话", errors=errors, limit=32)
-    contact = _check_contact(contact, errors)
-    remarks = clean_text(remarks, field="remarks", label="备注", errors=errors, limit=200)
     reason = clean_text(reason, field="reason", label="修改原因", errors=errors, limit=200)
-    if number is not None:
-        number = clean_text(number, field="number", label="序号", errors=errors, limit=16)
-    budget_value = _money(budget, field="budget", label="预算", errors=errors)
-    paid_value = _money(funds_paid, field="funds_paid", label="已拨付", errors=errors)
-    if start_date and end_date and end_date < start_date:
-        errors["end_date"] = ["完成时限不能早于开始日期"]
-    if source and source not in Source.values:
-        errors["source"] = ["来源无效"]
-    if township is not None and township.kind != UnitKind.TOWNSHIP:
-        errors["township"] = ["请选择乡镇"]
-    if village is not None and (township is None or village.parent_id != township.pk):
-        errors["village"] = ["村(社区)须属于所选乡镇"]
-    if project.project_list.budget_required and budget_value is None:
-        errors.setdefault("budget", []).append("本清单要求填写预算")
-    if end_date is not None:
-        late = project.milestones.filter(planned_date__gt=end_date).order_by("planned_date")
-        for m in late[:3]:
-            errors.setdefault("end_date", []).append(
-                f"完成时限不能早于节点“{m.title}”的计划日期 {m.planned_date.isoformat()}"
-            )
+    _check_budget(project.project_list, details["budget"], errors)
     if errors:
         raise InvalidInput("项目信息有误", errors=errors)
     with transaction.atomic():
         project = _lock(project)
         if project.status == Status.CLOSED:
             raise InvalidTransition("项目已销号，不能再修改")
+        # On the locked row: a milestone added meanwhile (``milestone_add`` checks the end
+        # date under the same lock) is seen, so none ends up after the end date.
+        late_errors: dict[str, list[str]] = {}
+        if end_date is not None:
+            late = project.milestones.filter(planned_date__gt=end_date).order_by("planned_date")
+            for m in late[:3]:
+                late_errors.setdefault("end_date", []).append(
+                    f"完成时限不能早于节点“{m.title}”的计划日期 {m.planned_date.isoformat()}"
+                )
+        if late_errors:
+            raise InvalidInput("项目信息有误", errors=late_errors)
+        _lock_list_budget(project.project_list, details["budget"])
+        paid_value = details["funds_paid"]
         after: dict[str, object] = {
-            "title": title,
-            "goal": goal,
-            "number": project.number if number is None else number,
-            "person_responsible": person_responsible,
-            "contact": contact,
-            "budget": budget_value,
+            **details,
+            "number": project.number if details["number"] is None else details["number"],
             "funds_paid": paid_value if paid_value is not None else Decimal("0.00"),
-            "start_date": start_date,
-            "end_date": end_date,
-            "township": township,
-            "village": village,
-            "source": source,
-            "remarks": remarks,
         }
         changes: dict[str, list[object]] = {}
         for name, new in after.items():
@@ -740,13 +799,17 @@ def milestone_add(
     )
     if parent is not None and parent.project_id != project.pk:
         errors["parent"] = ["上级节点不属于本项目"]
-    _check_after_end(planned_date, project.end_date, errors)
     if errors:
         raise InvalidInput("节点信息有误", errors=errors)
     with transaction.atomic():
         project = _lock(project)
         if project.status == Status.CLOSED:
             raise InvalidTransition("项目已销号，不能再修改")
+        # The end date as it is under the lock (``project_details_change`` moves it under
+        # the same lock), so a milestone never lands after a just-shortened end date.
+        _check_after_end(planned_date, project.end_date, errors)
+        if errors:
+            raise InvalidInput("节点信息有误", errors=errors)
         if parent is not None and _reported(parent) and not parent.children.exists():
             # A reported step that gains sub-steps would take its progress from them (0):
             # the figure the unit reported would vanish from the roll-up.

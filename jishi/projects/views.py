@@ -30,7 +30,7 @@ from django.views.decorators.http import (
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.common.http import local_next
-from jishi.orgs.models import User
+from jishi.orgs.models import Unit, UnitKind, User
 from jishi.projects import documents, imports, oversight, rounds, selectors, services
 from jishi.projects.forms import (
     AccountabilityForm,
@@ -59,6 +59,8 @@ from jishi.projects.models import (
     Finding,
     InspectionGroup,
     InspectionVisit,
+    ListKind,
+    ListLevel,
     MeetingDecision,
     Milestone,
     ProgressMeeting,
@@ -79,8 +81,9 @@ def _user(request: HttpRequest) -> Any:
     return request.user
 
 
-def _errors_to_form(form: forms.Form, exc: InvalidInput | InvalidTransition) -> None:
-    """A service's field errors onto the form (fields it lacks go to the top)."""
+def errors_to_form(form: forms.Form, exc: InvalidInput | InvalidTransition) -> None:
+    """A service's field errors onto the form (fields it lacks go to the top). Every project
+    page uses it, ``views_policy`` too."""
     if not isinstance(exc, InvalidInput) or not exc.errors:
         form.add_error(None, exc.message)
         return
@@ -105,7 +108,7 @@ def _project_form(
         try:
             written = write(form.cleaned_data)
         except (InvalidInput, InvalidTransition) as exc:  # the state changed since the page
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, done)
             return then(written) if then else redirect("projects:project", pk=project.pk)
@@ -162,7 +165,7 @@ def list_create(request: HttpRequest) -> HttpResponse:
         try:
             lst = services.list_create(actor=_user(request), **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("清单已创建。"))
             return redirect("projects:list", pk=lst.pk)
@@ -190,16 +193,45 @@ def list_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.list_update(actor=_user(request), project_list=lst, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("清单已更新。"))
             return redirect("projects:list", pk=lst.pk)
     return render(
         request,
         "projects/list_edit.html",
-        {"list": lst, "form": form},
+        {"list": lst, "form": form, "changes": _list_changes(lst, form)},
         status=422 if request.method == "POST" else 200,
     )
+
+
+LIST_CHANGES_SHOWN = 20
+
+
+def _list_changes(lst: ProjectList, form: ListForm) -> list[tuple[Any, list[tuple[Any, ...]]]]:
+    """The list's change rows, newest first, each as (label, before, after) of what changed,
+    the values as the form shows them (a township by name, a flag as 是/否)."""
+    units = {u.pk: u.name for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP)}
+    kinds, levels = dict(ListKind.choices), dict(ListLevel.choices)
+
+    def shown(name: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if name == "township":
+            return units.get(value, "—") if value else "—"
+        return {"kind": kinds, "level": levels}.get(name, {}).get(value, value)
+
+    return [
+        (
+            change,
+            [
+                (form.fields[name].label, shown(name, change.before.get(name)), shown(name, new))
+                for name, new in change.after.items()
+                if name in form.fields and change.before.get(name) != new
+            ],
+        )
+        for change in lst.changes.select_related("actor")[:LIST_CHANGES_SHOWN]
+    ]
 
 
 @login_required
@@ -325,7 +357,7 @@ def project_create(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request), project_list=lst, milestones=milestones, **data
             )
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("项目已加入清单。"))
             return redirect("projects:project", pk=project.pk)
@@ -375,24 +407,6 @@ def _project_context(request: HttpRequest, project: Project) -> dict[str, Any]:
     }
 
 
-def _tree_order(milestones: list[Milestone]) -> list[tuple[Milestone, int]]:
-    """Milestones as the tree reads: each followed by its sub-milestones, with its depth."""
-    known = {m.pk for m in milestones}
-    children: dict[int | None, list[Milestone]] = {}
-    for m in milestones:
-        children.setdefault(m.parent_id if m.parent_id in known else None, []).append(m)
-    out: list[tuple[Milestone, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for m in children.get(parent, []):
-            if len(out) < len(milestones):  # a cycle cannot loop forever
-                out.append((m, depth))
-                walk(m.pk, depth + 1)
-
-    walk(None, 0)
-    return out
-
-
 def _project_more(project: Project, milestones: list[Milestone]) -> dict[str, Any]:
     """The milestone forms and each report's own figures (per milestone, photos)."""
     titles = {str(m.pk): m.title for m in milestones}
@@ -407,7 +421,7 @@ def _project_more(project: Project, milestones: list[Milestone]) -> dict[str, An
         ]
     return {
         "reports": reports,
-        "milestone_tree": _tree_order(milestones),
+        "milestone_tree": selectors.milestone_tree(milestones),
         "add_milestone_form": MilestoneAddForm(project=project),
         "rename_milestone_form": MilestoneRenameForm(project=project),
         "remove_milestone_form": MilestoneRemoveForm(project=project),
@@ -447,7 +461,7 @@ def report_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 overall=form.overall_value(),
             )
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("进度已报送。"))
             return redirect("projects:project", pk=pk)
@@ -589,7 +603,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request), project=project, **form.cleaned_data
             )
         except (InvalidInput, InvalidTransition) as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("项目信息已更新。"))
             return redirect("projects:project", pk=project.pk)
@@ -666,7 +680,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request), order=order, response=form.cleaned_data["response"]
             )
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("反馈已提交。"))
             return redirect("projects:order", pk=pk)
@@ -782,7 +796,7 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             try:
                 oversight.meeting_record(actor=user, round=rnd, **meeting_form.cleaned_data)
             except InvalidInput as exc:
-                _errors_to_form(meeting_form, exc)
+                errors_to_form(meeting_form, exc)
             else:
                 messages.success(request, _("会议日期和纪要已保存。"))
                 return redirect("projects:meeting_round", pk=rnd.pk)
@@ -790,10 +804,12 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = DecisionForm(request.POST)
         if form.is_valid():
             try:
-                held = held or oversight.meeting_hold(actor=user, round=rnd, held_on=clock.today())
+                held = held or oversight.meeting_record(
+                    actor=user, round=rnd, held_on=clock.today()
+                )
                 oversight.decision_add(actor=user, meeting=held, **form.cleaned_data)
             except InvalidInput as exc:
-                _errors_to_form(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("议定事项已记录。"))
                 return redirect("projects:meeting_round", pk=rnd.pk)
@@ -848,12 +864,17 @@ def _meeting_page(
 def decisions(request: HttpRequest) -> HttpResponse:
     """What dispatch meetings asked of the user's units: open ones first by deadline (they
     are also on the console home until the next meeting reviews them), then the reviewed."""
-    rows = list(selectors.decisions_of_units(_user(request))[:200])
+    user = _user(request)
+    rows = list(selectors.decisions_of_units(user)[:200])
     open_rows = sorted((d for d in rows if d.state == "open"), key=lambda d: (d.due_on, d.pk))
     return render(
         request,
         "projects/decisions.html",
-        {"open": open_rows, "reviewed": [d for d in rows if d.state != "open"]},
+        {
+            "open": open_rows,
+            "reviewed": [d for d in rows if d.state != "open"],
+            "visible": selectors.project_ids_visible_to(user, [d.project_id for d in open_rows]),
+        },
     )
 
 
@@ -896,7 +917,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
         try:
             group = oversight.group_create(actor=_user(request), **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("巡回指导组已建立。"))
             return redirect("projects:group", pk=group.pk)
@@ -921,7 +942,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             oversight.group_update(actor=_user(request), group=group, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("巡回指导组已更新。"))
             return redirect("projects:group", pk=group.pk)
@@ -945,7 +966,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             visit = oversight.visit_record(actor=user, group=group, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             return redirect("projects:visit", pk=visit.pk)
     return render(
@@ -976,7 +997,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("问题已交责任单位办理。"))
             return redirect("projects:visit", pk=pk)
@@ -1080,7 +1101,7 @@ def accountability(request: HttpRequest) -> HttpResponse:
         try:
             oversight.accountability_record(actor=user, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("已登记。"))
             return redirect("projects:accountability")

@@ -16,7 +16,7 @@ from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.projects import policy, selectors
 from jishi.projects.forms import PolicyForm
 from jishi.projects.models import PolicyChange
-from jishi.projects.views import _errors_to_form
+from jishi.projects.views import errors_to_form
 
 CHANGES_SHOWN = 20
 
@@ -33,7 +33,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         try:
             policy.policy_update(actor=user, **form.cleaned_data)
         except InvalidInput as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("调度设置已保存，下次评灯起按新设置计算。"))
             return redirect("projects:settings")

@@ -132,6 +132,54 @@ def accountability(ctx: Context) -> Section | None:
     )
 
 
+# The section's columns before it counted only: one row a record, naming the unit.
+NAMED_ACCOUNTABILITY_COLUMNS = ["决定日期", "问责单位", "问责方式", "决定机关"]
+
+
+def accountability_counted(content: dict[str, Any]) -> dict[str, Any]:
+    """An issued bulletin for a reader who may not see accountability records. Versions
+    issued before the section counted only still carry one row a record (date, unit held to
+    account, measure, deciding body); they are frozen, so what is shown is the counts
+    derived from those rows, as the section now gives them. Other content is as issued."""
+    sections = content.get("sections") or []
+    if not any(_names_records(s) for s in sections):
+        return content
+    return {
+        **content,
+        "sections": [_counted(s) if _names_records(s) else s for s in sections],
+    }
+
+
+def _names_records(section: dict[str, Any]) -> bool:
+    return (
+        section.get("key") == "accountability"
+        and section.get("columns") == NAMED_ACCOUNTABILITY_COLUMNS
+    )
+
+
+def _counted(section: dict[str, Any]) -> dict[str, Any]:
+    units_by_measure: dict[str, list[str]] = {}
+    href = ""
+    for row in section.get("rows") or []:
+        unit, measure = row[1]["t"], row[2]["t"]
+        href = href or row[2].get("h", "")
+        units_by_measure.setdefault(measure, []).append(unit)
+    named = {u for units in units_by_measure.values() for u in units if u != "—"}
+    total = sum(len(units) for units in units_by_measure.values())
+    return {
+        **section,
+        "columns": ["问责方式", "起数", "涉及单位（个）"],
+        "rows": [
+            [cell(measure, href), cell(len(units)), cell(len({u for u in units if u != "—"}))]
+            for measure, units in units_by_measure.items()
+        ],
+        "paragraphs": [f"本期追责问责 {total} 起，涉及单位 {len(named)} 个。"]
+        if total
+        else ["本期没有追责问责记录。"],
+        "note": "本版发布时逐条列出问责记录，现只显示数字；问责对象和事由见督查室的追责问责台账。",
+    }
+
+
 def _outreach(dates: DateRange) -> Any:
     return outreach_selectors.outreach_figures(
         county_viewer(), (dates.first, dates.last + dt.timedelta(days=1))

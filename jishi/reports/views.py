@@ -20,7 +20,8 @@ from jishi.cases.models import Case
 from jishi.common.documents import pdf_from_template
 from jishi.common.errors import PermissionDenied
 from jishi.orgs.models import Unit
-from jishi.reports import dashboard, exports, metrics, selectors, services, yearend
+from jishi.projects import selectors as project_selectors
+from jishi.reports import dashboard, exports, metrics, selectors, services, sources_apps, yearend
 from jishi.reports.models import Bulletin, BulletinVersion
 
 # The table's columns: counts, then rates (a rate links to its numerator's cases).
@@ -172,8 +173,16 @@ def bulletins(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _content(found: Bulletin, version: BulletinVersion | None) -> dict[str, Any]:
-    return version.content if version is not None else found.content
+def _content(
+    request: HttpRequest, found: Bulletin, version: BulletinVersion | None
+) -> dict[str, Any]:
+    """What the reader gets of a bulletin: as computed or issued, except an old version's
+    accountability records, which only those who may see the records read one by one
+    (``sources_apps.accountability_counted``)."""
+    content = version.content if version is not None else found.content
+    if project_selectors.may_see_accountability(_user(request)):
+        return content
+    return sources_apps.accountability_counted(content)
 
 
 @login_required
@@ -189,7 +198,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bulletin": found,
             "version": version,
             "versions": list(found.versions.select_related("issued_by")),
-            "content": _content(found, version),
+            "content": _content(request, found, version),
             "may_issue": services.may_issue(_user(request)),
             "pdf_url": reverse("reports:bulletin_pdf", args=[pk]) + query,
             "xlsx_url": reverse("reports:bulletin_xlsx", args=[pk]) + query,
@@ -203,7 +212,7 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     found = _bulletin(request, pk)
     version = _version(request, found)
     data = exports.bulletin_pdf(
-        _content(found, version),
+        _content(request, found, version),
         sha256=version.sha256 if version else "",
         version=version.number if version else None,
     )
@@ -219,7 +228,7 @@ def bulletin_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     found = _bulletin(request, pk)
     version = _version(request, found)
     data = exports.bulletin_workbook(
-        _content(found, version), sha256=version.sha256 if version else ""
+        _content(request, found, version), sha256=version.sha256 if version else ""
     )
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -22,7 +22,7 @@ builds on ``dispatching``, ``attachments`` and ``clocks``), never back.
 
 from __future__ import annotations
 
-from jishi.cases.services.attachments import StoredImage, Upload, case_attach
+from jishi.cases.services.attachments import StoredImage, Upload, case_attach, check_image
 from jishi.cases.services.callback import (
     case_callback,
     case_callback_attempt,
@@ -110,6 +110,7 @@ __all__ = [
     "case_return",
     "case_reveal_contact",
     "case_supervise",
+    "check_image",
     "deadlines_recompute",
     "event_recorded",
 ]

@@ -74,8 +74,9 @@ def _attachment_error(summary: str, message: str) -> InvalidInput:
     return InvalidInput(summary, errors={"attachments": [message]})
 
 
-def _check_upload(upload: Upload) -> StoredImage:
-    """Checks a photo and makes the copy that is stored (the original is not kept).
+def check_image(upload: Upload) -> StoredImage:
+    """Checks a photo and makes the copy that is stored (the original is not kept). Every
+    photo jishi keeps of a case's evidence goes through here (the inspections' findings too).
 
     The copy is at most ``JISHI_ATTACHMENT_MAX_SIDE`` pixels on its long side, turned the
     way the camera meant it, and re-encoded (PNG for PNG and GIF, else JPEG), which
@@ -191,7 +192,7 @@ def case_attach(
     errors: list[str] = []
     for upload in files:
         try:
-            checked.append((upload, _check_upload(upload)))
+            checked.append((upload, check_image(upload)))
         except InvalidInput as exc:
             errors.extend(exc.errors["attachments"])
     if errors:

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jishi.cases.models import Case, CaseClock, CaseEvent, CaseKind, Category, Channel
-from jishi.cases.services.attachments import Upload, _attach, _check_upload
+from jishi.cases.services.attachments import Upload, _attach, check_image
 from jishi.cases.services.clocks import _dispatch_clocks, _plan_clocks
 from jishi.cases.services.dispatching import _assisting, _check_units
 from jishi.cases.services.engine import (
@@ -259,7 +259,7 @@ def case_accept(
     checked = []
     for upload in attachments:
         try:
-            checked.append((upload, _check_upload(upload)))
+            checked.append((upload, check_image(upload)))
         except InvalidInput as exc:
             errors.setdefault("attachments", []).extend(exc.errors["attachments"])
     if errors:

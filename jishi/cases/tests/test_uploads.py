@@ -14,7 +14,7 @@ from PIL import Image
 
 from jishi.cases.models import Attachment, Case, CaseEvent
 from jishi.cases.services import Upload
-from jishi.cases.services.attachments import _check_upload
+from jishi.cases.services.attachments import check_image
 from jishi.cases.tests import builders
 from jishi.common.errors import InvalidInput
 from jishi.portal.tests.test_views import SUBMIT, form_data
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def _refused(upload: Upload) -> str:
     with pytest.raises(InvalidInput) as exc:
-        _check_upload(upload)
+        check_image(upload)
     return exc.value.errors["attachments"][0]
 
 
@@ -43,7 +43,7 @@ def test_an_image_over_the_pixel_cap_is_refused(settings: Any) -> None:
     assert "上限 40 百万像素" in refused
     settings.JISHI_ATTACHMENT_MAX_PIXELS = 100 * 100
     assert "像素过多" in _refused(Upload("a.jpg", image("JPEG", (101, 100))))
-    assert _check_upload(Upload("a.jpg", image("JPEG", (100, 100)))).width == 100
+    assert check_image(Upload("a.jpg", image("JPEG", (100, 100)))).width == 100
 
 
 def test_accepted_photo_is_stored_as_a_bounded_copy_without_metadata(

@@ -5,14 +5,15 @@ record, and the round settings, on a desktop and on a phone."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from jishi.cases.tests.test_services import image_bytes
 from jishi.orgs.models import User
 from jishi.projects import oversight, rounds
 from jishi.projects.models import Project, Severity, VisitMode
@@ -51,7 +52,8 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
         notes="夜间暗访城东工地",
     )
     photos = [
-        SimpleUploadedFile(f"现场{i}.png", image_bytes("PNG", (320, 240)), content_type="image/png")
+        # Two different pictures: the same picture twice is kept once (as on its case).
+        SimpleUploadedFile(f"现场{i}.png", _picture(i), content_type="image/png")
         for i in range(2)
     ]
     finding = oversight.finding_record(
@@ -66,7 +68,7 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
     assert finding.case is not None
     case_code = finding.case.code
     rnd = rounds.round_open(month=dt.date(2026, 5, 1))
-    meeting = oversight.meeting_hold(
+    meeting = oversight.meeting_record(
         actor=inspector, round=rnd, held_on=dt.date(2026, 5, 28), notes="一、红灯项目说明原因。"
     )
     decision = oversight.decision_add(
@@ -110,3 +112,9 @@ def test_a_visit_with_its_photos_the_meeting_and_the_settings(
     expect(page.locator(f"[data-due-decision='{decision.pk}']")).to_contain_text("完成招标")
     screenshot(page, "projects-decision-due-desktop")
     page.context.close()
+
+
+def _picture(shade: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (10 + shade * 100, 120, 200)).save(out, format="PNG")
+    return out.getvalue()

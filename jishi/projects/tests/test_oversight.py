@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from jishi.cases.models import Channel, State
+from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
 from jishi.orgs.models import User
 from jishi.projects import oversight, rounds, selectors
@@ -163,7 +164,7 @@ def test_meeting_decisions_are_reviewed_next_month(
 ) -> None:
     may = rounds.round_open(month=dt.date(2026, 5, 1))
     june = rounds.round_open(month=dt.date(2026, 6, 1))
-    meeting = oversight.meeting_hold(actor=inspector, round=may, held_on=dt.date(2026, 5, 28))
+    meeting = oversight.meeting_record(actor=inspector, round=may, held_on=dt.date(2026, 5, 28))
     decision = oversight.decision_add(
         actor=inspector,
         meeting=meeting,
@@ -200,6 +201,52 @@ def test_meeting_decisions_are_reviewed_next_month(
         f"/console/projects/meeting/{june.pk}/", {"text": "", "due_on": "x"}
     )
     assert r.status_code == 422 and "请填写议定事项" in r.content.decode()
+
+
+def test_a_decision_skipped_by_one_meeting_is_reviewed_at_a_later_one(
+    inspector: User, county: County, dept_handler: User, transport_handler: User
+) -> None:
+    """May's decision, no June review: July's meeting still offers it (with May's decisions
+    already reviewed shown only from the meeting right before), and once July reviews it,
+    it leaves the owner's console home."""
+    may = rounds.round_open(month=dt.date(2026, 5, 1))
+    with clock.travel_to(dt.datetime(2026, 5, 28, 9, tzinfo=dt.UTC)):
+        held = oversight.meeting_record(actor=inspector, round=may, held_on=dt.date(2026, 5, 28))
+        skipped = oversight.decision_add(
+            actor=inspector,
+            meeting=held,
+            text="县住建局6月10日前完成招标",
+            owner_unit=county.housing,
+            due_on=dt.date(2026, 6, 10),
+        )
+        reviewed = oversight.decision_add(
+            actor=inspector,
+            meeting=held,
+            text="县交通局完成路面修补",
+            owner_unit=county.transport,
+            due_on=dt.date(2026, 6, 10),
+        )
+    june = rounds.round_open(month=dt.date(2026, 6, 1))
+    oversight.decision_review(actor=inspector, decision=reviewed, done=True, note="已修补")
+    july = rounds.round_open(month=dt.date(2026, 7, 1))
+    assert selectors.meeting_page(june).recheck == [skipped, reviewed]
+    # July: the open one still (two meetings on), the reviewed one no more (not last month's).
+    assert selectors.meeting_page(july).recheck == [skipped]
+    assert [d.pk for d in selectors.due_work(dept_handler).decisions] == [skipped.pk]
+    url = f"/console/projects/meeting/{july.pk}/"
+    html = client_for(inspector).get(url).content.decode()
+    assert f'name="review" value="{skipped.pk}"' in html
+    # Only the office reviews.
+    assert (
+        client_for(dept_handler).post(url, {"review": skipped.pk, "done": "1"}).status_code == 403
+    )
+    r = client_for(inspector).post(url, {"review": skipped.pk, "done": "1", "note": "7月已招标"})
+    assert r.status_code == 302
+    skipped.refresh_from_db()
+    assert skipped.state == DecisionState.DONE
+    assert selectors.due_work(dept_handler).decisions == []
+    assert selectors.meeting_page(july).recheck == []
+    assert selectors.due_work(transport_handler).decisions == []
 
 
 def test_bulletin_figures(inspector: User, county: County, project: Project) -> None:

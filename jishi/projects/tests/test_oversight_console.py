@@ -6,11 +6,15 @@ kept on this site; each rule with an allowed and a forbidden path, bad input thr
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client, override_settings
+from PIL import Image
 
 from jishi.cases.models import Attachment
 from jishi.cases.tests.test_services import image_bytes
@@ -28,6 +32,7 @@ from jishi.projects.models import (
     PolicyChange,
     ProgressMeeting,
     Project,
+    ProjectList,
     Severity,
     VisitMode,
 )
@@ -115,7 +120,9 @@ def test_a_findings_photos_are_private_and_reach_its_case(
         for user in (inspector, member, dept_handler):
             got = client_for(user).get(url)
             assert got.status_code == 200, user
-            assert got["Content-Type"] == "image/png" and got.getvalue() == PNG
+            assert got["Content-Type"] == "image/png"
+            with Image.open(BytesIO(got.getvalue())) as served:
+                assert served.format == "PNG" and served.size == (32, 24)
             assert "public" not in got["Cache-Control"]
         # Another unit's staff: nothing, not even that the finding exists.
         assert client_for(transport_handler).get(url).status_code == 404
@@ -132,6 +139,57 @@ def test_a_findings_photos_are_private_and_reach_its_case(
     assert (
         f"/console/cases/{finding.case.code}/files/{attachment.pk}/" in case_page.content.decode()
     )
+
+
+def jpeg_with_gps() -> bytes:
+    """A phone's photo: EXIF with the camera's make and the GPS position."""
+    photo = Image.new("RGB", (80, 60), (200, 100, 50))
+    exif = Image.Exif()
+    exif[0x010F] = "相机厂商"
+    gps = exif.get_ifd(GPS_IFD)
+    gps.update({1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)})
+    out = BytesIO()
+    photo.save(out, format="JPEG", exif=exif)
+    data = out.getvalue()
+    with Image.open(BytesIO(data)) as check:
+        assert check.getexif().get_ifd(GPS_IFD)  # the test's own premise
+    return data
+
+
+GPS_IFD = 0x8825
+
+
+def test_a_findings_photo_reaches_the_unit_without_its_gps_position(
+    media: Path, visit: InspectionVisit, inspector: User, dept_handler: User, county: County
+) -> None:
+    """The unit under inspection may open the finding's photo: it gets the re-encoded copy
+    its case keeps, never the upload with where and on whose phone it was taken."""
+    original = jpeg_with_gps()
+    r = client_for(inspector).post(
+        f"/console/projects/inspections/visits/{visit.pk}/",
+        {
+            "text": "暗访发现窗口无人值守",
+            "severity": Severity.SERIOUS,
+            "unit": county.housing.pk,
+            "photos": SimpleUploadedFile("IMG_0001.jpg", original, content_type="image/jpeg"),
+        },
+    )
+    assert r.status_code == 302
+    finding = Finding.objects.get()
+    photo = finding.photos.get()
+    assert photo.image.name.endswith(".jpg")
+    url = f"/console/projects/findings/{finding.pk}/photos/{photo.pk}/"
+    got = client_for(dept_handler).get(url)
+    assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+    served = got.getvalue()
+    assert served != original and b"Exif" not in served
+    with Image.open(BytesIO(served)) as image:
+        assert image.size == (80, 60)
+        assert not image.getexif() and not image.getexif().get_ifd(GPS_IFD)
+    # The same bytes as the case's own attachment: one privacy-safe version of the evidence.
+    assert finding.case is not None
+    with Attachment.objects.get(case=finding.case).file.open("rb") as kept:
+        assert kept.read() == served
 
 
 def test_progress_photos_of_a_public_project_stay_public(
@@ -456,6 +514,55 @@ def test_a_decision_reaches_its_owner_until_the_next_meeting_reviews_it(
     assert f'data-due-decision="{decision.pk}"' not in home
 
 
+def test_a_decision_links_its_project_only_for_those_who_may_open_it(
+    inspector: User,
+    county: County,
+    project: Project,
+    dept_handler: User,
+    other_township_handler: User,
+) -> None:
+    """A decision may ask a unit that neither leads, cooperates on nor hosts its project: the
+    owner's home and decisions page then name the project by code, with no link (it would
+    answer 403) and no title (the list may not be public)."""
+    ProjectList.objects.filter(pk=project.project_list_id).update(public=False)
+    may = rounds.round_open(month=dt.date(2026, 5, 1))
+    with clock.travel_to(dt.datetime(2026, 5, 28, 9, tzinfo=dt.UTC)):
+        held = oversight.meeting_record(actor=inspector, round=may, held_on=dt.date(2026, 5, 28))
+        theirs = oversight.decision_add(
+            actor=inspector,
+            meeting=held,
+            text="石桥镇配合做好群众工作",
+            owner_unit=county.shiqiao,
+            due_on=dt.date(2026, 6, 10),
+            project=project,
+        )
+        mine = oversight.decision_add(
+            actor=inspector,
+            meeting=held,
+            text="县住建局完成招标",
+            owner_unit=county.housing,
+            due_on=dt.date(2026, 6, 10),
+            project=project,
+        )
+    link = f'href="/console/projects/p/{project.pk}/"'
+    # The lead unit may open it: linked, with its title.
+    home = client_for(dept_handler).get("/console/").content.decode()
+    assert f'data-due-decision="{mine.pk}"><a {link}' in home
+    page = client_for(dept_handler).get("/console/projects/decisions/").content.decode()
+    assert link in page and project.title in page
+    # Another township's: the code, no link, no title.
+    assert (
+        client_for(other_township_handler).get(f"/console/projects/p/{project.pk}/").status_code
+        == 404
+    )
+    home = client_for(other_township_handler).get("/console/").content.decode()
+    assert f'data-due-decision="{theirs.pk}"' in home and project.code in home
+    assert link not in home and project.title not in home
+    page = client_for(other_township_handler).get("/console/projects/decisions/").content.decode()
+    assert "石桥镇配合做好群众工作" in page and project.code in page
+    assert link not in page and project.title not in page
+
+
 def test_the_office_enters_the_meetings_date_and_notes(
     inspector: User, county_lead: User, county: County
 ) -> None:
@@ -681,8 +788,15 @@ def test_refused_planned_progress_comes_back_as_typed(
 
 
 def test_finding_photos_uploaded_before_are_moved_out_of_the_public_folder(
-    media: Path, visit: InspectionVisit, inspector: User, county: County
+    media: Path,
+    visit: InspectionVisit,
+    inspector: User,
+    county: County,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    """Migration 0005: each legacy finding photo re-encoded (no GPS) into the private folder;
+    the old file deleted only once the migration's transaction commits; a row whose file is
+    missing left as it was; a project's own photos left public."""
     import importlib
 
     from django.apps import apps
@@ -690,20 +804,37 @@ def test_finding_photos_uploaded_before_are_moved_out_of_the_public_folder(
     finding = oversight.finding_record(
         actor=inspector, visit=visit, text="台账不全", severity=Severity.MINOR, unit=county.housing
     )
-    # As stored before: in the public folder, under the uploader's own name.
-    old = "projects/photos/2026/05/王某家门口.png"
+    # As stored before: in the public folder, under the uploader's own name, with its EXIF.
+    old = "projects/photos/2026/05/王某家门口.jpg"
     (media / old).parent.mkdir(parents=True)
-    (media / old).write_bytes(PNG)
+    (media / old).write_bytes(jpeg_with_gps())
     legacy = Photo.objects.create(finding=finding, created_at=clock.now())
     Photo.objects.filter(pk=legacy.pk).update(image=old)
+    lost = Photo.objects.create(finding=finding, created_at=clock.now())
+    Photo.objects.filter(pk=lost.pk).update(image="projects/photos/2026/04/已丢失.jpg")
     progress = Photo.objects.create(created_at=clock.now())
     Photo.objects.filter(pk=progress.pk).update(image="projects/photos/2026/05/进度.png")
     migration = importlib.import_module("jishi.projects.migrations.0005_finding_photos_private")
-    migration.move_finding_photos(apps, None)
+
+    # A migration that fails after the copy rolls back: the row names the old file, still there.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        migration.move_finding_photos(apps, None)
+        raise RuntimeError("存储出错")
+    legacy.refresh_from_db()
+    assert legacy.image.name == old and (media / old).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        migration.move_finding_photos(apps, None)
+        assert (media / old).exists()  # not before the commit
+    assert not (media / old).exists()
     legacy.refresh_from_db()
     assert legacy.image.name.startswith("findings/") and "王某" not in legacy.image.name
-    assert (media / legacy.image.name).read_bytes() == PNG
-    assert not (media / old).exists()
+    assert legacy.image.name.endswith(".jpg")
+    with Image.open(media / legacy.image.name) as moved:
+        assert moved.size == (80, 60)
+        assert not moved.getexif() and not moved.getexif().get_ifd(GPS_IFD)
+    lost.refresh_from_db()
+    assert lost.image.name == "projects/photos/2026/04/已丢失.jpg"  # the clue for a restore
     progress.refresh_from_db()
     assert progress.image.name == "projects/photos/2026/05/进度.png"  # a project's: left public
     url = f"/console/projects/findings/{finding.pk}/photos/{legacy.pk}/"
@@ -711,3 +842,5 @@ def test_finding_photos_uploaded_before_are_moved_out_of_the_public_folder(
     # A file lost from the disk: not found, not a server error.
     (media / legacy.image.name).unlink()
     assert client_for(inspector).get(url).status_code == 404
+    lost_url = f"/console/projects/findings/{finding.pk}/photos/{lost.pk}/"
+    assert client_for(inspector).get(lost_url).status_code == 404

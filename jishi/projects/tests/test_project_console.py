@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,12 +17,12 @@ from openpyxl import Workbook
 
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
-from jishi.common.errors import InvalidInput
+from jishi.common.errors import InvalidInput, PermissionDenied
 from jishi.intake import services as intake
 from jishi.intake.models import Campaign
 from jishi.orgs.models import User
 from jishi.projects import imports, rounds, selectors, services, views
-from jishi.projects.models import Milestone, Project, ProjectList
+from jishi.projects.models import ListChange, Milestone, Project, ProjectList
 from jishi.projects.tests.test_adopt import WHEN, practical_list
 from jishi.projects.tests.test_services import photo
 from jishi.projects.tests.test_views import client_for
@@ -94,6 +95,68 @@ def test_the_office_adds_a_milestone_tree_and_none_after_the_end(
         assert refused.status_code == 403
     assert project.milestones.count() == 4
     assert not verify_ledger().breaks
+
+
+def test_date_and_budget_rules_are_checked_on_the_locked_rows(
+    project: Project, inspector: User, county: County
+) -> None:
+    """The rules read the rows as they are under the lock, not as the caller loaded them: a
+    milestone after an end date shortened meanwhile, an end date before a milestone added
+    meanwhile, and a project without a budget on a list that started to require one, are
+    refused with nothing written."""
+    stale = Project.objects.select_related("project_list").get(pk=project.pk)
+    services.project_details_change(
+        actor=inspector,
+        project=project,
+        title=project.title,
+        cooperating_units=[county.transport],
+        budget="1200",
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 11, 30),
+        township=county.chengguan,
+        source="work_report",
+    )
+    assert stale.end_date == dt.date(2026, 12, 31)  # what the caller still holds
+    with pytest.raises(InvalidInput) as refused:
+        services.milestone_add(
+            actor=inspector, project=stale, title="验收", planned_date=dt.date(2026, 12, 20)
+        )
+    assert "不能晚于项目完成时限 2026-11-30" in str(refused.value.errors)
+    assert not project.milestones.filter(title="验收").exists()
+    allowed = services.milestone_add(
+        actor=inspector, project=stale, title="验收", planned_date=dt.date(2026, 11, 30)
+    )
+    assert allowed.project_id == project.pk
+    with pytest.raises(InvalidInput) as refused:
+        services.project_details_change(
+            actor=inspector,
+            project=stale,
+            title=project.title,
+            budget="1200",
+            start_date=dt.date(2026, 1, 1),
+            end_date=dt.date(2026, 11, 29),
+        )
+    assert "验收" in str(refused.value.errors["end_date"])
+    lst = ProjectList.objects.get(pk=project.project_list_id)
+    services.list_update(
+        actor=inspector,
+        project_list=lst,
+        year=lst.year,
+        kind=lst.kind,
+        level=lst.level,
+        title=lst.title,
+        budget_required=True,
+    )
+    with pytest.raises(InvalidInput) as refused:
+        services.project_create(
+            actor=inspector,
+            project_list=stale.project_list,
+            title="无预算",
+            lead_unit=county.housing,
+        )
+    assert not stale.project_list.budget_required  # the caller's copy of the list
+    assert refused.value.errors == {"budget": ["本清单要求填写预算"]}
+    assert not Project.objects.filter(title="无预算").exists()
 
 
 def test_a_milestone_is_renamed_or_removed_until_progress_is_reported(
@@ -609,6 +672,46 @@ def test_a_list_is_created_private_and_edited_by_the_office(
         assert c.post(url, {**base, "public": "on"}).status_code == 403
     lst.refresh_from_db()
     assert lst.title == "新名称" and not lst.public
+
+
+def test_a_lists_changes_are_kept_with_who_and_before_and_after(
+    county: County, project: Project, inspector: User, dept_handler: User
+) -> None:
+    """Hiding a list from the portal or moving it to another year hides or moves hundreds of
+    projects: each change is one row (who, when, before, after) shown on the edit page; a
+    save that changes nothing writes none; someone outside the office changes nothing."""
+    lst = project.project_list
+    fields: dict[str, Any] = {
+        "year": 2026,
+        "kind": lst.kind,
+        "level": lst.level,
+        "title": lst.title,
+        "budget_required": False,
+    }
+    with clock.travel_to(dt.datetime(2026, 6, 3, 9, tzinfo=dt.UTC)):
+        services.list_update(actor=inspector, project_list=lst, **{**fields, "public": False})
+    services.list_update(actor=inspector, project_list=lst, **{**fields, "public": False})
+    with pytest.raises(PermissionDenied):
+        services.list_update(
+            actor=dept_handler, project_list=lst, **{**fields, "year": 2027, "public": True}
+        )
+    change = ListChange.objects.get()
+    assert change.project_list == lst and change.actor == inspector
+    assert (change.before["public"], change.after["public"]) == (True, False)
+    assert change.before["year"] == change.after["year"] == 2026
+    assert change.created_at == dt.datetime(2026, 6, 3, 9, tzinfo=dt.UTC)
+    url = f"/console/projects/lists/{lst.pk}/edit/"
+    r = client_for(inspector).post(
+        url, {**fields, "year": "2027", "kind": lst.kind, "level": lst.level, "public": ""}
+    )
+    assert r.status_code == 302
+    assert ListChange.objects.count() == 2
+    latest = ListChange.objects.first()
+    assert latest is not None and (latest.before["year"], latest.after["year"]) == (2026, 2027)
+    page = client_for(inspector).get(url).content.decode()
+    assert 'id="list-changes"' in page
+    assert "在门户网站公开：是 → 否" in page and "年度：2026 → 2027" in page
+    assert client_for(dept_handler).get(url).status_code == 403
 
 
 def test_the_export_keeps_the_milestone_tree(

@@ -14,7 +14,10 @@ from jishi.common import clock
 from jishi.orgs.models import User
 from jishi.projects.models import AccountabilityRecord, Measure
 from jishi.reports import bulletin, services, yearend
+from jishi.reports.bulletin import content_hash
+from jishi.reports.models import BulletinVersion
 from jishi.reports.selectors import DateRange
+from jishi.reports.sources_apps import accountability_counted
 from jishi.reports.tests.test_pages import START
 from jishi.testing.fixtures import County
 
@@ -45,7 +48,7 @@ def test_a_unit_reading_the_bulletin_sees_no_record_of_itself(
     county_lead: User,
     client: Client,
 ) -> None:
-    _record(county, inspector, person=dept_handler)
+    first = _record(county, inspector, person=dept_handler)
     _record(county, inspector, person_name="李某某", measure=Measure.ADMONISHMENT)
     _record(county, inspector, unit=county.transport, measure=Measure.NOTICE)
     with clock.travel_to(START + dt.timedelta(days=40)):
@@ -59,8 +62,16 @@ def test_a_unit_reading_the_bulletin_sees_no_record_of_itself(
     ]
     assert section["paragraphs"] == ["本期追责问责 3 起，涉及单位 2 个。"]
     words = str(section)
-    for named in ("县住建局", "县交通运输局", "李某某", "县纪委监委", "回访造假", "2026-03-10"):
-        assert named not in words
+    # The record's own strings (a check on a string the record does not hold cannot fail).
+    for named in (
+        "县住建局",
+        "县交通运输局",
+        "李某某",
+        first.deciding_body,
+        first.reason,
+        first.decided_on.isoformat(),
+    ):
+        assert named not in words, named
     assert dept_handler.username not in words and str(dept_handler) not in words
     # The unit's handler reads the issued bulletin: counts, nobody named.
     client.force_login(dept_handler)
@@ -68,13 +79,81 @@ def test_a_unit_reading_the_bulletin_sees_no_record_of_itself(
     assert page.status_code == 200
     html = page.content.decode()
     assert "追责问责" in html
-    for named in ("李某某", "县纪委监委第三审查室", "回访记录造假"):
-        assert named not in html
+    for named in ("李某某", first.deciding_body, first.reason):
+        assert named not in html, named
     # The detail stays on the accountability page, for those allowed.
     assert client.get(reverse("projects:accountability")).status_code == 404
     client.force_login(county_lead)
     detail = client.get(reverse("projects:accountability")).content.decode()
     assert "李某某" in detail and "县纪委监委第三审查室" in detail
+
+
+def test_a_version_issued_with_named_records_shows_a_unit_only_their_counts(
+    county: County, dispatcher: User, inspector: User, dept_handler: User, county_lead: User
+) -> None:
+    """A version issued before the section counted only lists each record (date, unit,
+    measure, deciding body). It stays as issued, but staff who may not see accountability
+    records read it as counts derived from those rows; those who may see them read it whole."""
+    with clock.travel_to(START + dt.timedelta(days=40)):
+        draft = services.bulletin_generate(actor=dispatcher, dates=MARCH)
+    href = reverse("projects:accountability")
+    named = {
+        "key": "accountability",
+        "title": "追责问责",
+        "paragraphs": ["本期追责问责 3 起。"],
+        "columns": ["决定日期", "问责单位", "问责方式", "决定机关"],
+        "rows": [
+            [{"t": d, "h": ""}, {"t": u, "h": ""}, {"t": m, "h": href}, {"t": b, "h": ""}]
+            for d, u, m, b in (
+                ("2026-03-10", "县住建局", "通报批评", "县纪委监委第三审查室"),
+                ("2026-03-12", "县交通运输局", "通报批评", "县纪委监委第三审查室"),
+                ("2026-03-20", "—", "诫勉", "县委组织部干部监督科"),
+            )
+        ],
+        "svg": "",
+        "note": "个人姓名和事由见督查室的追责问责台账。",
+    }
+    content = {**draft.content, "sections": [*draft.content["sections"][:1], named]}
+    version = BulletinVersion.objects.create(
+        bulletin=draft,
+        number=1,
+        content=content,
+        sha256=content_hash(content),
+        issued_by=inspector,
+        issued_at=START + dt.timedelta(days=41),
+    )
+    url = reverse("reports:bulletin", args=[draft.pk]) + "?v=1"
+    unit = Client()
+    unit.force_login(dept_handler)
+    html = unit.get(url).content.decode()
+    assert "本期追责问责 3 起，涉及单位 2 个。" in html
+    # (县住建局 is the reader's own unit, in the page's header: the others are searched for.)
+    for hidden in ("县交通运输局", "县纪委监委第三审查室", "县委组织部", "2026-03-12"):
+        assert hidden not in html, hidden
+    counted = accountability_counted(content)["sections"][1]
+    assert "县住建局" not in str(counted)
+    assert [[c["t"] for c in row] for row in counted["rows"]] == [
+        ["通报批评", "2", "2"],
+        ["诫勉", "1", "0"],
+    ]
+    xlsx = unit.get(reverse("reports:bulletin_xlsx", args=[draft.pk]) + "?v=1")
+    assert xlsx.status_code == 200 and "县交通运输局".encode() not in _xlsx_text(xlsx.content)
+    # Those who may see the records read the version as issued; the version itself is unchanged.
+    lead = Client()
+    lead.force_login(county_lead)
+    whole = lead.get(url).content.decode()
+    assert "县住建局" in whole and "县纪委监委第三审查室" in whole
+    version.refresh_from_db()
+    assert version.content["sections"][1] == named
+
+
+def _xlsx_text(data: bytes) -> bytes:
+    """Every string of a workbook (its shared strings and sheets), to search in."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return b"".join(book.read(name) for name in book.namelist() if name.endswith(".xml"))
 
 
 def test_the_year_end_counts_closed_out_projects_as_completed(
