@@ -7,10 +7,12 @@ Cases are made through ``jishi.cases.services`` only (channel ``outreach``); the
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
@@ -621,10 +623,16 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
     values["capacity"] = capacity
     values["active"] = bool(fields.get("active", True))
     photo: UploadedFile | None = fields.get("photo")
+    kept: cases.StoredImage | None = None
     if photo is not None:
         problem = photo_problem(photo)
         if problem:
             errors["photo"] = [problem]
+        else:
+            try:
+                kept = cases.check_image(cases.Upload.of(photo))
+            except InvalidInput as exc:
+                errors["photo"] = exc.errors.get("attachments", [str(exc)])
     # Both townships are asked: the one the site belongs to now (else a township could take
     # another's site by typing its own name into the form) and the one it is given.
     if (site is not None and not site_may_edit(actor, site)) or not may_manage(actor, township):
@@ -639,8 +647,8 @@ def site_save(*, actor: User, site: Site | None = None, **fields: Any) -> Site:
             for name, value in values.items():
                 setattr(locked, name, value)
             locked.save()
-        if photo is not None:
-            _photo_add(locked, photo)
+        if kept is not None:
+            _photo_add(locked, kept)
         return locked
 
 
@@ -743,12 +751,18 @@ def photo_problem(upload: UploadedFile) -> str:
     return error
 
 
-def _photo_add(site: Site, upload: UploadedFile, caption: str = "") -> SitePhoto:
+def _photo_add(site: Site, image: cases.StoredImage, caption: str = "") -> SitePhoto:
+    """The site's photo as the public page shows it: the re-encoded copy (no EXIF: neither the
+    phone's position nor its make) under a generated name, never the upload as it came."""
     if site.photos.count() >= PHOTOS_PER_SITE:
         message = f"每个阵地最多 {PHOTOS_PER_SITE} 张照片"
         raise InvalidInput(message, errors={"photo": [message]})
+    extension = "png" if image.format == "PNG" else "jpg"
     return SitePhoto.objects.create(
-        site=site, image=upload, caption=clean(caption)[:100], position=site.photos.count()
+        site=site,
+        image=ContentFile(image.data, name=f"{uuid.uuid4().hex}.{extension}"),
+        caption=clean(caption)[:100],
+        position=site.photos.count(),
     )
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from jishi.cases import services as case_services
 from jishi.cases.models import Case, CaseKind
 from jishi.common import clock, crypto
 from jishi.common.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
@@ -40,7 +43,6 @@ from jishi.projects.models import (
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_PHOTOS = 9
 
@@ -136,23 +138,32 @@ def _money(
     return number.quantize(Decimal("0.01"))
 
 
-def check_photos(photos: Sequence[UploadedFile], errors: dict[str, list[str]]) -> None:
+def check_photos(
+    photos: Sequence[UploadedFile], errors: dict[str, list[str]]
+) -> list[case_services.StoredImage]:
+    """The photos checked as a case's are (``check_image``: really a picture of a sane size)
+    and the copies to keep: bounded, re-encoded without metadata. Progress and completion
+    photos are published on the public list, so neither the phone's GPS position nor the
+    uploader's file name may go with them, and a file that only claims to be a picture must
+    not be served from this site."""
     if len(photos) > MAX_PHOTOS:
         errors.setdefault("photos", []).append(f"最多上传 {MAX_PHOTOS} 张照片")
+        return []
+    images = []
     for photo in photos:
-        if (photo.size or 0) > PHOTO_MAX_BYTES:
-            errors.setdefault("photos", []).append(f"{photo.name}：照片不能超过 10 MB")
-        elif (photo.content_type or "") not in PHOTO_TYPES:
-            errors.setdefault("photos", []).append(
-                f"{photo.name}：只能上传 JPEG、PNG、WebP 或 GIF 图片"
-            )
+        try:
+            images.append(case_services.check_image(case_services.Upload.of(photo)))
+        except InvalidInput as exc:
+            errors.setdefault("photos", []).extend(exc.errors.get("attachments", [str(exc)]))
+    return images
 
 
-def save_photos(photos: Sequence[UploadedFile], **links: Any) -> list[int]:
+def save_photos(images: Sequence[case_services.StoredImage], **links: Any) -> list[int]:
     ids = []
-    for photo in photos:
+    for image in images:
         row = Photo(created_at=clock.now(), **links)
-        row.image.save(photo.name or "photo.jpg", photo, save=True)
+        extension = "png" if image.format == "PNG" else "jpg"
+        row.image.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(image.data), save=True)
         ids.append(row.pk)
     return ids
 
@@ -957,7 +968,7 @@ def report_submit(
     help_needed = clean_text(help_needed, field="help_needed", label="需协调事项", errors=errors)
     next_plan = clean_text(next_plan, field="next_plan", label="下月计划", errors=errors)
     paid = _money(funds_paid, field="funds_paid", label="累计拨付", errors=errors)
-    check_photos(photos, errors)
+    images = check_photos(photos, errors)
     ms = list(project.milestones.all())
     by_id = {m.pk: m for m in ms}
     parents = {m.parent_id for m in ms if m.parent_id}
@@ -1012,7 +1023,7 @@ def report_submit(
             submitted_at=now,
             late=late,
         )
-        photo_ids = save_photos(photos, project=project, report=report)
+        photo_ids = save_photos(images, project=project, report=report)
         before = project.progress
         project.progress = figure
         project.last_report_on = timezone.localdate(now)
@@ -1080,7 +1091,7 @@ def project_complete(
     evidence = clean_text(
         evidence, field="evidence", label="完成佐证", errors=errors, required=True
     )
-    check_photos(photos, errors)
+    images = check_photos(photos, errors)
     if not photos:
         errors.setdefault("photos", []).append("请上传至少一张完成照片")
     if errors:
@@ -1095,7 +1106,7 @@ def project_complete(
         if open_steps:
             listed = "、".join(f"{m.title}（{m.progress.normalize():f}%）" for m in open_steps)
             raise InvalidTransition(f"尚有节点未完成：{listed}。请先在月度调度中报送完成进度")
-        photo_ids = save_photos(photos, project=project)
+        photo_ids = save_photos(images, project=project)
         project.completion_evidence = evidence
         project.completed_at = clock.now()
         project.progress = Decimal(100)

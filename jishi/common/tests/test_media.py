@@ -45,3 +45,14 @@ def test_other_uploads_and_climbing_paths_are_not(media: Path, client: Client) -
             "/media/projects/photos/2026/12/%2e%2e%2fabc.gif",
         ):
             assert client.get(url).status_code == 404, url
+
+
+def test_only_pictures_are_published_from_the_public_folders(media: Path, client: Client) -> None:
+    """A page stored in a public folder (an upload kept before photos were re-encoded) is not
+    served: its type would be guessed from its name, and it would run as this site's page."""
+    (media / "projects/photos/2026/12/x.html").write_bytes(b"<script>alert(1)</script>")
+    (media / "outreach/sites/2026/12/x.svg").write_bytes(b"<svg onload='alert(1)'/>")
+    with override_settings(MEDIA_ROOT=media, DEBUG=False):
+        for url in ("/media/projects/photos/2026/12/x.html", "/media/outreach/sites/2026/12/x.svg"):
+            assert client.get(url).status_code == 404, url
+        assert client.get("/media/projects/photos/2026/12/site.gif").status_code == 200

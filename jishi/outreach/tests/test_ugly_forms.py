@@ -113,7 +113,7 @@ def test_things_that_are_not_phone_numbers_are_refused(
 def test_site_photos(client: Client, dispatcher: User, county: County) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from jishi.testing.ugly_inputs import image, png_declaring
+    from jishi.testing.ugly_inputs import png_declaring
 
     client.force_login(dispatcher)
     data = {"name": "纪念馆", "kind": "heritage", "township": str(county.chengguan.pk)}
@@ -129,7 +129,27 @@ def test_site_photos(client: Client, dispatcher: User, county: County) -> None:
     assert not Site.objects.exists()
     ok = client.post(
         reverse("outreach:site_new"),
-        {**data, "photo": SimpleUploadedFile("hall.jpg", image("JPEG"))},
+        {**data, "photo": SimpleUploadedFile("李四的手机 hall.jpg", _jpeg_with_gps())},
     )
     assert ok.status_code == 302
-    assert Site.objects.get().photos.count() == 1
+    kept = Site.objects.get().photos.get()
+    # Published as re-encoded: no EXIF (the phone's position and make), a generated name.
+    assert kept.image.name.endswith(".jpg") and "李四" not in kept.image.name
+    with kept.image.open("rb") as stored:
+        data_kept = stored.read()
+    assert b"Exif" not in data_kept
+
+
+def _jpeg_with_gps() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    photo = Image.new("RGB", (64, 48), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "相机厂商"
+    exif.get_ifd(0x8825).update({1: "N", 2: (30.0, 15.0, 0.0)})
+    out = BytesIO()
+    photo.save(out, format="JPEG", exif=exif)
+    assert b"Exif" in out.getvalue()  # the test's own premise
+    return out.getvalue()

@@ -19,6 +19,7 @@ from PIL import Image
 from jishi.cases.models import Attachment
 from jishi.cases.tests.test_services import image_bytes
 from jishi.common import clock
+from jishi.common.errors import InvalidInput
 from jishi.orgs.models import Role, User
 from jishi.projects import oversight, rounds, services
 from jishi.projects.models import (
@@ -192,9 +193,11 @@ def test_a_findings_photo_reaches_the_unit_without_its_gps_position(
         assert kept.read() == served
 
 
-def test_progress_photos_of_a_public_project_stay_public(
+def test_progress_photos_of_a_public_project_stay_public_without_gps_or_file_name(
     media: Path, project: Project, dept_handler: User
 ) -> None:
+    """A progress photo is published on the public list: it is kept re-encoded (no EXIF, so
+    no GPS position or phone make) under a generated name (not the uploader's file name)."""
     rnd = rounds.round_open(month=clock.now().date())
     services.report_submit(
         actor=dept_handler,
@@ -202,12 +205,38 @@ def test_progress_photos_of_a_public_project_stay_public(
         round=rnd,
         milestones={m.pk: 10 for m in project.milestones.all()},
         work_done="施工准备",
-        photos=[png("进度.png")],
+        photos=[SimpleUploadedFile("张三的手机 IMG_0001.jpg", jpeg_with_gps(), "image/jpeg")],
     )
     photo = Photo.objects.get()
-    assert photo.image.name.startswith("projects/photos/")
+    assert photo.image.name.startswith("projects/photos/") and photo.image.name.endswith(".jpg")
+    assert "张三" not in photo.image.name and "IMG_0001" not in photo.image.name
     with override_settings(DEBUG=False):
-        assert Client().get(f"/media/{photo.image.name}").status_code == 200
+        got = Client().get(f"/media/{photo.image.name}")
+    assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+    served = b"".join(got.streaming_content)
+    assert b"Exif" not in served
+    with Image.open(BytesIO(served)) as image:
+        assert image.size == (80, 60) and not image.getexif()
+
+
+def test_a_file_that_only_claims_to_be_a_photo_is_refused_from_a_report(
+    media: Path, project: Project, dept_handler: User
+) -> None:
+    """The type a browser declares is not trusted: a page named .html sent as image/jpeg would
+    otherwise be published from this site."""
+    rnd = rounds.round_open(month=clock.now().date())
+    page = SimpleUploadedFile("x.html", b"<script>alert(1)</script>", content_type="image/jpeg")
+    with pytest.raises(InvalidInput) as refused:
+        services.report_submit(
+            actor=dept_handler,
+            project=project,
+            round=rnd,
+            milestones={m.pk: 10 for m in project.milestones.all()},
+            work_done="施工准备",
+            photos=[page],
+        )
+    assert any("x.html" in m for m in refused.value.errors["photos"])
+    assert not Photo.objects.exists() and not project.reports.exists()
 
 
 def test_a_bad_finding_photo_is_named_and_nothing_is_saved(

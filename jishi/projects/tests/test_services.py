@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from jishi.cases.checkpoints import check_checkpoint, take_checkpoint
+from jishi.cases.tests.test_services import image_bytes
 from jishi.cases.verify import verify_ledger
 from jishi.common import clock
 from jishi.common.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -30,11 +31,7 @@ from jishi.projects.models import (
 from jishi.projects.selectors import planned_progress, projects_visible_to, rule_checks
 from jishi.testing.fixtures import County
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82"
-)
+PNG = image_bytes("PNG")
 
 
 def photo(name: str = "done.png") -> SimpleUploadedFile:
