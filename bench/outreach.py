@@ -57,15 +57,18 @@ from jishi.outreach.models import CheckIn, Talk
 talk = Talk.objects.get()
 table = CheckIn._meta.db_table
 n = %(n)d
-columns = "talk_id, channel, person_key, name_key, name, unit_text, device_key, created_at"
-sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%%s'] * 8)})"
+columns = (
+    "talk_id, channel, person_key, name_key, name, unit_text, device_key, created_at, note,"
+    " struck_reason"
+)
+sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%%s'] * 10)})"
 connection.ensure_connection()
 started = time.perf_counter()
 with connection.cursor() as cursor:
     for i in range(n):
         # One statement, committed on its own, as a check-in is.
         cursor.execute(sql, [talk.pk, "onsite", f"raw:{i:040d}", f"raw{i}", f"raw{i}", "", "",
-                             connection.ops.adapt_datetimefield_value(clock.now())])
+                             connection.ops.adapt_datetimefield_value(clock.now()), "", ""])
         connection.commit() if not connection.get_autocommit() else None
 elapsed = time.perf_counter() - started
 CheckIn.objects.filter(person_key__startswith="raw:").delete()
