@@ -213,7 +213,7 @@ def test_progress_photos_of_a_public_project_stay_public_without_gps_or_file_nam
     with override_settings(DEBUG=False):
         got = Client().get(f"/media/{photo.image.name}")
     assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
-    served = b"".join(got.streaming_content)
+    served = b"".join(got.streaming_content)  # type: ignore[attr-defined]
     assert b"Exif" not in served
     with Image.open(BytesIO(served)) as image:
         assert image.size == (80, 60) and not image.getexif()
