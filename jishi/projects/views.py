@@ -768,10 +768,13 @@ def meeting(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     if not (selectors.may_supervise(user) or selectors.may_see_accountability(user)):
         raise PermissionDenied(_("调度会页面仅供督查室和县领导使用"))
+    # Without a month: the latest round already lit. A meeting reviews a round after its due
+    # day; this month's, still collecting reports, has no lights to discuss yet.
+    rounds_newest = ProgressRound.objects.order_by("-month")
     rnd = (
         get_object_or_404(ProgressRound, pk=pk)
         if pk is not None
-        else ProgressRound.objects.order_by("-month").first()
+        else rounds_newest.filter(assessed_at__isnull=False).first() or rounds_newest.first()
     )
     if rnd is None:
         raise Http404(_("尚无月度调度"))

@@ -34,6 +34,14 @@ def test_seed_demo_projects() -> None:
     assert SupervisionOrder.objects.filter(level="blue").exists()
     assert SupervisionOrder.objects.exclude(level="blue").exists()
     assert MeetingDecision.objects.exists() and AccountabilityRecord.objects.exists()
+    # Each meeting reviews the earlier ones' decisions first (回头看): only the last meeting's
+    # are still open, and a reviewed one not carried out says why.
+    last = ProgressRound.objects.filter(meeting__isnull=False).order_by("-month").first()
+    assert last is not None
+    open_ones = MeetingDecision.objects.filter(state="open")
+    assert open_ones.exists() and not open_ones.exclude(meeting__round=last).exists()
+    not_done = MeetingDecision.objects.filter(state="not_done")
+    assert not_done.exists() and all(d.review_note for d in not_done)
     finding = Finding.objects.first()
     assert finding is not None and finding.case is not None
     assert finding.case.channel == Channel.INSPECTION

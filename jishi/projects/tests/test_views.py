@@ -3,6 +3,7 @@ unit, a lead cadre, a stranger; bad input on every form answers with field messa
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -207,3 +208,19 @@ def test_completion_waits_for_every_milestone(
     assert done.status_code == 302
     project.refresh_from_db()
     assert project.status == "completed"
+
+
+def test_the_meeting_page_opens_on_the_latest_round_already_lit(
+    project: Project, inspector: User
+) -> None:
+    """A meeting discusses a round after its due day: opened without a month, the page shows
+    the latest lit round, not this month's, which is still collecting reports."""
+    today = clock.now().date()
+    last = rounds.round_open(month=(today.replace(day=1) - dt.timedelta(days=1)))
+    this = rounds.round_open(month=today)
+    c = client_for(inspector)
+    assert c.get("/console/projects/meeting/").context["page"].round == this  # none lit yet
+    type(last).objects.filter(pk=last.pk).update(assessed_at=clock.now())
+    assert c.get("/console/projects/meeting/").context["page"].round == last
+    type(this).objects.filter(pk=this.pk).update(assessed_at=clock.now())
+    assert c.get("/console/projects/meeting/").context["page"].round == this
