@@ -61,6 +61,17 @@ def _name(rng: random.Random) -> str:
     return surname + "".join(rng.choice(GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
 
 
+def _branch_villages(township: Unit) -> list[Unit]:
+    """Three villages of the township with a branch each; the demo's community login
+    (``xinhua``, 新华社区) among them, so it signs in as a branch secretary."""
+    under = Unit.objects.filter(parent=township, kind=UnitKind.VILLAGE, active=True)
+    first = list(under.filter(name=SECRETARY_COMMUNITY))
+    return first + list(under.exclude(name=SECRETARY_COMMUNITY).order_by("path")[: 3 - len(first)])
+
+
+SECRETARY_COMMUNITY = "新华社区"
+
+
 def _staff(unit: Unit) -> User | None:
     post = (
         Post.objects.filter(unit=unit, role__in=[Role.HANDLER, Role.UNIT_LEAD], active=True)
@@ -93,12 +104,7 @@ def seed_outreach(*, seed: int = 11, talks: int = 30) -> int:
     townships = list(Unit.objects.filter(kind=UnitKind.TOWNSHIP, active=True).order_by("path"))[:5]
     if not townships:
         return 0
-    villages = {
-        t.pk: list(
-            Unit.objects.filter(parent=t, kind=UnitKind.VILLAGE, active=True).order_by("path")[:3]
-        )
-        for t in townships
-    }
+    villages = {t.pk: _branch_villages(t) for t in townships}
     with clock.travel_to(now - timedelta(days=140)), transaction.atomic():
         series = services.series_save(
             actor=county_actor,

@@ -38,6 +38,8 @@ def test_the_demo_county_talks_and_checks_in() -> None:
     assert Branch.objects.exists()
     # Some members attended nothing: their secretaries have names to follow up.
     assert BranchMember.objects.filter(checkins__isnull=True).exists()
+    # The demo's community login keeps a branch: it signs in as a branch secretary.
+    assert Branch.objects.filter(secretary__username="xinhua", unit__name="新华社区").exists()
     assert figures.talks == 12 and figures.person_times >= made - 12 * 3
     assert figures.people <= figures.person_times
     assert verify_ledger(stop_at_first=False).breaks == []
