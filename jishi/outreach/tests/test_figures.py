@@ -108,8 +108,8 @@ def _page_tables(html: str) -> dict[str, list[tuple[str, int, int]]]:
         r'<h2 class="card-title">([^<]+)</h2>(.*?)</section>', html, re.S
     ):
         rows = re.findall(
-            r"<tr>\s*<td>([^<]*)</td>\s*<td class=\"num\">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>"
-            r"\s*<td class=\"num\">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>",
+            r"<tr>\s*<td[^>]*>([^<]*)</td>\s*<td class=\"num\"[^>]*>(?:<a [^>]*>)?(\d+)(?:</a>)?"
+            r"</td>\s*<td class=\"num\"[^>]*>(?:<a [^>]*>)?(\d+)(?:</a>)?</td>",
             body,
         )
         out[title] = [(label, int(t), int(p)) for label, t, p in rows]
