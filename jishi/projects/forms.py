@@ -795,43 +795,6 @@ class LeadForm(forms.Form):
         self.fields["lead_unit"].queryset = _units()  # type: ignore[attr-defined]
 
 
-class MilestoneMoveForm(forms.Form):
-    """Move one of the project's milestones (计划完成日期, and its weight if given)."""
-
-    milestone = forms.ModelChoiceField(
-        label=_("节点"),
-        queryset=Milestone.objects.none(),
-        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
-    )
-    planned_date = forms.DateField(
-        label=_("新的计划完成日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
-    )
-    weight = forms.IntegerField(
-        label=_("权重（不填则不变）"),
-        required=False,
-        min_value=1,
-        max_value=1000,
-        error_messages={
-            "invalid": _("权重应为 1 到 1000 的整数"),
-            "min_value": _("权重应为 1 到 1000 的整数"),
-            "max_value": _("权重应为 1 到 1000 的整数"),
-        },
-    )
-    reason = forms.CharField(
-        label=_("调整原因"), required=False, max_length=200, error_messages=TEXT
-    )
-
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "move")
-        super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
-        self.fields["milestone"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda m: f"{m.title}（{m.planned_date:%Y-%m-%d}）"
-        )
-
-
 WEIGHT_ERRORS = {
     "required": _("请填写权重"),
     "invalid": _("权重应为 1 到 1000 的整数"),
@@ -844,9 +807,58 @@ def _milestone_label(m: Milestone) -> str:
     return f"{m.title}（{m.planned_date:%Y-%m-%d}）"
 
 
-class MilestoneAddForm(forms.Form):
+def _milestone_choice(**kwargs: Any) -> forms.ModelChoiceField[Milestone]:
+    """A choice among one project's milestones; the form's ``__init__`` gives the project."""
+    return forms.ModelChoiceField(
+        queryset=Milestone.objects.none(),
+        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
+        **kwargs,
+    )
+
+
+class _ProjectMilestonesForm(forms.Form):
+    """A project-page form choosing among the project's milestones (in ``milestone_fields``),
+    under its own ``prefix`` so the page's several milestone forms do not share field names."""
+
+    prefix_name = ""
+    milestone_fields: tuple[str, ...] = ("milestone",)
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+        for name in self.milestone_fields:
+            field = self.fields[name]
+            field.queryset = project.milestones.all()  # type: ignore[attr-defined]
+            field.label_from_instance = _milestone_label  # type: ignore[attr-defined]
+
+
+class MilestoneMoveForm(_ProjectMilestonesForm):
+    """Move one of the project's milestones (计划完成日期, and its weight if given)."""
+
+    prefix_name = "move"
+    milestone = _milestone_choice(label=_("节点"))
+    planned_date = forms.DateField(
+        label=_("新的计划完成日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("请填写计划完成日期"), **DATE_INVALID},
+    )
+    weight = forms.IntegerField(
+        label=_("权重（不填则不变）"),
+        required=False,
+        min_value=1,
+        max_value=1000,
+        error_messages=WEIGHT_ERRORS,
+    )
+    reason = forms.CharField(
+        label=_("调整原因"), required=False, max_length=200, error_messages=TEXT
+    )
+
+
+class MilestoneAddForm(_ProjectMilestonesForm):
     """A milestone added on the project page (名称、计划完成日期、权重, under a parent if any)."""
 
+    prefix_name = "addm"
+    milestone_fields = ("parent",)
     title = forms.CharField(
         label=_("节点名称"), max_length=100, error_messages={**TEXT, **REQUIRED}
     )
@@ -858,54 +870,25 @@ class MilestoneAddForm(forms.Form):
     weight = forms.IntegerField(
         label=_("权重"), initial=1, min_value=1, max_value=1000, error_messages=WEIGHT_ERRORS
     )
-    parent = forms.ModelChoiceField(
-        label=_("上级节点（不选则为一级节点）"),
-        queryset=Milestone.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": _("请选择本项目的节点")},
-    )
-
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "addm")
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = project.milestones.all()  # type: ignore[attr-defined]
-        self.fields["parent"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
+    parent = _milestone_choice(label=_("上级节点（不选则为一级节点）"), required=False)
 
 
-class MilestoneRenameForm(forms.Form):
+class MilestoneRenameForm(_ProjectMilestonesForm):
     """Rename a milestone nothing has been reported on yet."""
 
-    milestone = forms.ModelChoiceField(
-        label=_("节点"),
-        queryset=Milestone.objects.none(),
-        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
-    )
+    prefix_name = "renm"
+    milestone = _milestone_choice(label=_("节点"))
     title = forms.CharField(label=_("新名称"), max_length=100, error_messages={**TEXT, **REQUIRED})
 
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "renm")
-        super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
-        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
 
-
-class MilestoneRemoveForm(forms.Form):
+class MilestoneRemoveForm(_ProjectMilestonesForm):
     """Remove a milestone nothing has been reported on yet (set up by mistake)."""
 
-    milestone = forms.ModelChoiceField(
-        label=_("节点"),
-        queryset=Milestone.objects.none(),
-        error_messages={"required": _("请选择节点"), "invalid_choice": _("请选择本项目的节点")},
-    )
+    prefix_name = "delm"
+    milestone = _milestone_choice(label=_("节点"))
     reason = forms.CharField(
         label=_("删除原因"), required=False, max_length=200, error_messages=TEXT
     )
-
-    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
-        kwargs.setdefault("prefix", "delm")
-        super().__init__(*args, **kwargs)
-        self.fields["milestone"].queryset = project.milestones.all()  # type: ignore[attr-defined]
-        self.fields["milestone"].label_from_instance = _milestone_label  # type: ignore[attr-defined]
 
 
 class GroupForm(forms.Form):
